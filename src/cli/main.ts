@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+/**
+ * The command line: parse arguments, call the typed API, pick an exit code.
+ * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SkScanError } from '../errors.js';
+import { FORMATS, exitCodeFor, render, scanDir, scanStdin, type Format, type Report } from '../index.js';
+import { VERSION } from '../version.js';
+
+const HELP = `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak.
+
+Usage:
+  sk-scan dir [PATH...]      scan working trees or files (default .)
+  sk-scan stdin              scan standard input
+  sk-scan help | --help      this text
+  sk-scan --version          the version
+
+Options for every scan:
+  --format text|json         report format (default text)
+  --output FILE              write the report to FILE instead of stdout
+  --config FILE              use FILE instead of .sk-scan.yaml at the scan root
+  --show-secrets             print keys in full (redacted by default)
+  --threads N                worker threads (default: one per core)
+
+dir:
+  --no-ignore                also scan files .gitignore excludes (never .git/)
+
+stdin:
+  --path NAME                the path to report for standard input
+
+Exit codes: 0 no findings, 1 findings, 2 error.
+`;
+
+const COMMON = {
+  format: { type: 'string' },
+  output: { type: 'string' },
+  config: { type: 'string' },
+  'show-secrets': { type: 'boolean' },
+  threads: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const COMMANDS = {
+  dir: { ...COMMON, 'no-ignore': { type: 'boolean' } },
+  stdin: { ...COMMON, path: { type: 'string' } },
+} as const satisfies Record<string, ParseArgsConfig['options']>;
+
+type Command = keyof typeof COMMANDS;
+
+function usage(message: string): never {
+  throw new SkScanError(`${message} (see sk-scan --help)`);
+}
+
+function parse(command: Command, argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: COMMANDS[command], allowPositionals: command === 'dir', strict: true });
+  } catch (err) {
+    // Node's messages are long and multi-line; keep the first sentence.
+    usage(((err as Error).message.split('\n')[0] ?? '').replace(/\. To specify.*$/, ''));
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (!(command in COMMANDS)) usage(`unknown command '${command}'`);
+  const { values, positionals } = parse(command as Command, rest);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+
+  const format = (values.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) usage(`unknown format '${values.format}': use one of ${FORMATS.join(', ')}`);
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage(`--threads takes a whole number from 1 to 64, not '${values.threads}'`);
+  }
+  const warn = (message: string) => process.stderr.write(`sk-scan: warning: ${message}\n`);
+  const common = { config: values.config, showSecrets: values['show-secrets'] ?? false, threads, onWarning: warn };
+
+  let report: Report;
+  if (command === 'dir') {
+    report = await scanDir(positionals, { ...common, noIgnore: 'no-ignore' in values && values['no-ignore'] === true });
+  } else {
+    if (process.stdin.isTTY) usage('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`');
+    report = await scanStdin(process.stdin, { ...common, path: 'path' in values ? (values.path as string | undefined) : undefined });
+  }
+
+  summarizeSkips(report, warn);
+  const toFile = values.output !== undefined;
+  const color = !toFile && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
+  const text = render(report, format, { color });
+  if (toFile) {
+    try {
+      writeFileSync(values.output as string, text);
+    } catch (err) {
+      throw new SkScanError(`cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else {
+    process.stdout.write(text);
+  }
+  return exitCodeFor(report);
+}
+
+/** Binary files and links are warned about once, as a count, rather than file by file. */
+function summarizeSkips(report: Report, warn: (m: string) => void): void {
+  const { binary, symlink } = report.stats.skipped;
+  if (binary > 0) warn(`skipped ${binary} binary file${binary === 1 ? '' : 's'} (a NUL byte in the first 8 KiB)`);
+  if (symlink > 0) warn(`skipped ${symlink} symbolic link${symlink === 1 ? '' : 's'} (links are not followed)`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof SkScanError) {
+      process.stderr.write(`sk-scan: error: ${err.message}\n`);
+    } else {
+      const e = err as Error;
+      process.stderr.write(`sk-scan: internal error: ${e.message ?? String(err)}\n`);
+      if (process.env['SK_SCAN_DEBUG']) process.stderr.write(`${e.stack ?? ''}\n`);
+    }
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,100 @@
+/** Rule files: YAML in, checked RuleSpecs out, every problem with its file and line. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Node } from 'yaml';
+import { Detector } from '../detect/engine.js';
+import { SEVERITIES, compileRule, compilePattern, type Rule, type RuleSpec, type Severity } from '../detect/rule.js';
+import { YamlFile } from './yaml.js';
+
+const RULE_FIELDS = ['id', 'description', 'severity', 'kind', 'keywords', 'pattern', 'minEntropy', 'examples', 'remediation'] as const;
+
+/** Where the package keeps its built-in rules (rules/ next to dist/). */
+export const BUILTIN_RULES_FILE = fileURLToPath(new URL('../../rules/chatbot.yaml', import.meta.url));
+
+export function parseRuleList(yf: YamlFile, node: Node | null, where: string): { spec: RuleSpec; node: Node }[] {
+  const seen = new Set<string>();
+  return yf.items(node, where).map((item) => {
+    const spec = parseRule(yf, item);
+    if (seen.has(spec.id)) yf.fail(item, `duplicate rule id \`${spec.id}\``);
+    seen.add(spec.id);
+    return { spec, node: item };
+  });
+}
+
+function parseRule(yf: YamlFile, node: Node): RuleSpec {
+  const f = yf.fields(node, 'a rule', RULE_FIELDS);
+  const get = (name: (typeof RULE_FIELDS)[number]) => f.get(name)?.value ?? null;
+  const need = (name: (typeof RULE_FIELDS)[number]): Node | null => {
+    if (!f.has(name)) yf.fail(node, `rule is missing \`${name}\``);
+    return get(name);
+  };
+  const id = yf.string(need('id'), '`id`');
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(id)) yf.fail(get('id'), `rule id \`${id}\` must be lower-case letters, digits, '.', '_' or '-'`);
+  const at = `rule \`${id}\``;
+  const severity = yf.string(need('severity'), `${at}: \`severity\``);
+  if (!(SEVERITIES as readonly string[]).includes(severity)) {
+    yf.fail(get('severity'), `${at}: severity must be one of ${SEVERITIES.join(', ')}, not \`${severity}\``);
+  }
+  const keywords = yf.strings(need('keywords'), `${at}: \`keywords\``);
+  if (keywords.length === 0) yf.fail(get('keywords'), `${at}: \`keywords\` must list at least one literal string`);
+  const pattern = yf.string(need('pattern'), `${at}: \`pattern\``);
+  try {
+    compilePattern(pattern);
+  } catch (err) {
+    yf.fail(get('pattern'), `${at}: bad \`pattern\`: ${(err as Error).message}`);
+  }
+  const minEntropy = f.has('minEntropy') ? yf.number(get('minEntropy'), `${at}: \`minEntropy\``) : 0;
+  if (minEntropy < 0 || minEntropy > 8) yf.fail(get('minEntropy'), `${at}: \`minEntropy\` is in bits per character, from 0 to 8`);
+
+  const examples = { match: [] as string[], noMatch: [] as string[] };
+  if (f.has('examples')) {
+    const ex = yf.fields(get('examples'), `${at}: \`examples\``, ['match', 'noMatch']);
+    const m = ex.get('match')?.value;
+    const n = ex.get('noMatch')?.value;
+    if (m !== undefined) examples.match = yf.strings(m, `${at}: \`examples.match\``);
+    if (n !== undefined) examples.noMatch = yf.strings(n, `${at}: \`examples.noMatch\``);
+  }
+  const spec: RuleSpec = {
+    id,
+    description: yf.string(need('description'), `${at}: \`description\``),
+    severity: severity as Severity,
+    kind: f.has('kind') ? yf.string(get('kind'), `${at}: \`kind\``) : 'generic',
+    keywords,
+    pattern,
+    minEntropy,
+    examples,
+  };
+  if (f.has('remediation')) spec.remediation = yf.strings(get('remediation'), `${at}: \`remediation\``);
+  return spec;
+}
+
+/** Run a rule's own examples; the first one that misbehaves is the error. */
+export function exampleFailure(rule: Rule): string | null {
+  const detector = new Detector([rule]);
+  for (const text of rule.examples.match) {
+    if (detector.scan(Buffer.from(text)).length === 0) return `example does not match: ${text}`;
+  }
+  for (const text of rule.examples.noMatch) {
+    if (detector.scan(Buffer.from(text)).length > 0) return `noMatch example matches: ${text}`;
+  }
+  return null;
+}
+
+/**
+ * Parse a rules file (`rules: [...]`). A user's rules have their examples run at
+ * load time; the built-in ones are run by the test suite instead, to keep start-up fast.
+ */
+export function loadRuleFile(file: string, opts: { checkExamples: boolean }): RuleSpec[] {
+  const yf: YamlFile = new YamlFile(file, readFileSync(file, 'utf8'));
+  const top = yf.fields(yf.root, 'a rules file', ['rules']);
+  const node = top.get('rules')?.value ?? null;
+  return opts.checkExamples ? checkedRules(yf, node, '`rules`') : parseRuleList(yf, node, '`rules`').map((r) => r.spec);
+}
+
+export function checkedRules(yf: YamlFile, node: Node | null, where: string): RuleSpec[] {
+  return parseRuleList(yf, node, where).map(({ spec, node: ruleNode }) => {
+    const failure = exampleFailure(compileRule(spec));
+    if (failure) yf.fail(ruleNode, `rule \`${spec.id}\`: ${failure}`);
+    return spec;
+  });
+}

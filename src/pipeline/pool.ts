@@ -1,0 +1,124 @@
+/**
+ * Runs items through read → detect, on worker threads when there is enough work
+ * to pay for starting them (both cores on this 2-core machine), inline otherwise.
+ * Work is pulled in small batches, so one huge file does not hold up the rest.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { Detector } from '../detect/engine.js';
+import { compileRule, type RuleSpec } from '../detect/rule.js';
+import type { SourceItem } from '../sources/types.js';
+import { processItem, type ItemResult } from './process.js';
+
+export interface WorkerSetup {
+  rules: RuleSpec[];
+  maxFileSize: number;
+}
+
+/** Below this many items a scan stays on the main thread: a worker costs ~30 ms to start. */
+const PARALLEL_THRESHOLD = 256;
+const BATCH_ITEMS = 32;
+const BATCH_BYTES = 8 * 1024 * 1024;
+/** Items queued ahead of the workers before the source is paused. */
+const QUEUE_HIGH = 4096;
+
+export async function detectAll(
+  items: AsyncIterable<SourceItem>,
+  setup: WorkerSetup,
+  onResult: (r: ItemResult) => void,
+  threads = availableParallelism(),
+): Promise<void> {
+  const it = items[Symbol.asyncIterator]();
+  const head: SourceItem[] = [];
+  for (let n = await it.next(); !n.done; n = await it.next()) {
+    head.push(n.value);
+    if (threads <= 1) runInline(head.splice(0), setup, onResult);
+    else if (head.length > PARALLEL_THRESHOLD) return runPool(head, it, setup, onResult, threads);
+  }
+  runInline(head, setup, onResult);
+}
+
+let inlineDetector: { rules: RuleSpec[]; detector: Detector } | null = null;
+
+function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): void {
+  if (inlineDetector?.rules !== setup.rules) inlineDetector = { rules: setup.rules, detector: new Detector(setup.rules.map(compileRule)) };
+  for (const item of items) onResult(processItem(inlineDetector.detector, item, setup.maxFileSize));
+}
+
+function runPool(
+  queue: SourceItem[],
+  rest: AsyncIterator<SourceItem>,
+  setup: WorkerSetup,
+  onResult: (r: ItemResult) => void,
+  threads: number,
+): Promise<void> {
+  return new Promise<void>((resolvePool, rejectPool) => {
+    const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: setup }));
+    const idle: Worker[] = [];
+    let inFlight = 0;
+    let sourceDone = false;
+    let settled = false;
+    let wake: (() => void) | null = null;
+
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      for (const w of workers) void w.terminate();
+      if (err !== undefined) rejectPool(err);
+      else resolvePool();
+    };
+    const takeBatch = (): SourceItem[] => {
+      const batch: SourceItem[] = [];
+      let bytes = 0;
+      while (queue.length > 0 && batch.length < BATCH_ITEMS && bytes < BATCH_BYTES) {
+        const item = queue.shift() as SourceItem;
+        if ('bytes' in item) bytes += item.bytes.byteLength;
+        batch.push(item);
+      }
+      return batch;
+    };
+    const dispatch = (w: Worker) => {
+      const batch = takeBatch();
+      if (batch.length === 0) {
+        idle.push(w);
+        if (sourceDone && inFlight === 0) finish();
+        return;
+      }
+      inFlight++;
+      w.postMessage(batch);
+      if (queue.length < QUEUE_HIGH && wake) {
+        wake();
+        wake = null;
+      }
+    };
+
+    for (const w of workers) {
+      w.on('message', (results: ItemResult[]) => {
+        inFlight--;
+        for (const r of results) onResult(r);
+        dispatch(w);
+      });
+      w.on('error', (err) => finish(err));
+      w.on('exit', (code) => {
+        if (!settled) finish(new Error(`scan worker exited with code ${code}`));
+      });
+      dispatch(w);
+    }
+
+    void (async () => {
+      try {
+        for (let n = await rest.next(); !n.done; n = await rest.next()) {
+          queue.push(n.value);
+          while (idle.length > 0 && queue.length > 0) dispatch(idle.pop() as Worker);
+          if (queue.length >= QUEUE_HIGH) await new Promise<void>((r) => (wake = r));
+          if (settled) return;
+        }
+        sourceDone = true;
+        while (idle.length > 0 && queue.length > 0) dispatch(idle.pop() as Worker);
+        if (inFlight === 0 && queue.length === 0) finish();
+      } catch (err) {
+        finish(err);
+      }
+    })();
+  });
+}

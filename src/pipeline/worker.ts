@@ -1,0 +1,14 @@
+/** Worker thread: receives batches of items, answers with their results. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Detector } from '../detect/engine.js';
+import { compileRule } from '../detect/rule.js';
+import type { SourceItem } from '../sources/types.js';
+import { processItem } from './process.js';
+import type { WorkerSetup } from './pool.js';
+
+const setup = workerData as WorkerSetup;
+const detector = new Detector(setup.rules.map(compileRule));
+
+parentPort?.on('message', (batch: SourceItem[]) => {
+  parentPort?.postMessage(batch.map((item) => processItem(detector, item, setup.maxFileSize)));
+});

@@ -1,0 +1,49 @@
+/**
+ * The one report model. Every format renders from it, and it is built after
+ * masking: unless --show-secrets asked, no full secret is anywhere in it.
+ */
+import type { Severity } from '../detect/rule.js';
+import type { TargetKind } from '../sources/types.js';
+
+export interface SecretInfo {
+  /** The prefix and the last 4 characters: `sk_live_prod_…x7Qa`. */
+  redacted: string;
+  /** Hex SHA-256 of the full secret: the same key gives the same hash everywhere. */
+  sha256: string;
+  kind: string;
+  environment: string | null;
+  /** The full secret, present only with --show-secrets. */
+  value?: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  /** Relative to the scan root, forward slashes; null where there is no file. */
+  path: string | null;
+  line: number;
+  column: number;
+  commit: string | null;
+  secret: SecretInfo;
+  /** Ordered steps, from the platform's rotation and revocation procedure. */
+  remediation: string[];
+}
+
+export interface Stats {
+  files: number;
+  bytes: number;
+  skipped: { binary: number; tooLarge: number; unreadable: number; symlink: number };
+  /** Findings dropped by an inline `sk-scan:allow`. */
+  suppressed: number;
+  durationMs: number;
+}
+
+export interface Report {
+  version: 1;
+  tool: { name: 'sk-scan'; version: string };
+  target: { kind: TargetKind; root: string };
+  stats: Stats;
+  findings: Finding[];
+}
+
+export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -1,0 +1,62 @@
+/** Turning an item into bytes, and the checks that skip content rather than scan it. */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { SkipReason, SourceItem } from './types.js';
+
+/** A NUL byte in the first 8 KiB marks binary content, as git and ripgrep judge it. */
+export const BINARY_PROBE = 8192;
+
+export type Loaded = { bytes: Buffer } | { skip: SkipReason; message: string };
+
+export function isBinary(bytes: Uint8Array): boolean {
+  const probe = bytes.subarray(0, BINARY_PROBE);
+  return probe.indexOf(0) !== -1;
+}
+
+/** Bytes to scan, or why not. Synchronous: it runs inside worker threads, one file at a time. */
+export function load(item: SourceItem, maxFileSize: number): Loaded {
+  if ('bytes' in item) {
+    if (item.bytes.byteLength > maxFileSize) return { skip: 'tooLarge', message: tooLarge(item.bytes.byteLength, maxFileSize) };
+    if (isBinary(item.bytes)) return { skip: 'binary', message: 'binary content' };
+    const b = item.bytes;
+    return { bytes: Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength) };
+  }
+  let fd: number;
+  try {
+    fd = openSync(item.file, 'r');
+  } catch (err) {
+    return { skip: 'unreadable', message: describe(err) };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxFileSize) return { skip: 'tooLarge', message: tooLarge(size, maxFileSize) };
+    const buf = Buffer.allocUnsafe(size);
+    // Read the probe first, so a large binary file costs 8 KiB, not its whole size.
+    let got = readFully(fd, buf, 0, Math.min(size, BINARY_PROBE));
+    if (buf.subarray(0, got).indexOf(0) !== -1) return { skip: 'binary', message: 'binary content' };
+    got += readFully(fd, buf, got, size - got);
+    return { bytes: buf.subarray(0, got) };
+  } catch (err) {
+    return { skip: 'unreadable', message: describe(err) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFully(fd: number, buf: Buffer, at: number, length: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, at + done, length - done, null);
+    if (n === 0) break; // the file shrank while we read it
+    done += n;
+  }
+  return done;
+}
+
+function tooLarge(size: number, max: number): string {
+  return `${size} bytes is over the ${max}-byte limit (maxFileSize)`;
+}
+
+export function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code ?? e.message ?? String(err);
+}
