@@ -24,7 +24,7 @@ export interface DirScanOptions extends ScanOptions {
 export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}): Promise<Report> {
   const roots = paths.length > 0 ? paths : ['.'];
   const config = loadConfig({ root: dirConfigRoot(roots), explicit: opts.config });
-  const source = dirSource(roots, { noIgnore: opts.noIgnore, exclude: config.exclude });
+  const source = dirSource(roots, { noIgnore: opts.noIgnore, exclude: config.exclude, skipFile: config.file ?? undefined });
   return runPipeline(source, config, opts);
 }
 

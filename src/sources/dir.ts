@@ -8,7 +8,7 @@
  * cannot leave the tree or loop); each one is counted.
  */
 import { readdir, statSync, type Dirent } from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { IgnoreRules } from './gitignore.js';
 import { describe } from './read.js';
@@ -20,6 +20,11 @@ export interface DirOptions {
   noIgnore?: boolean;
   /** Globs relative to each root, never read (from `.sk-scan.yaml`). */
   exclude?: string[];
+  /**
+   * The config file in use: not scanned, since the examples of its own rules
+   * match those rules by design.
+   */
+  skipFile?: string;
 }
 
 type ReaddirCallback = (err: NodeJS.ErrnoException | null, entries: Dirent[]) => void;
@@ -87,12 +92,17 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
     return !rules?.ignores(resolve(dir, entry.name), entry.isDirectory());
   };
 
+  const ignore = [...(opts.exclude ?? [])];
+  if (opts.skipFile !== undefined) {
+    const rel = relative(abs, resolve(opts.skipFile));
+    if (!rel.startsWith('..') && !isAbsolute(rel)) ignore.push(fg.escapePath(toPosix(rel)));
+  }
   const stream = fg.stream('**', {
     cwd: abs,
     dot: true,
     onlyFiles: true,
     followSymbolicLinks: false,
-    ignore: opts.exclude ?? [],
+    ignore,
     fs: { readdir: hook as unknown as typeof readdir },
   });
   try {

@@ -1,0 +1,35 @@
+/** Running the built CLI as a child process, and temporary folders. */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): CliResult {
+  const env = { ...process.env, NO_COLOR: '', CI: '', ...(opts.env ?? {}) };
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', ...opts, env, maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+export function tempDir(prefix = 'sk-scan-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Write a tree of files: `{ 'a/b.txt': 'text' }`. */
+export function writeTree(root: string, files: Record<string, string | Buffer>): string {
+  for (const [rel, content] of Object.entries(files)) {
+    const p = join(root, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  }
+  return root;
+}
