@@ -7,7 +7,6 @@
 import { loadConfig } from './config/config.js';
 import { runPipeline, type PipelineOptions } from './pipeline/scan.js';
 import type { Report } from './report/model.js';
-import { dirConfigRoot, dirSource } from './sources/dir.js';
 import { stdinSource } from './sources/stdin.js';
 
 export interface ScanOptions extends PipelineOptions {
@@ -23,7 +22,9 @@ export interface DirScanOptions extends ScanOptions {
 /** Scan working trees (or single files). Paths in findings are relative to the root. */
 export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}): Promise<Report> {
   const roots = paths.length > 0 ? paths : ['.'];
-  const config = loadConfig({ root: dirConfigRoot(roots), explicit: opts.config });
+  // Loaded on demand: the tree walker's dependencies are not needed by other commands.
+  const { dirConfigRoot, dirSource } = await import('./sources/dir.js');
+  const config = await loadConfig({ root: dirConfigRoot(roots), explicit: opts.config });
   const source = dirSource(roots, { noIgnore: opts.noIgnore, exclude: config.exclude, skipFile: config.file ?? undefined });
   return runPipeline(source, config, opts);
 }
@@ -33,7 +34,7 @@ export async function scanStdin(
   input: NodeJS.ReadableStream | Uint8Array,
   opts: ScanOptions & { path?: string } = {},
 ): Promise<Report> {
-  const config = loadConfig({ root: '.', explicit: opts.config });
+  const config = await loadConfig({ root: '.', explicit: opts.config });
   return runPipeline(stdinSource(input, opts.path ?? null), config, { ...opts, threads: 1 });
 }
 

@@ -2,16 +2,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseSize } from '../src/config/config.js';
+import { loadConfig } from '../src/config/config.js';
+import { parseSize } from '../src/config/config-file.js';
 import { SkScanError } from '../src/errors.js';
 import { fakeKey } from './helpers/keys.js';
 import { runCli, tempDir, writeTree } from './helpers/run.js';
 
-function configError(yaml: string): string {
+async function configError(yaml: string): Promise<string> {
   const dir = tempDir();
   writeFileSync(join(dir, '.sk-scan.yaml'), yaml);
   try {
-    loadConfig({ root: dir });
+    await loadConfig({ root: dir });
   } catch (err) {
     expect(err).toBeInstanceOf(SkScanError);
     return (err as Error).message.replace(dir + '/', '');
@@ -30,8 +31,8 @@ describe('malformed config is an error naming file and line', () => {
     ['an example the rule does not match', 'rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [tok_]\n    pattern: "tok_(?<secret>[a-z]{8})"\n    examples:\n      match: ["tok_ABC"]\n', /^\.sk-scan\.yaml:2: rule `mine`: example does not match: tok_ABC/],
     ['disabling an unknown rule', 'disable:\n  - chatbot-live-keys\n', /^\.sk-scan\.yaml:2: `disable` names an unknown built-in rule `chatbot-live-keys`/],
     ['a bad maxFileSize', 'maxFileSize: lots\n', /^\.sk-scan\.yaml:1: `maxFileSize` must be/],
-  ])('%s', (_what, yaml, message) => {
-    expect(configError(yaml)).toMatch(message);
+  ])('%s', async (_what, yaml, message) => {
+    expect(await configError(yaml)).toMatch(message);
   });
 
   it('reaches the CLI as one line on stderr and exit code 2', () => {

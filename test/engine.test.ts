@@ -1,11 +1,11 @@
 /** The byte-level engine: positions, odd encodings, big inputs, hostile regexes. */
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_RULES_FILE, loadRuleFile } from '../src/config/rules.js';
+import { readRulesDir } from '../src/config/builtin.js';
 import { Detector } from '../src/detect/engine.js';
 import { compileRule, type RuleSpec } from '../src/detect/rule.js';
 import { fakeKey, randomBody, rng } from './helpers/keys.js';
 
-const builtin = loadRuleFile(BUILTIN_RULES_FILE, { checkExamples: false });
+const builtin = await readRulesDir();
 const detector = new Detector(builtin.map(compileRule));
 const scan = (input: string | Buffer) => detector.scan(typeof input === 'string' ? Buffer.from(input) : input);
 

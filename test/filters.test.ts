@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { placeholderReason, shannonEntropy } from '../src/detect/filters.js';
 import { Detector } from '../src/detect/engine.js';
 import { compileRule } from '../src/detect/rule.js';
-import { loadRuleFile, BUILTIN_RULES_FILE } from '../src/config/rules.js';
+import { readRulesDir } from '../src/config/builtin.js';
 import { randomBody, rng } from './helpers/keys.js';
 
-const detector = new Detector(loadRuleFile(BUILTIN_RULES_FILE, { checkExamples: false }).map(compileRule));
+const detector = new Detector((await readRulesDir()).map(compileRule));
 const found = (text: string) => detector.scan(Buffer.from(text)).map((m) => m.secret);
 
 describe('placeholders are not findings', () => {

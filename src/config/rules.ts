@@ -1,15 +1,11 @@
 /** Rule files: YAML in, checked RuleSpecs out, every problem with its file and line. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Node } from 'yaml';
 import { Detector } from '../detect/engine.js';
 import { SEVERITIES, compileRule, compilePattern, type Rule, type RuleSpec, type Severity } from '../detect/rule.js';
 import { YamlFile } from './yaml.js';
 
 const RULE_FIELDS = ['id', 'description', 'severity', 'kind', 'keywords', 'pattern', 'minEntropy', 'examples', 'remediation'] as const;
-
-/** Where the package keeps its built-in rules (rules/ next to dist/). */
-export const BUILTIN_RULES_FILE = fileURLToPath(new URL('../../rules/chatbot.yaml', import.meta.url));
 
 export function parseRuleList(yf: YamlFile, node: Node | null, where: string): { spec: RuleSpec; node: Node }[] {
   const seen = new Set<string>();

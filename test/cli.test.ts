@@ -1,0 +1,178 @@
+/** The CLI as a user runs it: a child process, its exit code, its output. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fakeHex, fakeKey } from './helpers/keys.js';
+import { CLI, ROOT, runCli, tempDir, writeTree } from './helpers/run.js';
+
+const live = fakeKey('live', 'prod');
+const test = fakeKey('test');
+const hook = fakeHex(48);
+const ESC = String.fromCharCode(27);
+
+function project(): string {
+  return writeTree(tempDir(), {
+    'config/app.env': `# app\nCHATBOT_API_KEY=${live}\nWEBHOOK_SECRET=${hook}\n`,
+    'src/client.ts': `export const key = "${test}";\n`,
+    'README.md': 'Set CHATBOT_API_KEY=sk_live_abc123xyz... in your environment.\n',
+  });
+}
+
+describe('exit codes', () => {
+  it('0 without findings, 1 with findings', () => {
+    expect(runCli(['dir', writeTree(tempDir(), { 'a.txt': 'sk_live_abc123xyz...\n' })]).code).toBe(0);
+    expect(runCli(['dir', project()]).code).toBe(1);
+  });
+
+  it.each([
+    [['dir', '--bogus'], /Unknown option '--bogus'/],
+    [['scan'], /unknown command 'scan'/],
+    [['dir', '/definitely/not/here'], /no such file or directory: \/definitely\/not\/here/],
+    [['dir', '.', '--format', 'xml'], /unknown format 'xml'/],
+    [['dir', '.', '--threads', 'many'], /--threads takes a whole number/],
+    [['stdin', 'extra'], /Unexpected argument 'extra'/],
+  ])('2 with one clear line for %j', (args, message) => {
+    const r = runCli(args, { cwd: ROOT });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^sk-scan: error: /);
+  });
+
+  it('prints help and version', () => {
+    const help = runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['dir', 'stdin', '--format', '--output', '--config', '--show-secrets', '--no-ignore', '--path']) {
+      expect(help.stdout).toContain(flag);
+    }
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    expect(runCli(['--version']).stdout.trim()).toBe(version);
+  });
+});
+
+describe('JSON report', () => {
+  it('carries every contract field', () => {
+    const dir = project();
+    const r = runCli(['dir', dir, '--format', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.version).toBe(1);
+    expect(report.tool).toEqual({ name: 'sk-scan', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(report.target).toEqual({ kind: 'dir', root: dir });
+    expect(report.stats).toMatchObject({ files: 3, skipped: { binary: 0, tooLarge: 0, unreadable: 0 } });
+    expect(report.stats.bytes).toBeGreaterThan(100);
+    expect(typeof report.stats.durationMs).toBe('number');
+    expect(report.findings).toHaveLength(3);
+    const [envKey, envHook, clientKey] = report.findings;
+    expect(envKey).toEqual({
+      ruleId: 'chatbot-live-key',
+      severity: 'critical',
+      path: 'config/app.env',
+      line: 2,
+      column: 17,
+      commit: null,
+      secret: {
+        redacted: `sk_live_prod_…${live.slice(-4)}`,
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        kind: 'live',
+        environment: 'prod',
+      },
+      remediation: expect.arrayContaining([expect.stringMatching(/team settings → API Keys.*Delete/)]),
+    });
+    expect(envHook).toMatchObject({ ruleId: 'chatbot-webhook-secret', severity: 'high', line: 3, column: 16, secret: { kind: 'webhook', redacted: `…${hook.slice(-4)}` } });
+    expect(clientKey).toMatchObject({ ruleId: 'chatbot-test-key', path: 'src/client.ts', line: 1, column: 21, secret: { kind: 'test', environment: null } });
+    expect(envKey.remediation.length).toBeGreaterThan(2);
+  });
+
+  it('gives the same key the same sha256, one finding per occurrence', () => {
+    const k = fakeKey('live');
+    const dir = writeTree(tempDir(), Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}.env`, `K=${k}\n`])));
+    const report = JSON.parse(runCli(['dir', dir, '--format', 'json']).stdout);
+    expect(report.findings).toHaveLength(30);
+    expect(new Set(report.findings.map((f: { secret: { sha256: string } }) => f.secret.sha256)).size).toBe(1);
+    expect(report.findings[0].secret.sha256).toBe(execFileSync('sha256sum', { input: k }).toString().split(' ')[0]);
+  });
+});
+
+describe('redaction', () => {
+  it('no full key appears in any output by default', () => {
+    const dir = project();
+    const out = join(tempDir(), 'report.json');
+    const runs = [
+      runCli(['dir', dir]),
+      runCli(['dir', dir, '--format', 'json']),
+      runCli(['dir', dir, '--format', 'json', '--output', out]),
+      runCli(['stdin', '--path', 'x.env'], { input: readFileSync(join(dir, 'config/app.env')) }),
+    ];
+    const everything = runs.map((r) => r.stdout + r.stderr).join('\n') + readFileSync(out, 'utf8');
+    for (const secret of [live, test, hook]) {
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain(secret.slice(-12));
+    }
+    expect(everything).toContain(`…${live.slice(-4)}`);
+  });
+
+  it('--show-secrets prints them in full', () => {
+    const dir = project();
+    const text = runCli(['dir', dir, '--show-secrets']).stdout;
+    expect(text).toContain(live);
+    const json = JSON.parse(runCli(['dir', dir, '--show-secrets', '--format', 'json']).stdout);
+    expect(json.findings[0].secret.value).toBe(live);
+  });
+});
+
+describe('output', () => {
+  it('--output writes the report to a file and nothing to stdout', () => {
+    const out = join(tempDir(), 'r.json');
+    const r = runCli(['dir', project(), '--format', 'json', '--output', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).findings).toHaveLength(3);
+  });
+
+  it('text groups findings by file with path:line:col, severity, rule, redacted key and advice', () => {
+    const r = runCli(['dir', project()]);
+    expect(r.stdout).toMatch(/^3 secrets found in 2 files \(1 critical, 1 high, 1 medium\)/);
+    expect(r.stdout).toContain(`config/app.env:2:17  critical  chatbot-live-key  sk_live_prod_…${live.slice(-4)} [prod]`);
+    expect(r.stdout).toContain('→ Revoke now (team settings → API Keys → Delete)');
+    expect(r.stdout).not.toContain(ESC);
+  });
+
+  it('uses colour on a terminal, and never with NO_COLOR', () => {
+    const dir = project();
+    const viaTty = (env: Record<string, string>) =>
+      execFileSync('script', ['-qec', `${process.execPath} ${CLI} dir ${dir}`, '/dev/null'], { env: { ...process.env, ...env } }).toString();
+    let tty = '';
+    try {
+      viaTty({ NO_COLOR: '' });
+    } catch (err) {
+      tty = String((err as { stdout: Buffer }).stdout);
+    }
+    expect(tty).toMatch(new RegExp(`${ESC}\\[31mcritical`));
+    let plain = '';
+    try {
+      viaTty({ NO_COLOR: '1' });
+    } catch (err) {
+      plain = String((err as { stdout: Buffer }).stdout);
+    }
+    expect(plain).toContain('critical');
+    expect(plain).not.toContain(ESC);
+  });
+});
+
+describe('stdin', () => {
+  it('scans standard input and reports --path', () => {
+    const r = runCli(['stdin', '--path', 'pasted/config.env', '--format', 'json'], { input: `\n\nK=${live}\n` });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.target).toEqual({ kind: 'stdin', root: '-' });
+    expect(report.findings[0]).toMatchObject({ path: 'pasted/config.env', line: 3, column: 3 });
+  });
+
+  it('reports a null path without --path, and exits 0 on clean input', () => {
+    const r = runCli(['stdin', '--format', 'json'], { input: `K=${test}` });
+    expect(JSON.parse(r.stdout).findings[0].path).toBeNull();
+    expect(runCli(['stdin'], { input: 'nothing to see' }).code).toBe(0);
+  });
+});

@@ -1,0 +1,146 @@
+/** `sk-scan dir`: what the walk reads, what it skips, and that it says so. */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanDir, type Report } from '../dist/index.js';
+import { fakeKey } from './helpers/keys.js';
+import { runCli, tempDir, writeTree } from './helpers/run.js';
+
+const paths = (r: Report) => r.findings.map((f) => f.path).sort();
+const key = (n: number) => `KEY=${fakeKey('live')}\n# ${n}\n`;
+
+function gitInit(dir: string): void {
+  execFileSync('git', ['init', '-q', dir]);
+}
+
+describe('.gitignore semantics', () => {
+  function tree(): string {
+    const dir = tempDir();
+    gitInit(dir);
+    writeTree(dir, {
+      '.gitignore': 'node_modules/\n*.log\n/build\n!keep.log\nsecrets/*\n!secrets/tracked.env\n',
+      'app.env': key(1),
+      'debug.log': key(2),
+      'keep.log': key(3),
+      'build/out.env': key(4),
+      'src/build/generated.env': key(5), // /build is anchored to the root
+      'node_modules/pkg/index.env': key(6),
+      'secrets/local.env': key(7),
+      'secrets/tracked.env': key(8),
+      'pkg/.gitignore': '*.env\n!public.env\n',
+      'pkg/private.env': key(9),
+      'pkg/public.env': key(10),
+      'pkg/deeper/x.env': key(11),
+      'excluded-by-info.env': key(12),
+    });
+    writeFileSync(join(dir, '.git', 'info', 'exclude'), 'excluded-by-info.env\n');
+    return dir;
+  }
+
+  it('honours root and nested .gitignore files, negation, anchoring and .git/info/exclude', async () => {
+    const r = await scanDir([tree()], { threads: 1 });
+    expect(paths(r)).toEqual(['app.env', 'keep.log', 'pkg/public.env', 'secrets/tracked.env', 'src/build/generated.env']);
+  });
+
+  it('--no-ignore scans ignored files too, but never .git/', async () => {
+    const dir = tree();
+    writeFileSync(join(dir, '.git', 'leaked.env'), key(13));
+    const r = await scanDir([dir], { threads: 1, noIgnore: true });
+    expect(r.findings).toHaveLength(12);
+    expect(paths(r).some((p) => p?.startsWith('.git/'))).toBe(false);
+  });
+
+  it('applies the repository root .gitignore when scanning a subfolder', async () => {
+    const dir = tree();
+    const r = await scanDir([join(dir, 'pkg')], { threads: 1 });
+    expect(paths(r)).toEqual(['public.env']);
+  });
+
+  it('honours .gitignore outside a git repository too', async () => {
+    const dir = writeTree(tempDir(), { '.gitignore': 'ignored/\n', 'ignored/a.env': key(1), 'b.env': key(2) });
+    expect(paths(await scanDir([dir], { threads: 1 }))).toEqual(['b.env']);
+  });
+});
+
+describe('links, binaries, unreadable files', () => {
+  it('does not follow symbolic links out of the tree or into loops, and counts them', async () => {
+    const outside = writeTree(tempDir(), { 'secret.env': key(1) });
+    const dir = writeTree(tempDir(), { 'real/a.env': key(2) });
+    symlinkSync(outside, join(dir, 'out'));
+    symlinkSync(join(dir, 'real'), join(dir, 'real', 'loop'));
+    symlinkSync(join(dir, 'real', 'a.env'), join(dir, 'alias.env'));
+    const r = await scanDir([dir], { threads: 1 });
+    expect(paths(r)).toEqual(['real/a.env']);
+    expect(r.stats.skipped.symlink).toBe(3);
+  });
+
+  it('skips binary files (NUL in the first 8 KiB) and counts them', async () => {
+    const k = fakeKey('live');
+    const dir = writeTree(tempDir(), {
+      'image.png': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), Buffer.from(k)]),
+      'late-nul.txt': Buffer.concat([Buffer.from(`${k}\n`), Buffer.alloc(9000, 0x20), Buffer.from([0])]),
+    });
+    const r = await scanDir([dir], { threads: 1 });
+    expect(r.stats.skipped.binary).toBe(1);
+    expect(paths(r)).toEqual(['late-nul.txt']);
+    const cli = runCli(['dir', dir]);
+    expect(cli.stderr).toMatch(/warning: skipped 1 binary file/);
+  });
+
+  it('warns about an unreadable file and goes on', () => {
+    const dir = writeTree(tempDir(), { 'locked.env': key(1), 'open.env': key(2), 'sub/deep.env': key(3) });
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'locked.env'), 0o000);
+    mkdirSync(join(dir, 'closed'));
+    writeFileSync(join(dir, 'closed', 'x.env'), key(4));
+    chmodSync(join(dir, 'closed'), 0o000);
+    // Root reads everything, so the scan runs as `nobody` when the tests run as root.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = runCli(['dir', dir, '--format', 'json'], asNobody);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { path: string }) => f.path).sort()).toEqual(['open.env', 'sub/deep.env']);
+    expect(report.stats.skipped.unreadable).toBe(2);
+    expect(r.stderr).toMatch(/warning: cannot read: locked\.env \(EACCES\)/);
+    expect(r.stderr).toMatch(/warning: cannot read: closed\/ \(EACCES\)/);
+  });
+});
+
+describe('paths', () => {
+  it('reports paths with spaces and non-ASCII characters, relative and with forward slashes', async () => {
+    const dir = writeTree(tempDir(), { 'my docs/données clés.txt': key(1), 'a/b/c.env': key(2) });
+    const r = await scanDir([dir], { threads: 1 });
+    expect(paths(r)).toEqual(['a/b/c.env', 'my docs/données clés.txt']);
+  });
+
+  it('scans a single file given as the path', async () => {
+    const dir = writeTree(tempDir(), { 'one.env': key(1) });
+    const r = await scanDir([join(dir, 'one.env')], { threads: 1 });
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]?.path).toBe(join(dir, 'one.env'));
+  });
+
+  it('keeps each root in the path when given several', async () => {
+    const a = writeTree(tempDir(), { 'x.env': key(1) });
+    const b = writeTree(tempDir(), { 'y.env': key(2) });
+    const r = await scanDir([a, b], { threads: 1 });
+    expect(paths(r)).toEqual([`${a}/x.env`, `${b}/y.env`].sort());
+  });
+});
+
+describe('worker threads', () => {
+  it('give the same report as one thread on a tree big enough to use them', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 600; i++) {
+      files[`d${i % 17}/f${i}.txt`] = i % 50 === 0 ? `line\n${fakeKey(i % 100 === 0 ? 'live' : 'test')}\n` : `nothing ${i}\n`.repeat(50);
+    }
+    const dir = writeTree(tempDir(), files);
+    const one = await scanDir([dir], { threads: 1 });
+    const two = await scanDir([dir], { threads: 2 });
+    expect(two.findings).toEqual(one.findings);
+    expect(two.stats.files).toBe(600);
+    expect(two.stats.bytes).toBe(one.stats.bytes);
+    expect(one.findings).toHaveLength(12);
+  });
+});
