@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanDir, type Report } from '../dist/index.js';
 import { fakeKey } from './helpers/keys.js';
-import { runCli, tempDir, writeTree } from './helpers/run.js';
+import { WITHOUT_ROOT_OVERRIDE, runCli, tempDir, writeTree } from './helpers/run.js';
 
 const paths = (r: Report) => r.findings.map((f) => f.path).sort();
 const key = (n: number) => `KEY=${fakeKey('live')}\n# ${n}\n`;
@@ -90,20 +90,27 @@ describe('links, binaries, unreadable files', () => {
 
   it('warns about an unreadable file and goes on', () => {
     const dir = writeTree(tempDir(), { 'locked.env': key(1), 'open.env': key(2), 'sub/deep.env': key(3) });
-    chmodSync(dir, 0o755);
     chmodSync(join(dir, 'locked.env'), 0o000);
     mkdirSync(join(dir, 'closed'));
     writeFileSync(join(dir, 'closed', 'x.env'), key(4));
     chmodSync(join(dir, 'closed'), 0o000);
-    // Root reads everything, so the scan runs as `nobody` when the tests run as root.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = runCli(['dir', dir, '--format', 'json'], asNobody);
+    const r = runCli(['dir', dir, '--format', 'json'], { wrap: WITHOUT_ROOT_OVERRIDE });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.findings.map((f: { path: string }) => f.path).sort()).toEqual(['open.env', 'sub/deep.env']);
     expect(report.stats.skipped.unreadable).toBe(2);
     expect(r.stderr).toMatch(/warning: cannot read: locked\.env \(EACCES\)/);
     expect(r.stderr).toMatch(/warning: cannot read: closed\/ \(EACCES\)/);
+  });
+
+  it('counts a FIFO instead of blocking on it', async () => {
+    const dir = writeTree(tempDir(), { 'a.env': key(1) });
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const warnings: string[] = [];
+    const r = await scanDir([dir], { threads: 1, onWarning: (w) => warnings.push(w) });
+    expect(paths(r)).toEqual(['a.env']);
+    expect(r.stats.skipped.unreadable).toBe(1);
+    expect(warnings).toEqual(['cannot read: pipe (not a regular file)']);
   });
 });
 

@@ -89,6 +89,11 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
       events.skip('symlink', relPath(abs, join(dir, entry.name)));
       return false;
     }
+    if (!entry.isFile() && !entry.isDirectory()) {
+      // A FIFO, socket or device: reading it could block forever, so it is counted instead.
+      events.skip('unreadable', relPath(abs, join(dir, entry.name)), 'not a regular file');
+      return false;
+    }
     return !rules?.ignores(resolve(dir, entry.name), entry.isDirectory());
   };
 

@@ -14,9 +14,20 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): CliResult {
+/**
+ * Root reads every file whatever its mode. To test unreadable files as root, run
+ * the CLI without the capabilities that let root bypass permissions.
+ */
+export const WITHOUT_ROOT_OVERRIDE =
+  process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--'] : [];
+
+export function runCli(
+  args: string[],
+  opts: SpawnSyncOptions & { input?: string | Buffer; wrap?: string[] } = {},
+): CliResult {
   const env = { ...process.env, NO_COLOR: '', CI: '', ...(opts.env ?? {}) };
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', ...opts, env, maxBuffer: 64 * 1024 * 1024 });
+  const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
+  const r = spawnSync(cmd as string, [...pre, CLI, ...args], { encoding: 'utf8', ...opts, env, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
