@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Detector } from '../detect/engine.js';
 import { compileRule, type RuleSpec } from '../detect/rule.js';
+import { Scratch } from '../sources/read.js';
 import type { SourceItem } from '../sources/types.js';
 import { processItem, type ItemResult } from './process.js';
 
@@ -38,11 +39,11 @@ export async function detectAll(
   runInline(head, setup, onResult);
 }
 
-let inlineDetector: { rules: RuleSpec[]; detector: Detector } | null = null;
+let inline: { rules: RuleSpec[]; detector: Detector; scratch: Scratch } | null = null;
 
 function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): void {
-  if (inlineDetector?.rules !== setup.rules) inlineDetector = { rules: setup.rules, detector: new Detector(setup.rules.map(compileRule)) };
-  for (const item of items) onResult(processItem(inlineDetector.detector, item, setup.maxFileSize));
+  if (inline?.rules !== setup.rules) inline = { rules: setup.rules, detector: new Detector(setup.rules.map(compileRule)), scratch: new Scratch() };
+  for (const item of items) onResult(processItem(inline.detector, item, setup.maxFileSize, inline.scratch));
 }
 
 function runPool(

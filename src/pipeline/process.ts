@@ -1,6 +1,6 @@
 /** One item through read → detect: the unit of work a worker thread does. */
 import type { Detector, Match } from '../detect/engine.js';
-import { load } from '../sources/read.js';
+import { load, type Scratch } from '../sources/read.js';
 import type { Origin, SkipReason, SourceItem } from '../sources/types.js';
 
 export interface ItemResult {
@@ -11,8 +11,8 @@ export interface ItemResult {
   matches: Match[];
 }
 
-export function processItem(detector: Detector, item: SourceItem, maxFileSize: number): ItemResult {
-  const loaded = load(item, maxFileSize);
+export function processItem(detector: Detector, item: SourceItem, maxFileSize: number, scratch?: Scratch): ItemResult {
+  const loaded = load(item, maxFileSize, scratch);
   if ('skip' in loaded) return { origin: item.origin, size: 0, skip: { reason: loaded.skip, message: loaded.message }, matches: [] };
   return { origin: item.origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) };
 }

@@ -74,13 +74,15 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
   const rules = opts.noIgnore ? null : new IgnoreRules(abs, (file, message) => events.skip('unreadable', file, message));
   const hook = (dir: string, options: { withFileTypes: true }, cb: ReaddirCallback): void => {
     readdir(dir, options, (err, entries) => {
+      const at = resolve(dir);
       if (err) {
         // The root itself failing is fatal; a subdirectory is a counted warning.
-        if (resolve(dir) === abs) return cb(err, []);
-        events.skip('unreadable', relPath(abs, dir) + '/', describe(err));
+        if (at === abs) return cb(err, []);
+        events.skip('unreadable', relPath(abs, at) + '/', describe(err));
         return cb(null, []);
       }
-      cb(null, entries.filter((e) => keep(e, dir)));
+      rules?.enter(at, entries.some((e) => e.name === '.gitignore'));
+      cb(null, entries.filter((e) => keep(e, at)));
     });
   };
   const keep = (entry: Dirent, dir: string): boolean => {
@@ -89,12 +91,13 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
       events.skip('symlink', relPath(abs, join(dir, entry.name)));
       return false;
     }
-    if (!entry.isFile() && !entry.isDirectory()) {
+    const isDir = entry.isDirectory();
+    if (!isDir && !entry.isFile()) {
       // A FIFO, socket or device: reading it could block forever, so it is counted instead.
       events.skip('unreadable', relPath(abs, join(dir, entry.name)), 'not a regular file');
       return false;
     }
-    return !rules?.ignores(resolve(dir, entry.name), entry.isDirectory());
+    return !rules?.ignores(dir, entry.name, isDir);
   };
 
   const ignore = [...(opts.exclude ?? [])];
@@ -108,6 +111,7 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
     onlyFiles: true,
     followSymbolicLinks: false,
     ignore,
+    unique: false, // one pattern cannot yield a path twice; skip fast-glob's set of every path
     fs: { readdir: hook as unknown as typeof readdir },
   });
   try {

@@ -1,56 +1,77 @@
 /**
  * gitignore semantics for the working-tree walk: every `.gitignore` from the
  * repository's top down to the file, deeper files overriding shallower ones, and
- * `.git/info/exclude` below them all. Rules are read lazily, once per directory.
+ * `.git/info/exclude` below them all.
+ *
+ * Each directory's chain of rule files is worked out once, when the walk lists
+ * it; the listing also says whether the directory has a `.gitignore`, so no
+ * directory costs a failed open.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
+interface Layer {
+  /** The directory the patterns are relative to. */
+  base: string;
+  rules: Ignore;
+}
+
 export class IgnoreRules {
   /** The repository's top-level directory, or the scan root outside a repository. */
   private readonly top: string;
-  private readonly perDir = new Map<string, Ignore | null>();
-  private readonly exclude: Ignore | null;
+  /** Rule layers that apply inside each directory, deepest first. */
+  private readonly chains = new Map<string, Layer[]>();
 
   constructor(
-    scanRoot: string,
+    private readonly scanRoot: string,
     private readonly onUnreadable: (file: string, message: string) => void,
   ) {
     const repoTop = findRepoTop(scanRoot);
     this.top = repoTop ?? scanRoot;
-    this.exclude = repoTop ? this.read(join(repoTop, '.git', 'info', 'exclude')) : null;
-  }
-
-  /** Whether git would ignore `abs` (a directory when `isDir`). */
-  ignores(abs: string, isDir: boolean): boolean {
-    for (let dir = dirname(abs); ; dir = dirname(dir)) {
-      const verdict = this.test(this.rulesFor(dir), dir, abs, isDir);
-      if (verdict !== null) return verdict;
-      if (dir === this.top || !isInside(dir, this.top)) break;
+    const exclude = repoTop ? this.read(join(repoTop, '.git', 'info', 'exclude'), repoTop) : null;
+    let chain: Layer[] = exclude ? [exclude] : [];
+    // The walk lists the scan root and what is below it; the directories from the
+    // repository's top down to the root's parent have their .gitignore read here.
+    const above: string[] = [];
+    if (scanRoot !== this.top) {
+      for (let d = dirname(scanRoot); d === this.top || isInside(d, this.top); d = dirname(d)) above.unshift(d);
     }
-    return this.test(this.exclude, this.top, abs, isDir) ?? false;
-  }
-
-  private test(rules: Ignore | null, base: string, abs: string, isDir: boolean): boolean | null {
-    if (!rules) return null;
-    const rel = relative(base, abs).split(sep).join('/') + (isDir ? '/' : '');
-    const r = rules.test(rel);
-    if (r.ignored) return true;
-    if (r.unignored) return false;
-    return null;
-  }
-
-  private rulesFor(dir: string): Ignore | null {
-    let rules = this.perDir.get(dir);
-    if (rules === undefined) {
-      rules = this.read(join(dir, '.gitignore'));
-      this.perDir.set(dir, rules);
+    for (const d of above) {
+      const own = this.read(join(d, '.gitignore'), d);
+      if (own) chain = [own, ...chain];
     }
-    return rules;
+    this.rootParent = chain;
   }
 
-  private read(file: string): Ignore | null {
+  /** The layers in force in the scan root's parent directory. */
+  private readonly rootParent: Layer[];
+
+  /**
+   * Called as the walk lists `dir` (absolute, normalized): records the rules in
+   * force inside it. `hasGitignore` says whether the listing holds a `.gitignore`.
+   */
+  enter(dir: string, hasGitignore: boolean): void {
+    const parent = dir === this.scanRoot ? this.rootParent : (this.chains.get(dirname(dir)) ?? this.rootParent);
+    const own = hasGitignore ? this.read(join(dir, '.gitignore'), dir) : null;
+    this.chains.set(dir, own ? [own, ...parent] : parent);
+  }
+
+  /** Whether git would ignore the entry `name` of the listed directory `dir`. */
+  ignores(dir: string, name: string, isDir: boolean): boolean {
+    const chain = this.chains.get(dir);
+    if (!chain) return false;
+    for (const { base, rules } of chain) {
+      let rel = dir === base ? name : `${dir.slice(base.length + 1)}/${name}`;
+      if (sep !== '/') rel = rel.split(sep).join('/');
+      const r = rules.test(isDir ? `${rel}/` : rel);
+      if (r.ignored) return true;
+      if (r.unignored) return false;
+    }
+    return false;
+  }
+
+  private read(file: string, base: string): Layer | null {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -59,7 +80,7 @@ export class IgnoreRules {
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') this.onUnreadable(file, code ?? String(err));
       return null;
     }
-    return ignore({ allowRelativePaths: true }).add(text);
+    return { base, rules: ignore({ allowRelativePaths: true }).add(text) };
   }
 }
 

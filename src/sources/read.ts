@@ -12,8 +12,22 @@ export function isBinary(bytes: Uint8Array): boolean {
   return probe.indexOf(0) !== -1;
 }
 
+/**
+ * A buffer reused from file to file, so that reading a tree does not allocate
+ * (and garbage-collect) one buffer per file. What `load` returns from it is
+ * valid only until the next call.
+ */
+export class Scratch {
+  private buf = Buffer.allocUnsafeSlow(1 << 20);
+
+  get(size: number): Buffer {
+    if (size > this.buf.length) this.buf = Buffer.allocUnsafeSlow(Math.max(size, this.buf.length * 2));
+    return this.buf;
+  }
+}
+
 /** Bytes to scan, or why not. Synchronous: it runs inside worker threads, one file at a time. */
-export function load(item: SourceItem, maxFileSize: number): Loaded {
+export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): Loaded {
   if ('bytes' in item) {
     if (item.bytes.byteLength > maxFileSize) return { skip: 'tooLarge', message: tooLarge(item.bytes.byteLength, maxFileSize) };
     if (isBinary(item.bytes)) return { skip: 'binary', message: 'binary content' };
@@ -29,7 +43,7 @@ export function load(item: SourceItem, maxFileSize: number): Loaded {
   try {
     const size = fstatSync(fd).size;
     if (size > maxFileSize) return { skip: 'tooLarge', message: tooLarge(size, maxFileSize) };
-    const buf = Buffer.allocUnsafe(size);
+    const buf = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
     // Read the probe first, so a large binary file costs 8 KiB, not its whole size.
     let got = readFully(fd, buf, 0, Math.min(size, BINARY_PROBE));
     if (buf.subarray(0, got).indexOf(0) !== -1) return { skip: 'binary', message: 'binary content' };
