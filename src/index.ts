@@ -38,9 +38,59 @@ export async function scanStdin(
   return runPipeline(stdinSource(input, opts.path ?? null), config, { ...opts, threads: 1 });
 }
 
-/** 0 when the report has no findings, 1 when it has. (2, an error, is a thrown SkScanError.) */
-export function exitCodeFor(report: Report): 0 | 1 {
-  return report.findings.length > 0 ? 1 : 0;
+export interface GitScanOptions extends ScanOptions {
+  /** Scan only what the commits in `REV..HEAD` introduced. */
+  since?: string;
+  /** Scan only what the commits in this range (`A..B`) introduced. */
+  range?: string;
+}
+
+/**
+ * Scan every object in one or more repositories (paths, bare repositories or
+ * URLs), or only what a range of commits introduced.
+ */
+export async function scanGit(repos: string[] = ['.'], opts: GitScanOptions = {}): Promise<Report> {
+  const targets = repos.length > 0 ? repos : ['.'];
+  const { gitSource, gitConfigRoot } = await import('./sources/git/index.js');
+  const config = await loadConfig({ root: await gitConfigRoot(targets), explicit: opts.config });
+  const revs = opts.range !== undefined ? [opts.range] : opts.since !== undefined ? [`${opts.since}..HEAD`] : undefined;
+  const source = gitSource(targets, { revs, maxFileSize: config.maxFileSize });
+  return runPipeline(source, config, opts);
+}
+
+/**
+ * What the next commit holds, from the index. Without files, only keys on the
+ * lines the staged change adds; with files, those files' staged content whole.
+ * Runs in the repository of the current directory.
+ */
+export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): Promise<Report> {
+  const { stagedSource } = await import('./sources/git/staged.js');
+  const config = await loadConfig({ root: '.', explicit: opts.config });
+  return runPipeline(stagedSource(files), config, { ...opts, threads: 1 });
+}
+
+/**
+ * git's pre-push hook: `remote` and `url` are the hook's arguments, `refLines`
+ * its standard input. Scans what the push would add to the remote.
+ */
+export async function scanPrePush(remote: string, url: string, refLines: string, opts: ScanOptions = {}): Promise<Report> {
+  const { gitSource, parsePushLines, pushRevisions } = await import('./sources/git/index.js');
+  const config = await loadConfig({ root: '.', explicit: opts.config });
+  const revs = await pushRevisions(remote, parsePushLines(refLines));
+  const source = gitSource(['.'], { revs: revs ?? [], maxFileSize: config.maxFileSize });
+  const report = await runPipeline(source, config, opts);
+  return { ...report, target: { ...report.target, root: url || remote } };
+}
+
+/**
+ * 0 when the report has no findings, 1 when it has. A history scan that could
+ * not read some objects (corrupt or missing) and found nothing is 2: it cannot
+ * vouch for what it did not read. (Other errors are a thrown SkScanError: 2.)
+ */
+export function exitCodeFor(report: Report): 0 | 1 | 2 {
+  if (report.findings.length > 0) return 1;
+  if (report.target.kind === 'git' && report.stats.skipped.unreadable > 0) return 2;
+  return 0;
 }
 
 export { render, FORMATS, type Format } from './report/index.js';

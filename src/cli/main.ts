@@ -6,13 +6,19 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SkScanError } from '../errors.js';
-import { FORMATS, exitCodeFor, render, scanDir, scanStdin, type Format, type Report } from '../index.js';
+import { FORMATS, exitCodeFor, render, scanDir, scanGit, scanPrePush, scanStaged, scanStdin, type Format, type Report } from '../index.js';
 import { VERSION } from '../version.js';
 
 const HELP = `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak.
 
 Usage:
   sk-scan dir [PATH...]      scan working trees or files (default .)
+  sk-scan git [REPO...]      scan every object in git repositories (default .);
+                             REPO may be a path, a bare repository or a URL
+  sk-scan staged [FILE...]   scan what the next commit holds (the index): the
+                             lines the staged change adds, or FILEs' staged content
+  sk-scan pre-push REMOTE URL  git's pre-push hook: scan what the push sends
+                             (ref lines on standard input, as git gives them)
   sk-scan stdin              scan standard input
   sk-scan help | --help      this text
   sk-scan --version          the version
@@ -26,6 +32,10 @@ Options for every scan:
 
 dir:
   --no-ignore                also scan files .gitignore excludes (never .git/)
+
+git:
+  --since REV                only what the commits in REV..HEAD introduced
+  --range A..B               only what the commits in the range introduced
 
 stdin:
   --path NAME                the path to report for standard input
@@ -44,6 +54,9 @@ const COMMON = {
 
 const COMMANDS = {
   dir: { ...COMMON, 'no-ignore': { type: 'boolean' } },
+  git: { ...COMMON, since: { type: 'string' }, range: { type: 'string' } },
+  staged: COMMON,
+  'pre-push': COMMON,
   stdin: { ...COMMON, path: { type: 'string' } },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
@@ -55,7 +68,7 @@ function usage(message: string): never {
 
 function parse(command: Command, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: COMMANDS[command], allowPositionals: command === 'dir', strict: true });
+    return parseArgs({ args: argv, options: COMMANDS[command], allowPositionals: command !== 'stdin', strict: true });
   } catch (err) {
     // Node's messages are long and multi-line; keep the first sentence.
     usage(((err as Error).message.split('\n')[0] ?? '').replace(/\. To specify.*$/, ''));
@@ -92,6 +105,17 @@ async function main(argv: string[]): Promise<number> {
   let report: Report;
   if (command === 'dir') {
     report = await scanDir(positionals, { ...common, noIgnore: 'no-ignore' in values && values['no-ignore'] === true });
+  } else if (command === 'git') {
+    const since = 'since' in values ? (values.since as string | undefined) : undefined;
+    const range = 'range' in values ? (values.range as string | undefined) : undefined;
+    if (since !== undefined && range !== undefined) usage('--since and --range cannot be used together');
+    report = await scanGit(positionals, { ...common, since, range });
+  } else if (command === 'staged') {
+    report = await scanStaged(positionals, common);
+  } else if (command === 'pre-push') {
+    if (positionals.length !== 2) usage('pre-push takes the remote name and URL that git passes to the hook');
+    const input = process.stdin.isTTY ? '' : await readStdin();
+    report = await scanPrePush(positionals[0] as string, positionals[1] as string, input, common);
   } else {
     if (process.stdin.isTTY) usage('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`');
     report = await scanStdin(process.stdin, { ...common, path: 'path' in values ? (values.path as string | undefined) : undefined });
@@ -110,7 +134,17 @@ async function main(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(text);
   }
-  return exitCodeFor(report);
+  const code = exitCodeFor(report);
+  if (code === 2) {
+    process.stderr.write(`sk-scan: error: ${report.stats.skipped.unreadable} object(s) could not be read; the scan is incomplete\n`);
+  }
+  return code;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Binary files and links are warned about once, as a count, rather than file by file. */

@@ -20,8 +20,42 @@ export interface WorkerSetup {
 const PARALLEL_THRESHOLD = 256;
 const BATCH_ITEMS = 32;
 const BATCH_BYTES = 8 * 1024 * 1024;
-/** Items queued ahead of the workers before the source is paused. */
+/** Items (or bytes of in-memory items) queued ahead of the workers before the source is paused. */
 const QUEUE_HIGH = 4096;
+const QUEUE_HIGH_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A batch as posted to a worker. In-memory items are packed into one buffer that
+ * is transferred, not copied: posting a Buffer that is a slice of a larger one
+ * would otherwise copy all of the larger one.
+ */
+export interface Batch {
+  items: (SourceItem | { origin: SourceItem['origin']; at: number; length: number })[];
+  data: ArrayBuffer | null;
+}
+
+function pack(items: SourceItem[]): Batch {
+  let total = 0;
+  for (const item of items) if ('bytes' in item) total += item.bytes.byteLength;
+  if (total === 0) return { items, data: null };
+  const data = new ArrayBuffer(total);
+  const view = new Uint8Array(data);
+  let at = 0;
+  const packed = items.map((item) => {
+    if (!('bytes' in item)) return item;
+    view.set(item.bytes, at);
+    const ref = { origin: item.origin, at, length: item.bytes.byteLength };
+    at += item.bytes.byteLength;
+    return ref;
+  });
+  return { items: packed, data };
+}
+
+export function unpack(batch: Batch): SourceItem[] {
+  return batch.items.map((item) =>
+    'at' in item ? { origin: item.origin, bytes: Buffer.from(batch.data as ArrayBuffer, item.at, item.length) } : item,
+  );
+}
 
 export async function detectAll(
   items: AsyncIterable<SourceItem>,
@@ -60,6 +94,9 @@ function runPool(
     let sourceDone = false;
     let settled = false;
     let wake: (() => void) | null = null;
+    let queuedBytes = 0;
+    const sizeOf = (item: SourceItem) => ('bytes' in item ? item.bytes.byteLength : 0);
+    for (const item of queue) queuedBytes += sizeOf(item);
 
     const finish = (err?: unknown) => {
       if (settled) return;
@@ -73,7 +110,8 @@ function runPool(
       let bytes = 0;
       while (queue.length > 0 && batch.length < BATCH_ITEMS && bytes < BATCH_BYTES) {
         const item = queue.shift() as SourceItem;
-        if ('bytes' in item) bytes += item.bytes.byteLength;
+        bytes += sizeOf(item);
+        queuedBytes -= sizeOf(item);
         batch.push(item);
       }
       return batch;
@@ -86,8 +124,9 @@ function runPool(
         return;
       }
       inFlight++;
-      w.postMessage(batch);
-      if (queue.length < QUEUE_HIGH && wake) {
+      const packed = pack(batch);
+      w.postMessage(packed, packed.data ? [packed.data] : []);
+      if (queue.length < QUEUE_HIGH && queuedBytes < QUEUE_HIGH_BYTES && wake) {
         wake();
         wake = null;
       }
@@ -110,8 +149,9 @@ function runPool(
       try {
         for (let n = await rest.next(); !n.done; n = await rest.next()) {
           queue.push(n.value);
+          queuedBytes += sizeOf(n.value);
           while (idle.length > 0 && queue.length > 0) dispatch(idle.pop() as Worker);
-          if (queue.length >= QUEUE_HIGH) await new Promise<void>((r) => (wake = r));
+          if (queue.length >= QUEUE_HIGH || queuedBytes >= QUEUE_HIGH_BYTES) await new Promise<void>((r) => (wake = r));
           if (settled) return;
         }
         sourceDone = true;

@@ -1,15 +1,14 @@
 /**
- * The pipeline: source → detect → suppress → report. Verification slots in
- * between suppress and report when it lands.
+ * The pipeline: source → detect → (attribute, for git) → suppress → report.
+ * Verification slots in between suppress and report when it lands.
  */
 import type { Config } from '../config/config.js';
-import type { Match } from '../detect/engine.js';
 import type { RuleSpec } from '../detect/rule.js';
-import { secretInfo, tail } from '../report/mask.js';
+import { secretInfo, sha256, tail } from '../report/mask.js';
 import type { Finding, Report, Stats } from '../report/model.js';
 import { remediation } from '../report/remediation.js';
-import type { Origin, SkipReason, Source } from '../sources/types.js';
-import { suppress } from '../suppress/index.js';
+import type { Hit, Origin, SkipReason, Source } from '../sources/types.js';
+import { suppress, type Candidate } from '../suppress/index.js';
 import { VERSION } from '../version.js';
 import { detectAll } from './pool.js';
 
@@ -18,13 +17,8 @@ export interface PipelineOptions {
   showSecrets?: boolean;
   /** Worker threads; defaults to the number of cores. 1 keeps everything on the calling thread. */
   threads?: number;
-  /** Called for each file that could not be read or was too large, as it happens. */
+  /** Called for each warning (an unreadable or oversized file, a shallow clone…) as it happens. */
   onWarning?: (message: string) => void;
-}
-
-interface Candidate {
-  origin: Origin;
-  match: Match;
 }
 
 export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<Report> {
@@ -36,33 +30,52 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     suppressed: 0,
     durationMs: 0,
   };
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    opts.onWarning?.(message);
+  };
   const skip = (reason: SkipReason, path: string | null, message?: string) => {
     stats.skipped[reason]++;
-    if ((reason === 'unreadable' || reason === 'tooLarge') && opts.onWarning) {
-      opts.onWarning(`${reason === 'unreadable' ? 'cannot read' : 'too large, skipped'}: ${path ?? '(stdin)'}${message ? ` (${message})` : ''}`);
+    if (reason === 'unreadable' || reason === 'tooLarge') {
+      warn(`${reason === 'unreadable' ? 'cannot read' : 'too large, skipped'}: ${path ?? '(stdin)'}${message ? ` (${message})` : ''}`);
     }
   };
 
-  const candidates: Candidate[] = [];
-  await detectAll(
-    source.items({ skip }),
-    { rules: config.rules, maxFileSize: config.maxFileSize },
-    (r) => {
-      if (r.skip) return skip(r.skip.reason, r.origin.path, r.skip.message);
-      stats.files++;
-      stats.bytes += r.size;
-      for (const match of r.matches) candidates.push({ origin: r.origin, match });
-    },
-    opts.threads,
-  );
+  let candidates: Candidate[] = [];
+  try {
+    await detectAll(
+      source.items({ skip, warn }),
+      { rules: config.rules, maxFileSize: config.maxFileSize },
+      (r) => {
+        if (r.skip) return skip(r.skip.reason, r.origin.path, r.skip.message);
+        stats.files++;
+        stats.bytes += r.size;
+        const lines = r.origin.onlyLines ? new Set(r.origin.onlyLines) : null;
+        for (const match of r.matches) {
+          if (!lines || lines.has(match.line)) candidates.push({ origin: r.origin, match, sha256: sha256(match.secret) });
+        }
+      },
+      opts.threads,
+    );
+    if (source.attribute && candidates.length > 0) candidates = await attribute(source, candidates);
+  } finally {
+    await source.close?.();
+  }
 
-  const { kept, suppressed } = suppress(candidates);
+  const { kept, suppressed } = suppress(candidates, { exclude: config.exclude });
   stats.suppressed = suppressed.length;
 
   const rules = new Map(config.rules.map((r) => [r.id, r]));
   const findings = kept.map((c) => toFinding(c, rules.get(c.match.ruleId) as RuleSpec, opts.showSecrets ?? false));
   findings.sort(
-    (a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId),
+    (a, b) =>
+      (a.target ?? '').localeCompare(b.target ?? '') ||
+      (a.path ?? '').localeCompare(b.path ?? '') ||
+      (a.commit ?? '').localeCompare(b.commit ?? '') ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.ruleId.localeCompare(b.ruleId),
   );
   stats.durationMs = Math.round(performance.now() - started);
   return {
@@ -71,18 +84,38 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     target: { kind: source.kind, root: source.root },
     stats,
     findings,
+    warnings,
   };
 }
 
-function toFinding({ origin, match }: Candidate, rule: RuleSpec, showSecrets: boolean): Finding {
-  return {
+/** Hand each (origin, secret) back to the source once, and fan findings out to the places it names. */
+async function attribute(source: Source, candidates: Candidate[]): Promise<Candidate[]> {
+  const hits: Hit[] = [];
+  const index = new Map<Origin, Map<string, number>>();
+  const hitOf = (c: Candidate): number => {
+    let bySecret = index.get(c.origin);
+    if (!bySecret) index.set(c.origin, (bySecret = new Map()));
+    let i = bySecret.get(c.sha256);
+    if (i === undefined) {
+      i = hits.push({ origin: c.origin, secret: c.sha256 }) - 1;
+      bySecret.set(c.sha256, i);
+    }
+    return i;
+  };
+  const positions = candidates.map(hitOf);
+  const places = (await source.attribute?.(hits)) ?? [];
+  return candidates.flatMap((c, k) => (places[positions[k] as number] ?? [c.origin]).map((origin) => ({ ...c, origin })));
+}
+
+function toFinding({ origin, match, sha256: hash }: Candidate, rule: RuleSpec, showSecrets: boolean): Finding {
+  const finding: Finding = {
     ruleId: rule.id,
     severity: rule.severity,
     path: origin.path,
     line: match.line,
     column: match.column,
     commit: origin.commit,
-    secret: secretInfo(match.secret, match.prefixLength, rule.kind, match.environment, showSecrets),
+    secret: secretInfo(match.secret, match.prefixLength, rule.kind, match.environment, showSecrets, hash),
     remediation: remediation({
       kind: rule.kind,
       last4: tail(match.secret, match.prefixLength),
@@ -90,4 +123,10 @@ function toFinding({ origin, match }: Candidate, rule: RuleSpec, showSecrets: bo
       custom: rule.remediation,
     }),
   };
+  if (origin.target !== undefined) finding.target = origin.target;
+  if (origin.author !== undefined) finding.author = origin.author;
+  if (origin.date !== undefined) finding.date = origin.date;
+  if (origin.git !== undefined) finding.git = origin.git;
+  return finding;
 }
+

@@ -3,14 +3,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Detector } from '../detect/engine.js';
 import { compileRule } from '../detect/rule.js';
 import { Scratch } from '../sources/read.js';
-import type { SourceItem } from '../sources/types.js';
 import { processItem } from './process.js';
-import type { WorkerSetup } from './pool.js';
+import { unpack, type Batch, type WorkerSetup } from './pool.js';
 
 const setup = workerData as WorkerSetup;
 const detector = new Detector(setup.rules.map(compileRule));
 const scratch = new Scratch();
 
-parentPort?.on('message', (batch: SourceItem[]) => {
-  parentPort?.postMessage(batch.map((item) => processItem(detector, item, setup.maxFileSize, scratch)));
+parentPort?.on('message', (batch: Batch) => {
+  parentPort?.postMessage(unpack(batch).map((item) => processItem(detector, item, setup.maxFileSize, scratch)));
 });

@@ -25,8 +25,9 @@ export function secretInfo(
   kind: string,
   environment: string | null,
   showSecrets: boolean,
+  hash = sha256(secret),
 ): SecretInfo {
-  const info: SecretInfo = { redacted: redact(secret, prefixLength), sha256: sha256(secret), kind, environment };
+  const info: SecretInfo = { redacted: redact(secret, prefixLength), sha256: hash, kind, environment };
   if (showSecrets) info.value = secret;
   return info;
 }

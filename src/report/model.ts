@@ -3,7 +3,7 @@
  * masking: unless --show-secrets asked, no full secret is anywhere in it.
  */
 import type { Severity } from '../detect/rule.js';
-import type { TargetKind } from '../sources/types.js';
+import type { GitPlace, TargetKind } from '../sources/types.js';
 
 export interface SecretInfo {
   /** The prefix and the last 4 characters: `sk_live_prod_…x7Qa`. */
@@ -27,6 +27,14 @@ export interface Finding {
   secret: SecretInfo;
   /** Ordered steps, from the platform's rotation and revocation procedure. */
   remediation: string[];
+  /** git mode: the repository as given. */
+  target?: string;
+  /** git mode: `Name <email>` of the commit's author. */
+  author?: string | null;
+  /** git mode: the commit's author date, ISO 8601. */
+  date?: string | null;
+  /** git mode: blob, refs that reach the commit, whether the key is still at HEAD, unreachable, `in: "message"`. */
+  git?: GitPlace;
 }
 
 export interface Stats {
@@ -44,6 +52,8 @@ export interface Report {
   target: { kind: TargetKind; root: string };
   stats: Stats;
   findings: Finding[];
+  /** What the user should know about the scan itself: unreadable files, a shallow clone, skipped submodules. */
+  warnings: string[];
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -35,12 +35,16 @@ export function renderText(report: Report, opts: TextOptions): string {
         ` (${severities})` +
         p.dim(` · scanned ${scanned}`),
     );
-    for (const [path, group] of groupBy(findings, (f) => f.path ?? '(no file)')) {
-      out.push('', p.bold(path));
+    const many = new Set(findings.map((f) => f.target)).size > 1;
+    for (const [heading, group] of groupBy(findings, (f) => place(f, many))) {
+      out.push('', p.bold(heading));
       for (const f of group) {
         const key = f.secret.value ?? f.secret.redacted;
         const env = f.secret.environment ? ` [${f.secret.environment}]` : '';
-        out.push(`  ${path}:${f.line}:${f.column}  ${sev[f.severity](f.severity)}  ${f.ruleId}  ${key}${env}`);
+        const where = f.path === null ? `line ${f.line}:${f.column}` : `${f.path}:${f.line}:${f.column}`;
+        out.push(`  ${where}  ${sev[f.severity](f.severity)}  ${f.ruleId}  ${key}${env}`);
+        const history = historyLine(f);
+        if (history) out.push(p.dim(`    ${history}`));
         out.push(p.dim(`    → ${advice(f.secret.kind)}`));
       }
     }
@@ -59,6 +63,23 @@ export function renderText(report: Report, opts: TextOptions): string {
   if (skipped.length > 0) out.push(p.dim(`Skipped: ${skipped.join(', ')}.`));
   if (stats.suppressed > 0) out.push(p.dim(`Allowed by sk-scan:allow comments: ${stats.suppressed}.`));
   return out.join('\n') + '\n';
+}
+
+/** The group a finding is listed under: its file, or the commit whose message holds it. */
+function place(f: Finding, withTarget: boolean): string {
+  const what = f.path ?? (f.git?.in === 'message' && f.commit ? `commit message of ${f.commit.slice(0, 12)}` : '(no file)');
+  return withTarget && f.target ? `${f.target}: ${what}` : what;
+}
+
+/** For history findings: which commit brought the key in, and whether it is still there. */
+function historyLine(f: Finding): string | null {
+  if (f.git === undefined) return null;
+  const parts: string[] = [];
+  if (f.commit) parts.push(`commit ${f.commit.slice(0, 12)}${f.author ? ` by ${f.author}` : ''}${f.date ? `, ${f.date.slice(0, 10)}` : ''}`);
+  if (f.git.unreachable) parts.push('unreachable (dropped from every branch, still in the object store)');
+  else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
+  parts.push(f.git.atHead ? 'still in HEAD' : 'not in HEAD (history only)');
+  return parts.join(' · ');
 }
 
 function plural(n: number, word: string): string {

@@ -4,12 +4,35 @@
  * downstream sees bytes.
  */
 
+/** Facts about a finding's place in git history (git mode only). */
+export interface GitPlace {
+  /** The blob holding the key (absent for a commit message). */
+  blob?: string;
+  /** Refs that reach the commit, at most 10. */
+  refs?: string[];
+  /** Whether the key is still in HEAD's tree. */
+  atHead?: boolean;
+  /** True when no ref reaches the commit (a dropped commit) or no commit holds the blob. */
+  unreachable?: boolean;
+  /** Where in the commit the key is, when not in a file: `message`. */
+  in?: 'message';
+}
+
 /** Where a piece of content came from. */
 export interface Origin {
   /** Relative to the scan root, forward slashes; null where there is no file (stdin without --path, a commit message). */
   path: string | null;
   /** A 40-hex commit id in git mode, else null. */
   commit: string | null;
+  /** The repository as the user gave it (git mode). */
+  target?: string;
+  /** `Name <email>` of the commit's author (git mode). */
+  author?: string | null;
+  /** The commit's author date, ISO 8601 (git mode). */
+  date?: string | null;
+  git?: GitPlace;
+  /** Only matches on these lines count (the lines a staged change adds). */
+  onlyLines?: number[];
 }
 
 /** A file on disk, read lazily (by a worker thread when the scan is parallel). */
@@ -30,9 +53,17 @@ export type SkipReason = 'binary' | 'tooLarge' | 'unreadable' | 'symlink';
 
 export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged';
 
-/** How a source reports what it could not read, so that nothing is skipped uncounted. */
+/** How a source reports what it could not read (so that nothing is skipped uncounted) and what the user should know. */
 export interface SourceEvents {
   skip(reason: SkipReason, path: string, message?: string): void;
+  warn(message: string): void;
+}
+
+/** One secret found in one item, as handed back to the source for attribution. */
+export interface Hit {
+  origin: Origin;
+  /** SHA-256 of the secret. */
+  secret: string;
 }
 
 export interface Source {
@@ -40,4 +71,12 @@ export interface Source {
   /** The root as the user gave it. */
   readonly root: string;
   items(events: SourceEvents): AsyncIterable<SourceItem>;
+  /**
+   * Called once, after detection, with the hits only: where each one really is.
+   * A git blob found at two paths becomes two origins. Sources without history
+   * leave this out.
+   */
+  attribute?(hits: Hit[]): Promise<Origin[][]>;
+  /** Releases what the source holds (a temporary clone). Called however the scan ends. */
+  close?(): Promise<void>;
 }

@@ -1,0 +1,88 @@
+/**
+ * Opening a repository the user named: a path (a working tree, a bare
+ * repository, a linked worktree) or a URL, which is cloned bare into a
+ * temporary folder and removed after the scan.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SkScanError } from '../../errors.js';
+import { GitError, firstLine, git, gitText, splitNul } from './exec.js';
+
+export interface Repo {
+  /** The repository as the user gave it. */
+  given: string;
+  /** Where git commands run. */
+  dir: string;
+  /** The working tree's top, or null for a bare repository or a clone made for the scan. */
+  worktree: string | null;
+  shallow: boolean;
+  /** Removes a temporary clone; a no-op for a local repository. */
+  close(): void;
+}
+
+/** `https://…`, `ssh://…`, `file://…`, `git://…`, or scp-like `user@host:path`. */
+export function isUrl(s: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || (/^[^/\\]+@[^/\\:]+:/.test(s) && !existsSync(s));
+}
+
+export async function openRepo(given: string): Promise<Repo> {
+  if (isUrl(given)) return cloneForScan(given);
+  if (!existsSync(given)) throw new SkScanError(`no such file or directory: ${given}`);
+  let gitDir: string;
+  try {
+    gitDir = (await gitText(given, ['rev-parse', '--absolute-git-dir'])).trim();
+  } catch {
+    throw new SkScanError(`not a git repository: ${given}`);
+  }
+  const [bare, shallow] = (await gitText(given, ['rev-parse', '--is-bare-repository', '--is-shallow-repository'])).trim().split('\n');
+  let worktree: string | null = null;
+  if (bare !== 'true') {
+    try {
+      worktree = (await gitText(given, ['rev-parse', '--show-toplevel'])).trim() || null;
+    } catch {
+      worktree = null; // inside .git, say
+    }
+  }
+  return { given, dir: worktree ?? gitDir, worktree, shallow: shallow === 'true', close: () => {} };
+}
+
+async function cloneForScan(url: string): Promise<Repo> {
+  const dir = mkdtempSync(join(tmpdir(), 'sk-scan-clone-'));
+  const close = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    // --mirror: every ref the remote has (branches, tags, notes, pull-request refs).
+    await git(dir, ['clone', '--mirror', '--quiet', '--', url, dir]);
+  } catch (err) {
+    close();
+    throw new SkScanError(`cannot clone ${url}: ${err instanceof GitError ? firstLine(err.stderr) : (err as Error).message}`);
+  }
+  const shallow = (await gitText(dir, ['rev-parse', '--is-shallow-repository'])).trim() === 'true';
+  return { given: url, dir, worktree: null, shallow, close };
+}
+
+export interface HeadTree {
+  /** Blob ids in HEAD's tree. */
+  blobs: Set<string>;
+  /** Submodules (gitlinks) in HEAD's tree: path and the commit it points at. */
+  submodules: { path: string; commit: string }[];
+}
+
+/** HEAD's tree, read once: which blobs are "still there", and which submodules a scan cannot see. */
+export async function headTree(dir: string): Promise<HeadTree> {
+  const tree: HeadTree = { blobs: new Set(), submodules: [] };
+  let out: Buffer;
+  try {
+    out = await git(dir, ['ls-tree', '-r', '-z', '--full-tree', 'HEAD']);
+  } catch {
+    return tree; // no commit yet
+  }
+  for (const entry of splitNul(out)) {
+    // "<mode> <type> <oid>\t<path>"
+    const tab = entry.indexOf('\t');
+    const [mode, type, oid = ''] = entry.slice(0, tab).split(' ');
+    if (type === 'blob') tree.blobs.add(oid);
+    else if (type === 'commit' && mode === '160000') tree.submodules.push({ path: entry.slice(tab + 1), commit: oid });
+  }
+  return tree;
+}

@@ -1,0 +1,71 @@
+/** Real git repositories in temporary folders, with deterministic authors and dates. */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tempDir } from './run.js';
+
+let clock = 1_700_000_000;
+
+export function gitEnv(): NodeJS.ProcessEnv {
+  clock += 60;
+  const date = `${clock} +0000`;
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Dev One',
+    GIT_AUTHOR_EMAIL: 'dev@example.test',
+    GIT_COMMITTER_NAME: 'Dev One',
+    GIT_COMMITTER_EMAIL: 'dev@example.test',
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+  };
+}
+
+export interface TestRepo {
+  dir: string;
+  git(...args: string[]): string;
+  /** Run git and return its stdout, allowing failure (merge conflicts). */
+  tryGit(...args: string[]): { ok: boolean; out: string };
+  write(files: Record<string, string>): void;
+  remove(...paths: string[]): void;
+  /** Write files, stage everything, commit; returns the commit id. */
+  commit(message: string, files?: Record<string, string>): string;
+}
+
+export function makeRepo(opts: { bare?: boolean; dir?: string } = {}): TestRepo {
+  const dir = opts.dir ?? tempDir('sk-scan-git-');
+  execFileSync('git', ['-c', 'init.defaultBranch=main', 'init', '-q', ...(opts.bare ? ['--bare'] : []), dir], { env: gitEnv() });
+  return repoAt(dir);
+}
+
+export function repoAt(dir: string): TestRepo {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const r: TestRepo = {
+    dir,
+    git,
+    tryGit(...args) {
+      try {
+        return { ok: true, out: git(...args) };
+      } catch (err) {
+        return { ok: false, out: String((err as { stdout?: Buffer }).stdout ?? '') };
+      }
+    },
+    write(files) {
+      for (const [rel, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, rel)), { recursive: true });
+        writeFileSync(join(dir, rel), content);
+      }
+    },
+    remove(...paths) {
+      for (const p of paths) rmSync(join(dir, p), { force: true });
+    },
+    commit(message, files = {}) {
+      r.write(files);
+      git('add', '-A');
+      git('commit', '-q', '--allow-empty', '-m', message);
+      return git('rev-parse', 'HEAD').trim();
+    },
+  };
+  return r;
+}
