@@ -56,7 +56,8 @@ export function parseStagedDiff(diff: string, events?: SourceEvents): StagedFile
       const m = /^index [0-9a-f]+\.\.([0-9a-f]+)(?: (\d+))?$/.exec(line);
       if (m && m[2] !== '160000' && !/^0+$/.test(m[1] ?? '')) file = { path: '', blob: m[1] ?? '', lines: [] };
     } else if (file && line.startsWith('+++ ')) {
-      const name = unquote(line.slice(4));
+      // git ends a name that holds a space with a tab, to mark where it ends.
+      const name = unquote(line.slice(4).replace(/\t$/, ''));
       if (name === '/dev/null') file = null;
       else {
         file.path = name.replace(/^b\//, '');
@@ -116,7 +117,8 @@ async function* read(files: StagedFile[], events: SourceEvents): AsyncIterable<S
 }
 
 function notARepo(err: unknown): Error {
-  if (err instanceof GitError && /not a git repository/i.test(err.stderr)) return new SkScanError('not a git repository (sk-scan staged runs inside one)');
+  // Outside a repository `git diff` falls back to `--no-index` and rejects --cached.
+  if (err instanceof GitError && /not a git repository|diff --no-index/i.test(err.stderr)) return new SkScanError('not a git repository (sk-scan staged runs inside one)');
   if (err instanceof GitError) return new SkScanError(`git failed: ${firstLine(err.stderr)}`);
   return err as Error;
 }
