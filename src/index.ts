@@ -49,13 +49,21 @@ export interface GitScanOptions extends ScanOptions {
  * Scan every object in one or more repositories (paths, bare repositories or
  * URLs), or only what a range of commits introduced.
  */
-export async function scanGit(repos: string[] = ['.'], opts: GitScanOptions = {}): Promise<Report> {
-  const targets = repos.length > 0 ? repos : ['.'];
-  const { gitSource, gitConfigRoot } = await import('./sources/git/index.js');
-  const config = await loadConfig({ root: await gitConfigRoot(targets), explicit: opts.config });
+export async function scanGit(targets: string[] = ['.'], opts: GitScanOptions = {}): Promise<Report> {
+  const { gitSource, openRepos } = await import('./sources/git/index.js');
+  const repos = await openRepos(targets.length > 0 ? targets : ['.']);
   const revs = opts.range !== undefined ? [opts.range] : opts.since !== undefined ? [`${opts.since}..HEAD`] : undefined;
-  const source = gitSource(targets, { revs, maxFileSize: config.maxFileSize });
-  return runPipeline(source, config, opts);
+  let config;
+  try {
+    // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.
+    const only = repos.length === 1 ? repos[0]?.worktree : null;
+    config = await loadConfig({ root: only ?? '.', explicit: opts.config });
+  } catch (err) {
+    for (const r of repos) r.close();
+    throw err;
+  }
+  // Git does the heavy lifting in its own processes; detection stays on this thread.
+  return runPipeline(gitSource(repos, { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
 }
 
 /**
@@ -74,11 +82,11 @@ export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): 
  * its standard input. Scans what the push would add to the remote.
  */
 export async function scanPrePush(remote: string, url: string, refLines: string, opts: ScanOptions = {}): Promise<Report> {
-  const { gitSource, parsePushLines, pushRevisions } = await import('./sources/git/index.js');
+  const { gitSource, openRepos, parsePushLines, pushRevisions } = await import('./sources/git/index.js');
   const config = await loadConfig({ root: '.', explicit: opts.config });
   const revs = await pushRevisions(remote, parsePushLines(refLines));
-  const source = gitSource(['.'], { revs: revs ?? [], maxFileSize: config.maxFileSize });
-  const report = await runPipeline(source, config, opts);
+  const source = gitSource(await openRepos(['.']), { revs: revs ?? [], maxFileSize: config.maxFileSize });
+  const report = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
   return { ...report, target: { ...report.target, root: url || remote } };
 }
 

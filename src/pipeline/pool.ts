@@ -58,17 +58,19 @@ export function unpack(batch: Batch): SourceItem[] {
 }
 
 export async function detectAll(
-  items: AsyncIterable<SourceItem>,
+  batches: AsyncIterable<SourceItem[]>,
   setup: WorkerSetup,
   onResult: (r: ItemResult) => void,
   threads = availableParallelism(),
 ): Promise<void> {
-  const it = items[Symbol.asyncIterator]();
+  const it = batches[Symbol.asyncIterator]();
   const head: SourceItem[] = [];
   for (let n = await it.next(); !n.done; n = await it.next()) {
-    head.push(n.value);
-    if (threads <= 1) runInline(head.splice(0), setup, onResult);
-    else if (head.length > PARALLEL_THRESHOLD) return runPool(head, it, setup, onResult, threads);
+    if (threads <= 1) runInline(n.value, setup, onResult);
+    else {
+      head.push(...n.value);
+      if (head.length > PARALLEL_THRESHOLD) return runPool(head, it, setup, onResult, threads);
+    }
   }
   runInline(head, setup, onResult);
 }
@@ -82,7 +84,7 @@ function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemRe
 
 function runPool(
   queue: SourceItem[],
-  rest: AsyncIterator<SourceItem>,
+  rest: AsyncIterator<SourceItem[]>,
   setup: WorkerSetup,
   onResult: (r: ItemResult) => void,
   threads: number,
@@ -148,8 +150,10 @@ function runPool(
     void (async () => {
       try {
         for (let n = await rest.next(); !n.done; n = await rest.next()) {
-          queue.push(n.value);
-          queuedBytes += sizeOf(n.value);
+          for (const item of n.value) {
+            queue.push(item);
+            queuedBytes += sizeOf(item);
+          }
           while (idle.length > 0 && queue.length > 0) dispatch(idle.pop() as Worker);
           if (queue.length >= QUEUE_HIGH || queuedBytes >= QUEUE_HIGH_BYTES) await new Promise<void>((r) => (wake = r));
           if (settled) return;

@@ -65,10 +65,10 @@ function isDirectory(p: string): boolean {
   }
 }
 
-async function* walkRoot(root: string, prefix: string, opts: DirOptions, events: SourceEvents): AsyncIterable<SourceItem> {
+async function* walkRoot(root: string, prefix: string, opts: DirOptions, events: SourceEvents): AsyncIterable<SourceItem[]> {
   const abs = resolve(root);
   if (!isDirectory(abs)) {
-    yield { origin: { path: toPosix(root), commit: null }, file: abs };
+    yield [{ origin: { path: toPosix(root), commit: null }, file: abs }];
     return;
   }
   const rules = opts.noIgnore ? null : new IgnoreRules(abs, (file, message) => events.skip('unreadable', file, message));
@@ -115,10 +115,16 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
     fs: { readdir: hook as unknown as typeof readdir },
   });
   try {
+    let batch: SourceItem[] = [];
     for await (const rel of stream) {
       const relStr = rel.toString();
-      yield { origin: { path: prefix + relStr, commit: null }, file: join(abs, relStr) };
+      batch.push({ origin: { path: prefix + relStr, commit: null }, file: join(abs, relStr) });
+      if (batch.length === 64) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length > 0) yield batch;
   } catch (err) {
     throw new SkScanError(`cannot read ${root}: ${describe(err)}`);
   }

@@ -7,7 +7,7 @@ export function stdinSource(input: NodeJS.ReadableStream | Uint8Array, path: str
     root: '-',
     async *items() {
       const bytes = input instanceof Uint8Array ? input : await readAll(input);
-      yield { origin: { path, commit: null }, bytes };
+      yield [{ origin: { path, commit: null }, bytes }];
     },
   };
 }

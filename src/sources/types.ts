@@ -70,7 +70,8 @@ export interface Source {
   readonly kind: TargetKind;
   /** The root as the user gave it. */
   readonly root: string;
-  items(events: SourceEvents): AsyncIterable<SourceItem>;
+  /** Items in batches: one promise per batch, not per item, keeps a history of 100,000 objects cheap to stream. */
+  items(events: SourceEvents): AsyncIterable<SourceItem[]>;
   /**
    * Called once, after detection, with the hits only: where each one really is.
    * A git blob found at two paths becomes two origins. Sources without history

@@ -22,15 +22,17 @@ export interface ObjectProblem {
 
 const NL = 0x0a;
 
+/** Objects in the order of `oids`, a batch per chunk of git's output (one promise per chunk, not per object). */
 export async function* readObjects(
   cwd: string,
   oids: readonly string[],
   onProblem: (p: ObjectProblem) => void,
-): AsyncIterable<GitObject> {
+): AsyncIterable<GitObject[]> {
   let next = 0;
   while (next < oids.length) {
     const start = next;
-    const child = spawnGit(cwd, ['cat-file', '--batch']);
+    // --buffer: no flush after every object, so the pipe carries large writes.
+    const child = spawnGit(cwd, ['cat-file', '--batch', '--buffer']);
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -42,6 +44,7 @@ export async function* readObjects(
     let skipNewline = false;
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
       const data = partial.length === 0 ? chunk : Buffer.concat([partial, chunk]);
+      const batch: GitObject[] = [];
       let at = 0;
       while (at < data.length) {
         if (skipNewline) {
@@ -54,7 +57,7 @@ export async function* readObjects(
           body.filled += n;
           at += n;
           if (body.filled === body.bytes.length) {
-            yield { oid: body.oid, type: body.type, bytes: body.bytes };
+            batch.push({ oid: body.oid, type: body.type, bytes: body.bytes });
             body = null;
             skipNewline = true;
           }
@@ -70,7 +73,7 @@ export async function* readObjects(
           }
           const size = Number(sizeText);
           if (data.length - at >= size) {
-            yield { oid, type, bytes: data.subarray(at, at + size) };
+            batch.push({ oid, type, bytes: data.subarray(at, at + size) });
             at += size;
             skipNewline = true;
           } else {
@@ -79,6 +82,7 @@ export async function* readObjects(
         }
       }
       partial = at < data.length ? data.subarray(at) : Buffer.alloc(0);
+      if (batch.length > 0) yield batch;
     }
     const code = await exited;
     if (body !== null) {
@@ -105,4 +109,38 @@ async function feed(stdin: NodeJS.WritableStream, oids: readonly string[], from:
     }
   }
   stdin.end();
+}
+
+/**
+ * The same, with the ids split into `parts` contiguous runs, each read by its
+ * own git process: inflating objects is git's work, and one process uses one
+ * core. Contiguous runs keep each process's delta-base cache useful, since the
+ * ids come in pack order. Objects arrive in whatever order the processes
+ * produce them.
+ */
+export async function* readObjectsParallel(
+  cwd: string,
+  oids: readonly string[],
+  parts: number,
+  onProblem: (p: ObjectProblem) => void,
+): AsyncIterable<GitObject[]> {
+  const n = Math.max(1, Math.min(parts, Math.ceil(oids.length / 256)));
+  if (n === 1) {
+    yield* readObjects(cwd, oids, onProblem);
+    return;
+  }
+  const size = Math.ceil(oids.length / n);
+  const iterators = Array.from({ length: n }, (_, i) => readObjects(cwd, oids.slice(i * size, (i + 1) * size), onProblem)[Symbol.asyncIterator]());
+  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<GitObject[]> }>>();
+  const pull = (i: number) => pending.set(i, (iterators[i] as AsyncIterator<GitObject[]>).next().then((r) => ({ i, r })));
+  iterators.forEach((_, i) => pull(i));
+  while (pending.size > 0) {
+    const { i, r } = await Promise.race(pending.values());
+    if (r.done) {
+      pending.delete(i);
+      continue;
+    }
+    pull(i);
+    yield r.value;
+  }
 }

@@ -13,6 +13,7 @@ export class GitError extends Error {
     readonly args: string[],
     readonly code: number | null,
     readonly stderr: string,
+    readonly stdout = '',
   ) {
     super(`git ${args[0] ?? ''} failed: ${firstLine(stderr) || `exit code ${code}`}`);
   }
@@ -45,7 +46,7 @@ export function git(cwd: string, args: string[], input?: string): Promise<Buffer
     });
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));
-      else reject(new GitError(args, code, Buffer.concat(err).toString('utf8')));
+      else reject(new GitError(args, code, Buffer.concat(err).toString('utf8'), Buffer.concat(out).toString('utf8')));
     });
     child.stdin.on('error', () => {}); // git may exit before reading all input; close reports it
     child.stdin.end(input);

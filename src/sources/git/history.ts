@@ -11,8 +11,9 @@
  * A range (`--since REV`, `--range A..B`): `git log --raw` over the range says
  * which blobs its commits introduced, at which paths; only those are read.
  */
-import { readObjects, type ObjectProblem } from './catfile.js';
-import { git, gitText, isoDate } from './exec.js';
+import { readObjectsParallel, type ObjectProblem } from './catfile.js';
+import { availableParallelism } from 'node:os';
+import { gitText, isoDate } from './exec.js';
 import { logIntroduced, type CommitInfo } from './log.js';
 import { headTree, openRepo, type HeadTree, type Repo } from './repo.js';
 import type { Hit, Origin, Source, SourceEvents, SourceItem } from '../types.js';
@@ -40,18 +41,28 @@ interface RepoScan {
   head: HeadTree | null;
 }
 
-export function gitSource(repos: string[], opts: GitOptions): Source {
+/** Open each repository (cloning URLs); on failure, what was already cloned is removed. */
+export async function openRepos(targets: string[]): Promise<Repo[]> {
+  const repos: Repo[] = [];
+  try {
+    for (const t of targets) repos.push(await openRepo(t));
+  } catch (err) {
+    for (const r of repos) r.close();
+    throw err;
+  }
+  return repos;
+}
+
+export function gitSource(repos: Repo[], opts: GitOptions): Source {
   const scans = new Map<string, RepoScan>();
   const revs = opts.revs ?? null;
   return {
     kind: 'git',
-    root: repos.length === 1 ? (repos[0] ?? '.') : '.',
+    root: repos.length === 1 ? (repos[0]?.given ?? '.') : '.',
     async *items(events) {
-      for (const given of repos) {
-        const repo = await openRepo(given);
+      for (const repo of repos) {
         const scan: RepoScan = { repo, commits: [], introductions: null, head: null };
-        scans.set(given, scan);
-        await describeLimits(scan, events);
+        scans.set(repo.given, scan);
         yield* revs ? rangeItems(scan, revs, opts, events) : allItems(scan, opts, events);
       }
     },
@@ -71,7 +82,7 @@ export function gitSource(repos: string[], opts: GitOptions): Source {
       return out;
     },
     async close() {
-      for (const { repo } of scans.values()) repo.close();
+      for (const repo of repos) repo.close();
     },
   };
 }
@@ -86,20 +97,32 @@ async function describeLimits(scan: RepoScan, events: SourceEvents): Promise<voi
   }
 }
 
+/** `<oid> <type> <size>` lines, parsed without splitting every line into a new array. */
+function* records(listing: string): Iterable<[string, string, string]> {
+  for (let at = 0; at < listing.length; ) {
+    let nl = listing.indexOf('\n', at);
+    if (nl === -1) nl = listing.length;
+    const sp1 = listing.indexOf(' ', at);
+    if (sp1 !== -1 && sp1 < nl) {
+      const sp2 = listing.indexOf(' ', sp1 + 1);
+      const typeEnd = sp2 !== -1 && sp2 < nl ? sp2 : nl;
+      yield [listing.slice(at, sp1), listing.slice(sp1 + 1, typeEnd), typeEnd < nl ? listing.slice(typeEnd + 1, nl) : ''];
+    }
+    at = nl + 1;
+  }
+}
+
 function origin(scan: RepoScan, fields: Partial<Origin>): Origin {
   return { path: null, commit: null, target: scan.repo.given, ...fields };
 }
 
-async function* allItems(scan: RepoScan, opts: GitOptions, events: SourceEvents): AsyncIterable<SourceItem> {
-  const listing = await gitText(scan.repo.dir, [
-    'cat-file',
-    '--batch-all-objects',
-    '--batch-check=%(objectname) %(objecttype) %(objectsize)',
-    '--unordered',
+async function* allItems(scan: RepoScan, opts: GitOptions, events: SourceEvents): AsyncIterable<SourceItem[]> {
+  const [listing] = await Promise.all([
+    gitText(scan.repo.dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--unordered']),
+    describeLimits(scan, events),
   ]);
   const wanted: string[] = [];
-  for (const line of listing.split('\n')) {
-    const [oid = '', type, size] = line.split(' ');
+  for (const [oid, type, size] of records(listing)) {
     if (type === 'missing') {
       // Listed by the pack or loose-object index, but its header cannot be read: corrupt.
       events.skip('unreadable', `object ${oid}`, 'corrupt: git cannot read it');
@@ -114,9 +137,10 @@ async function* allItems(scan: RepoScan, opts: GitOptions, events: SourceEvents)
   yield* objectItems(scan, wanted, events);
 }
 
-async function* rangeItems(scan: RepoScan, revs: string[], opts: GitOptions, events: SourceEvents): AsyncIterable<SourceItem> {
+async function* rangeItems(scan: RepoScan, revs: string[], opts: GitOptions, events: SourceEvents): AsyncIterable<SourceItem[]> {
   const introductions: Introductions = new Map();
   scan.introductions = introductions;
+  await describeLimits(scan, events);
   if (revs.length === 0) return; // nothing selected (a push that only deletes)
   const commits: string[] = [];
   await logIntroduced(
@@ -128,26 +152,27 @@ async function* rangeItems(scan: RepoScan, revs: string[], opts: GitOptions, eve
   );
   // Sizes first, so that an oversized blob is counted rather than read.
   const blobs = [...introductions.keys()];
-  const sizes = blobs.length > 0 ? await gitText(scan.repo.dir, ['cat-file', '--batch-check=%(objectname) %(objectsize)'], blobs.join('\n') + '\n') : '';
+  const sizes = blobs.length > 0 ? await gitText(scan.repo.dir, ['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], blobs.join('\n') + '\n') : '';
   const wanted: string[] = [...commits];
-  for (const line of sizes.split('\n')) {
-    const [oid = '', size] = line.split(' ');
-    if (oid === '' || size === 'missing') continue;
+  for (const [oid, type, size] of records(sizes)) {
+    if (type === 'missing') {
+      events.skip('unreadable', `object ${oid}`, 'missing');
+      continue;
+    }
     if (Number(size) > opts.maxFileSize) events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
     else wanted.push(oid);
   }
   yield* objectItems(scan, wanted, events);
 }
 
-async function* objectItems(scan: RepoScan, oids: string[], events: SourceEvents): AsyncIterable<SourceItem> {
+async function* objectItems(scan: RepoScan, oids: string[], events: SourceEvents): AsyncIterable<SourceItem[]> {
   const onProblem = (p: ObjectProblem) => events.skip('unreadable', `object ${p.oid}`, `${p.reason}: ${p.message}`);
-  for await (const obj of readObjects(scan.repo.dir, oids, onProblem)) {
-    if (obj.type === 'blob') {
-      yield { origin: origin(scan, { git: { blob: obj.oid } }), bytes: obj.bytes };
-    } else if (obj.type === 'commit') {
+  for await (const batch of readObjectsParallel(scan.repo.dir, oids, availableParallelism(), onProblem)) {
+    yield batch.map((obj): SourceItem => {
+      if (obj.type !== 'commit') return { origin: origin(scan, { git: { blob: obj.oid } }), bytes: obj.bytes };
       const c = parseCommit(obj.bytes);
-      yield { origin: origin(scan, { commit: obj.oid, author: c.author, date: c.date, git: { in: 'message' } }), bytes: c.message };
-    }
+      return { origin: origin(scan, { commit: obj.oid, author: c.author, date: c.date, git: { in: 'message' } }), bytes: c.message };
+    });
   }
 }
 
@@ -167,33 +192,45 @@ function recordEarliest(map: Introductions, blob: string, path: string, commit: 
   let paths = map.get(blob);
   if (!paths) map.set(blob, (paths = new Map()));
   const seen = paths.get(path);
-  // git log lists newest first: on equal times the later-listed commit is the older one.
-  if (!seen || commit.time <= seen.time) paths.set(path, commit);
+  // Earliest by commit time; on a tie (a rebase stamps many commits with one time) a parent comes first.
+  if (!seen || commit.time < seen.time || (commit.time === seen.time && seen.parents.includes(commit.commit))) paths.set(path, commit);
 }
 
 async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]> {
   const dir = scan.repo.dir;
-  const reachable = new Set((await gitText(dir, ['rev-list', '--all'])).split('\n').filter(Boolean));
+  const graph = commitGraph(dir);
 
   let introductions = scan.introductions;
   if (introductions === null) {
-    // Whole history: one walk over every ref and every commit no ref reaches,
-    // recording only the blobs that have findings.
+    // Whole history: every commit in the object store (reachable or not) is
+    // diffed against its parents, in one git process per core, recording only
+    // the blobs that have findings.
     const wanted = new Set(hits.map((h) => h.origin.git?.blob).filter((b): b is string => b !== undefined));
-    introductions = new Map();
-    const found = introductions;
+    const found: Introductions = new Map();
+    introductions = found;
     if (wanted.size > 0) {
-      const dropped = scan.commits.filter((c) => !reachable.has(c));
-      await logIntroduced(dir, ['--all'], (e) => wanted.has(e.blob) && recordEarliest(found, e.blob, e.path, e.commit), dropped);
+      const parts = Math.max(1, Math.min(availableParallelism(), Math.ceil(scan.commits.length / 500)));
+      const size = Math.ceil(scan.commits.length / parts);
+      await Promise.all(
+        Array.from({ length: parts }, (_, i) =>
+          logIntroduced(
+            dir,
+            ['--no-walk=unsorted'],
+            (e) => wanted.has(e.blob) && recordEarliest(found, e.blob, e.path, e.commit),
+            scan.commits.slice(i * size, (i + 1) * size),
+          ),
+        ),
+      );
     }
   }
+  const { reachable, refsContaining } = await graph;
 
   const headBlobs = scan.head?.blobs ?? new Set<string>();
   const atHead = new Set(hits.filter((h) => h.origin.git?.blob && headBlobs.has(h.origin.git.blob)).map((h) => h.secret));
-  const refsCache = new Map<string, Promise<string[]>>();
+  const refsCache = new Map<string, string[]>();
   const refsOf = (commit: string) => {
     let r = refsCache.get(commit);
-    if (!r) refsCache.set(commit, (r = refsContaining(dir, commit)));
+    if (!r) refsCache.set(commit, (r = refsContaining(commit)));
     return r;
   };
 
@@ -203,7 +240,7 @@ async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]>
       const here = atHead.has(hit.secret);
       if (place.in === 'message' && hit.origin.commit) {
         const commit = hit.origin.commit;
-        return [{ ...hit.origin, git: { ...place, refs: await refsOf(commit), atHead: here, unreachable: !reachable.has(commit) } }];
+        return [{ ...hit.origin, git: { ...place, refs: refsOf(commit), atHead: here, unreachable: !reachable.has(commit) } }];
       }
       const paths = place.blob ? introductions.get(place.blob) : undefined;
       if (!paths || paths.size === 0) {
@@ -217,18 +254,58 @@ async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]>
           commit: c.commit,
           author: c.author,
           date: c.date,
-          git: { ...place, refs: await refsOf(c.commit), atHead: here, unreachable: !reachable.has(c.commit) },
+          git: { ...place, refs: refsOf(c.commit), atHead: here, unreachable: !reachable.has(c.commit) },
         })),
       );
     }),
   );
 }
 
-async function refsContaining(dir: string, commit: string): Promise<string[]> {
-  try {
-    const out = await git(dir, ['for-each-ref', `--count=${REFS_CAP}`, '--contains', commit, '--format=%(refname)']);
-    return out.toString('utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
+/**
+ * The commit graph of everything refs reach, read once (two git processes), for
+ * two questions: is a commit reachable at all, and which refs reach it. The
+ * second is a walk over children from the commit, in this process, rather than
+ * one `for-each-ref --contains` process per commit.
+ */
+async function commitGraph(dir: string): Promise<{ reachable: Set<string>; refsContaining(commit: string): string[] }> {
+  const [revList, refList] = await Promise.all([
+    gitText(dir, ['rev-list', '--all', '--parents']),
+    gitText(dir, ['for-each-ref', '--format=%(objectname) %(*objectname) %(refname)']),
+  ]);
+  const children = new Map<string, string[]>();
+  const reachable = new Set<string>();
+  for (const line of revList.split('\n')) {
+    if (line === '') continue;
+    const [commit = '', ...parents] = line.split(' ');
+    reachable.add(commit);
+    for (const p of parents) {
+      const list = children.get(p);
+      if (list) list.push(commit);
+      else children.set(p, [commit]);
+    }
   }
+  const tips = new Map<string, string[]>(); // commit -> refs pointing at it (tags peeled)
+  for (const line of refList.split('\n')) {
+    const [oid = '', peeled = '', name = ''] = line.split(' ');
+    const tip = peeled || oid;
+    if (name) tips.set(tip, [...(tips.get(tip) ?? []), name]);
+  }
+  return {
+    reachable,
+    refsContaining(commit) {
+      const refs: string[] = [];
+      const seen = new Set([commit]);
+      for (const todo = [commit]; todo.length > 0; ) {
+        const c = todo.pop() as string;
+        refs.push(...(tips.get(c) ?? []));
+        for (const child of children.get(c) ?? []) {
+          if (!seen.has(child)) {
+            seen.add(child);
+            todo.push(child);
+          }
+        }
+      }
+      return refs.sort().slice(0, REFS_CAP);
+    },
+  };
 }

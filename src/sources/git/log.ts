@@ -40,7 +40,8 @@ export async function logIntroduced(
   onCommit?: (c: CommitInfo) => void,
 ): Promise<void> {
   // --date-order: never a parent before its children, so among equal times the later-listed is the older.
-  const args = ['log', '-z', '--raw', '-c', '--date-order', '--no-abbrev', '--no-renames', '--no-ext-diff', `--format=${FORMAT}`, ...revs];
+  // log.showRoot=true: a root commit's files count as introduced whatever the user's config says.
+  const args = ['-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--date-order', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
   if (stdinRevs.length > 0) args.push('--stdin');
   const child = spawnGit(cwd, args);
   let stderr = '';

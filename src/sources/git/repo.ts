@@ -29,22 +29,17 @@ export function isUrl(s: string): boolean {
 export async function openRepo(given: string): Promise<Repo> {
   if (isUrl(given)) return cloneForScan(given);
   if (!existsSync(given)) throw new SkScanError(`no such file or directory: ${given}`);
-  let gitDir: string;
+  // One git process: --show-toplevel comes last because it fails (after printing
+  // the rest) in a bare repository, where there is no working tree.
+  let out: string;
   try {
-    gitDir = (await gitText(given, ['rev-parse', '--absolute-git-dir'])).trim();
-  } catch {
-    throw new SkScanError(`not a git repository: ${given}`);
+    out = await gitText(given, ['rev-parse', '--absolute-git-dir', '--is-shallow-repository', '--show-toplevel']);
+  } catch (err) {
+    out = err instanceof GitError ? err.stdout : '';
   }
-  const [bare, shallow] = (await gitText(given, ['rev-parse', '--is-bare-repository', '--is-shallow-repository'])).trim().split('\n');
-  let worktree: string | null = null;
-  if (bare !== 'true') {
-    try {
-      worktree = (await gitText(given, ['rev-parse', '--show-toplevel'])).trim() || null;
-    } catch {
-      worktree = null; // inside .git, say
-    }
-  }
-  return { given, dir: worktree ?? gitDir, worktree, shallow: shallow === 'true', close: () => {} };
+  const [gitDir, shallow, worktree] = out.split('\n');
+  if (!gitDir) throw new SkScanError(`not a git repository: ${given}`);
+  return { given, dir: worktree || gitDir, worktree: worktree || null, shallow: shallow === 'true', close: () => {} };
 }
 
 async function cloneForScan(url: string): Promise<Repo> {

@@ -98,7 +98,7 @@ async function namedFiles(files: string[]): Promise<StagedFile[]> {
   return out;
 }
 
-async function* read(files: StagedFile[], events: SourceEvents): AsyncIterable<SourceItem> {
+async function* read(files: StagedFile[], events: SourceEvents): AsyncIterable<SourceItem[]> {
   const byBlob = new Map<string, StagedFile[]>();
   for (const f of files) {
     if (f.blob === '') {
@@ -109,10 +109,10 @@ async function* read(files: StagedFile[], events: SourceEvents): AsyncIterable<S
   }
   if (byBlob.size === 0) return;
   const onProblem = (p: { oid: string; message: string }) => events.skip('unreadable', byBlob.get(p.oid)?.[0]?.path ?? p.oid, p.message);
-  for await (const obj of readObjects('.', [...byBlob.keys()], onProblem)) {
-    for (const f of byBlob.get(obj.oid) ?? []) {
-      yield { origin: { path: f.path, commit: null, ...(f.lines ? { onlyLines: f.lines } : {}) }, bytes: obj.bytes };
-    }
+  for await (const batch of readObjects('.', [...byBlob.keys()], onProblem)) {
+    yield batch.flatMap((obj) =>
+      (byBlob.get(obj.oid) ?? []).map((f) => ({ origin: { path: f.path, commit: null, ...(f.lines ? { onlyLines: f.lines } : {}) }, bytes: obj.bytes })),
+    );
   }
 }
 
