@@ -6,7 +6,7 @@
  * git exit; the reader reports that object and starts a new git process with
  * the ids after it, so one bad object never ends the scan.
  */
-import { firstLine, spawnGit } from './exec.js';
+import { firstLine, readAhead, spawnGit } from './exec.js';
 
 export interface GitObject {
   oid: string;
@@ -42,46 +42,48 @@ export async function* readObjects(
     let partial: Buffer = Buffer.alloc(0); // an incomplete header line
     let body: { oid: string; type: string; bytes: Buffer; filled: number } | null = null;
     let skipNewline = false;
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      const data = partial.length === 0 ? chunk : Buffer.concat([partial, chunk]);
+    for await (const chunks of readAhead(child.stdout)) {
       const batch: GitObject[] = [];
-      let at = 0;
-      while (at < data.length) {
-        if (skipNewline) {
-          at++;
-          skipNewline = false;
-        } else if (body !== null) {
-          // A large object arriving over several chunks fills one buffer of its size.
-          const n = Math.min(body.bytes.length - body.filled, data.length - at);
-          data.copy(body.bytes, body.filled, at, at + n);
-          body.filled += n;
-          at += n;
-          if (body.filled === body.bytes.length) {
-            batch.push({ oid: body.oid, type: body.type, bytes: body.bytes });
-            body = null;
-            skipNewline = true;
-          }
-        } else {
-          const nl = data.indexOf(NL, at);
-          if (nl === -1) break;
-          const [oid = '', type = '', sizeText = ''] = data.toString('latin1', at, nl).split(' ');
-          at = nl + 1;
-          next++;
-          if (type === 'missing' || type === 'ambiguous') {
-            onProblem({ oid, reason: 'missing', message: `object ${oid} is ${type}` });
-            continue;
-          }
-          const size = Number(sizeText);
-          if (data.length - at >= size) {
-            batch.push({ oid, type, bytes: data.subarray(at, at + size) });
-            at += size;
-            skipNewline = true;
+      for (const chunk of chunks) {
+        const data = partial.length === 0 ? chunk : Buffer.concat([partial, chunk]);
+        let at = 0;
+        while (at < data.length) {
+          if (skipNewline) {
+            at++;
+            skipNewline = false;
+          } else if (body !== null) {
+            // A large object arriving over several chunks fills one buffer of its size.
+            const n = Math.min(body.bytes.length - body.filled, data.length - at);
+            data.copy(body.bytes, body.filled, at, at + n);
+            body.filled += n;
+            at += n;
+            if (body.filled === body.bytes.length) {
+              batch.push({ oid: body.oid, type: body.type, bytes: body.bytes });
+              body = null;
+              skipNewline = true;
+            }
           } else {
-            body = { oid, type, bytes: Buffer.allocUnsafe(size), filled: 0 };
+            const nl = data.indexOf(NL, at);
+            if (nl === -1) break;
+            const [oid = '', type = '', sizeText = ''] = data.toString('latin1', at, nl).split(' ');
+            at = nl + 1;
+            next++;
+            if (type === 'missing' || type === 'ambiguous') {
+              onProblem({ oid, reason: 'missing', message: `object ${oid} is ${type}` });
+              continue;
+            }
+            const size = Number(sizeText);
+            if (data.length - at >= size) {
+              batch.push({ oid, type, bytes: data.subarray(at, at + size) });
+              at += size;
+              skipNewline = true;
+            } else {
+              body = { oid, type, bytes: Buffer.allocUnsafe(size), filled: 0 };
+            }
           }
         }
+        partial = at < data.length ? data.subarray(at) : Buffer.alloc(0);
       }
-      partial = at < data.length ? data.subarray(at) : Buffer.alloc(0);
       if (batch.length > 0) yield batch;
     }
     const code = await exited;

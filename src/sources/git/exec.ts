@@ -73,3 +73,50 @@ export function isoDate(epoch: number, tz: string): string {
   const abs = Math.abs(offsetMin);
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
+
+/**
+ * A child's output as an async iterable that keeps reading ahead, up to
+ * `limit` bytes, while the consumer is busy. (A plain `for await` over the
+ * stream reads one chunk per step, so git sits blocked on a full pipe whenever
+ * the consumer is working: the two take turns instead of running together.)
+ */
+export async function* readAhead(stream: NodeJS.ReadableStream, limit = 64 * 1024 * 1024): AsyncIterable<Buffer[]> {
+  let queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  stream.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued > limit) stream.pause();
+    notify();
+  });
+  stream.on('end', () => {
+    ended = true;
+    notify();
+  });
+  stream.on('error', (err) => {
+    failure = err;
+    notify();
+  });
+  for (;;) {
+    if (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      queued = 0;
+      stream.resume();
+      yield batch;
+    } else if (failure !== null) {
+      throw failure;
+    } else if (ended) {
+      return;
+    } else {
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  }
+}

@@ -6,7 +6,7 @@
  * Merges are listed with `-c`: a path shows up only where the merge's result
  * differs from every parent, which is exactly what a conflict resolution adds.
  */
-import { spawnGit, firstLine } from './exec.js';
+import { firstLine, readAhead, spawnGit } from './exec.js';
 import { SkScanError } from '../../errors.js';
 
 export interface CommitInfo {
@@ -81,8 +81,8 @@ export async function logIntroduced(
       onEntry({ commit: current, path, blob });
     }
   };
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    rest += decoder.decode(chunk, { stream: true });
+  for await (const chunks of readAhead(child.stdout)) {
+    for (const chunk of chunks) rest += decoder.decode(chunk, { stream: true });
     const records = rest.split('\u0001');
     rest = records.pop() ?? '';
     for (const r of records) if (r !== '') flushRecord(r);
