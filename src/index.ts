@@ -91,12 +91,14 @@ export async function scanPrePush(remote: string, url: string, refLines: string,
 }
 
 /**
- * 0 when the report has no findings, 1 when it has. A history scan that could
+ * 0 when the report has no findings, 1 when it has (with `failOn: 'active'`,
+ * only findings the platform confirmed live count). A history scan that could
  * not read some objects (corrupt or missing) and found nothing is 2: it cannot
  * vouch for what it did not read. (Other errors are a thrown SkScanError: 2.)
  */
-export function exitCodeFor(report: Report): 0 | 1 | 2 {
-  if (report.findings.length > 0) return 1;
+export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0 | 1 | 2 {
+  const failing = failOn === 'active' ? report.findings.filter((f) => f.verification.status === 'active') : report.findings;
+  if (failing.length > 0) return 1;
   if (report.target.kind === 'git' && report.stats.skipped.unreadable > 0) return 2;
   return 0;
 }
@@ -104,6 +106,8 @@ export function exitCodeFor(report: Report): 0 | 1 | 2 {
 export { render, FORMATS, type Format } from './report/index.js';
 export type { Finding, Report, SecretInfo, Stats } from './report/model.js';
 export { SkScanError } from './errors.js';
+export { DEFAULT_VERIFY_URL, type Verification, type VerificationStatus, type VerifySpec } from './verify/spec.js';
+export type { VerifyOptions } from './verify/index.js';
 export { loadConfig, type Config } from './config/config.js';
 export { Detector, type Match } from './detect/engine.js';
 export { compileRule, type Rule, type RuleSpec, type Severity } from './detect/rule.js';

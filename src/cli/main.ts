@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SkScanError } from '../errors.js';
-import { FORMATS, exitCodeFor, render, scanDir, scanGit, scanPrePush, scanStaged, scanStdin, type Format, type Report } from '../index.js';
+import { DEFAULT_VERIFY_URL, FORMATS, exitCodeFor, render, scanDir, scanGit, scanPrePush, scanStaged, scanStdin, type Format, type Report } from '../index.js';
 import { VERSION } from '../version.js';
 
 const HELP = `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak.
@@ -29,6 +29,14 @@ Options for every scan:
   --config FILE              use FILE instead of .sk-scan.yaml at the scan root
   --show-secrets             print keys in full (redacted by default)
   --threads N                worker threads (default: one per core)
+  --verify                   ask the platform whether each key is live
+                             (GET /v1/bots with the key; off by default)
+  --verify-url BASE          the platform's API (default https://api.chatbotplatform.io,
+                             or $SK_SCAN_VERIFY_URL); https, or http to loopback only
+  --verify-timeout SECONDS   per request (default 10)
+  --verify-deadline SECONDS  for the whole verification phase (default 60)
+  --fail-on any|active       exit 1 on any finding (default), or only on keys
+                             --verify confirmed live
 
 dir:
   --no-ignore                also scan files .gitignore excludes (never .git/)
@@ -49,6 +57,11 @@ const COMMON = {
   config: { type: 'string' },
   'show-secrets': { type: 'boolean' },
   threads: { type: 'string' },
+  verify: { type: 'boolean' },
+  'verify-url': { type: 'string' },
+  'verify-timeout': { type: 'string' },
+  'verify-deadline': { type: 'string' },
+  'fail-on': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -99,8 +112,21 @@ async function main(argv: string[]): Promise<number> {
     threads = Number(values.threads);
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage(`--threads takes a whole number from 1 to 64, not '${values.threads}'`);
   }
+  const failOn = values['fail-on'] ?? 'any';
+  if (failOn !== 'any' && failOn !== 'active') usage(`--fail-on takes any or active, not '${failOn}'`);
+  if (failOn === 'active' && !values.verify) usage('--fail-on active needs --verify: without it no key is confirmed live');
+  const verify = values.verify
+    ? {
+        baseUrl: values['verify-url'] ?? process.env['SK_SCAN_VERIFY_URL'] ?? DEFAULT_VERIFY_URL,
+        timeoutMs: seconds(values['verify-timeout'], '--verify-timeout', 10),
+        deadlineMs: seconds(values['verify-deadline'], '--verify-deadline', 60),
+      }
+    : undefined;
+  if (!values.verify && (values['verify-url'] ?? values['verify-timeout'] ?? values['verify-deadline']) !== undefined) {
+    usage('--verify-url, --verify-timeout and --verify-deadline go with --verify');
+  }
   const warn = (message: string) => process.stderr.write(`sk-scan: warning: ${message}\n`);
-  const common = { config: values.config, showSecrets: values['show-secrets'] ?? false, threads, onWarning: warn };
+  const common = { config: values.config, showSecrets: values['show-secrets'] ?? false, threads, onWarning: warn, verify };
 
   let report: Report;
   if (command === 'dir') {
@@ -134,11 +160,18 @@ async function main(argv: string[]): Promise<number> {
   } else {
     process.stdout.write(text);
   }
-  const code = exitCodeFor(report);
+  const code = exitCodeFor(report, failOn);
   if (code === 2) {
     process.stderr.write(`sk-scan: error: ${report.stats.skipped.unreadable} object(s) could not be read; the scan is incomplete\n`);
   }
   return code;
+}
+
+function seconds(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback * 1000;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) usage(`${flag} takes a number of seconds, not '${value}'`);
+  return Math.round(n * 1000);
 }
 
 async function readStdin(): Promise<string> {

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { Detector } from '../detect/engine.js';
 import { SEVERITIES, compileRule, compilePattern, type Rule, type RuleSpec, type Severity } from '../detect/rule.js';
+import { SECRET_PLACEHOLDER, type ResponseRule, type VerifySpec } from '../verify/spec.js';
 import { YamlFile } from './yaml.js';
 
-const RULE_FIELDS = ['id', 'description', 'severity', 'kind', 'keywords', 'pattern', 'minEntropy', 'examples', 'remediation'] as const;
+const RULE_FIELDS = ['id', 'description', 'severity', 'kind', 'keywords', 'pattern', 'minEntropy', 'examples', 'remediation', 'verify'] as const;
 
 export function parseRuleList(yf: YamlFile, node: Node | null, where: string): { spec: RuleSpec; node: Node }[] {
   const seen = new Set<string>();
@@ -61,7 +62,43 @@ function parseRule(yf: YamlFile, node: Node): RuleSpec {
     examples,
   };
   if (f.has('remediation')) spec.remediation = yf.strings(get('remediation'), `${at}: \`remediation\``);
+  if (f.has('verify')) spec.verify = parseVerify(yf, get('verify'), `${at}: \`verify\``);
   return spec;
+}
+
+function parseVerify(yf: YamlFile, node: Node | null, at: string): VerifySpec {
+  const f = yf.fields(node, at, ['request', 'responses']);
+  const req = yf.fields(f.get('request')?.value ?? null, `${at}.request`, ['method', 'path', 'headers']);
+  const method = req.has('method') ? yf.string(req.get('method')?.value ?? null, `${at}.request.method`) : 'GET';
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') yf.fail(req.get('method')?.value, `${at}.request.method must be GET, HEAD or POST`);
+  const pathNode = req.get('path')?.value ?? null;
+  const path = yf.string(pathNode, `${at}.request.path`);
+  if (!path.startsWith('/')) yf.fail(pathNode, `${at}.request.path must start with /`);
+  if (path.includes(SECRET_PLACEHOLDER)) yf.fail(pathNode, `${at}.request.path must not carry ${SECRET_PLACEHOLDER}: a key in a URL ends up in logs; send it in a header`);
+  const headers: Record<string, string> = {};
+  for (const { key, value } of yf.entries(req.get('headers')?.value ?? null, `${at}.request.headers`)) {
+    headers[key] = yf.string(value, `${at}.request.headers.${key}`);
+  }
+  if (!Object.values(headers).some((v) => v.includes(SECRET_PLACEHOLDER))) {
+    yf.fail(req.get('headers')?.value, `${at}.request.headers must send the key: put ${SECRET_PLACEHOLDER} in a header value`);
+  }
+  const responses = yf.items(f.get('responses')?.value ?? null, `${at}.responses`).map((item) => {
+    const r = yf.fields(item, `${at}.responses[]`, ['status', 'match', 'result', 'reason', 'requiredScopeFrom']);
+    const result = yf.string(r.get('result')?.value ?? null, `${at}.responses[].result`);
+    if (result !== 'active' && result !== 'inactive') yf.fail(r.get('result')?.value, `${at}.responses[].result must be active or inactive`);
+    const rule: ResponseRule = {
+      status: yf.number(r.get('status')?.value ?? null, `${at}.responses[].status`),
+      result,
+      reason: yf.string(r.get('reason')?.value ?? null, `${at}.responses[].reason`),
+    };
+    if (r.has('match')) {
+      rule.match = {};
+      for (const { key, value } of yf.entries(r.get('match')?.value ?? null, `${at}.responses[].match`)) rule.match[key] = yf.string(value, `${at}.responses[].match.${key}`);
+    }
+    if (r.has('requiredScopeFrom')) rule.requiredScopeFrom = yf.string(r.get('requiredScopeFrom')?.value ?? null, `${at}.responses[].requiredScopeFrom`);
+    return rule;
+  });
+  return { request: { method, path, headers }, responses };
 }
 
 /** Run a rule's own examples; the first one that misbehaves is the error. */

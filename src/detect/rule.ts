@@ -4,6 +4,8 @@
  * this module compiles a RuleSpec into a Rule.
  */
 
+import type { VerifySpec } from '../verify/spec.js';
+
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -23,6 +25,8 @@ export interface RuleSpec {
   examples: { match: string[]; noMatch: string[] };
   /** Optional advice for custom rules; the built-in kinds get theirs from src/report/remediation.ts. */
   remediation?: string[];
+  /** How to ask the issuer whether a found key is live (`--verify`); data the detector never reads. */
+  verify?: VerifySpec;
 }
 
 export interface Rule extends Omit<RuleSpec, 'pattern'> {

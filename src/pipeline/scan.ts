@@ -3,7 +3,8 @@
  * Verification slots in between suppress and report when it lands.
  */
 import type { Config } from '../config/config.js';
-import type { RuleSpec } from '../detect/rule.js';
+import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
+import type { Verification, VerifyOptions } from '../verify/index.js';
 import { secretInfo, sha256, tail } from '../report/mask.js';
 import type { Finding, Report, Stats } from '../report/model.js';
 import { remediation } from '../report/remediation.js';
@@ -13,6 +14,8 @@ import { VERSION } from '../version.js';
 import { detectAll } from './pool.js';
 
 export interface PipelineOptions {
+  /** Ask the platform whether each found key is live (off by default). */
+  verify?: VerifyOptions;
   /** Put full secrets in the report (`secret.value`). Off by default. */
   showSecrets?: boolean;
   /** Worker threads; defaults to the number of cores. 1 keeps everything on the calling thread. */
@@ -23,6 +26,8 @@ export interface PipelineOptions {
 
 export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<Report> {
   const started = performance.now();
+  // Refuse a bad endpoint before reading anything, let alone connecting.
+  if (opts.verify) (await import('../verify/index.js')).checkEndpoint(opts.verify.baseUrl);
   const stats: Stats = {
     files: 0,
     bytes: 0,
@@ -67,7 +72,10 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
   stats.suppressed = suppressed.length;
 
   const rules = new Map(config.rules.map((r) => [r.id, r]));
-  const findings = kept.map((c) => toFinding(c, rules.get(c.match.ruleId) as RuleSpec, opts.showSecrets ?? false));
+  const verdicts = opts.verify ? await verify(kept, rules, opts.verify) : null;
+  const findings = kept.map((c) =>
+    toFinding(c, rules.get(c.match.ruleId) as RuleSpec, opts.showSecrets ?? false, verdicts?.get(c.sha256) ?? NOT_VERIFIED),
+  );
   findings.sort(
     (a, b) =>
       (a.target ?? '').localeCompare(b.target ?? '') ||
@@ -107,10 +115,29 @@ async function attribute(source: Source, candidates: Candidate[]): Promise<Candi
   return candidates.flatMap((c, k) => (places[positions[k] as number] ?? [c.origin]).map((origin) => ({ ...c, origin })));
 }
 
-function toFinding({ origin, match, sha256: hash }: Candidate, rule: RuleSpec, showSecrets: boolean): Finding {
+const NOT_VERIFIED: Verification = { status: 'unchecked', reason: 'not-verified' };
+
+/** Verification runs after suppression: a placeholder or an accepted finding is never sent anywhere. */
+async function verify(kept: Candidate[], rules: Map<string, RuleSpec>, opts: VerifyOptions): Promise<Map<string, Verification>> {
+  const { verifyKeys } = await import('../verify/index.js');
+  return verifyKeys(
+    kept.map((c) => ({ sha256: c.sha256, secret: c.match.secret, spec: rules.get(c.match.ruleId)?.verify })),
+    opts,
+  );
+}
+
+/** A live key is more urgent than its rule says; a dead one less. */
+function adjustSeverity(severity: Severity, v: Verification): Severity {
+  const i = SEVERITIES.indexOf(severity);
+  if (v.status === 'active') return SEVERITIES[Math.max(0, i - 1)] ?? severity;
+  if (v.status === 'inactive') return SEVERITIES[Math.min(SEVERITIES.length - 1, i + 1)] ?? severity;
+  return severity;
+}
+
+function toFinding({ origin, match, sha256: hash }: Candidate, rule: RuleSpec, showSecrets: boolean, verification: Verification): Finding {
   const finding: Finding = {
     ruleId: rule.id,
-    severity: rule.severity,
+    severity: adjustSeverity(rule.severity, verification),
     path: origin.path,
     line: match.line,
     column: match.column,
@@ -122,6 +149,7 @@ function toFinding({ origin, match, sha256: hash }: Candidate, rule: RuleSpec, s
       environment: match.environment,
       custom: rule.remediation,
     }),
+    verification,
   };
   if (origin.target !== undefined) finding.target = origin.target;
   if (origin.author !== undefined) finding.author = origin.author;

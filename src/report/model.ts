@@ -4,6 +4,7 @@
  */
 import type { Severity } from '../detect/rule.js';
 import type { GitPlace, TargetKind } from '../sources/types.js';
+import type { Verification } from '../verify/spec.js';
 
 export interface SecretInfo {
   /** The prefix and the last 4 characters: `sk_live_prod_…x7Qa`. */
@@ -27,6 +28,8 @@ export interface Finding {
   secret: SecretInfo;
   /** Ordered steps, from the platform's rotation and revocation procedure. */
   remediation: string[];
+  /** Whether the platform says the key works: `unchecked` without --verify. */
+  verification: Verification;
   /** git mode: the repository as given. */
   target?: string;
   /** git mode: `Name <email>` of the commit's author. */

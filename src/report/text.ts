@@ -30,19 +30,24 @@ export function renderText(report: Report, opts: TextOptions): string {
       .sort(([a], [b]) => SEVERITY_ORDER[a as Finding['severity']] - SEVERITY_ORDER[b as Finding['severity']])
       .map(([s, n]) => `${n} ${s}`)
       .join(', ');
+    const active = findings.filter((f) => f.verification.status === 'active').length;
     out.push(
       p.bold(`${findings.length} ${plural(findings.length, 'secret')} found in ${files.size} ${plural(files.size, 'file')}`) +
         ` (${severities})` +
+        (active > 0 ? p.red(p.bold(` · ${active} ACTIVE: revoke ${active === 1 ? 'it' : 'them'} first`)) : '') +
         p.dim(` · scanned ${scanned}`),
     );
     const many = new Set(findings.map((f) => f.target)).size > 1;
-    for (const [heading, group] of groupBy(findings, (f) => place(f, many))) {
+    // Live keys first: they are the emergency.
+    const ordered = [...findings].sort((a, b) => STATUS_ORDER[a.verification.status] - STATUS_ORDER[b.verification.status]);
+    for (const [heading, group] of groupBy(ordered, (f) => place(f, many))) {
       out.push('', p.bold(heading));
       for (const f of group) {
         const key = f.secret.value ?? f.secret.redacted;
         const env = f.secret.environment ? ` [${f.secret.environment}]` : '';
         const where = f.path === null ? `line ${f.line}:${f.column}` : `${f.path}:${f.line}:${f.column}`;
-        out.push(`  ${where}  ${sev[f.severity](f.severity)}  ${f.ruleId}  ${key}${env}`);
+        const status = statusTag(f, p);
+        out.push(`  ${where}  ${sev[f.severity](f.severity)}  ${f.ruleId}  ${key}${env}${status ? `  ${status}` : ''}`);
         const history = historyLine(f);
         if (history) out.push(p.dim(`    ${history}`));
         out.push(p.dim(`    → ${advice(f.secret.kind)}`));
@@ -63,6 +68,23 @@ export function renderText(report: Report, opts: TextOptions): string {
   if (skipped.length > 0) out.push(p.dim(`Skipped: ${skipped.join(', ')}.`));
   if (stats.suppressed > 0) out.push(p.dim(`Allowed by sk-scan:allow comments: ${stats.suppressed}.`));
   return out.join('\n') + '\n';
+}
+
+const STATUS_ORDER = { active: 0, unknown: 1, unchecked: 2, inactive: 3 } as const;
+
+/** What --verify learned, in a few words; nothing without --verify. */
+function statusTag(f: Finding, p: ReturnType<typeof palette>): string {
+  const v = f.verification;
+  switch (v.status) {
+    case 'active':
+      return p.red(p.bold(v.requiredScope ? `ACTIVE (restricted: lacks ${v.requiredScope})` : 'ACTIVE'));
+    case 'inactive':
+      return p.green(`inactive (${v.reason})`);
+    case 'unknown':
+      return p.yellow(`unverified (${v.reason}${v.httpStatus ? ` ${v.httpStatus}` : ''})`);
+    default:
+      return v.reason === 'no-check' ? p.dim('not verifiable') : '';
+  }
 }
 
 /** The group a finding is listed under: its file, or the commit whose message holds it. */

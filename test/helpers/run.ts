@@ -1,5 +1,5 @@
 /** Running the built CLI as a child process, and temporary folders. */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,4 +43,24 @@ export function writeTree(root: string, files: Record<string, string | Buffer>):
     writeFileSync(p, content);
   }
   return root;
+}
+
+/**
+ * The CLI as a child process without blocking this process's event loop: for
+ * tests whose fake servers live in this process and must answer the child.
+ */
+export function runCliAsync(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult & { signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: '', CI: '', ...(opts.env ?? {}) },
+      timeout: opts.timeoutMs ?? 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr, signal }));
+    child.stdin.end(opts.input ?? '');
+  });
 }

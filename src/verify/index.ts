@@ -1,0 +1,206 @@
+/**
+ * Verification: asking the platform whether a found key still works, with only
+ * what its documentation promises (GET /v1/bots with the key as a bearer token).
+ *
+ * - Each unique key is asked about once, however many findings share it.
+ * - At most `concurrency` requests at a time; each has a timeout; the whole
+ *   phase has a deadline, so an endpoint that never answers cannot stall a run.
+ * - 429 waits for Retry-After (or backs off) and tries again, up to 4 attempts;
+ *   5xx and connection errors back off and retry; a timeout is retried once.
+ * - A response the rule does not describe is `unknown`, never `active`.
+ * - Keys go only to the configured endpoint, over HTTPS, or plain HTTP to
+ *   loopback; redirects are not followed. The key travels only in headers and
+ *   never appears in a message.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { SkScanError } from '../errors.js';
+import { SECRET_PLACEHOLDER, interpret, type Verification, type VerifySpec } from './spec.js';
+
+export { DEFAULT_VERIFY_URL, type Verification, type VerificationStatus, type VerifySpec } from './spec.js';
+
+export interface VerifyOptions {
+  /** Base URL of the platform's API. */
+  baseUrl: string;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** The whole verification phase ends by then; what is left is `unknown`, reason `deadline`. */
+  deadlineMs?: number;
+  /** First backoff step (doubled each retry, with jitter). Tests make it small. */
+  backoffMs?: number;
+  /** Longest wait a Retry-After may impose. */
+  maxRetryAfterMs?: number;
+}
+
+export interface KeyToVerify {
+  /** SHA-256 of the secret: the key's identity in the report. */
+  sha256: string;
+  secret: string;
+  spec: VerifySpec | undefined;
+}
+
+const MAX_ATTEMPTS = 4;
+const BODY_LIMIT = 64 * 1024;
+
+/** The endpoint, if keys may be sent there; else an error before any connection is made. */
+export function checkEndpoint(base: string): URL {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new SkScanError(`--verify-url is not a URL: ${base}`);
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return url;
+  if (url.protocol === 'http:') {
+    throw new SkScanError(`refusing to send keys over plain http to ${url.host}: use https (plain http is allowed only to loopback)`);
+  }
+  throw new SkScanError(`--verify-url must be an https URL, not ${url.protocol}`);
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Verify each unique key once. Returns the verdict per key hash. */
+export async function verifyKeys(keys: KeyToVerify[], opts: VerifyOptions): Promise<Map<string, Verification>> {
+  const base = checkEndpoint(opts.baseUrl);
+  const settings = {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    backoffMs: opts.backoffMs ?? 500,
+    maxRetryAfterMs: opts.maxRetryAfterMs ?? 30_000,
+  };
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs ?? 120_000);
+  const results = new Map<string, Verification>();
+  const unique = [...new Map(keys.map((k) => [k.sha256, k])).values()];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < unique.length; i = next++) {
+      const key = unique[i] as KeyToVerify;
+      results.set(key.sha256, key.spec ? await verifyOne(base, key, key.spec, settings, deadline.signal) : { status: 'unchecked', reason: 'no-check' });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, unique.length)) }, worker));
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
+  return results;
+}
+
+interface Settings {
+  timeoutMs: number;
+  backoffMs: number;
+  maxRetryAfterMs: number;
+}
+
+async function verifyOne(base: URL, key: KeyToVerify, spec: VerifySpec, s: Settings, deadline: AbortSignal): Promise<Verification> {
+  let timeouts = 0;
+  let last: Verification = { status: 'unknown', reason: 'deadline' };
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (deadline.aborted) return { status: 'unknown', reason: 'deadline' };
+    const outcome = await send(base, key.secret, spec, s.timeoutMs, deadline);
+    let wait = backoff(s.backoffMs, attempt);
+    if (outcome.kind === 'response') {
+      const { status, body, retryAfter } = outcome;
+      if (status === 429) {
+        last = { status: 'unknown', reason: 'rate-limited', httpStatus: 429 };
+        if (retryAfter !== null) wait = Math.min(retryAfter, s.maxRetryAfterMs);
+      } else if (status >= 500) {
+        last = { status: 'unknown', reason: 'server-error', httpStatus: status };
+      } else {
+        return interpret(spec, status, body) ?? { status: 'unknown', reason: 'unexpected-response', httpStatus: status };
+      }
+    } else if (outcome.kind === 'timeout') {
+      last = { status: 'unknown', reason: 'timeout' };
+      if (++timeouts > 1) return last; // a timed-out request is retried once
+    } else if (outcome.kind === 'deadline') {
+      return { status: 'unknown', reason: 'deadline' };
+    } else {
+      last = { status: 'unknown', reason: 'connection-error' };
+    }
+    if (attempt < MAX_ATTEMPTS && !(await sleep(wait, deadline))) return { status: 'unknown', reason: 'deadline' };
+  }
+  return last;
+}
+
+/** Exponential backoff with full jitter: a random wait up to base × 2^(attempt-1). */
+function backoff(baseMs: number, attempt: number): number {
+  return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds from now. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function sleep(ms: number, deadline: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (deadline.aborted) return resolve(false);
+    const t = setTimeout(() => {
+      deadline.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    deadline.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+type Outcome =
+  | { kind: 'response'; status: number; body: unknown; retryAfter: number | null }
+  | { kind: 'timeout' }
+  | { kind: 'deadline' }
+  | { kind: 'error' };
+
+function send(base: URL, secret: string, spec: VerifySpec, timeoutMs: number, deadline: AbortSignal): Promise<Outcome> {
+  const url = new URL(base.pathname.replace(/\/$/, '') + spec.request.path, base);
+  const headers: Record<string, string> = { 'User-Agent': 'sk-scan', Accept: 'application/json', Connection: 'close' };
+  for (const [name, value] of Object.entries(spec.request.headers)) headers[name] = value.split(SECRET_PLACEHOLDER).join(secret);
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (o: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      deadline.removeEventListener('abort', onDeadline);
+      req.destroy();
+      resolve(o);
+    };
+    const req = request(url, { method: spec.request.method, headers, agent: false }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= BODY_LIMIT) chunks.push(c);
+      });
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = null;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = null; // not JSON (an HTML page from a proxy, say): no body rule can match it
+        }
+        const ra = res.headers['retry-after'];
+        finish({ kind: 'response', status: res.statusCode ?? 0, body, retryAfter: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra) });
+      });
+      res.on('error', () => finish({ kind: 'error' }));
+    });
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    const onDeadline = () => finish({ kind: 'deadline' });
+    deadline.addEventListener('abort', onDeadline, { once: true });
+    req.on('error', () => finish({ kind: 'error' }));
+    req.end();
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * A fake of the Chatbot Platform's API on 127.0.0.1, giving the responses its
+ * documentation describes, and counting what it is sent.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Behaviour =
+  | 'active'
+  | 'restricted'
+  | 'invalid'
+  | 'expired'
+  | 'html-403'
+  | 'server-error'
+  | 'hang'
+  | { rateLimited: number; retryAfter?: string; then: Behaviour }
+  | 'always-rate-limited';
+
+export interface FakePlatform {
+  url: string;
+  /** What to answer for each key (unknown keys get 401 INVALID_API_KEY, as the platform would). */
+  keys: Map<string, Behaviour>;
+  /** Requests per key, and when each arrived. */
+  requests: Map<string, number[]>;
+  /** The most requests in flight at once. */
+  maxInFlight: number;
+  /** Every request line and header set seen (to check where the key travelled). */
+  seen: { url: string; headers: IncomingMessage['headers'] }[];
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(): Promise<FakePlatform> {
+  let inFlight = 0;
+  const hung: ServerResponse[] = [];
+  const p: FakePlatform = {
+    url: '',
+    keys: new Map(),
+    requests: new Map(),
+    maxInFlight: 0,
+    seen: [],
+    delayMs: 0,
+    close: () =>
+      new Promise((resolve) => {
+        for (const res of hung) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const answer = (res: ServerResponse, b: Behaviour, key: string, count: number) => {
+    if (typeof b === 'object') {
+      if (count <= b.rateLimited) return json(res, 429, { error: { code: 'RATE_LIMITED' } }, b.retryAfter ? { 'Retry-After': b.retryAfter } : {});
+      return answer(res, b.then, key, count);
+    }
+    switch (b) {
+      case 'active':
+        return json(res, 200, { data: [{ id: 'bot_1', name: 'Support bot' }] });
+      case 'restricted':
+        return json(res, 403, {
+          error: { code: 'INSUFFICIENT_PERMISSIONS', message: 'API key does not have permission to perform this action', required_scope: 'bots:read' },
+        });
+      case 'invalid':
+        return json(res, 401, { error: { code: 'INVALID_API_KEY', message: 'The provided API key is invalid' } });
+      case 'expired':
+        return json(res, 401, { error: { code: 'API_KEY_EXPIRED', message: 'This API key has expired' } });
+      case 'html-403':
+        res.writeHead(403, { 'Content-Type': 'text/html' });
+        return res.end('<html><body><h1>403 Forbidden</h1>Request blocked by the firewall</body></html>');
+      case 'server-error':
+        return json(res, 503, { error: { code: 'UNAVAILABLE' } });
+      case 'always-rate-limited':
+        return json(res, 429, { error: { code: 'RATE_LIMITED' } }, { 'Retry-After': '0' });
+      case 'hang':
+        hung.push(res);
+        return;
+    }
+  };
+  const server = createServer((req, res) => {
+    p.seen.push({ url: req.url ?? '', headers: req.headers });
+    const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const times = p.requests.get(key) ?? [];
+    times.push(Date.now());
+    p.requests.set(key, times);
+    if (req.method !== 'GET' || req.url !== '/v1/bots') return json(res, 404, { error: { code: 'NOT_FOUND' } });
+    inFlight++;
+    p.maxInFlight = Math.max(p.maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
+    setTimeout(() => answer(res, p.keys.get(key) ?? 'invalid', key, times.length), p.delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  p.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return p;
+}
