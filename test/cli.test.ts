@@ -79,6 +79,7 @@ describe('JSON report', () => {
         environment: 'prod',
       },
       remediation: expect.arrayContaining([expect.stringMatching(/team settings → API Keys.*Delete/)]),
+      verification: { status: 'unchecked', reason: 'not-verified' },
     });
     expect(envHook).toMatchObject({ ruleId: 'chatbot-webhook-secret', severity: 'high', line: 3, column: 16, secret: { kind: 'webhook', redacted: `…${hook.slice(-4)}` } });
     expect(clientKey).toMatchObject({ ruleId: 'chatbot-test-key', path: 'src/client.ts', line: 1, column: 21, secret: { kind: 'test', environment: null } });
@@ -131,12 +132,14 @@ describe('output', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).findings).toHaveLength(3);
   });
 
-  it('text groups findings by file with path:line:col, severity, rule, redacted key and advice', () => {
+  it('text shows each key with severity, rule and its places (path:line:col), then the advice', () => {
     const r = runCli(['dir', project()]);
-    expect(r.stdout).toMatch(/^3 secrets found in 2 files \(1 critical, 1 high, 1 medium\)/);
-    expect(r.stdout).toContain(`config/app.env:2:17  critical  chatbot-live-key  sk_live_prod_…${live.slice(-4)} [prod]`);
-    expect(r.stdout).toContain('→ Revoke now (team settings → API Keys → Delete)');
+    expect(r.stdout).toMatch(/^3 keys exposed in 3 places\n/);
+    expect(r.stdout).toContain(`sk_live_prod_…${live.slice(-4)} [prod]  critical  chatbot-live-key\n  found in 1 place:\n    config/app.env:2:17\n`);
+    expect(r.stdout).toMatch(/What to do:\n {2}For sk_live_prod_…\w{4}:\n {4}1\. Revoke it now: in the dashboard open team settings → API Keys/);
     expect(r.stdout).not.toContain(ESC);
+    // Fits an 80-column terminal.
+    for (const line of r.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
   });
 
   it('uses colour on a terminal, and never with NO_COLOR', () => {

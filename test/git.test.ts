@@ -298,7 +298,7 @@ describe('report', () => {
     const key = fakeKey('live');
     const c = repo.commit('add', { 'k.env': `K=${key}\n` });
     const r = runCli(['git', repo.dir]);
-    expect(r.stdout).toContain(`commit ${c.slice(0, 12)} by Dev One <dev@example.test>`);
+    expect(r.stdout).toMatch(new RegExp(`commit ${c.slice(0, 12)} \\(\\d{4}-\\d\\d-\\d\\d\\) by Dev One <dev@example.test>`));
     expect(r.stdout).toContain('still in HEAD');
     expect(r.stdout).not.toContain(key);
   });

@@ -94,7 +94,7 @@ describe('sk-scan staged', () => {
     repo.git('add', 'leak.env');
     const blocked = spawnSync('git', ['commit', '-m', 'leak'], { cwd: repo.dir, env: gitEnv(), encoding: 'utf8' });
     expect(blocked.status).not.toBe(0);
-    expect(blocked.stdout + blocked.stderr).toMatch(/leak\.env:1:3\s+critical\s+chatbot-live-key/);
+    expect(blocked.stdout + blocked.stderr).toMatch(/critical {2}chatbot-live-key\n.*\n {4}leak\.env:1:3/);
     repo.git('reset', '-q');
     repo.remove('leak.env');
     repo.write({ 'fine.txt': 'nothing secret\n' });

@@ -229,10 +229,10 @@ describe('CLI', () => {
     const { dir, live, dead } = project();
     const r = await runCliAsync(['dir', dir, '--verify', '--verify-url', platform.url]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/1 ACTIVE: revoke it first/);
+    expect(r.stdout).toMatch(/^2 keys exposed in 2 places; 1 active: revoke it first/);
     expect(r.stdout.indexOf('z/new.env')).toBeLessThan(r.stdout.indexOf('a/old.env'));
-    expect(r.stdout).toMatch(/z\/new\.env:1:3 .* ACTIVE/);
-    expect(r.stdout).toMatch(/a\/old\.env:1:3 .* inactive \(invalid\)/);
+    expect(r.stdout).toMatch(new RegExp(`sk_live_…${live.slice(-4)}  critical  chatbot-live-key  ACTIVE\\n.*\\n    z/new\\.env:1:3`));
+    expect(r.stdout).toMatch(new RegExp(`sk_live_…${dead.slice(-4)}  high  chatbot-live-key  inactive \\(invalid\\)\\n.*\\n    a/old\\.env:1:3`));
     for (const k of [live, dead]) expect(r.stdout + r.stderr).not.toContain(k);
   });
 

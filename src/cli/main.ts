@@ -6,8 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SkScanError } from '../errors.js';
-import { DEFAULT_VERIFY_URL, FORMATS, exitCodeFor, render, scanDir, scanGit, scanPrePush, scanStaged, scanStdin, type Format, type Report } from '../index.js';
+import { DEFAULT_VERIFY_URL, FORMATS, exitCodeFor, render, type ScanOptions, scanDir, scanGit, scanPrePush, scanStaged, scanStdin, type Format, type Report } from '../index.js';
+import type { Progress } from '../pipeline/scan.js';
 import { VERSION } from '../version.js';
+import { progressView } from './progress.js';
 
 const HELP = `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak.
 
@@ -24,7 +26,7 @@ Usage:
   sk-scan --version          the version
 
 Options for every scan:
-  --format text|json         report format (default text)
+  --format FORMAT            text (default), json, sarif, github, junit
   --output FILE              write the report to FILE instead of stdout
   --config FILE              use FILE instead of .sk-scan.yaml at the scan root
   --show-secrets             print keys in full (redacted by default)
@@ -37,6 +39,8 @@ Options for every scan:
   --verify-deadline SECONDS  for the whole verification phase (default 60)
   --fail-on any|active       exit 1 on any finding (default), or only on keys
                              --verify confirmed live
+  --quiet, -q                no progress display (shown only on a terminal
+                             outside CI)
 
 dir:
   --no-ignore                also scan files .gitignore excludes (never .git/)
@@ -62,6 +66,7 @@ const COMMON = {
   'verify-timeout': { type: 'string' },
   'verify-deadline': { type: 'string' },
   'fail-on': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -125,15 +130,37 @@ async function main(argv: string[]): Promise<number> {
   if (!values.verify && (values['verify-url'] ?? values['verify-timeout'] ?? values['verify-deadline']) !== undefined) {
     usage('--verify-url, --verify-timeout and --verify-deadline go with --verify');
   }
-  const warn = (message: string) => process.stderr.write(`sk-scan: warning: ${message}\n`);
-  const common = { config: values.config, showSecrets: values['show-secrets'] ?? false, threads, onWarning: warn, verify };
+  const progress = await progressView(values.quiet ?? false, command === 'git' ? 'object' : 'file');
+  const common = {
+    config: values.config,
+    showSecrets: values['show-secrets'] ?? false,
+    threads,
+    verify,
+    onProgress: (p: Progress) => progress.update(p),
+    onWarning: (m: string) => progress.print(() => warn(m)),
+  };
+  // Only what a scan needs past this point; the progress display must stop however it ends.
+  try {
+    return await scanAndReport(command as Command, positionals, values, common, format, failOn);
+  } finally {
+    progress.stop();
+  }
+}
 
+async function scanAndReport(
+  command: Command,
+  positionals: string[],
+  values: Record<string, unknown>,
+  common: ScanOptions,
+  format: Format,
+  failOn: 'any' | 'active',
+): Promise<number> {
   let report: Report;
   if (command === 'dir') {
-    report = await scanDir(positionals, { ...common, noIgnore: 'no-ignore' in values && values['no-ignore'] === true });
+    report = await scanDir(positionals, { ...common, noIgnore: values['no-ignore'] === true });
   } else if (command === 'git') {
-    const since = 'since' in values ? (values.since as string | undefined) : undefined;
-    const range = 'range' in values ? (values.range as string | undefined) : undefined;
+    const since = values['since'] as string | undefined;
+    const range = values['range'] as string | undefined;
     if (since !== undefined && range !== undefined) usage('--since and --range cannot be used together');
     report = await scanGit(positionals, { ...common, since, range });
   } else if (command === 'staged') {
@@ -144,18 +171,19 @@ async function main(argv: string[]): Promise<number> {
     report = await scanPrePush(positionals[0] as string, positionals[1] as string, input, common);
   } else {
     if (process.stdin.isTTY) usage('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`');
-    report = await scanStdin(process.stdin, { ...common, path: 'path' in values ? (values.path as string | undefined) : undefined });
+    report = await scanStdin(process.stdin, { ...common, path: values['path'] as string | undefined });
   }
 
   summarizeSkips(report, warn);
-  const toFile = values.output !== undefined;
+  const output = values['output'] as string | undefined;
+  const toFile = output !== undefined;
   const color = !toFile && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
   const text = render(report, format, { color });
   if (toFile) {
     try {
-      writeFileSync(values.output as string, text);
+      writeFileSync(output, text);
     } catch (err) {
-      throw new SkScanError(`cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new SkScanError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   } else {
     process.stdout.write(text);
@@ -165,6 +193,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sk-scan: error: ${report.stats.skipped.unreadable} object(s) could not be read; the scan is incomplete\n`);
   }
   return code;
+}
+
+function warn(message: string): void {
+  process.stderr.write(`sk-scan: warning: ${message}\n`);
 }
 
 function seconds(value: string | undefined, flag: string, fallback: number): number {

@@ -7,6 +7,7 @@ import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
 import type { Verification, VerifyOptions } from '../verify/index.js';
 import { secretInfo, sha256, tail } from '../report/mask.js';
 import type { Finding, Report, Stats } from '../report/model.js';
+import { advisories, exposures } from '../report/exposure.js';
 import { remediation } from '../report/remediation.js';
 import type { Hit, Origin, SkipReason, Source } from '../sources/types.js';
 import { suppress, type Candidate } from '../suppress/index.js';
@@ -22,6 +23,14 @@ export interface PipelineOptions {
   threads?: number;
   /** Called for each warning (an unreadable or oversized file, a shallow clone…) as it happens. */
   onWarning?: (message: string) => void;
+  /** Called as work advances: the phase, and items and bytes scanned so far. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  phase: 'scanning' | 'placing findings in history' | 'verifying keys';
+  items: number;
+  bytes: number;
 }
 
 export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<Report> {
@@ -56,6 +65,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
         if (r.skip) return skip(r.skip.reason, r.origin.path, r.skip.message);
         stats.files++;
         stats.bytes += r.size;
+        opts.onProgress?.({ phase: 'scanning', items: stats.files, bytes: stats.bytes });
         const lines = r.origin.onlyLines ? new Set(r.origin.onlyLines) : null;
         for (const match of r.matches) {
           if (!lines || lines.has(match.line)) candidates.push({ origin: r.origin, match, sha256: sha256(match.secret) });
@@ -63,7 +73,10 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
       },
       opts.threads,
     );
-    if (source.attribute && candidates.length > 0) candidates = await attribute(source, candidates);
+    if (source.attribute && candidates.length > 0) {
+      opts.onProgress?.({ phase: 'placing findings in history', items: stats.files, bytes: stats.bytes });
+      candidates = await attribute(source, candidates);
+    }
   } finally {
     await source.close?.();
   }
@@ -72,6 +85,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
   stats.suppressed = suppressed.length;
 
   const rules = new Map(config.rules.map((r) => [r.id, r]));
+  if (opts.verify) opts.onProgress?.({ phase: 'verifying keys', items: new Set(kept.map((c) => c.sha256)).size, bytes: 0 });
   const verdicts = opts.verify ? await verify(kept, rules, opts.verify) : null;
   const findings = kept.map((c) =>
     toFinding(c, rules.get(c.match.ruleId) as RuleSpec, opts.showSecrets ?? false, verdicts?.get(c.sha256) ?? NOT_VERIFIED),
@@ -85,6 +99,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
       a.column - b.column ||
       a.ruleId.localeCompare(b.ruleId),
   );
+  const secrets = exposures(findings, source.kind === 'git');
   stats.durationMs = Math.round(performance.now() - started);
   return {
     version: 1,
@@ -92,6 +107,15 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     target: { kind: source.kind, root: source.root },
     stats,
     findings,
+    secrets,
+    advisories: advisories(secrets),
+    rules: config.rules.map((r) => ({
+      id: r.id,
+      description: r.description,
+      severity: r.severity,
+      kind: r.kind,
+      help: remediation({ kind: r.kind, last4: '', environment: null, status: 'unchecked', place: 'present', custom: r.remediation }),
+    })),
     warnings,
   };
 }
@@ -147,6 +171,8 @@ function toFinding({ origin, match, sha256: hash }: Candidate, rule: RuleSpec, s
       kind: rule.kind,
       last4: tail(match.secret, match.prefixLength),
       environment: match.environment,
+      status: verification.status,
+      place: origin.git?.in === 'message' ? 'message' : origin.git && !origin.git.atHead ? 'history' : 'present',
       custom: rule.remediation,
     }),
     verification,

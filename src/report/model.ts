@@ -55,8 +55,52 @@ export interface Report {
   target: { kind: TargetKind; root: string };
   stats: Stats;
   findings: Finding[];
+  /** One entry per unique key, worst first. */
+  secrets: SecretExposure[];
+  /** Environment hygiene: a key shared across environments, or a tagged key in another environment's file. */
+  advisories: Advisory[];
+  /** The rules in force, for formats that describe them (SARIF). */
+  rules: RuleSummary[];
   /** What the user should know about the scan itself: unreadable files, a shallow clone, skipped submodules. */
   warnings: string[];
+}
+
+export interface SecretExposure {
+  sha256: string;
+  redacted: string;
+  ruleId: string;
+  kind: string;
+  environment: string | null;
+  /** How many findings (places) hold this key. */
+  occurrences: number;
+  /** Distinct paths holding it (commit messages are not paths). */
+  paths: string[];
+  /** git mode: the earliest commit holding it; null elsewhere. */
+  firstSeen: { commit: string; date: string | null } | null;
+  /** Still in the working tree, the input, or (git mode) HEAD's tree. */
+  atHead: boolean;
+  verification: Verification;
+  /** The worst severity among its findings. */
+  severity: Severity;
+}
+
+export interface Advisory {
+  kind: 'shared-across-environments' | 'environment-mismatch';
+  sha256: string;
+  redacted: string;
+  /** Environments involved: production, staging, development. */
+  environments: string[];
+  paths: string[];
+  message: string;
+}
+
+export interface RuleSummary {
+  id: string;
+  description: string;
+  severity: Severity;
+  kind: string;
+  /** The rule's general advice, for formats that show help per rule. */
+  help: string[];
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -1,16 +1,24 @@
 /**
- * What to do about a finding, in the order to do it. The steps follow the
- * platform's own key documentation: revoking is Delete under team settings →
- * API Keys and takes effect at once; rotating is create, deploy, confirm, delete;
- * keys belong in environment variables or a secrets manager, one per environment,
- * with the fewest scopes that work.
+ * What to do about a finding, in the order to do it, from the platform's own
+ * key documentation and this finding's facts:
+ *
+ * - revoking is Delete under team settings → API Keys and takes effect at once;
+ * - rotating is: create a new key with the same (or fewer) scopes, deploy it,
+ *   confirm every service works, then delete the old one;
+ * - keys belong in environment variables or a secrets manager, never in code,
+ *   one key per environment, with the fewest scopes that work.
  */
+import type { VerificationStatus } from '../verify/spec.js';
 
 export interface RemediationFacts {
   kind: string;
-  /** The last four characters of the key, to find it in the dashboard's list. */
+  /** The key's last four characters, to find it in the dashboard's list. */
   last4: string;
   environment: string | null;
+  /** What --verify learned; `unchecked` without it. */
+  status: VerificationStatus;
+  /** Where it is: still in the files (or HEAD), only in git history, or in a commit message. */
+  place: 'present' | 'history' | 'message';
   /** A custom rule's own steps, used as they are. */
   custom?: string[];
 }
@@ -18,36 +26,46 @@ export interface RemediationFacts {
 export function remediation(f: RemediationFacts): string[] {
   if (f.custom && f.custom.length > 0) return f.custom;
   const which = f.last4 ? `the key ending in ${f.last4}` : 'the key';
-  const env = f.environment ? ` for ${f.environment}` : '';
-  switch (f.kind) {
-    case 'live':
-      return [
-        `Revoke it now: in the dashboard, open team settings → API Keys, find ${which} and click Delete. Deleted keys stop working at once.`,
-        `Create a replacement key${env} with only the scopes its service needs (for example bots:read rather than admin).`,
-        'Deploy the new key through an environment variable (such as CHATBOT_API_KEY) or a secrets manager, never in source code, and confirm each service works with it.',
-        'Remove the old key from this file and from every copy of it; anyone who saw it could use it until it was deleted.',
-      ];
-    case 'test':
-      return [
-        `Lower priority, as sandbox keys do not touch production data, but still rotate it: under team settings → API Keys, delete ${which} and create a new one.`,
-        'Read the new key from an environment variable instead of writing it in the file.',
-      ];
-    case 'webhook':
-      return [
-        'Treat the signing secret as known: whoever has it can forge webhook requests that pass the X-Chatbot-Signature check.',
-        'Set a new secret where the webhook is configured and in the service that verifies the signatures.',
-        'Load it from an environment variable (such as WEBHOOK_SECRET) or a secrets manager, and delete the literal from this file.',
-      ];
-    default:
-      return [
-        'Treat this secret as exposed: revoke or rotate it with whoever issued it.',
-        'Load the replacement from an environment variable or a secrets manager, and delete the literal from this file.',
-      ];
+  const steps: string[] = [];
+
+  if (f.kind === 'webhook') {
+    steps.push(
+      'Treat the signing secret as known: whoever has it can forge webhook requests that pass the X-Chatbot-Signature check.',
+      'Set a new secret where the webhook is configured and in the service that verifies the signatures.',
+    );
+  } else if (f.status === 'inactive') {
+    steps.push(`No emergency: the platform says ${which} no longer works (revoked or expired). Remove it from the code so nobody mistakes it for a live key.`);
+  } else if (f.kind === 'live' || f.kind === 'test') {
+    const urgency =
+      f.kind === 'test'
+        ? 'Lower priority (a sandbox key does not touch production data), but still rotate it: '
+        : f.status === 'active'
+          ? 'This key works right now. Revoke it first: '
+          : 'Revoke it now: ';
+    steps.push(
+      `${urgency}in the dashboard open team settings → API Keys, find ${which} and click Delete. Deleted keys stop working at once.`,
+      `Create a replacement${f.environment ? ` for ${f.environment}` : ''} with only the scopes its service needs (bots:read rather than admin, say), and a separate key for each environment.`,
+      'Deploy the replacement and confirm every service that used the old key works with the new one.',
+    );
+  } else {
+    steps.push('Treat this secret as exposed: revoke or rotate it with whoever issued it.');
   }
+
+  if (f.place === 'present') {
+    steps.push('Move it out of the code: read it from an environment variable (CHATBOT_API_KEY, WEBHOOK_SECRET) or a secrets manager, and delete the literal from this file.');
+  } else if (f.place === 'message') {
+    steps.push('It is in a commit message, which cannot change without rewriting history: rotating the key is the fix.');
+  } else if (f.status !== 'inactive') {
+    steps.push(
+      'It is only in git history now, and rotating is the fix: once pushed, rewriting history does not un-leak a key. To also purge it, run git filter-repo --replace-text on a fresh clone, force-push, and have everyone re-clone.',
+    );
+  }
+  return steps;
 }
 
-/** One line for the text report. */
-export function advice(kind: string): string {
+/** One line for places where the full steps do not fit. */
+export function advice(kind: string, status: VerificationStatus = 'unchecked'): string {
+  if (status === 'inactive') return 'Dead key (revoked or expired): remove it from the code.';
   switch (kind) {
     case 'live':
       return 'Revoke now (team settings → API Keys → Delete), then load a new key from an env var.';

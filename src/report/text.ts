@@ -1,11 +1,17 @@
-/** The human report: a summary line, findings grouped by file, then what was skipped. */
-import type { Finding, Report } from './model.js';
-import { SEVERITY_ORDER } from './model.js';
-import { advice } from './remediation.js';
+/**
+ * The human report, for an 80-column terminal: the picture first (how many
+ * keys, which are live), then each key with the places that hold it and what to
+ * do about it, worst first; then advisories and what the scan skipped.
+ */
+import type { Finding, Report, SecretExposure } from './model.js';
+import { remediation, type RemediationFacts } from './remediation.js';
 
 export interface TextOptions {
   color: boolean;
 }
+
+const WIDTH = 80;
+const BUILTIN_KINDS = new Set(['live', 'test', 'webhook']);
 
 type Paint = (s: string) => string;
 
@@ -18,44 +24,40 @@ export function renderText(report: Report, opts: TextOptions): string {
   const p = palette(opts.color);
   const sev = { critical: p.red, high: p.red, medium: p.yellow, low: p.cyan };
   const out: string[] = [];
-  const { findings, stats } = report;
-  const scanned = `${stats.files} ${plural(stats.files, 'file')}, ${formatBytes(stats.bytes)} in ${stats.durationMs} ms`;
+  const { findings, stats, secrets } = report;
+  const unit = report.target.kind === 'git' ? 'object' : 'file';
+  const scanned = `scanned ${stats.files} ${plural(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${stats.durationMs} ms`;
 
   if (findings.length === 0) {
     out.push(p.green('No secrets found.') + p.dim(` (${scanned})`));
   } else {
-    const files = new Set(findings.map((f) => f.path ?? ''));
-    const bySeverity = countBy(findings, (f) => f.severity);
-    const severities = Object.entries(bySeverity)
-      .sort(([a], [b]) => SEVERITY_ORDER[a as Finding['severity']] - SEVERITY_ORDER[b as Finding['severity']])
-      .map(([s, n]) => `${n} ${s}`)
-      .join(', ');
-    const active = findings.filter((f) => f.verification.status === 'active').length;
-    out.push(
-      p.bold(`${findings.length} ${plural(findings.length, 'secret')} found in ${files.size} ${plural(files.size, 'file')}`) +
-        ` (${severities})` +
-        (active > 0 ? p.red(p.bold(` · ${active} ACTIVE: revoke ${active === 1 ? 'it' : 'them'} first`)) : '') +
-        p.dim(` · scanned ${scanned}`),
-    );
+    out.push(p.bold(headline(secrets, findings.length)));
+    out.push(p.dim(scanned));
+    const byKey = new Map<string, Finding[]>();
+    for (const f of findings) byKey.set(f.secret.sha256, [...(byKey.get(f.secret.sha256) ?? []), f]);
     const many = new Set(findings.map((f) => f.target)).size > 1;
-    // Live keys first: they are the emergency.
-    const ordered = [...findings].sort((a, b) => STATUS_ORDER[a.verification.status] - STATUS_ORDER[b.verification.status]);
-    for (const [heading, group] of groupBy(ordered, (f) => place(f, many))) {
-      out.push('', p.bold(heading));
+    for (const s of secrets) {
+      const group = byKey.get(s.sha256) ?? [];
+      const first = group[0] as Finding;
+      const shown = first.secret.value ?? s.redacted;
+      const env = s.environment ? ` [${s.environment}]` : '';
+      const status = statusTag(s, p);
+      out.push('', `${p.bold(shown)}${env}  ${sev[s.severity](s.severity)}  ${s.ruleId}${status ? `  ${status}` : ''}`);
+      out.push(p.dim(`  found in ${group.length} ${plural(group.length, 'place')}${s.firstSeen ? `, first in commit ${s.firstSeen.commit.slice(0, 12)}${s.firstSeen.date ? ` (${s.firstSeen.date.slice(0, 10)})` : ''}` : ''}:`));
       for (const f of group) {
-        const key = f.secret.value ?? f.secret.redacted;
-        const env = f.secret.environment ? ` [${f.secret.environment}]` : '';
-        const where = f.path === null ? `line ${f.line}:${f.column}` : `${f.path}:${f.line}:${f.column}`;
-        const status = statusTag(f, p);
-        out.push(`  ${where}  ${sev[f.severity](f.severity)}  ${f.ruleId}  ${key}${env}${status ? `  ${status}` : ''}`);
+        out.push(`    ${where(f, many)}`);
         const history = historyLine(f);
-        if (history) out.push(p.dim(`    ${history}`));
-        out.push(p.dim(`    → ${advice(f.secret.kind)}`));
+        if (history) out.push(...wrap(history, 6).map(p.dim));
       }
     }
-    out.push('', p.dim('Full steps for each finding: --format json (remediation). A false positive? Put `sk-scan:allow -- why` on its line.'));
+    out.push(...adviceSection(findings, secrets, p));
+    out.push('', p.dim('A false positive? Put `sk-scan:allow -- why` on its line.'));
   }
 
+  if (report.advisories.length > 0) {
+    out.push('', p.bold('Advisories:'));
+    for (const a of report.advisories) out.push(...wrap(`• ${a.message}`, 2, 4));
+  }
   const sk = stats.skipped;
   const skipped = [
     [sk.binary, 'binary'],
@@ -65,16 +67,62 @@ export function renderText(report: Report, opts: TextOptions): string {
   ]
     .filter(([n]) => (n as number) > 0)
     .map(([n, what]) => `${n} ${what}`);
-  if (skipped.length > 0) out.push(p.dim(`Skipped: ${skipped.join(', ')}.`));
-  if (stats.suppressed > 0) out.push(p.dim(`Allowed by sk-scan:allow comments: ${stats.suppressed}.`));
+  if (skipped.length > 0) out.push('', p.dim(`Skipped: ${skipped.join(', ')}.`));
+  if (stats.suppressed > 0) out.push(p.dim(`Accepted (sk-scan:allow or excluded paths): ${stats.suppressed}.`));
   return out.join('\n') + '\n';
 }
 
-const STATUS_ORDER = { active: 0, unknown: 1, unchecked: 2, inactive: 3 } as const;
+/**
+ * The advice, once per situation rather than once per key: keys that need the
+ * same steps (same kind, same verdict, same place) share one numbered list.
+ */
+function adviceSection(findings: Finding[], secrets: SecretExposure[], p: ReturnType<typeof palette>): string[] {
+  const rank = new Map(secrets.map((s, i) => [s.sha256, i]));
+  const worstFirst = [...findings].sort((a, b) => (rank.get(a.secret.sha256) ?? 0) - (rank.get(b.secret.sha256) ?? 0));
+  const groups = new Map<string, { steps: string[]; keys: Set<string> }>();
+  for (const f of worstFirst) {
+    const facts: RemediationFacts = {
+      kind: f.secret.kind,
+      last4: '',
+      environment: null,
+      status: f.verification.status,
+      place: f.git?.in === 'message' ? 'message' : f.git && !f.git.atHead ? 'history' : 'present',
+    };
+    // Built-in kinds get the steps without this key's name in them; a custom rule's steps are used as they are.
+    const steps = BUILTIN_KINDS.has(f.secret.kind) ? remediation(facts) : f.remediation;
+    const key = JSON.stringify(steps);
+    const g = groups.get(key) ?? { steps, keys: new Set<string>() };
+    g.keys.add(f.secret.value ?? f.secret.redacted);
+    groups.set(key, g);
+  }
+  const out: string[] = ['', p.bold('What to do:')];
+  for (const { steps, keys } of groups.values()) {
+    const names = [...keys];
+    const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
+    out.push(...wrap(`For ${shown}:`, 2, 4));
+    steps.forEach((step, i) => out.push(...wrap(`${i + 1}. ${step}`, 4, 7)));
+  }
+  return out;
+}
+
+/** "3 keys exposed in 5 places; 1 active: revoke it first". */
+function headline(secrets: SecretExposure[], places: number): string {
+  const active = secrets.filter((s) => s.verification.status === 'active').length;
+  const keys = `${secrets.length} ${plural(secrets.length, 'key')} exposed in ${places} ${plural(places, 'place')}`;
+  return active > 0 ? `${keys}; ${active} active: revoke ${active === 1 ? 'it' : 'them'} first` : keys;
+}
+
+function where(f: Finding, withTarget: boolean): string {
+  const prefix = withTarget && f.target ? `${f.target}: ` : '';
+  if (f.path === null) {
+    return f.git?.in === 'message' && f.commit ? `${prefix}message of commit ${f.commit.slice(0, 12)}, line ${f.line}:${f.column}` : `${prefix}(stdin) ${f.line}:${f.column}`;
+  }
+  return `${prefix}${f.path}:${f.line}:${f.column}`;
+}
 
 /** What --verify learned, in a few words; nothing without --verify. */
-function statusTag(f: Finding, p: ReturnType<typeof palette>): string {
-  const v = f.verification;
+function statusTag(s: SecretExposure, p: ReturnType<typeof palette>): string {
+  const v = s.verification;
   switch (v.status) {
     case 'active':
       return p.red(p.bold(v.requiredScope ? `ACTIVE (restricted: lacks ${v.requiredScope})` : 'ACTIVE'));
@@ -87,21 +135,32 @@ function statusTag(f: Finding, p: ReturnType<typeof palette>): string {
   }
 }
 
-/** The group a finding is listed under: its file, or the commit whose message holds it. */
-function place(f: Finding, withTarget: boolean): string {
-  const what = f.path ?? (f.git?.in === 'message' && f.commit ? `commit message of ${f.commit.slice(0, 12)}` : '(no file)');
-  return withTarget && f.target ? `${f.target}: ${what}` : what;
-}
-
 /** For history findings: which commit brought the key in, and whether it is still there. */
 function historyLine(f: Finding): string | null {
   if (f.git === undefined) return null;
   const parts: string[] = [];
-  if (f.commit) parts.push(`commit ${f.commit.slice(0, 12)}${f.author ? ` by ${f.author}` : ''}${f.date ? `, ${f.date.slice(0, 10)}` : ''}`);
-  if (f.git.unreachable) parts.push('unreachable (dropped from every branch, still in the object store)');
+  if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${f.author}` : ''}`);
+  if (f.git.unreachable) parts.push('unreachable: dropped from every branch, still in the object store');
   else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
   parts.push(f.git.atHead ? 'still in HEAD' : 'not in HEAD (history only)');
   return parts.join(' · ');
+}
+
+/** Word-wrap to the terminal width: first line indented by `first`, the rest by `rest`. */
+function wrap(text: string, first: number, rest = first): string[] {
+  const lines: string[] = [];
+  let line = ' '.repeat(first);
+  for (const word of text.split(' ')) {
+    const fresh = line.trim() === '';
+    if (!fresh && line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = ' '.repeat(rest) + word;
+    } else {
+      line += fresh ? word : ` ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 function plural(n: number, word: string): string {
@@ -118,21 +177,4 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(1)} ${units[i]}`;
-}
-
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const t of items) {
-    const k = key(t);
-    const list = m.get(k);
-    if (list) list.push(t);
-    else m.set(k, [t]);
-  }
-  return m;
-}
-
-function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const t of items) out[key(t)] = (out[key(t)] ?? 0) + 1;
-  return out;
 }

@@ -1,0 +1,115 @@
+/**
+ * SARIF 2.1.0 for GitHub code scanning, from the report model.
+ *
+ * - One result per finding, each with the rule's index, a level, the redacted
+ *   key in its message, and a location: the file and region, or, for a key in
+ *   a commit message, the commit's own pseudo-path (`.git/COMMIT_EDITMSG` at
+ *   that commit) so that code scanning still has somewhere to put it.
+ * - `partialFingerprints` hash the rule, the path (or commit) and the key's
+ *   hash, never the line, so a result keeps its identity across runs and when
+ *   code moves.
+ * - Each rule carries short and full descriptions, help (its remediation), and
+ *   `security-severity` (GitHub's 0–10 scale) with the `security` tag.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding, Report } from './model.js';
+import type { Severity } from '../detect/rule.js';
+
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
+const INFO_URI = 'https://www.npmjs.com/package/sk-scan';
+
+export function fingerprint(f: Finding): string {
+  const where = f.path ?? `commit:${f.commit ?? ''}`;
+  return createHash('sha256').update(`${f.ruleId}\0${where}\0${f.secret.sha256}`).digest('hex');
+}
+
+export function renderSarif(report: Report): string {
+  const index = new Map(report.rules.map((r, i) => [r.id, i]));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'sk-scan',
+            version: report.tool.version,
+            semanticVersion: report.tool.version,
+            informationUri: INFO_URI,
+            rules: report.rules.map((r) => ({
+              id: r.id,
+              name: pascal(r.id),
+              shortDescription: { text: r.description },
+              fullDescription: { text: `${r.description}. A ${r.kind === 'generic' ? 'secret' : `${r.kind} secret`} written into a file or commit can be used by anyone who can read the repository.` },
+              help: {
+                text: r.help.map((s, i) => `${i + 1}. ${s}`).join('\n'),
+                markdown: r.help.map((s, i) => `${i + 1}. ${s}`).join('\n'),
+              },
+              defaultConfiguration: { level: LEVEL[r.severity] },
+              properties: { 'security-severity': SECURITY_SEVERITY[r.severity], tags: ['security', 'secret', 'external/cwe/cwe-798'], precision: 'high' },
+            })),
+          },
+        },
+        automationDetails: { id: `sk-scan/${report.target.kind}/` },
+        columnKind: 'unicodeCodePoints',
+        results: report.findings.map((f) => ({
+          ruleId: f.ruleId,
+          ruleIndex: index.get(f.ruleId) ?? 0,
+          level: LEVEL[f.severity],
+          message: { text: message(f) },
+          locations: [location(f)],
+          partialFingerprints: { 'skScanSecret/v1': fingerprint(f) },
+          properties: {
+            'security-severity': SECURITY_SEVERITY[f.severity],
+            secretSha256: f.secret.sha256,
+            verification: f.verification.status,
+            ...(f.commit ? { commit: f.commit } : {}),
+            ...(f.git?.atHead !== undefined ? { atHead: f.git.atHead } : {}),
+          },
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+function message(f: Finding): string {
+  const key = f.secret.value ?? f.secret.redacted;
+  const status =
+    f.verification.status === 'active'
+      ? ' The platform confirms it works.'
+      : f.verification.status === 'inactive'
+        ? ` The platform says it no longer works (${f.verification.reason}).`
+        : '';
+  const where = f.path === null && f.commit ? ` in the message of commit ${f.commit.slice(0, 12)}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : '';
+  return `${describeKind(f.secret.kind)} ${key}${where}.${status} ${f.remediation[0] ?? ''}`.trim();
+}
+
+function describeKind(kind: string): string {
+  switch (kind) {
+    case 'live':
+      return 'Chatbot Platform live API key';
+    case 'test':
+      return 'Chatbot Platform test API key';
+    case 'webhook':
+      return 'Webhook signing secret';
+    default:
+      return 'Secret';
+  }
+}
+
+function location(f: Finding) {
+  // A key in a commit message has no file: it is placed at the commit's message, as a path under .git.
+  const uri = f.path ?? `.git/COMMIT_EDITMSG@${f.commit ?? 'unknown'}`;
+  return {
+    physicalLocation: {
+      artifactLocation: { uri: encodeURI(uri).replace(/#/g, '%23').replace(/\?/g, '%3F'), uriBaseId: '%SRCROOT%' },
+      region: { startLine: f.line, startColumn: f.column },
+    },
+  };
+}
+
+function pascal(id: string): string {
+  return id.replace(/(^|[-_.])([a-z0-9])/g, (_, _sep: string, c: string) => c.toUpperCase());
+}
