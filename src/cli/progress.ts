@@ -16,7 +16,8 @@ const NONE: ProgressView = { update: () => {}, print: (write) => write(), stop: 
 
 export async function progressView(quiet: boolean, unit: string): Promise<ProgressView> {
   // A terminal that reports no width (a bare pty) cannot be redrawn in place.
-  if (quiet || !process.stderr.isTTY || process.env['CI'] || !(process.stderr.columns > 0)) return NONE;
+  // CI counts as set when present at all, as ora itself judges it.
+  if (quiet || !process.stderr.isTTY || 'CI' in process.env || !(process.stderr.columns > 0)) return NONE;
   const { default: ora } = await import('ora');
   const spinner = ora({ stream: process.stderr, discardStdin: false }).start('starting');
   const started = Date.now();
@@ -28,11 +29,14 @@ export async function progressView(quiet: boolean, unit: string): Promise<Progre
       last = now;
       if (p.phase === 'verifying keys') {
         spinner.text = `verifying ${p.items} key${p.items === 1 ? '' : 's'} with the platform`;
+        spinner.render();
         return;
       }
       const rate = p.bytes / Math.max(0.001, (now - started) / 1000);
       const done = `${p.items.toLocaleString('en')} ${unit}${p.items === 1 ? '' : 's'}, ${formatBytes(p.bytes)} (${formatBytes(rate)}/s)`;
       spinner.text = `${p.phase}: ${done}`;
+      // Draw now: a busy scan keeps the spinner's own timer from firing.
+      spinner.render();
     },
     print(write) {
       if (!spinner.isSpinning) return write();
