@@ -12,6 +12,8 @@ import { stdinSource } from './sources/stdin.js';
 export interface ScanOptions extends PipelineOptions {
   /** A config file to use instead of `.sk-scan.yaml` at the scan root. */
   config?: string;
+  /** A baseline file to use (and, with updateBaseline, write) instead of `.sk-scan-baseline.json` at the scan root. */
+  baseline?: string;
 }
 
 export interface DirScanOptions extends ScanOptions {
@@ -24,7 +26,7 @@ export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}
   const roots = paths.length > 0 ? paths : ['.'];
   // Loaded on demand: the tree walker's dependencies are not needed by other commands.
   const { dirConfigRoot, dirSource } = await import('./sources/dir.js');
-  const config = await loadConfig({ root: dirConfigRoot(roots), explicit: opts.config });
+  const config = await loadConfig({ root: dirConfigRoot(roots), explicit: opts.config, baseline: opts.baseline });
   const source = dirSource(roots, { noIgnore: opts.noIgnore, exclude: config.exclude, skipFile: config.file ?? undefined });
   return runPipeline(source, config, opts);
 }
@@ -34,7 +36,7 @@ export async function scanStdin(
   input: NodeJS.ReadableStream | Uint8Array,
   opts: ScanOptions & { path?: string } = {},
 ): Promise<Report> {
-  const config = await loadConfig({ root: '.', explicit: opts.config });
+  const config = await loadConfig({ root: '.', explicit: opts.config, baseline: opts.baseline });
   return runPipeline(stdinSource(input, opts.path ?? null), config, { ...opts, threads: 1 });
 }
 
@@ -57,7 +59,7 @@ export async function scanGit(targets: string[] = ['.'], opts: GitScanOptions = 
   try {
     // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.
     const only = repos.length === 1 ? repos[0]?.worktree : null;
-    config = await loadConfig({ root: only ?? '.', explicit: opts.config });
+    config = await loadConfig({ root: only ?? '.', explicit: opts.config, baseline: opts.baseline });
   } catch (err) {
     for (const r of repos) r.close();
     throw err;
@@ -73,7 +75,7 @@ export async function scanGit(targets: string[] = ['.'], opts: GitScanOptions = 
  */
 export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): Promise<Report> {
   const { stagedSource } = await import('./sources/git/staged.js');
-  const config = await loadConfig({ root: '.', explicit: opts.config });
+  const config = await loadConfig({ root: '.', explicit: opts.config, baseline: opts.baseline });
   return runPipeline(stagedSource(files), config, { ...opts, threads: 1 });
 }
 
@@ -83,7 +85,7 @@ export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): 
  */
 export async function scanPrePush(remote: string, url: string, refLines: string, opts: ScanOptions = {}): Promise<Report> {
   const { gitSource, openRepos, parsePushLines, pushRevisions } = await import('./sources/git/index.js');
-  const config = await loadConfig({ root: '.', explicit: opts.config });
+  const config = await loadConfig({ root: '.', explicit: opts.config, baseline: opts.baseline });
   const revs = await pushRevisions(remote, parsePushLines(refLines));
   const source = gitSource(await openRepos(['.']), { revs: revs ?? [], maxFileSize: config.maxFileSize });
   const report = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
@@ -97,7 +99,8 @@ export async function scanPrePush(remote: string, url: string, refLines: string,
  * vouch for what it did not read. (Other errors are a thrown SkScanError: 2.)
  */
 export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0 | 1 | 2 {
-  const failing = failOn === 'active' ? report.findings.filter((f) => f.verification.status === 'active') : report.findings;
+  const open = report.findings.filter((f) => !f.suppressed);
+  const failing = failOn === 'active' ? open.filter((f) => f.verification.status === 'active') : open;
   if (failing.length > 0) return 1;
   if (report.target.kind === 'git' && report.stats.skipped.unreadable > 0) return 2;
   return 0;

@@ -22,6 +22,11 @@ Usage:
   sk-scan pre-push REMOTE URL  git's pre-push hook: scan what the push sends
                              (ref lines on standard input, as git gives them)
   sk-scan stdin              scan standard input
+  sk-scan install-hook       install a git pre-commit hook running sk-scan staged
+                             (--pre-push: the pre-push hook; --husky: .husky/;
+                             --chain: keep an existing hook and run it first)
+  sk-scan init               write a commented .sk-scan.yaml and print the set-up
+                             for hooks, GitHub Actions and GitLab CI
   sk-scan help | --help      this text
   sk-scan --version          the version
 
@@ -41,6 +46,10 @@ Options for every scan:
                              --verify confirmed live
   --quiet, -q                no progress display (shown only on a terminal
                              outside CI)
+  --baseline FILE            accepted findings (default .sk-scan-baseline.json
+                             at the scan root, used whenever it exists)
+  --update-baseline          write the baseline from this scan's findings, exit 0
+  --include-suppressed       also list accepted findings, marked with why
 
 dir:
   --no-ignore                also scan files .gitignore excludes (never .git/)
@@ -67,6 +76,9 @@ const COMMON = {
   'verify-deadline': { type: 'string' },
   'fail-on': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  baseline: { type: 'string' },
+  'update-baseline': { type: 'boolean' },
+  'include-suppressed': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -75,6 +87,8 @@ const COMMANDS = {
   git: { ...COMMON, since: { type: 'string' }, range: { type: 'string' } },
   staged: COMMON,
   'pre-push': COMMON,
+  'install-hook': { husky: { type: 'boolean' }, 'pre-push': { type: 'boolean' }, chain: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  init: { help: { type: 'boolean', short: 'h' } },
   stdin: { ...COMMON, path: { type: 'string' } },
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
@@ -86,7 +100,7 @@ function usage(message: string): never {
 
 function parse(command: Command, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: COMMANDS[command], allowPositionals: command !== 'stdin', strict: true });
+    return parseArgs({ args: argv, options: COMMANDS[command], allowPositionals: !['stdin', 'install-hook', 'init'].includes(command), strict: true });
   } catch (err) {
     // Node's messages are long and multi-line; keep the first sentence.
     usage(((err as Error).message.split('\n')[0] ?? '').replace(/\. To specify.*$/, ''));
@@ -104,36 +118,45 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!(command in COMMANDS)) usage(`unknown command '${command}'`);
-  const { values, positionals } = parse(command as Command, rest);
-  if (values.help) {
+  const parsed = parse(command as Command, rest);
+  const positionals = parsed.positionals;
+  if (parsed.values.help) {
     process.stdout.write(HELP);
     return 0;
   }
+  if (command === 'install-hook' || command === 'init') return setup(command, parsed.values);
 
-  const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) usage(`unknown format '${values.format}': use one of ${FORMATS.join(', ')}`);
+  // Every scan command shares the COMMON flags; the rest are looked up by name.
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const str = (name: string) => values[name] as string | undefined;
+  const flag = (name: string) => values[name] === true;
+  const format = (str('format') ?? 'text') as Format;
+  if (!FORMATS.includes(format)) usage(`unknown format '${format}': use one of ${FORMATS.join(', ')}`);
   let threads: number | undefined;
-  if (values.threads !== undefined) {
-    threads = Number(values.threads);
-    if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage(`--threads takes a whole number from 1 to 64, not '${values.threads}'`);
+  if (str('threads') !== undefined) {
+    threads = Number(str('threads'));
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage(`--threads takes a whole number from 1 to 64, not '${str('threads')}'`);
   }
-  const failOn = values['fail-on'] ?? 'any';
+  const failOn = str('fail-on') ?? 'any';
   if (failOn !== 'any' && failOn !== 'active') usage(`--fail-on takes any or active, not '${failOn}'`);
-  if (failOn === 'active' && !values.verify) usage('--fail-on active needs --verify: without it no key is confirmed live');
-  const verify = values.verify
+  if (failOn === 'active' && !flag('verify')) usage('--fail-on active needs --verify: without it no key is confirmed live');
+  const verify = flag('verify')
     ? {
-        baseUrl: values['verify-url'] ?? process.env['SK_SCAN_VERIFY_URL'] ?? DEFAULT_VERIFY_URL,
-        timeoutMs: seconds(values['verify-timeout'], '--verify-timeout', 10),
-        deadlineMs: seconds(values['verify-deadline'], '--verify-deadline', 60),
+        baseUrl: str('verify-url') ?? process.env['SK_SCAN_VERIFY_URL'] ?? DEFAULT_VERIFY_URL,
+        timeoutMs: seconds(str('verify-timeout'), '--verify-timeout', 10),
+        deadlineMs: seconds(str('verify-deadline'), '--verify-deadline', 60),
       }
     : undefined;
-  if (!values.verify && (values['verify-url'] ?? values['verify-timeout'] ?? values['verify-deadline']) !== undefined) {
+  if (!flag('verify') && (str('verify-url') ?? str('verify-timeout') ?? str('verify-deadline')) !== undefined) {
     usage('--verify-url, --verify-timeout and --verify-deadline go with --verify');
   }
-  const progress = await progressView(values.quiet ?? false, command === 'git' ? 'object' : 'file');
+  const progress = await progressView(flag('quiet'), command === 'git' ? 'object' : 'file');
   const common = {
-    config: values.config,
-    showSecrets: values['show-secrets'] ?? false,
+    config: str('config'),
+    baseline: str('baseline'),
+    updateBaseline: flag('update-baseline'),
+    includeSuppressed: flag('include-suppressed'),
+    showSecrets: flag('show-secrets'),
     threads,
     verify,
     onProgress: (p: Progress) => progress.update(p),
@@ -165,6 +188,11 @@ async function scanAndReport(
     report = await scanGit(positionals, { ...common, since, range });
   } else if (command === 'staged') {
     report = await scanStaged(positionals, common);
+  } else if (command === 'pre-push' && positionals.length === 0 && process.env['PRE_COMMIT_TO_REF']) {
+    // Run by the pre-commit framework, which works out the range itself.
+    const from = process.env['PRE_COMMIT_FROM_REF'] ?? '';
+    const to = process.env['PRE_COMMIT_TO_REF'];
+    report = await scanGit(['.'], { ...common, range: /^0+$/.test(from) || from === '' ? to : `${from}..${to}` });
   } else if (command === 'pre-push') {
     if (positionals.length !== 2) usage('pre-push takes the remote name and URL that git passes to the hook');
     const input = process.stdin.isTTY ? '' : await readStdin();
@@ -188,6 +216,7 @@ async function scanAndReport(
   } else {
     process.stdout.write(text);
   }
+  if (common.updateBaseline) return 0;
   const code = exitCodeFor(report, failOn);
   if (code === 2) {
     process.stderr.write(`sk-scan: error: ${report.stats.skipped.unreadable} object(s) could not be read; the scan is incomplete\n`);
@@ -204,6 +233,19 @@ function seconds(value: string | undefined, flag: string, fallback: number): num
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) usage(`${flag} takes a number of seconds, not '${value}'`);
   return Math.round(n * 1000);
+}
+
+async function setup(command: 'install-hook' | 'init', values: Record<string, unknown>): Promise<number> {
+  if (command === 'init') {
+    const { setupGuide, writeConfigTemplate } = await import('../setup/init.js');
+    const file = writeConfigTemplate('.');
+    process.stdout.write(`wrote ${file}\n\n${setupGuide()}`);
+    return 0;
+  }
+  const { installHook } = await import('../setup/hooks.js');
+  const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values['husky'] === true, chain: values['chain'] === true });
+  process.stdout.write(`sk-scan: ${done.message}\n`);
+  return 0;
 }
 
 async function readStdin(): Promise<string> {

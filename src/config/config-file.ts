@@ -1,15 +1,15 @@
 /** Parsing `.sk-scan.yaml`, with a file:line for every problem. */
 import type { RuleSpec } from '../detect/rule.js';
-import { DEFAULT_MAX_FILE_SIZE, type Config } from './config.js';
+import { defaults, type Config } from './config.js';
 import { checkedRules } from './rules.js';
 import { YamlFile } from './yaml.js';
 
-const FIELDS = ['rules', 'disable', 'exclude', 'maxFileSize'] as const;
+const FIELDS = ['rules', 'disable', 'exclude', 'maxFileSize', 'ignore'] as const;
 const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
 export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Config {
   const yf: YamlFile = new YamlFile(file, text);
-  const config: Config = { file, rules: builtin, exclude: [], maxFileSize: DEFAULT_MAX_FILE_SIZE };
+  const config: Config = defaults(file, builtin);
   if (yf.root === null) return config; // an empty file is the defaults
   const f = yf.fields(yf.root, 'the config', FIELDS);
 
@@ -38,6 +38,15 @@ export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Co
 
   const excludeNode = f.get('exclude')?.value;
   if (excludeNode !== undefined) config.exclude = yf.strings(excludeNode, '`exclude`');
+
+  const ignoreNode = f.get('ignore')?.value;
+  if (ignoreNode !== undefined) {
+    config.fingerprints = yf.items(ignoreNode, '`ignore`').map((item) => {
+      const fp = yf.string(item, 'each entry of `ignore`').trim().toLowerCase();
+      if (!/^[0-9a-f]{12,16}$/.test(fp)) yf.fail(item, `\`ignore\` lists finding fingerprints (12 to 16 hex characters, as printed with each finding), not \`${fp}\``);
+      return fp;
+    });
+  }
 
   const sizeNode = f.get('maxFileSize')?.value;
   if (sizeNode !== undefined) {

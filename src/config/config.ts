@@ -6,7 +6,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuleSpec } from '../detect/rule.js';
 import { SkScanError } from '../errors.js';
+import { BASELINE_FILE_NAME, readBaseline, type BaselineEntry } from '../suppress/index.js';
 import { builtinRules } from './builtin.js';
+
+export function defaults(file: string | null, rules: RuleSpec[]): Config {
+  return { file, rules, exclude: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
+}
 
 export const CONFIG_FILE_NAME = '.sk-scan.yaml';
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
@@ -20,10 +25,40 @@ export interface Config {
   exclude: string[];
   /** Files larger than this many bytes are skipped (and counted). */
   maxFileSize: number;
+  /** Findings ignored by fingerprint (the config's `ignore:` list). */
+  fingerprints: string[];
+  /** Lines of `.sk-scanignore` at the scan root (gitignore syntax), or null. */
+  ignoreFile: string[] | null;
+  /** The baseline file (used when it exists, written by --update-baseline) and its entries. */
+  baseline: { file: string; entries: BaselineEntry[] | null };
 }
 
-/** The config for a scan rooted at `root`: `explicit` if given, else `root/.sk-scan.yaml` if present. */
-export async function loadConfig(opts: { root?: string; explicit?: string }): Promise<Config> {
+export const IGNORE_FILE_NAME = '.sk-scanignore';
+
+/**
+ * The config for a scan rooted at `root`: `explicit` if given, else
+ * `root/.sk-scan.yaml` if present; with `root/.sk-scanignore` and the baseline
+ * (`baseline`, else `root/.sk-scan-baseline.json`).
+ */
+export async function loadConfig(opts: { root?: string; explicit?: string; baseline?: string }): Promise<Config> {
+  const root = opts.root ?? '.';
+  const config = await loadYamlConfig(opts);
+  const baselineFile = opts.baseline ?? join(root, BASELINE_FILE_NAME);
+  config.baseline = { file: baselineFile, entries: readBaseline(baselineFile) };
+  config.ignoreFile = readIgnoreFile(join(root, IGNORE_FILE_NAME));
+  return config;
+}
+
+function readIgnoreFile(file: string): string[] | null {
+  try {
+    return readFileSync(file, 'utf8').split(/\r?\n/);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new SkScanError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+async function loadYamlConfig(opts: { root?: string; explicit?: string }): Promise<Config> {
   const builtin = await builtinRules();
   let file: string | null = null;
   if (opts.explicit !== undefined) {
@@ -33,7 +68,7 @@ export async function loadConfig(opts: { root?: string; explicit?: string }): Pr
     const candidate = join(opts.root, CONFIG_FILE_NAME);
     if (existsSync(candidate) && statSync(candidate).isFile()) file = candidate;
   }
-  if (file === null) return { file: null, rules: builtin, exclude: [], maxFileSize: DEFAULT_MAX_FILE_SIZE };
+  if (file === null) return defaults(null, builtin);
   // The YAML parser is loaded only when there is a config file to read.
   const { parseConfig } = await import('./config-file.js');
   return parseConfig(file, readFileSync(file, 'utf8'), builtin);

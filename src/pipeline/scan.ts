@@ -10,11 +10,15 @@ import type { Finding, Report, Stats } from '../report/model.js';
 import { advisories, exposures } from '../report/exposure.js';
 import { remediation } from '../report/remediation.js';
 import type { Hit, Origin, SkipReason, Source } from '../sources/types.js';
-import { suppress, type Candidate } from '../suppress/index.js';
+import { fingerprint, suppress, writeBaseline, type Candidate } from '../suppress/index.js';
 import { VERSION } from '../version.js';
 import { detectAll } from './pool.js';
 
 export interface PipelineOptions {
+  /** List suppressed findings too, each marked with why (`suppressed`). They never fail a scan. */
+  includeSuppressed?: boolean;
+  /** Ignore the baseline and write a new one from this scan's findings. */
+  updateBaseline?: boolean;
   /** Ask the platform whether each found key is live (off by default). */
   verify?: VerifyOptions;
   /** Put full secrets in the report (`secret.value`). Off by default. */
@@ -81,15 +85,38 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     await source.close?.();
   }
 
-  const { kept, suppressed } = suppress(candidates, { exclude: config.exclude });
-  stats.suppressed = suppressed.length;
+  const { kept, suppressed } = suppress(candidates, {
+    exclude: config.exclude,
+    ignoreFile: config.ignoreFile,
+    fingerprints: config.fingerprints,
+    baseline: opts.updateBaseline ? null : config.baseline.entries,
+  });
 
   const rules = new Map(config.rules.map((r) => [r.id, r]));
-  if (opts.verify) opts.onProgress?.({ phase: 'verifying keys', items: new Set(kept.map((c) => c.sha256)).size, bytes: 0 });
-  const verdicts = opts.verify ? await verify(kept, rules, opts.verify) : null;
-  const findings = kept.map((c) =>
-    toFinding(c, rules.get(c.match.ruleId) as RuleSpec, opts.showSecrets ?? false, verdicts?.get(c.sha256) ?? NOT_VERIFIED),
-  );
+  // Baselined keys are verified too: a live key is never silently accepted.
+  const baselined = suppressed.filter((s) => s.suppression.kind === 'baseline');
+  const toVerify = [...kept, ...baselined.map((s) => s.candidate)];
+  if (opts.verify) opts.onProgress?.({ phase: 'verifying keys', items: new Set(toVerify.map((c) => c.sha256)).size, bytes: 0 });
+  const verdicts = opts.verify ? await verify(toVerify, rules, opts.verify) : null;
+  const live = baselined.filter((s) => verdicts?.get(s.candidate.sha256)?.status === 'active');
+  if (live.length > 0) warn(`${live.length} baselined finding(s) hold a key the platform says is live: reported again`);
+  const reported = [...kept, ...live.map((s) => s.candidate)];
+  const accepted = suppressed.filter((s) => !live.includes(s));
+  stats.suppressed = accepted.length;
+
+  const finding = (c: Candidate) =>
+    toFinding(c, rules.get(c.match.ruleId) as RuleSpec, opts.showSecrets ?? false, verdicts?.get(c.sha256) ?? NOT_VERIFIED);
+  const findings = reported.map(finding);
+  if (opts.updateBaseline) {
+    const n = writeBaseline(
+      config.baseline.file,
+      reported.map((c) => ({ ruleId: c.match.ruleId, path: c.origin.path, sha256: c.sha256 })),
+    );
+    warn(`wrote ${n} baseline entr${n === 1 ? 'y' : 'ies'} to ${config.baseline.file}`);
+  }
+  if (opts.includeSuppressed) {
+    for (const s of accepted) findings.push({ ...finding(s.candidate), suppressed: s.suppression });
+  }
   findings.sort(
     (a, b) =>
       (a.target ?? '').localeCompare(b.target ?? '') ||
@@ -99,7 +126,10 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
       a.column - b.column ||
       a.ruleId.localeCompare(b.ruleId),
   );
-  const secrets = exposures(findings, source.kind === 'git');
+  const secrets = exposures(
+    findings.filter((f) => !f.suppressed),
+    source.kind === 'git',
+  );
   stats.durationMs = Math.round(performance.now() - started);
   return {
     version: 1,
@@ -167,6 +197,7 @@ function toFinding({ origin, match, sha256: hash }: Candidate, rule: RuleSpec, s
     column: match.column,
     commit: origin.commit,
     secret: secretInfo(match.secret, match.prefixLength, rule.kind, match.environment, showSecrets, hash),
+    fingerprint: fingerprint(rule.id, origin, hash),
     remediation: remediation({
       kind: rule.kind,
       last4: tail(match.secret, match.prefixLength),

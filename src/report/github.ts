@@ -17,7 +17,10 @@ export function escapeProperty(s: string): string {
 }
 
 export function renderGithub(report: Report): string {
-  return report.findings.map(annotation).join('');
+  return report.findings
+    .filter((f) => !f.suppressed)
+    .map(annotation)
+    .join('');
 }
 
 function annotation(f: Finding): string {

@@ -19,13 +19,13 @@ export function escapeXml(s: string): string {
 export function renderJunit(report: Report): string {
   // A suite per target that had findings (git mode names each repository), or one for the scan root.
   const targets = new Map<string, Finding[]>();
-  for (const f of report.findings) {
+  for (const f of report.findings.filter((x) => !x.suppressed)) {
     const t = f.target ?? report.target.root;
     targets.set(t, [...(targets.get(t) ?? []), f]);
   }
   if (targets.size === 0) targets.set(report.target.root, []);
   const seconds = (report.stats.durationMs / 1000).toFixed(3);
-  const failures = report.findings.length;
+  const failures = report.findings.filter((f) => !f.suppressed).length;
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="sk-scan" tests="${Math.max(failures, targets.size)}" failures="${failures}" time="${seconds}">`];
   for (const [target, findings] of targets) {
     const name = escapeXml(`sk-scan ${report.target.kind} ${target}`);

@@ -4,6 +4,7 @@
  */
 import type { Severity } from '../detect/rule.js';
 import type { GitPlace, TargetKind } from '../sources/types.js';
+import type { Suppression } from '../suppress/index.js';
 import type { Verification } from '../verify/spec.js';
 
 export interface SecretInfo {
@@ -30,6 +31,10 @@ export interface Finding {
   remediation: string[];
   /** Whether the platform says the key works: `unchecked` without --verify. */
   verification: Verification;
+  /** Stable identity (rule, path, key hash; not the line): list it under `ignore:` in .sk-scan.yaml to accept this finding. */
+  fingerprint: string;
+  /** Only with --include-suppressed: why this finding was accepted. It does not fail the scan. */
+  suppressed?: Suppression;
   /** git mode: the repository as given. */
   target?: string;
   /** git mode: `Name <email>` of the commit's author. */

@@ -5,24 +5,19 @@
  *   key in its message, and a location: the file and region, or, for a key in
  *   a commit message, the commit's own pseudo-path (`.git/COMMIT_EDITMSG` at
  *   that commit) so that code scanning still has somewhere to put it.
- * - `partialFingerprints` hash the rule, the path (or commit) and the key's
- *   hash, never the line, so a result keeps its identity across runs and when
- *   code moves.
+ * - `partialFingerprints` are the finding's fingerprint: a hash of the rule,
+ *   the path (or commit) and the key's hash, never the line, so a result keeps
+ *   its identity across runs and when code moves.
+ * - Accepted findings (with --include-suppressed) carry `suppressions`.
  * - Each rule carries short and full descriptions, help (its remediation), and
  *   `security-severity` (GitHub's 0–10 scale) with the `security` tag.
  */
-import { createHash } from 'node:crypto';
 import type { Finding, Report } from './model.js';
 import type { Severity } from '../detect/rule.js';
 
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note' };
 const INFO_URI = 'https://www.npmjs.com/package/sk-scan';
-
-export function fingerprint(f: Finding): string {
-  const where = f.path ?? `commit:${f.commit ?? ''}`;
-  return createHash('sha256').update(`${f.ruleId}\0${where}\0${f.secret.sha256}`).digest('hex');
-}
 
 export function renderSarif(report: Report): string {
   const index = new Map(report.rules.map((r, i) => [r.id, i]));
@@ -59,7 +54,8 @@ export function renderSarif(report: Report): string {
           level: LEVEL[f.severity],
           message: { text: message(f) },
           locations: [location(f)],
-          partialFingerprints: { 'skScanSecret/v1': fingerprint(f) },
+          partialFingerprints: { 'skScanSecret/v1': f.fingerprint },
+          ...(f.suppressed ? { suppressions: [{ kind: f.suppressed.kind === 'allow' ? 'inSource' : 'external', justification: f.suppressed.reason }] } : {}),
           properties: {
             'security-severity': SECURITY_SEVERITY[f.severity],
             secretSha256: f.secret.sha256,

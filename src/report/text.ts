@@ -24,7 +24,9 @@ export function renderText(report: Report, opts: TextOptions): string {
   const p = palette(opts.color);
   const sev = { critical: p.red, high: p.red, medium: p.yellow, low: p.cyan };
   const out: string[] = [];
-  const { findings, stats, secrets } = report;
+  const { stats, secrets } = report;
+  const findings = report.findings.filter((f) => !f.suppressed);
+  const accepted = report.findings.filter((f) => f.suppressed);
   const unit = report.target.kind === 'git' ? 'object' : 'file';
   const scanned = `scanned ${stats.files} ${plural(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${stats.durationMs} ms`;
 
@@ -45,15 +47,20 @@ export function renderText(report: Report, opts: TextOptions): string {
       out.push('', `${p.bold(shown)}${env}  ${sev[s.severity](s.severity)}  ${s.ruleId}${status ? `  ${status}` : ''}`);
       out.push(p.dim(`  found in ${group.length} ${plural(group.length, 'place')}${s.firstSeen ? `, first in commit ${s.firstSeen.commit.slice(0, 12)}${s.firstSeen.date ? ` (${s.firstSeen.date.slice(0, 10)})` : ''}` : ''}:`));
       for (const f of group) {
-        out.push(`    ${where(f, many)}`);
+        out.push(`    ${where(f, many)}  ${p.dim(`fingerprint ${f.fingerprint}`)}`);
         const history = historyLine(f);
         if (history) out.push(...wrap(history, 6).map(p.dim));
       }
     }
     out.push(...adviceSection(findings, secrets, p));
-    out.push('', p.dim('A false positive? Put `sk-scan:allow -- why` on its line.'));
+    if (report.target.kind === 'staged') out.push(...blocked(p));
+    else out.push('', p.dim('A false positive? Put `sk-scan:allow -- why` on its line.'));
   }
 
+  if (accepted.length > 0) {
+    out.push('', p.bold(`Accepted (${accepted.length}), listed by --include-suppressed:`));
+    for (const f of accepted) out.push(...wrap(`${where(f, false)}  ${f.secret.value ?? f.secret.redacted}  ${f.suppressed?.reason ?? ''}`, 2, 4));
+  }
   if (report.advisories.length > 0) {
     out.push('', p.bold('Advisories:'));
     for (const a of report.advisories) out.push(...wrap(`• ${a.message}`, 2, 4));
@@ -68,7 +75,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     .filter(([n]) => (n as number) > 0)
     .map(([n, what]) => `${n} ${what}`);
   if (skipped.length > 0) out.push('', p.dim(`Skipped: ${skipped.join(', ')}.`));
-  if (stats.suppressed > 0) out.push(p.dim(`Accepted (sk-scan:allow or excluded paths): ${stats.suppressed}.`));
+  if (stats.suppressed > 0 && accepted.length === 0) out.push(p.dim(`Accepted: ${stats.suppressed} (allow comments, exclusions, .sk-scanignore, fingerprints, baseline); --include-suppressed lists them.`));
   return out.join('\n') + '\n';
 }
 
@@ -103,6 +110,16 @@ function adviceSection(findings: Finding[], secrets: SecretExposure[], p: Return
     steps.forEach((step, i) => out.push(...wrap(`${i + 1}. ${step}`, 4, 7)));
   }
   return out;
+}
+
+/** What the pre-commit hook says when it stops a commit, and the honest ways out. */
+function blocked(p: ReturnType<typeof palette>): string[] {
+  return [
+    '',
+    p.red(p.bold('Commit blocked: the staged change adds the key(s) above.')),
+    ...wrap('Fix: take the key out of the file and read it from an environment variable or a secrets manager. If it was ever pushed or shared, rotate it as above: removing it from the next commit does not un-leak it.', 0, 5),
+    ...wrap('Not a secret? Put `sk-scan:allow -- why` on its line, or accept it in the baseline with `sk-scan staged --update-baseline` and commit .sk-scan-baseline.json.', 0, 5),
+  ];
 }
 
 /** "3 keys exposed in 5 places; 1 active: revoke it first". */

@@ -1,0 +1,121 @@
+/**
+ * `sk-scan install-hook`: a git hook that runs `sk-scan staged` before each
+ * commit (or `sk-scan pre-push` before each push).
+ *
+ * - The hook goes where git looks: `core.hooksPath` if set, else .git/hooks.
+ * - An existing hook is never overwritten. With --chain it is kept, renamed,
+ *   and run first by ours; without, the install stops and says what to do.
+ * - --husky writes `.husky/pre-commit` (husky v9: a plain shell script, run
+ *   with node_modules/.bin on PATH), appending to it if it already exists.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { SkScanError } from '../errors.js';
+import { GitError, gitText } from '../sources/git/exec.js';
+
+export type HookKind = 'pre-commit' | 'pre-push';
+
+export interface InstallOptions {
+  kind: HookKind;
+  husky?: boolean;
+  /** Keep an existing hook and run it before sk-scan. */
+  chain?: boolean;
+  /** The repository (default: the current directory). */
+  cwd?: string;
+}
+
+export interface Installed {
+  file: string;
+  /** What happened, in a sentence for the user. */
+  message: string;
+}
+
+const MARK = '# sk-scan hook';
+const CHAINED_SUFFIX = '.before-sk-scan';
+
+function command(kind: HookKind): string {
+  return kind === 'pre-commit' ? 'staged' : 'pre-push "$@"';
+}
+
+/** The hook's body: prefer the project's own sk-scan, then one on PATH, then this very install. */
+export function hookScript(kind: HookKind, chained: string | null): string {
+  const self = `"${process.execPath}" "${resolve(process.argv[1] ?? 'sk-scan')}"`;
+  const lines = [
+    '#!/bin/sh',
+    `${MARK}: blocks ${kind === 'pre-commit' ? 'commits that add' : 'pushes that send'} Chatbot Platform keys (installed by sk-scan install-hook).`,
+  ];
+  if (chained) {
+    lines.push(
+      '# The hook that was here before, kept and run first:',
+      kind === 'pre-push'
+        ? `input=$(cat); printf '%s\\n' "$input" | "$(dirname "$0")/${chained}" "$@" || exit $?`
+        : `"$(dirname "$0")/${chained}" "$@" || exit $?`,
+    );
+  }
+  const run = command(kind);
+  const feed = chained && kind === 'pre-push' ? `printf '%s\\n' "$input" | ` : '';
+  lines.push(
+    'if [ -x ./node_modules/.bin/sk-scan ]; then',
+    `  ${feed}exec ./node_modules/.bin/sk-scan ${run}`,
+    'elif command -v sk-scan >/dev/null 2>&1; then',
+    `  ${feed}exec sk-scan ${run}`,
+    'else',
+    `  ${feed}exec ${self} ${run}`,
+    'fi',
+    '',
+  );
+  return lines.join('\n');
+}
+
+export async function installHook(opts: InstallOptions): Promise<Installed> {
+  const cwd = opts.cwd ?? '.';
+  let top: string;
+  try {
+    top = (await gitText(cwd, ['rev-parse', '--show-toplevel'])).trim();
+  } catch (err) {
+    throw new SkScanError(err instanceof GitError && /not a git repository/i.test(err.stderr) ? 'not a git repository: install-hook runs inside one' : `git failed: ${(err as Error).message}`);
+  }
+  return opts.husky ? installHusky(top, opts.kind) : installGitHook(top, opts);
+}
+
+async function installGitHook(top: string, opts: InstallOptions): Promise<Installed> {
+  const rel = (await gitText(top, ['rev-parse', '--git-path', 'hooks'])).trim();
+  const dir = isAbsolute(rel) ? rel : join(top, rel);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, opts.kind);
+  let chained: string | null = null;
+  if (existsSync(file)) {
+    const current = readFileSync(file, 'utf8');
+    if (current.includes(MARK)) {
+      chained = existsSync(file + CHAINED_SUFFIX) ? opts.kind + CHAINED_SUFFIX : null;
+    } else if (opts.chain) {
+      renameSync(file, file + CHAINED_SUFFIX);
+      chained = opts.kind + CHAINED_SUFFIX;
+    } else {
+      throw new SkScanError(
+        `a ${opts.kind} hook already exists at ${file}; not replacing it. Run install-hook --chain to keep it and run it before sk-scan, or add \`sk-scan ${command(opts.kind).replace(' "$@"', '')}\` to it yourself`,
+      );
+    }
+  }
+  writeFileSync(file, hookScript(opts.kind, chained));
+  chmodSync(file, 0o755);
+  return { file, message: `installed the ${opts.kind} hook at ${file}${chained ? ` (it runs the previous hook, kept as ${chained}, first)` : ''}` };
+}
+
+function installHusky(top: string, kind: HookKind): Installed {
+  const dir = join(top, '.husky');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, kind);
+  const line = kind === 'pre-commit' ? 'sk-scan staged' : 'sk-scan pre-push "$@"';
+  if (existsSync(file)) {
+    const current = readFileSync(file, 'utf8');
+    if (current.split('\n').some((l) => l.trim().startsWith(line.split(' "')[0] ?? line))) {
+      return { file, message: `${file} already runs sk-scan` };
+    }
+    writeFileSync(file, `${current.replace(/\n*$/, '\n')}${line}\n`);
+    return { file, message: `added \`${line}\` to ${file}` };
+  }
+  writeFileSync(file, `${line}\n`);
+  chmodSync(file, 0o755);
+  return { file, message: `wrote ${file}; husky v9 runs it (make sure "prepare": "husky" is in package.json)` };
+}

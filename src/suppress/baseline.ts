@@ -1,0 +1,54 @@
+/**
+ * The baseline: findings accepted as of a day, so a team can switch sk-scan on
+ * today and block every new key from now on. An entry is the rule, the path and
+ * the key's SHA-256: never the key, never the line, so moving code does not
+ * bring a finding back while a new key on an old line is still caught.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { SkScanError } from '../errors.js';
+import type { BaselineEntry } from './index.js';
+
+export const BASELINE_FILE_NAME = '.sk-scan-baseline.json';
+
+export function readBaseline(file: string): BaselineEntry[] | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new SkScanError(`cannot read the baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new SkScanError(`${file}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  const entries = (data as { entries?: unknown }).entries;
+  if (!Array.isArray(entries)) throw new SkScanError(`${file}: a baseline holds {"version": 1, "entries": [...]}`);
+  return entries.map((e, i) => {
+    const { ruleId, path, sha256 } = (e ?? {}) as Record<string, unknown>;
+    if (typeof ruleId !== 'string' || (typeof path !== 'string' && path !== null) || typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new SkScanError(`${file}: entry ${i + 1} needs ruleId, path and a 64-hex sha256`);
+    }
+    return { ruleId, path, sha256 };
+  });
+}
+
+export function writeBaseline(file: string, entries: BaselineEntry[]): number {
+  const unique = new Map(entries.map((e) => [`${e.ruleId}\0${e.path ?? ''}\0${e.sha256}`, e]));
+  const sorted = [...unique.values()].sort(
+    (a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.ruleId.localeCompare(b.ruleId) || a.sha256.localeCompare(b.sha256),
+  );
+  const body = {
+    version: 1,
+    about: 'Findings sk-scan accepts (written by --update-baseline). Each entry is a rule, a path and the SHA-256 of a key: never the key itself.',
+    entries: sorted.map(({ ruleId, path, sha256 }) => ({ ruleId, path, sha256 })),
+  };
+  try {
+    writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
+  } catch (err) {
+    throw new SkScanError(`cannot write the baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return sorted.length;
+}
