@@ -1,0 +1,239 @@
+/** Adopting sk-scan on an old repository: baseline, ignores, hooks (git, husky, pre-commit), init. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scanDir } from '../dist/index.js';
+import { gitEnv, makeRepo, repoAt } from './helpers/git.js';
+import { fakeKey } from './helpers/keys.js';
+import { startPlatform, type FakePlatform } from './helpers/platform.js';
+import { ROOT, runCli, tempDir, writeTree } from './helpers/run.js';
+
+describe('baseline', () => {
+  it("accepts today's keys without storing them, keeps accepting them when lines move, and fails on a new key", () => {
+    const old = fakeKey('live');
+    const dir = writeTree(tempDir(), { 'app.env': `A=1\nK=${old}\n` });
+    const write = runCli(['dir', dir, '--update-baseline']);
+    expect(write.code).toBe(0);
+    const file = join(dir, '.sk-scan-baseline.json');
+    const baseline = readFileSync(file, 'utf8');
+    expect(baseline).not.toContain(old);
+    expect(baseline).not.toContain(old.slice(-8));
+    expect(JSON.parse(baseline).entries).toEqual([{ ruleId: 'chatbot-live-key', path: 'app.env', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(runCli(['dir', dir]).code).toBe(0);
+
+    writeFileSync(join(dir, 'app.env'), `# moved down\n\n\nA=1\n  K = ${old}\n`);
+    expect(runCli(['dir', dir]).code).toBe(0);
+
+    const fresh = fakeKey('live');
+    writeFileSync(join(dir, 'app.env'), `A=1\nK=${old}\nNEW=${fresh}\n`);
+    const r = runCli(['dir', dir, '--format', 'json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: { line: number }) => f.line)).toEqual([3]);
+  });
+
+  it('takes --baseline FILE, and says which file is broken', () => {
+    const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n` });
+    const file = join(tempDir(), 'accepted.json');
+    expect(runCli(['dir', dir, '--baseline', file, '--update-baseline']).code).toBe(0);
+    expect(runCli(['dir', dir, '--baseline', file]).code).toBe(0);
+    expect(runCli(['dir', dir]).code).toBe(1);
+    writeFileSync(file, '{ not json');
+    const broken = runCli(['dir', dir, '--baseline', file]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^sk-scan: error: .*accepted\.json: not valid JSON/);
+  });
+
+  describe('with --verify', () => {
+    let platform: FakePlatform;
+    beforeEach(async () => {
+      platform = await startPlatform();
+    });
+    afterEach(async () => {
+      await platform.close();
+    });
+
+    it('still reports a baselined key the platform says is live', async () => {
+      const live = fakeKey('live');
+      const dead = fakeKey('live');
+      platform.keys.set(live, 'active').set(dead, 'invalid');
+      const dir = writeTree(tempDir(), { 'a.env': `K=${live}\n`, 'b.env': `K=${dead}\n` });
+      await scanDir([dir], { updateBaseline: true, threads: 1 });
+      const warnings: string[] = [];
+      const r = await scanDir([dir], { verify: { baseUrl: platform.url, backoffMs: 5 }, threads: 1, onWarning: (w) => warnings.push(w) });
+      expect(r.findings.map((f) => [f.path, f.verification.status])).toEqual([['a.env', 'active']]);
+      expect(warnings.join('\n')).toMatch(/1 baselined finding\(s\) hold a key the platform says is live/);
+    });
+  });
+});
+
+describe('ignores', () => {
+  it('.sk-scanignore (gitignore syntax), fingerprints in the config, inline allow; --include-suppressed says why', () => {
+    const keys = [fakeKey('live'), fakeKey('live'), fakeKey('live'), fakeKey('live')];
+    const dir = writeTree(tempDir(), {
+      '.sk-scanignore': '# demo data\ndocs/**\n!docs/keep.md\n',
+      'docs/demo.md': `K=${keys[0]}\n`,
+      'docs/keep.md': `K=${keys[1]}\n`,
+      'src/app.env': `K=${keys[2]} # sk-scan:allow -- revoked in 2023\n`,
+      'src/other.env': `K=${keys[3]}\n`,
+    });
+    const first = JSON.parse(runCli(['dir', dir, '--format', 'json']).stdout);
+    expect(first.findings.map((f: { path: string }) => f.path)).toEqual(['docs/keep.md', 'src/other.env']);
+    const fp = first.findings.find((f: { path: string }) => f.path === 'src/other.env').fingerprint;
+    expect(fp).toMatch(/^[0-9a-f]{16}$/);
+    writeFileSync(join(dir, '.sk-scan.yaml'), `ignore:\n  - ${fp}\n`);
+    const r = runCli(['dir', dir, '--format', 'json', '--include-suppressed']);
+    expect(r.code).toBe(1);
+    const why = Object.fromEntries(JSON.parse(r.stdout).findings.map((f: { path: string; suppressed?: { reason: string } }) => [f.path, f.suppressed?.reason ?? null]));
+    expect(why).toEqual({
+      'docs/keep.md': null,
+      'docs/demo.md': 'path listed in .sk-scanignore',
+      'src/app.env': 'sk-scan:allow -- revoked in 2023',
+      'src/other.env': `fingerprint ${fp} ignored by the config`,
+    });
+    const text = runCli(['dir', dir, '--include-suppressed']).stdout;
+    expect(text).toMatch(/Accepted \(3\), listed by --include-suppressed:/);
+    expect(text).toMatch(/src\/app\.env:1:3 {2}sk_live_…\w{4} {2}sk-scan:allow -- revoked in 2023/);
+  });
+});
+
+describe('install-hook', () => {
+  const commit = (dir: string, message: string) => spawnSync('git', ['commit', '-m', message], { cwd: dir, env: gitEnv(), encoding: 'utf8' });
+
+  function repoWithHook(args: string[] = []) {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const r = runCli(['install-hook', ...args], { cwd: repo.dir });
+    return { repo, r };
+  }
+
+  it('blocks a commit carrying a key with the fix and the ways out, and lets a clean one through', () => {
+    const { repo, r } = repoWithHook();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/installed the pre-commit hook at .*\.git\/hooks\/pre-commit/);
+    repo.write({ 'config.env': `A=1\nK=${fakeKey('live')}\n` });
+    repo.git('add', 'config.env');
+    const blocked = commit(repo.dir, 'leak');
+    expect(blocked.status).not.toBe(0);
+    const said = blocked.stdout + blocked.stderr;
+    expect(said).toMatch(/config\.env:2:3/);
+    expect(said).toMatch(/sk_live_…\w{4}/);
+    expect(said).toMatch(/Commit blocked/);
+    expect(said).toMatch(/environment variable/);
+    expect(said).toMatch(/rotate it/);
+    expect(said).toMatch(/sk-scan:allow -- why/);
+    expect(said).toMatch(/--update-baseline/);
+    repo.git('reset', '-q');
+    repo.remove('config.env');
+    repo.write({ 'b.txt': 'fine\n' });
+    repo.git('add', 'b.txt');
+    expect(commit(repo.dir, 'clean').status).toBe(0);
+  });
+
+  it('honours core.hooksPath', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    repo.git('config', 'core.hooksPath', '.githooks');
+    expect(runCli(['install-hook'], { cwd: repo.dir }).code).toBe(0);
+    expect(existsSync(join(repo.dir, '.githooks', 'pre-commit'))).toBe(true);
+    repo.write({ 'x.env': `K=${fakeKey('live')}\n` });
+    repo.git('add', 'x.env');
+    expect(commit(repo.dir, 'leak').status).not.toBe(0);
+  });
+
+  it('never clobbers an existing hook: refuses, or with --chain runs it first', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const hook = join(repo.dir, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, `#!/bin/sh\necho "lint ran" >> "${join(repo.dir, '.git', 'lint.log')}"\n`);
+    chmodSync(hook, 0o755);
+    const refused = runCli(['install-hook'], { cwd: repo.dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/a pre-commit hook already exists at .*not replacing it.*--chain/);
+    expect(readFileSync(hook, 'utf8')).toContain('lint ran');
+    expect(runCli(['install-hook', '--chain'], { cwd: repo.dir }).code).toBe(0);
+    repo.write({ 'b.txt': 'b\n' });
+    repo.git('add', 'b.txt');
+    expect(commit(repo.dir, 'ok').status).toBe(0);
+    expect(readFileSync(join(repo.dir, '.git', 'lint.log'), 'utf8')).toBe('lint ran\n');
+    repo.write({ 'c.env': `K=${fakeKey('live')}\n` });
+    repo.git('add', 'c.env');
+    expect(commit(repo.dir, 'leak').status).not.toBe(0);
+  });
+
+  it('--pre-push installs the pre-push hook, which blocks a push carrying a key', () => {
+    const remote = makeRepo({ bare: true });
+    const work = tempDir();
+    execFileSync('git', ['clone', '-q', remote.dir, work], { env: gitEnv() });
+    const repo = repoAt(work);
+    repo.commit('init', { 'a.txt': 'a\n' });
+    repo.git('push', '-q', 'origin', 'HEAD:refs/heads/main');
+    expect(runCli(['install-hook', '--pre-push'], { cwd: work }).code).toBe(0);
+    repo.commit('leak', { 'k.env': `K=${fakeKey('live')}\n` });
+    const push = spawnSync('git', ['push', 'origin', 'HEAD:refs/heads/main'], { cwd: work, env: gitEnv(), encoding: 'utf8' });
+    expect(push.status).not.toBe(0);
+    expect(push.stdout + push.stderr).toMatch(/k\.env:1:3/);
+  });
+
+  it('--husky writes .husky/pre-commit for husky v9, and adds to an existing one', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    expect(runCli(['install-hook', '--husky'], { cwd: repo.dir }).code).toBe(0);
+    expect(readFileSync(join(repo.dir, '.husky', 'pre-commit'), 'utf8')).toBe('sk-scan staged\n');
+    const other = makeRepo();
+    other.commit('init', { 'a.txt': 'a\n' });
+    mkdirSync(join(other.dir, '.husky'));
+    writeFileSync(join(other.dir, '.husky', 'pre-commit'), 'npm run lint\n');
+    expect(runCli(['install-hook', '--husky'], { cwd: other.dir }).code).toBe(0);
+    expect(readFileSync(join(other.dir, '.husky', 'pre-commit'), 'utf8')).toBe('npm run lint\nsk-scan staged\n');
+    expect(runCli(['install-hook', '--husky'], { cwd: other.dir }).stdout).toMatch(/already runs sk-scan/);
+  });
+
+  it('says so outside a repository', () => {
+    const r = runCli(['install-hook'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^sk-scan: error: not a git repository/);
+  });
+});
+
+describe('init', () => {
+  it('writes a commented .sk-scan.yaml that loads, prints the set-up, and never overwrites', async () => {
+    const dir = tempDir();
+    const r = runCli(['init'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const yaml = readFileSync(join(dir, '.sk-scan.yaml'), 'utf8');
+    expect(yaml).toMatch(/^# sk-scan configuration/);
+    for (const what of ['install-hook --husky', 'id: sk-scan', 'upload-sarif', 'GitLab CI', 'reports: { junit']) expect(r.stdout).toContain(what);
+    writeFileSync(join(dir, 'a.env'), `K=${fakeKey('live')}\n`);
+    expect((await scanDir([dir], { threads: 1 })).findings).toHaveLength(1);
+    expect(runCli(['init'], { cwd: dir }).code).toBe(2);
+  });
+});
+
+describe('the pre-commit framework', () => {
+  it('blocks a key and passes a clean commit, using this repository as a hook repository', () => {
+    // A clone of this repository's committed state, as a user's config would point at it.
+    const hookRepo = tempDir();
+    execFileSync('git', ['clone', '-q', ROOT, hookRepo]);
+    const rev = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: hookRepo }).toString().trim();
+    const user = makeRepo();
+    writeFileSync(join(user.dir, '.pre-commit-config.yaml'), `repos:\n  - repo: file://${hookRepo}\n    rev: ${rev}\n    hooks:\n      - id: sk-scan\n`);
+    user.commit('config');
+    const env = { ...gitEnv(), PRE_COMMIT_HOME: join(tempDir(), 'cache') };
+    execFileSync('pre-commit', ['install'], { cwd: user.dir, env });
+    user.write({ 'leak.env': `K=${fakeKey('live')}\n` });
+    user.git('add', 'leak.env');
+    const blocked = spawnSync('git', ['commit', '-m', 'leak'], { cwd: user.dir, env, encoding: 'utf8', timeout: 240_000 });
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toMatch(/sk-scan \(Chatbot Platform keys\)\.+Failed/);
+    expect(blocked.stdout + blocked.stderr).toMatch(/leak\.env:1:3/);
+    user.git('reset', '-q');
+    user.remove('leak.env');
+    user.write({ 'fine.txt': 'nothing to see\n' });
+    user.git('add', 'fine.txt');
+    const passed = spawnSync('git', ['commit', '-m', 'fine'], { cwd: user.dir, env, encoding: 'utf8', timeout: 240_000 });
+    expect(passed.stdout + passed.stderr).toMatch(/sk-scan \(Chatbot Platform keys\)\.+Passed/);
+    expect(passed.status).toBe(0);
+  }, 300_000);
+});
+
