@@ -62,18 +62,3 @@ export function remediation(f: RemediationFacts): string[] {
   }
   return steps;
 }
-
-/** One line for places where the full steps do not fit. */
-export function advice(kind: string, status: VerificationStatus = 'unchecked'): string {
-  if (status === 'inactive') return 'Dead key (revoked or expired): remove it from the code.';
-  switch (kind) {
-    case 'live':
-      return 'Revoke now (team settings → API Keys → Delete), then load a new key from an env var.';
-    case 'test':
-      return 'Sandbox key: rotate it and read it from an env var.';
-    case 'webhook':
-      return 'Replace the signing secret and load it from an env var.';
-    default:
-      return 'Rotate it and load it from an env var or secrets manager.';
-  }
-}
