@@ -80,6 +80,7 @@ describe('JSON report', () => {
       },
       remediation: expect.arrayContaining([expect.stringMatching(/team settings → API Keys.*Delete/)]),
       verification: { status: 'unchecked', reason: 'not-verified' },
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(envHook).toMatchObject({ ruleId: 'chatbot-webhook-secret', severity: 'high', line: 3, column: 16, secret: { kind: 'webhook', redacted: `…${hook.slice(-4)}` } });
     expect(clientKey).toMatchObject({ ruleId: 'chatbot-test-key', path: 'src/client.ts', line: 1, column: 21, secret: { kind: 'test', environment: null } });
@@ -135,7 +136,7 @@ describe('output', () => {
   it('text shows each key with severity, rule and its places (path:line:col), then the advice', () => {
     const r = runCli(['dir', project()]);
     expect(r.stdout).toMatch(/^3 keys exposed in 3 places\n/);
-    expect(r.stdout).toContain(`sk_live_prod_…${live.slice(-4)} [prod]  critical  chatbot-live-key\n  found in 1 place:\n    config/app.env:2:17\n`);
+    expect(r.stdout).toMatch(new RegExp(`sk_live_prod_…${live.slice(-4)} \\[prod\\] {2}critical {2}chatbot-live-key\\n {2}found in 1 place:\\n {4}config/app\\.env:2:17 {2}fingerprint [0-9a-f]{16}\\n`));
     expect(r.stdout).toMatch(/What to do:\n {2}For sk_live_prod_…\w{4}:\n {4}1\. Revoke it now: in the dashboard open team settings → API Keys/);
     expect(r.stdout).not.toContain(ESC);
     // Fits an 80-column terminal.
