@@ -85,7 +85,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     await source.close?.();
   }
 
-  const { kept, suppressed } = suppress(candidates, {
+  const { kept, suppressed } = await suppress(candidates, {
     exclude: config.exclude,
     ignoreFile: config.ignoreFile,
     fingerprints: config.fingerprints,

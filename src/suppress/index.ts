@@ -10,8 +10,6 @@
  * - `baseline`: a (rule, path, key hash) recorded in the baseline.
  */
 import { createHash } from 'node:crypto';
-import ignore from 'ignore';
-import picomatch from 'picomatch';
 import type { Match } from '../detect/engine.js';
 import type { Origin } from '../sources/types.js';
 
@@ -61,9 +59,11 @@ export function fingerprint(ruleId: string, origin: Origin, sha256: string): str
   return createHash('sha256').update(`${ruleId}\0${where}\0${sha256}`).digest('hex').slice(0, 16);
 }
 
-export function suppress(candidates: Candidate[], accepted: Acceptance = {}): { kept: Candidate[]; suppressed: Suppressed[] } {
-  const excluded = accepted.exclude && accepted.exclude.length > 0 ? picomatch(accepted.exclude, { dot: true }) : null;
-  const ignored = accepted.ignoreFile && accepted.ignoreFile.length > 0 ? ignore({ allowRelativePaths: true }).add(accepted.ignoreFile) : null;
+export async function suppress(candidates: Candidate[], accepted: Acceptance = {}): Promise<{ kept: Candidate[]; suppressed: Suppressed[] }> {
+  // The matchers load only when there is something to match (the pre-commit hook must start fast).
+  const excluded = accepted.exclude && accepted.exclude.length > 0 ? (await import('picomatch')).default(accepted.exclude, { dot: true }) : null;
+  const ignored =
+    accepted.ignoreFile && accepted.ignoreFile.length > 0 ? (await import('ignore')).default({ allowRelativePaths: true }).add(accepted.ignoreFile) : null;
   const prints = (accepted.fingerprints ?? []).map((f) => f.toLowerCase());
   const baseline = new Set((accepted.baseline ?? []).map(baselineKey));
   const kept: Candidate[] = [];
