@@ -127,6 +127,21 @@ describe('whole history', () => {
     expect(f).toMatchObject({ path: 'leak.env', commit: dropped, git: { unreachable: true, refs: [], atHead: false } });
   });
 
+  it('names a key that was staged but never committed by its index path, and a dropped one as unreachable', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const staged = fakeKey('live');
+    const dangling = fakeKey('live');
+    repo.write({ 'wip.env': `K=${staged}\n`, 'oops.env': `K=${dangling}\n` });
+    repo.git('add', 'wip.env', 'oops.env');
+    repo.git('rm', '-q', '--cached', 'oops.env');
+    repo.remove('oops.env');
+    const report = await scanGit([repo.dir]);
+    expect(byKey(report, staged)).toMatchObject([{ path: 'wip.env', commit: null, git: { in: 'index', refs: [] } }]);
+    expect(byKey(report, dangling)).toMatchObject([{ path: null, commit: null, git: { unreachable: true } }]);
+    expect(byKey(report, staged)[0]?.remediation.at(-1)).toMatch(/Move it out of the code/);
+  });
+
   it('finds a key in a commit message', async () => {
     const repo = makeRepo();
     const key = fakeKey('live');

@@ -8,7 +8,7 @@ import type { Verification, VerifyOptions } from '../verify/index.js';
 import { secretInfo, sha256, tail } from '../report/mask.js';
 import type { Finding, Report, Stats } from '../report/model.js';
 import { advisories, exposures } from '../report/exposure.js';
-import { remediation } from '../report/remediation.js';
+import { placeOf, remediation } from '../report/remediation.js';
 import type { Hit, Origin, SkipReason, Source } from '../sources/types.js';
 import { fingerprint, suppress, writeBaseline, type Candidate } from '../suppress/index.js';
 import { VERSION } from '../version.js';
@@ -203,7 +203,7 @@ function toFinding({ origin, match, sha256: hash }: Candidate, rule: RuleSpec, s
       last4: tail(match.secret, match.prefixLength),
       environment: match.environment,
       status: verification.status,
-      place: origin.git?.in === 'message' ? 'message' : origin.git && !origin.git.atHead ? 'history' : 'present',
+      place: placeOf(origin.git),
       custom: rule.remediation,
     }),
     verification,

@@ -8,6 +8,7 @@
  * - keys belong in environment variables or a secrets manager, never in code,
  *   one key per environment, with the fewest scopes that work.
  */
+import type { GitPlace } from '../sources/types.js';
 import type { VerificationStatus } from '../verify/spec.js';
 
 export interface RemediationFacts {
@@ -21,6 +22,13 @@ export interface RemediationFacts {
   place: 'present' | 'history' | 'message';
   /** A custom rule's own steps, used as they are. */
   custom?: string[];
+}
+
+/** Where a finding's key is, for the advice: history findings carry `git`, the rest are in the files. */
+export function placeOf(git: GitPlace | undefined): RemediationFacts['place'] {
+  if (git?.in === 'message') return 'message';
+  if (git && git.in !== 'index' && !git.atHead) return 'history';
+  return 'present';
 }
 
 export function remediation(f: RemediationFacts): string[] {

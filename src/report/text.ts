@@ -4,7 +4,7 @@
  * do about it, worst first; then advisories and what the scan skipped.
  */
 import type { Finding, Report, SecretExposure } from './model.js';
-import { remediation, type RemediationFacts } from './remediation.js';
+import { placeOf, remediation, type RemediationFacts } from './remediation.js';
 
 export interface TextOptions {
   color: boolean;
@@ -93,7 +93,7 @@ function adviceSection(findings: Finding[], secrets: SecretExposure[], p: Return
       last4: '',
       environment: null,
       status: f.verification.status,
-      place: f.git?.in === 'message' ? 'message' : f.git && !f.git.atHead ? 'history' : 'present',
+      place: placeOf(f.git),
     };
     // Built-in kinds get the steps without this key's name in them; a custom rule's steps are used as they are.
     const steps = BUILTIN_KINDS.has(f.secret.kind) ? remediation(facts) : f.remediation;
@@ -157,7 +157,8 @@ function historyLine(f: Finding): string | null {
   if (f.git === undefined) return null;
   const parts: string[] = [];
   if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${f.author}` : ''}`);
-  if (f.git.unreachable) parts.push('unreachable: dropped from every branch, still in the object store');
+  if (f.git.in === 'index') parts.push('staged in the index, in no commit yet');
+  else if (f.git.unreachable) parts.push('unreachable: dropped from every branch, still in the object store');
   else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
   parts.push(f.git.atHead ? 'still in HEAD' : 'not in HEAD (history only)');
   return parts.join(' · ');

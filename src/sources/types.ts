@@ -14,8 +14,8 @@ export interface GitPlace {
   atHead?: boolean;
   /** True when no ref reaches the commit (a dropped commit) or no commit holds the blob. */
   unreachable?: boolean;
-  /** Where in the commit the key is, when not in a file: `message`. */
-  in?: 'message';
+  /** `message`: in a commit message; `index`: staged (at `path`) but in no commit yet. */
+  in?: 'message' | 'index';
 }
 
 /** Where a piece of content came from. */

@@ -225,6 +225,8 @@ async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]>
   }
   const { reachable, refsContaining } = await graph;
 
+  let index: Promise<Map<string, string[]>> | null = null;
+  const indexPaths = () => (index ??= readIndex(dir));
   const headBlobs = scan.head?.blobs ?? new Set<string>();
   const atHead = new Set(hits.filter((h) => h.origin.git?.blob && headBlobs.has(h.origin.git.blob)).map((h) => h.secret));
   const refsCache = new Map<string, string[]>();
@@ -244,7 +246,9 @@ async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]>
       }
       const paths = place.blob ? introductions.get(place.blob) : undefined;
       if (!paths || paths.size === 0) {
-        // Held by no commit we can find: a dangling blob, or one only in the index.
+        // Held by no commit: staged and never committed (named by its index path), or dangling.
+        const staged = place.blob ? (await indexPaths()).get(place.blob) : undefined;
+        if (staged) return staged.map((path) => ({ ...hit.origin, path, git: { ...place, refs: [], atHead: here, in: 'index' as const } }));
         return [{ ...hit.origin, git: { ...place, refs: [], atHead: here, unreachable: true } }];
       }
       return Promise.all(
@@ -259,6 +263,25 @@ async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]>
       );
     }),
   );
+}
+
+/** Blob id → paths in the index (what `git add` staged); empty for a bare repository. */
+async function readIndex(dir: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  let listing: string;
+  try {
+    listing = await gitText(dir, ['ls-files', '--stage', '-z']);
+  } catch {
+    return out;
+  }
+  for (const entry of listing.split('\0')) {
+    // "<mode> <oid> <stage>\t<path>"
+    const tab = entry.indexOf('\t');
+    if (tab === -1) continue;
+    const oid = entry.split(' ')[1] ?? '';
+    out.set(oid, [...(out.get(oid) ?? []), entry.slice(tab + 1)]);
+  }
+  return out;
 }
 
 /**
