@@ -11,6 +11,7 @@
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { lineInfo } from './lines.js';
 import type { Rule } from './rule.js';
+import { pushTo } from '../group.js';
 
 export interface Match {
   ruleId: string;
@@ -98,7 +99,7 @@ export class Detector {
       const bytes = Buffer.from(kw, 'utf8');
       const { at, length } = anchorOf(bytes);
       const key = bytes.toString('latin1', at, at + length);
-      anchors.set(key, [...(anchors.get(key) ?? []), { bytes, at, rules: ruleIdx }]);
+      pushTo(anchors, key, { bytes, at, rules: ruleIdx });
     }
     this.anchors = [...anchors].map(([needle, keywords]) => ({ needle: Buffer.from(needle, 'latin1'), keywords }));
   }

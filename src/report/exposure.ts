@@ -4,12 +4,12 @@
  * per environment), judged from paths and the keys' own environment tags.
  */
 import { SEVERITY_ORDER, type Advisory, type Finding, type SecretExposure } from './model.js';
+import { groupBy, pushTo } from '../group.js';
 
 const STATUS_RANK = { active: 0, unknown: 1, unchecked: 2, inactive: 3 } as const;
 
 export function exposures(findings: Finding[], gitMode: boolean): SecretExposure[] {
-  const byKey = new Map<string, Finding[]>();
-  for (const f of findings) byKey.set(f.secret.sha256, [...(byKey.get(f.secret.sha256) ?? []), f]);
+  const byKey = groupBy(findings, (f) => f.secret.sha256);
   const out: SecretExposure[] = [];
   for (const [sha256, group] of byKey) {
     const first = group[0] as Finding;
@@ -66,7 +66,7 @@ export function advisories(secrets: SecretExposure[]): Advisory[] {
     const byEnv = new Map<Env, string[]>();
     for (const p of s.paths) {
       const env = environmentOfPath(p);
-      if (env) byEnv.set(env, [...(byEnv.get(env) ?? []), p]);
+      if (env) pushTo(byEnv, env, p);
     }
     if (byEnv.size > 1) {
       const envs = [...byEnv.keys()].sort();

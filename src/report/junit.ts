@@ -3,7 +3,8 @@
  * target, one failing test case per finding. A clean target is one passing case,
  * so the suite still shows that the check ran.
  */
-import type { Finding, Report } from './model.js';
+import type { Report } from './model.js';
+import { groupBy } from '../group.js';
 
 export function escapeXml(s: string): string {
   return s
@@ -18,11 +19,10 @@ export function escapeXml(s: string): string {
 
 export function renderJunit(report: Report): string {
   // A suite per target that had findings (git mode names each repository), or one for the scan root.
-  const targets = new Map<string, Finding[]>();
-  for (const f of report.findings.filter((x) => !x.suppressed)) {
-    const t = f.target ?? report.target.root;
-    targets.set(t, [...(targets.get(t) ?? []), f]);
-  }
+  const targets = groupBy(
+    report.findings.filter((x) => !x.suppressed),
+    (f) => f.target ?? report.target.root,
+  );
   if (targets.size === 0) targets.set(report.target.root, []);
   const seconds = (report.stats.durationMs / 1000).toFixed(3);
   const failures = report.findings.filter((f) => !f.suppressed).length;

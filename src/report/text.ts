@@ -5,6 +5,7 @@
  */
 import type { Finding, Report, SecretExposure } from './model.js';
 import { placeOf, remediation, type RemediationFacts } from './remediation.js';
+import { groupBy } from '../group.js';
 
 export interface TextOptions {
   color: boolean;
@@ -35,8 +36,7 @@ export function renderText(report: Report, opts: TextOptions): string {
   } else {
     out.push(p.bold(headline(secrets, findings.length)));
     out.push(p.dim(scanned));
-    const byKey = new Map<string, Finding[]>();
-    for (const f of findings) byKey.set(f.secret.sha256, [...(byKey.get(f.secret.sha256) ?? []), f]);
+    const byKey = groupBy(findings, (f) => f.secret.sha256);
     const many = new Set(findings.map((f) => f.target)).size > 1;
     for (const s of secrets) {
       const group = byKey.get(s.sha256) ?? [];

@@ -17,6 +17,7 @@ import { gitText, isoDate } from './exec.js';
 import { logIntroduced, type CommitInfo } from './log.js';
 import { headTree, openRepo, type HeadTree, type Repo } from './repo.js';
 import type { Hit, Origin, Source, SourceEvents, SourceItem } from '../types.js';
+import { groupBy, pushTo } from '../../group.js';
 
 export interface GitOptions {
   /**
@@ -68,8 +69,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     },
     async attribute(hits) {
       const out: Origin[][] = [];
-      const byTarget = new Map<string, number[]>();
-      hits.forEach((h, i) => byTarget.set(h.origin.target ?? '', [...(byTarget.get(h.origin.target ?? '') ?? []), i]));
+      const byTarget = groupBy(hits.keys(), (i) => hits[i]?.origin.target ?? '');
       for (const [target, indexes] of byTarget) {
         const scan = scans.get(target);
         if (!scan) continue;
@@ -279,7 +279,7 @@ async function readIndex(dir: string): Promise<Map<string, string[]>> {
     const tab = entry.indexOf('\t');
     if (tab === -1) continue;
     const oid = entry.split(' ')[1] ?? '';
-    out.set(oid, [...(out.get(oid) ?? []), entry.slice(tab + 1)]);
+    pushTo(out, oid, entry.slice(tab + 1));
   }
   return out;
 }
@@ -301,17 +301,13 @@ async function commitGraph(dir: string): Promise<{ reachable: Set<string>; refsC
     if (line === '') continue;
     const [commit = '', ...parents] = line.split(' ');
     reachable.add(commit);
-    for (const p of parents) {
-      const list = children.get(p);
-      if (list) list.push(commit);
-      else children.set(p, [commit]);
-    }
+    for (const p of parents) pushTo(children, p, commit);
   }
   const tips = new Map<string, string[]>(); // commit -> refs pointing at it (tags peeled)
   for (const line of refList.split('\n')) {
     const [oid = '', peeled = '', name = ''] = line.split(' ');
     const tip = peeled || oid;
-    if (name) tips.set(tip, [...(tips.get(tip) ?? []), name]);
+    if (name) pushTo(tips, tip, name);
   }
   return {
     reachable,

@@ -13,6 +13,7 @@ import { SkScanError } from '../../errors.js';
 import type { Source, SourceEvents, SourceItem } from '../types.js';
 import { readObjects } from './catfile.js';
 import { GitError, firstLine, git } from './exec.js';
+import { pushTo } from '../../group.js';
 
 interface StagedFile {
   path: string;
@@ -105,7 +106,7 @@ async function* read(files: StagedFile[], events: SourceEvents): AsyncIterable<S
       events.skip('unreadable', f.path, 'not in the index (not staged)');
       continue;
     }
-    byBlob.set(f.blob, [...(byBlob.get(f.blob) ?? []), f]);
+    pushTo(byBlob, f.blob, f);
   }
   if (byBlob.size === 0) return;
   const onProblem = (p: { oid: string; message: string }) => events.skip('unreadable', byBlob.get(p.oid)?.[0]?.path ?? p.oid, p.message);
