@@ -16,6 +16,11 @@ export interface ScanOptions extends PipelineOptions {
   baseline?: string;
 }
 
+/** `.sk-scan.yaml`, `.sk-scanignore` and the baseline of a scan rooted at `root`, or the files the options name. */
+function configAt(root: string, opts: ScanOptions) {
+  return loadConfig({ root, explicit: opts.config, baseline: opts.baseline });
+}
+
 export interface DirScanOptions extends ScanOptions {
   /** Also scan files that .gitignore excludes (never `.git/`). */
   noIgnore?: boolean;
@@ -26,7 +31,7 @@ export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}
   const roots = paths.length > 0 ? paths : ['.'];
   // Loaded on demand: the tree walker's dependencies are not needed by other commands.
   const { dirConfigRoot, dirSource } = await import('./sources/dir.js');
-  const config = await loadConfig({ root: dirConfigRoot(roots), explicit: opts.config, baseline: opts.baseline });
+  const config = await configAt(dirConfigRoot(roots), opts);
   const source = dirSource(roots, { noIgnore: opts.noIgnore, exclude: config.exclude, skipFile: config.file ?? undefined });
   return runPipeline(source, config, opts);
 }
@@ -36,7 +41,7 @@ export async function scanStdin(
   input: NodeJS.ReadableStream | Uint8Array,
   opts: ScanOptions & { path?: string } = {},
 ): Promise<Report> {
-  const config = await loadConfig({ root: '.', explicit: opts.config, baseline: opts.baseline });
+  const config = await configAt('.', opts);
   return runPipeline(stdinSource(input, opts.path ?? null), config, { ...opts, threads: 1 });
 }
 
@@ -59,7 +64,7 @@ export async function scanGit(targets: string[] = ['.'], opts: GitScanOptions = 
   try {
     // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.
     const only = repos.length === 1 ? repos[0]?.worktree : null;
-    config = await loadConfig({ root: only ?? '.', explicit: opts.config, baseline: opts.baseline });
+    config = await configAt(only ?? '.', opts);
   } catch (err) {
     for (const r of repos) r.close();
     throw err;
@@ -75,7 +80,7 @@ export async function scanGit(targets: string[] = ['.'], opts: GitScanOptions = 
  */
 export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): Promise<Report> {
   const { stagedSource } = await import('./sources/git/staged.js');
-  const config = await loadConfig({ root: '.', explicit: opts.config, baseline: opts.baseline });
+  const config = await configAt('.', opts);
   return runPipeline(stagedSource(files), config, { ...opts, threads: 1 });
 }
 
@@ -85,7 +90,7 @@ export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): 
  */
 export async function scanPrePush(remote: string, url: string, refLines: string, opts: ScanOptions = {}): Promise<Report> {
   const { gitSource, openRepos, parsePushLines, pushRevisions } = await import('./sources/git/index.js');
-  const config = await loadConfig({ root: '.', explicit: opts.config, baseline: opts.baseline });
+  const config = await configAt('.', opts);
   const revs = await pushRevisions(remote, parsePushLines(refLines));
   const source = gitSource(await openRepos(['.']), { revs: revs ?? [], maxFileSize: config.maxFileSize });
   const report = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });

@@ -1,6 +1,7 @@
 /**
- * The pipeline: source → detect → (attribute, for git) → suppress → report.
- * Verification slots in between suppress and report when it lands.
+ * The pipeline: source → detect → (attribute, for git) → suppress → (verify,
+ * when asked) → report. Each stage hands the next a small typed value; only
+ * the source knows where bytes came from.
  */
 import type { Config } from '../config/config.js';
 import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
