@@ -7,6 +7,7 @@
 import { loadConfig } from './config/config.js';
 import { runPipeline, type PipelineOptions } from './pipeline/scan.js';
 import type { Report } from './report/model.js';
+import { SkScanError } from './errors.js';
 import { stdinSource } from './sources/stdin.js';
 
 export interface ScanOptions extends PipelineOptions {
@@ -17,8 +18,13 @@ export interface ScanOptions extends PipelineOptions {
 }
 
 /** `.sk-scan.yaml`, `.sk-scanignore` and the baseline of a scan rooted at `root`, or the files the options name. */
-function configAt(root: string, opts: ScanOptions) {
-  return loadConfig({ root, explicit: opts.config, baseline: opts.baseline });
+async function configAt(root: string, opts: ScanOptions) {
+  const config = await loadConfig({ root, explicit: opts.config, baseline: opts.baseline });
+  // A baseline named on the command line must exist, unless this scan writes it: a typo must not pass silently.
+  if (opts.baseline !== undefined && !opts.updateBaseline && config.baseline.entries === null) {
+    throw new SkScanError(`baseline file not found: ${opts.baseline}`);
+  }
+  return config;
 }
 
 export interface DirScanOptions extends ScanOptions {

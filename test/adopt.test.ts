@@ -38,6 +38,9 @@ describe('baseline', () => {
     expect(runCli(['dir', dir, '--baseline', file, '--update-baseline']).code).toBe(0);
     expect(runCli(['dir', dir, '--baseline', file]).code).toBe(0);
     expect(runCli(['dir', dir]).code).toBe(1);
+    const missing = runCli(['dir', dir, '--baseline', join(dir, 'typo.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^sk-scan: error: baseline file not found: .*typo\.json/);
     writeFileSync(file, '{ not json');
     const broken = runCli(['dir', dir, '--baseline', file]);
     expect(broken.code).toBe(2);
