@@ -46,7 +46,7 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
     const buf = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
     // Read the probe first, so a large binary file costs 8 KiB, not its whole size.
     let got = readFully(fd, buf, 0, Math.min(size, BINARY_PROBE));
-    if (buf.subarray(0, got).indexOf(0) !== -1) return { skip: 'binary', message: 'binary content' };
+    if (isBinary(buf.subarray(0, got))) return { skip: 'binary', message: 'binary content' };
     got += readFully(fd, buf, got, size - got);
     return { bytes: buf.subarray(0, got) };
   } catch (err) {

@@ -112,6 +112,27 @@ function* records(listing: string): Iterable<[string, string, string]> {
   }
 }
 
+/**
+ * From a `--batch-check` listing, the objects to read: commits (passed to
+ * `onCommit` too) and blobs within the size limit. An object git lists but
+ * cannot read, and an oversized blob, are counted instead.
+ */
+function readable(listing: string, opts: GitOptions, events: SourceEvents, onCommit?: (oid: string) => void): string[] {
+  const wanted: string[] = [];
+  for (const [oid, type, size] of records(listing)) {
+    if (type === 'missing') {
+      events.skip('unreadable', `object ${oid}`, 'missing or corrupt: git cannot read it');
+    } else if (type === 'commit') {
+      onCommit?.(oid);
+      wanted.push(oid);
+    } else if (type === 'blob') {
+      if (Number(size) > opts.maxFileSize) events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
+      else wanted.push(oid);
+    }
+  }
+  return wanted;
+}
+
 function origin(scan: RepoScan, fields: Partial<Origin>): Origin {
   return { path: null, commit: null, target: scan.repo.given, ...fields };
 }
@@ -121,19 +142,7 @@ async function* allItems(scan: RepoScan, opts: GitOptions, events: SourceEvents)
     gitText(scan.repo.dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--unordered']),
     describeLimits(scan, events),
   ]);
-  const wanted: string[] = [];
-  for (const [oid, type, size] of records(listing)) {
-    if (type === 'missing') {
-      // Listed by the pack or loose-object index, but its header cannot be read: corrupt.
-      events.skip('unreadable', `object ${oid}`, 'corrupt: git cannot read it');
-    } else if (type === 'commit') {
-      scan.commits.push(oid);
-      wanted.push(oid);
-    } else if (type === 'blob') {
-      if (Number(size) > opts.maxFileSize) events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
-      else wanted.push(oid);
-    }
-  }
+  const wanted = readable(listing, opts, events, (commit) => scan.commits.push(commit));
   yield* objectItems(scan, wanted, events);
 }
 
@@ -153,16 +162,7 @@ async function* rangeItems(scan: RepoScan, revs: string[], opts: GitOptions, eve
   // Sizes first, so that an oversized blob is counted rather than read.
   const blobs = [...introductions.keys()];
   const sizes = blobs.length > 0 ? await gitText(scan.repo.dir, ['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], blobs.join('\n') + '\n') : '';
-  const wanted: string[] = [...commits];
-  for (const [oid, type, size] of records(sizes)) {
-    if (type === 'missing') {
-      events.skip('unreadable', `object ${oid}`, 'missing');
-      continue;
-    }
-    if (Number(size) > opts.maxFileSize) events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
-    else wanted.push(oid);
-  }
-  yield* objectItems(scan, wanted, events);
+  yield* objectItems(scan, [...commits, ...readable(sizes, opts, events)], events);
 }
 
 async function* objectItems(scan: RepoScan, oids: string[], events: SourceEvents): AsyncIterable<SourceItem[]> {

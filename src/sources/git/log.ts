@@ -39,9 +39,9 @@ export async function logIntroduced(
   stdinRevs: string[] = [],
   onCommit?: (c: CommitInfo) => void,
 ): Promise<void> {
-  // --date-order: never a parent before its children, so among equal times the later-listed is the older.
   // log.showRoot=true: a root commit's files count as introduced whatever the user's config says.
-  const args = ['-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--date-order', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
+  // No ordering is asked for: callers pick the earliest commit themselves.
+  const args = ['-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
   if (stdinRevs.length > 0) args.push('--stdin');
   const child = spawnGit(cwd, args);
   let stderr = '';
@@ -51,13 +51,12 @@ export async function logIntroduced(
   child.stdin.end(stdinRevs.length > 0 ? stdinRevs.join('\n') + '\n' : undefined);
 
   let rest = '';
-  let current: CommitInfo | null = null;
   const decoder = new TextDecoder('utf-8');
   const flushRecord = (record: string) => {
     // record: header \0 \n :meta \0 path \0 :meta \0 path \0 ...
     const fields = record.split('\0');
     const head = (fields[0] ?? '').split('\u0002');
-    current = {
+    const current: CommitInfo = {
       commit: head[0] ?? '',
       time: Number(head[1]),
       parents: (head[2] ?? '').split(' ').filter(Boolean),

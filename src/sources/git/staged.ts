@@ -27,8 +27,7 @@ export function stagedSource(files: string[]): Source {
     kind: 'staged',
     root: '.',
     async *items(events) {
-      const staged = files.length > 0 ? namedFiles(files) : await changedFiles(events);
-      yield* read(await staged, events);
+      yield* read(files.length > 0 ? await namedFiles(files) : await changedFiles(events), events);
     },
   };
 }
