@@ -165,6 +165,39 @@ describe('whole history', () => {
     expect(report.stats.files).toBe(readable);
   });
 
+  it('finds keys in objects larger than a read and among hundreds of objects, on one thread or several, and leaves no files behind', async () => {
+    const repo = makeRepo();
+    const deep = fakeKey('live');
+    const small = fakeKey('test');
+    // 3 MB of text before the key: the object spans several of the reader's 1 MB reads.
+    const filler = Array.from({ length: 60_000 }, (_, i) => `line ${i} of a long generated file, nothing secret here`).join('\n');
+    const files: Record<string, string> = { 'big/data.txt': `${filler}\nKEY=${deep}\n` };
+    // 300 files of 12 KB: several reads' worth, so the reader reuses its buffers while earlier objects wait for a thread.
+    const page = filler.slice(0, 12_000);
+    for (let i = 0; i < 300; i++) files[`many/f${i}.txt`] = `${i}\n${page}\n${i === 150 ? `token: ${small}\n` : ''}`;
+    const c = repo.commit('import', files);
+    const tmp = tempDir('sk-scan-tmp-');
+    const where = (r: Report) => r.findings.map((f) => [f.path, f.commit, f.line]);
+    const expected = [
+      ['big/data.txt', c, 60_001],
+      ['many/f150.txt', c, page.split('\n').length + 2],
+    ];
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = tmp;
+    try {
+      expect(where(await scanGit([repo.dir]))).toEqual(expected);
+      // Worker threads keep copies of what the reader's reused buffers held.
+      expect(where(await scanGit([repo.dir], { threads: 2 }))).toEqual(expected);
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
+    const r = runCli(['git', repo.dir, '--format', 'json'], { env: { TMPDIR: tmp } });
+    expect(where(JSON.parse(r.stdout) as Report)).toEqual(expected);
+    // git's output went through temporary files: none is left, not even an empty folder.
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('finds nothing in a clean history and exits 0', () => {
     const repo = makeRepo();
     repo.commit('init', { 'README.md': 'Use sk_live_abc123xyz... as the format\n' });

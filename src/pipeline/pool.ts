@@ -57,6 +57,11 @@ export function unpack(batch: Batch): SourceItem[] {
   );
 }
 
+/** Items as they may be held past the next batches: transient bytes copied out of the source's reused buffer. */
+function kept(items: SourceItem[]): SourceItem[] {
+  return items.map((item) => ('bytes' in item && item.transient ? { origin: item.origin, bytes: Buffer.from(item.bytes) } : item));
+}
+
 export async function detectAll(
   batches: AsyncIterable<SourceItem[]>,
   setup: WorkerSetup,
@@ -68,7 +73,7 @@ export async function detectAll(
   for (let n = await it.next(); !n.done; n = await it.next()) {
     if (threads <= 1) runInline(n.value, setup, onResult);
     else {
-      head.push(...n.value);
+      head.push(...kept(n.value));
       if (head.length > PARALLEL_THRESHOLD) return runPool(head, it, setup, onResult, threads);
     }
   }
@@ -150,7 +155,7 @@ function runPool(
     void (async () => {
       try {
         for (let n = await rest.next(); !n.done; n = await rest.next()) {
-          for (const item of n.value) {
+          for (const item of kept(n.value)) {
             queue.push(item);
             queuedBytes += sizeOf(item);
           }

@@ -71,6 +71,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
         stats.files++;
         stats.bytes += r.size;
         opts.onProgress?.({ phase: 'scanning', items: stats.files, bytes: stats.bytes });
+        if (r.matches.length > 0) source.onFinding?.(r.origin);
         const lines = r.origin.onlyLines ? new Set(r.origin.onlyLines) : null;
         for (const match of r.matches) {
           if (!lines || lines.has(match.line)) candidates.push({ origin: r.origin, match, sha256: sha256(match.secret) });

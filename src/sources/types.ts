@@ -45,6 +45,11 @@ export interface FileItem {
 export interface BytesItem {
   origin: Origin;
   bytes: Uint8Array;
+  /**
+   * The bytes sit in a buffer the source reuses: they stay valid until two more
+   * batches have been taken from it. Whoever keeps the item longer copies them.
+   */
+  transient?: boolean;
 }
 
 export type SourceItem = FileItem | BytesItem;
@@ -78,6 +83,11 @@ export interface Source {
    * leave this out.
    */
   attribute?(hits: Hit[]): Promise<Origin[][]>;
+  /**
+   * Told, during `items()`, where detection found something: a source that will
+   * be asked to attribute may start that work now, alongside the rest of the read.
+   */
+  onFinding?(origin: Origin): void;
   /** Releases what the source holds (a temporary clone). Called however the scan ends. */
   close?(): Promise<void>;
 }

@@ -2,7 +2,11 @@
  * Running git. One-shot commands collect their output; streaming commands
  * (cat-file, log over a whole history) are read as they produce.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { SkScanError } from '../../errors.js';
 
 /** git never prompts (a URL needing credentials fails instead of hanging) and never takes optional locks. */
@@ -119,4 +123,95 @@ export async function* readAhead(stream: NodeJS.ReadableStream, limit = 64 * 102
       await new Promise<void>((resolve) => (wake = resolve));
     }
   }
+}
+
+/** A folder of our own (0700) for git's output files; remove it with rmSync when done. */
+export function privateTempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'sk-scan-'));
+}
+
+/**
+ * git writing its standard output into a temporary file rather than a pipe. A
+ * pipe hands this process one read per write git makes (per object, for
+ * cat-file: a few kilobytes) and pushes back when the reader falls behind; a
+ * file is read a megabyte at a time, whenever this process is ready, while git
+ * runs at its own speed. The file is created 0600 in `dir` and unlinked at once,
+ * so nothing outlives the scan, even a crash.
+ */
+export class GitToFile {
+  readonly fd: number;
+  /** Settles when git has exited; its output is then complete. */
+  readonly exited: Promise<void>;
+  /** git's exit code, once it has exited (-1 if it could not start). */
+  code: number | null | undefined;
+  stderr = '';
+  private readonly child: ChildProcess;
+  private readonly stdin: Writable;
+  private closed = false;
+
+  /** `input` is git's whole standard input; null leaves it open for write() and end(). */
+  constructor(cwd: string, args: string[], input: string | null, dir: string) {
+    const path = join(dir, `out-${++outputs}`);
+    this.fd = openSync(path, 'w+', 0o600);
+    unlinkSync(path);
+    this.child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['pipe', this.fd, 'pipe'] });
+    const { stdin, stderr } = this.child as unknown as { stdin: Writable; stderr: Readable };
+    stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
+    this.exited = new Promise<void>((resolve) => {
+      this.child.on('close', (code) => {
+        this.code = code;
+        resolve();
+      });
+      this.child.on('error', (err) => {
+        this.stderr ||= err.message;
+        this.code = -1;
+        resolve();
+      });
+    });
+    stdin.on('error', () => {}); // git may exit before reading all its input; its exit code says why
+    this.stdin = stdin;
+    if (input !== null) stdin.end(input);
+  }
+
+  write(input: string): void {
+    this.stdin.write(input);
+  }
+
+  end(): void {
+    this.stdin.end();
+  }
+
+  /** Bytes at `position`, or 0 when git has not written that far (yet). */
+  readAt(buf: Buffer, offset: number, length: number, position: number): number {
+    return readSync(this.fd, buf, offset, length, position);
+  }
+
+  /** Until git writes more (a short sleep) or exits. */
+  wait(): Promise<unknown> {
+    return Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 1))]);
+  }
+
+  /** The whole output, after git has exited, in chunks (one buffer, reused). */
+  *chunks(): Iterable<Buffer> {
+    const buf = Buffer.allocUnsafeSlow(1 << 20);
+    for (let at = 0, n = this.readAt(buf, 0, buf.length, 0); n > 0; n = this.readAt(buf, 0, buf.length, at)) {
+      at += n;
+      yield buf.subarray(0, n);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.code === undefined) this.child.kill();
+    closeSync(this.fd);
+  }
+}
+let outputs = 0;
+
+/** A promise with its resolve function: something to wait on until it is fired. */
+export function signal(): { promise: Promise<void>; fire: () => void } {
+  let fire = () => {};
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
 }

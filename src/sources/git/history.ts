@@ -11,10 +11,11 @@
  * A range (`--since REV`, `--range A..B`): `git log --raw` over the range says
  * which blobs its commits introduced, at which paths; only those are read.
  */
-import { readObjectsParallel, type ObjectProblem } from './catfile.js';
+import { readObjects, type ObjectProblem, type WantedObject } from './catfile.js';
 import { availableParallelism } from 'node:os';
-import { gitText, isoDate } from './exec.js';
-import { logIntroduced, type CommitInfo } from './log.js';
+import { GitError, GitToFile, gitText, isoDate, privateTempDir, readAhead, signal, spawnGit } from './exec.js';
+import { rmSync } from 'node:fs';
+import { parseFor, logArgs, logFailed, logIntroduced, type CommitInfo } from './log.js';
 import { headTree, openRepo, type HeadTree, type Repo } from './repo.js';
 import type { Hit, Origin, Source, SourceEvents, SourceItem } from '../types.js';
 import { groupBy, pushTo } from '../../group.js';
@@ -40,6 +41,19 @@ interface RepoScan {
   /** Range mode: what the range introduced, known before reading. */
   introductions: Introductions | null;
   head: HeadTree | null;
+  /** The commit graph, read once the first finding shows it is needed. */
+  graph: Promise<CommitGraph> | null;
+  /** Whole history: the `git log --raw` walk, started at the first finding in a blob (see onFinding). */
+  walk: Walk | null;
+  /** Settles when every commit id is in `commits`. */
+  listed: Promise<void>;
+}
+
+interface Walk {
+  logs: GitToFile[];
+  tmp: string;
+  /** Settles when every commit has a log (after the listing). */
+  started: Promise<void>;
 }
 
 /** Open each repository (cloning URLs); on failure, what was already cloned is removed. */
@@ -62,7 +76,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     root: repos.length === 1 ? (repos[0]?.given ?? '.') : '.',
     async *items(events) {
       for (const repo of repos) {
-        const scan: RepoScan = { repo, commits: [], introductions: null, head: null };
+        const scan: RepoScan = { repo, commits: [], introductions: null, head: null, graph: null, walk: null, listed: Promise.resolve() };
         scans.set(repo.given, scan);
         yield* revs ? rangeItems(scan, revs, opts, events) : allItems(scan, opts, events);
       }
@@ -81,7 +95,14 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
       }
       return out;
     },
+    onFinding(found) {
+      const scan = scans.get(found.target ?? '');
+      if (!scan) return;
+      scan.graph ??= commitGraph(scan.repo.dir);
+      if (found.git?.blob !== undefined) startWalk(scan);
+    },
     async close() {
+      for (const scan of scans.values()) endWalk(scan);
       for (const repo of repos) repo.close();
     },
   };
@@ -97,40 +118,71 @@ async function describeLimits(scan: RepoScan, events: SourceEvents): Promise<voi
   }
 }
 
-/** `<oid> <type> <size>` lines, parsed without splitting every line into a new array. */
-function* records(listing: string): Iterable<[string, string, string]> {
-  for (let at = 0; at < listing.length; ) {
-    let nl = listing.indexOf('\n', at);
-    if (nl === -1) nl = listing.length;
-    const sp1 = listing.indexOf(' ', at);
-    if (sp1 !== -1 && sp1 < nl) {
-      const sp2 = listing.indexOf(' ', sp1 + 1);
-      const typeEnd = sp2 !== -1 && sp2 < nl ? sp2 : nl;
-      yield [listing.slice(at, sp1), listing.slice(sp1 + 1, typeEnd), typeEnd < nl ? listing.slice(typeEnd + 1, nl) : ''];
+/**
+ * `--batch-check` output (`<oid> <type> <size>` lines, in chunks of any size)
+ * into the objects to read: commits (also passed to `onCommit`) and blobs
+ * within the size limit. An object git lists but cannot read, and an oversized
+ * blob, are counted instead.
+ */
+class Listing {
+  private rest = '';
+
+  constructor(
+    private readonly opts: GitOptions,
+    private readonly events: SourceEvents,
+    private readonly onCommit?: (oid: string) => void,
+  ) {}
+
+  push(text: string): WantedObject[] {
+    const data = this.rest + text;
+    const wanted: WantedObject[] = [];
+    let at = 0;
+    for (let nl = data.indexOf('\n'); nl !== -1; at = nl + 1, nl = data.indexOf('\n', at)) {
+      const sp = data.indexOf(' ', at);
+      if (sp === -1 || sp > nl) continue;
+      // Trees, the bulk of any listing, are passed over on their first letter.
+      const kind = data.charCodeAt(sp + 1);
+      if (kind === 116 /* t: tree, tag */) continue;
+      let sp2 = data.indexOf(' ', sp + 1);
+      if (sp2 === -1 || sp2 > nl) sp2 = nl;
+      const oid = data.slice(at, sp);
+      const type = data.slice(sp + 1, sp2);
+      const size = sp2 < nl ? Number(data.slice(sp2 + 1, nl)) : 0;
+      if (type === 'commit') {
+        this.onCommit?.(oid);
+        wanted.push({ oid, size });
+      } else if (type === 'blob') {
+        if (size > this.opts.maxFileSize) this.events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
+        else wanted.push({ oid, size });
+      } else if (type === 'missing') {
+        this.events.skip('unreadable', `object ${oid}`, 'missing or corrupt: git cannot read it');
+      }
     }
-    at = nl + 1;
+    this.rest = data.slice(at);
+    return wanted;
+  }
+
+  end(): WantedObject[] {
+    return this.rest === '' ? [] : this.push('\n');
   }
 }
 
-/**
- * From a `--batch-check` listing, the objects to read: commits (passed to
- * `onCommit` too) and blobs within the size limit. An object git lists but
- * cannot read, and an oversized blob, are counted instead.
- */
-function readable(listing: string, opts: GitOptions, events: SourceEvents, onCommit?: (oid: string) => void): string[] {
-  const wanted: string[] = [];
-  for (const [oid, type, size] of records(listing)) {
-    if (type === 'missing') {
-      events.skip('unreadable', `object ${oid}`, 'missing or corrupt: git cannot read it');
-    } else if (type === 'commit') {
-      onCommit?.(oid);
-      wanted.push(oid);
-    } else if (type === 'blob') {
-      if (Number(size) > opts.maxFileSize) events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
-      else wanted.push(oid);
-    }
+/** Every blob and commit in the object database, as git lists them (pack order), batch by batch. */
+async function* listAll(scan: RepoScan, opts: GitOptions, events: SourceEvents): AsyncIterable<WantedObject[]> {
+  const child = spawnGit(scan.repo.dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--unordered']);
+  child.stdin.end();
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const listing = new Listing(opts, events, (commit) => scan.commits.push(commit));
+  for await (const chunks of readAhead(child.stdout)) {
+    const wanted: WantedObject[] = [];
+    for (const chunk of chunks) wanted.push(...listing.push(chunk.toString('latin1')));
+    yield wanted;
   }
-  return wanted;
+  yield listing.end();
+  const code = await exited;
+  if (code !== 0) throw new GitError(['cat-file'], code, stderr);
 }
 
 function origin(scan: RepoScan, fields: Partial<Origin>): Origin {
@@ -138,12 +190,16 @@ function origin(scan: RepoScan, fields: Partial<Origin>): Origin {
 }
 
 async function* allItems(scan: RepoScan, opts: GitOptions, events: SourceEvents): AsyncIterable<SourceItem[]> {
-  const [listing] = await Promise.all([
-    gitText(scan.repo.dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--unordered']),
-    describeLimits(scan, events),
-  ]);
-  const wanted = readable(listing, opts, events, (commit) => scan.commits.push(commit));
-  yield* objectItems(scan, wanted, events);
+  const limits = describeLimits(scan, events);
+  // Objects are read while git is still listing them; the commit list is complete when the listing is.
+  const listed = signal();
+  scan.listed = listed.promise;
+  async function* listing() {
+    yield* listAll(scan, opts, events);
+    listed.fire();
+  }
+  yield* objectItems(scan, listing(), events);
+  await limits;
 }
 
 async function* rangeItems(scan: RepoScan, revs: string[], opts: GitOptions, events: SourceEvents): AsyncIterable<SourceItem[]> {
@@ -151,27 +207,29 @@ async function* rangeItems(scan: RepoScan, revs: string[], opts: GitOptions, eve
   scan.introductions = introductions;
   await describeLimits(scan, events);
   if (revs.length === 0) return; // nothing selected (a push that only deletes)
-  const commits: string[] = [];
+  const commits: WantedObject[] = [];
   await logIntroduced(
     scan.repo.dir,
     revs,
     (e) => recordEarliest(introductions, e.blob, e.path, e.commit),
     [],
-    (c) => commits.push(c.commit),
+    (c) => commits.push({ oid: c.commit, size: 0 }),
   );
   // Sizes first, so that an oversized blob is counted rather than read.
   const blobs = [...introductions.keys()];
   const sizes = blobs.length > 0 ? await gitText(scan.repo.dir, ['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], blobs.join('\n') + '\n') : '';
-  yield* objectItems(scan, [...commits, ...readable(sizes, opts, events)], events);
+  const listing = new Listing(opts, events);
+  yield* objectItems(scan, [commits, listing.push(sizes), listing.end()], events);
 }
 
-async function* objectItems(scan: RepoScan, oids: string[], events: SourceEvents): AsyncIterable<SourceItem[]> {
+async function* objectItems(scan: RepoScan, wanted: Iterable<WantedObject[]> | AsyncIterable<WantedObject[]>, events: SourceEvents): AsyncIterable<SourceItem[]> {
   const onProblem = (p: ObjectProblem) => events.skip('unreadable', `object ${p.oid}`, `${p.reason}: ${p.message}`);
-  for await (const batch of readObjectsParallel(scan.repo.dir, oids, availableParallelism(), onProblem)) {
+  // One core stays with this process, which scans as fast as one git inflates; the others inflate.
+  for await (const batch of readObjects(scan.repo.dir, wanted, onProblem, Math.max(1, availableParallelism() - 1))) {
     yield batch.map((obj): SourceItem => {
-      if (obj.type !== 'commit') return { origin: origin(scan, { git: { blob: obj.oid } }), bytes: obj.bytes };
+      if (obj.type !== 'commit') return { origin: origin(scan, { git: { blob: obj.oid } }), bytes: obj.bytes, transient: true };
       const c = parseCommit(obj.bytes);
-      return { origin: origin(scan, { commit: obj.oid, author: c.author, date: c.date, git: { in: 'message' } }), bytes: c.message };
+      return { origin: origin(scan, { commit: obj.oid, author: c.author, date: c.date, git: { in: 'message' } }), bytes: c.message, transient: true };
     });
   }
 }
@@ -196,33 +254,59 @@ function recordEarliest(map: Introductions, blob: string, path: string, commit: 
   if (!seen || commit.time < seen.time || (commit.time === seen.time && seen.parents.includes(commit.commit))) paths.set(path, commit);
 }
 
+/**
+ * Whole history: every commit in the object store (reachable or not) diffed
+ * against its parents, one git process per core, into temporary files. It
+ * starts at the first finding in a blob, so it runs while the rest of the
+ * history is still being read, and a clean history never pays for it; the
+ * output is parsed afterwards, when every blob with a finding is known.
+ */
+function startWalk(scan: RepoScan): void {
+  if (scan.walk || scan.introductions !== null) return;
+  const walk: Walk = { logs: [], tmp: privateTempDir(), started: Promise.resolve() };
+  scan.walk = walk;
+  const log = (commits: string[]) => {
+    if (scan.walk === walk && commits.length > 0) {
+      walk.logs.push(new GitToFile(scan.repo.dir, logArgs(['--no-walk=unsorted'], true), commits.join('\n') + '\n', walk.tmp));
+    }
+  };
+  // The commits listed so far now, the rest when the listing is complete.
+  const now = scan.commits.length;
+  log(scan.commits.slice(0, now));
+  walk.started = scan.listed.then(() => log(scan.commits.slice(now)));
+}
+
+function endWalk(scan: RepoScan): void {
+  if (!scan.walk) return;
+  for (const log of scan.walk.logs) log.close();
+  rmSync(scan.walk.tmp, { recursive: true, force: true });
+  scan.walk = null;
+}
+
+/** Where the walk saw each of `wanted` introduced. */
+async function walked(scan: RepoScan, wanted: Set<string>): Promise<Introductions> {
+  const found: Introductions = new Map();
+  if (wanted.size === 0) return found;
+  startWalk(scan);
+  try {
+    await scan.walk?.started;
+    const logs = scan.walk?.logs ?? [];
+    await Promise.all(logs.map((l) => l.exited));
+    for (const log of logs) {
+      if (log.code !== 0) throw logFailed(log.stderr, log.code);
+      parseFor(log.chunks(), wanted, (e) => recordEarliest(found, e.blob, e.path, e.commit));
+    }
+  } finally {
+    endWalk(scan);
+  }
+  return found;
+}
+
 async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]> {
   const dir = scan.repo.dir;
-  const graph = commitGraph(dir);
-
-  let introductions = scan.introductions;
-  if (introductions === null) {
-    // Whole history: every commit in the object store (reachable or not) is
-    // diffed against its parents, in one git process per core, recording only
-    // the blobs that have findings.
-    const wanted = new Set(hits.map((h) => h.origin.git?.blob).filter((b): b is string => b !== undefined));
-    const found: Introductions = new Map();
-    introductions = found;
-    if (wanted.size > 0) {
-      const parts = Math.max(1, Math.min(availableParallelism(), Math.ceil(scan.commits.length / 500)));
-      const size = Math.ceil(scan.commits.length / parts);
-      await Promise.all(
-        Array.from({ length: parts }, (_, i) =>
-          logIntroduced(
-            dir,
-            ['--no-walk=unsorted'],
-            (e) => wanted.has(e.blob) && recordEarliest(found, e.blob, e.path, e.commit),
-            scan.commits.slice(i * size, (i + 1) * size),
-          ),
-        ),
-      );
-    }
-  }
+  const graph = (scan.graph ??= commitGraph(dir));
+  const introductions =
+    scan.introductions ?? (await walked(scan, new Set(hits.map((h) => h.origin.git?.blob).filter((b): b is string => b !== undefined))));
   const { reachable, refsContaining } = await graph;
 
   let index: Promise<Map<string, string[]>> | null = null;
@@ -290,7 +374,12 @@ async function readIndex(dir: string): Promise<Map<string, string[]>> {
  * second is a walk over children from the commit, in this process, rather than
  * one `for-each-ref --contains` process per commit.
  */
-async function commitGraph(dir: string): Promise<{ reachable: Set<string>; refsContaining(commit: string): string[] }> {
+interface CommitGraph {
+  reachable: Set<string>;
+  refsContaining(commit: string): string[];
+}
+
+async function commitGraph(dir: string): Promise<CommitGraph> {
   const [revList, refList] = await Promise.all([
     gitText(dir, ['rev-list', '--all', '--parents']),
     gitText(dir, ['for-each-ref', '--format=%(objectname) %(*objectname) %(refname)']),

@@ -28,6 +28,15 @@ export interface Introduced {
 const FORMAT = '%x01%H%x02%ct%x02%P%x02%an <%ae>%x02%aI';
 const ZERO = /^0+$/;
 
+/** `git log` arguments that list, for `revs`, each commit and the blobs it introduced. */
+export function logArgs(revs: string[], stdin = false): string[] {
+  // log.showRoot=true: a root commit's files count as introduced whatever the user's config says.
+  // No ordering is asked for: callers pick the earliest commit themselves.
+  const args = ['-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
+  if (stdin) args.push('--stdin');
+  return args;
+}
+
 /**
  * Stream `git log` for `revs` (plus `stdinRevs`, commits given on standard input)
  * and call `onEntry` for each blob a commit added or changed.
@@ -39,55 +48,117 @@ export async function logIntroduced(
   stdinRevs: string[] = [],
   onCommit?: (c: CommitInfo) => void,
 ): Promise<void> {
-  // log.showRoot=true: a root commit's files count as introduced whatever the user's config says.
-  // No ordering is asked for: callers pick the earliest commit themselves.
-  const args = ['-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
-  if (stdinRevs.length > 0) args.push('--stdin');
-  const child = spawnGit(cwd, args);
+  const child = spawnGit(cwd, logArgs(revs, stdinRevs.length > 0));
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   child.stdin.on('error', () => {});
   child.stdin.end(stdinRevs.length > 0 ? stdinRevs.join('\n') + '\n' : undefined);
+  const parser = new LogParser(onEntry, onCommit);
+  for await (const chunks of readAhead(child.stdout)) for (const chunk of chunks) parser.push(chunk);
+  parser.end();
+  const code = await exited;
+  if (code !== 0) throw logFailed(stderr, code);
+}
 
-  let rest = '';
-  const decoder = new TextDecoder('utf-8');
-  const flushRecord = (record: string) => {
-    // record: header \0 \n :meta \0 path \0 :meta \0 path \0 ...
-    const fields = record.split('\0');
-    const head = (fields[0] ?? '').split('\u0002');
-    const current: CommitInfo = {
-      commit: head[0] ?? '',
-      time: Number(head[1]),
-      parents: (head[2] ?? '').split(' ').filter(Boolean),
-      author: head[3] ?? '',
-      date: head[4] ?? '',
-    };
-    onCommit?.(current);
-    // Entries are `:meta`, then the path; merges put an empty field before their first one.
-    for (let i = 1; i + 1 < fields.length; i++) {
-      const meta = (fields[i] ?? '').replace(/^\n/, '');
-      if (!meta.startsWith(':')) continue;
-      const path = fields[++i] ?? '';
-      // With N parents: N+1 modes, N+1 ids, then the status (":m1 m2 s1 s2 M", "::m1 m2 m3 s1 s2 s3 MM").
-      // The last mode and the last id are the result's.
-      const parts = meta.replace(/^:+/, '').split(' ');
-      const n = (parts.length - 3) / 2;
-      const mode = parts[n] ?? '';
-      const blob = parts[parts.length - 2] ?? '';
-      if (ZERO.test(blob)) continue; // a deletion
-      if (mode.startsWith('160000')) continue; // a submodule's commit, not a blob
-      onEntry({ commit: current, path, blob });
+export function logFailed(stderr: string, code: number | null | undefined): SkScanError {
+  return new SkScanError(`git log failed: ${firstLine(stderr) || `exit code ${code}`}`);
+}
+
+/** `logArgs` output, fed in chunks of any size. */
+export class LogParser {
+  private rest = '';
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(
+    private readonly onEntry: (e: Introduced) => void,
+    private readonly onCommit?: (c: CommitInfo) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    this.rest += this.decoder.decode(chunk, { stream: true });
+    const records = this.rest.split('\u0001');
+    this.rest = records.pop() ?? '';
+    for (const r of records) if (r !== '') parseRecord(r, this.onEntry, this.onCommit);
+  }
+
+  end(): void {
+    this.rest += this.decoder.decode();
+    if (this.rest !== '') parseRecord(this.rest, this.onEntry, this.onCommit);
+    this.rest = '';
+  }
+}
+
+/** Above this many blobs, a walk's output is parsed whole rather than searched blob by blob. */
+const SEARCH_MAX = 64;
+const RS = 0x01;
+
+/**
+ * `logArgs` output, in chunks, for a few blobs: only the records that mention
+ * one of them are parsed. A walk over a whole history prints every commit; the
+ * blobs with findings are usually a handful, and a native search for each is
+ * far cheaper than decoding and splitting every record.
+ */
+export function parseFor(chunks: Iterable<Buffer>, blobs: ReadonlySet<string>, onEntry: (e: Introduced) => void): void {
+  const onWanted = (e: Introduced) => blobs.has(e.blob) && onEntry(e);
+  if (blobs.size > SEARCH_MAX) {
+    const parser = new LogParser(onWanted);
+    for (const chunk of chunks) parser.push(chunk);
+    parser.end();
+    return;
+  }
+  const needles = [...blobs].map((b) => Buffer.from(b, 'latin1'));
+  const search = (data: Buffer) => {
+    const starts = new Set<number>();
+    for (const needle of needles) {
+      for (let hit = data.indexOf(needle); hit !== -1; hit = data.indexOf(needle, hit + needle.length)) {
+        starts.add(data.lastIndexOf(RS, hit));
+      }
+    }
+    for (const start of [...starts].sort((x, y) => x - y)) {
+      const end = data.indexOf(RS, start + 1);
+      parseRecord(data.toString('utf8', start + 1, end === -1 ? data.length : end), onWanted);
     }
   };
-  for await (const chunks of readAhead(child.stdout)) {
-    for (const chunk of chunks) rest += decoder.decode(chunk, { stream: true });
-    const records = rest.split('\u0001');
-    rest = records.pop() ?? '';
-    for (const r of records) if (r !== '') flushRecord(r);
+  let carry: Buffer = Buffer.alloc(0);
+  for (const chunk of chunks) {
+    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+    const last = data.lastIndexOf(RS);
+    if (last <= 0) {
+      carry = data;
+      continue;
+    }
+    search(data.subarray(0, last));
+    carry = data.subarray(last);
   }
-  rest += decoder.decode();
-  if (rest !== '') flushRecord(rest);
-  const code = await exited;
-  if (code !== 0) throw new SkScanError(`git log failed: ${firstLine(stderr) || `exit code ${code}`}`);
+  if (carry.length > 0) search(carry);
+}
+
+function parseRecord(record: string, onEntry: (e: Introduced) => void, onCommit?: (c: CommitInfo) => void): void {
+  // record: header \0 \n :meta \0 path \0 :meta \0 path \0 ...
+  const fields = record.split('\0');
+  const head = (fields[0] ?? '').split('\u0002');
+  const current: CommitInfo = {
+    commit: head[0] ?? '',
+    time: Number(head[1]),
+    parents: (head[2] ?? '').split(' ').filter(Boolean),
+    author: head[3] ?? '',
+    date: head[4] ?? '',
+  };
+  onCommit?.(current);
+  // Entries are `:meta`, then the path; merges put an empty field before their first one.
+  for (let i = 1; i + 1 < fields.length; i++) {
+    const meta = (fields[i] ?? '').replace(/^\n/, '');
+    if (!meta.startsWith(':')) continue;
+    const path = fields[++i] ?? '';
+    // With N parents: N+1 modes, N+1 ids, then the status (":m1 m2 s1 s2 M", "::m1 m2 m3 s1 s2 s3 MM").
+    // The last mode and the last id are the result's.
+    const parts = meta.replace(/^:+/, '').split(' ');
+    const n = (parts.length - 3) / 2;
+    const mode = parts[n] ?? '';
+    const blob = parts[parts.length - 2] ?? '';
+    if (ZERO.test(blob)) continue; // a deletion
+    if (mode.startsWith('160000')) continue; // a submodule's commit, not a blob
+    onEntry({ commit: current, path, blob });
+  }
 }

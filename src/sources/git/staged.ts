@@ -109,9 +109,9 @@ async function* read(files: StagedFile[], events: SourceEvents): AsyncIterable<S
   }
   if (byBlob.size === 0) return;
   const onProblem = (p: { oid: string; message: string }) => events.skip('unreadable', byBlob.get(p.oid)?.[0]?.path ?? p.oid, p.message);
-  for await (const batch of readObjects('.', [...byBlob.keys()], onProblem)) {
+  for await (const batch of readObjects('.', [[...byBlob.keys()].map((oid) => ({ oid, size: 0 }))], onProblem)) {
     yield batch.flatMap((obj) =>
-      (byBlob.get(obj.oid) ?? []).map((f) => ({ origin: { path: f.path, commit: null, ...(f.lines ? { onlyLines: f.lines } : {}) }, bytes: obj.bytes })),
+      (byBlob.get(obj.oid) ?? []).map((f) => ({ origin: { path: f.path, commit: null, ...(f.lines ? { onlyLines: f.lines } : {}) }, bytes: obj.bytes, transient: true })),
     );
   }
 }
