@@ -106,24 +106,25 @@ export class Detector {
 
   scan(input: Uint8Array): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    const hits: number[][] = this.rules.map(() => []);
-    let any = false;
+    // Allocated on the first keyword hit: most buffers have none.
+    let hits: number[][] | null = null;
     for (const { needle, keywords } of this.anchors) {
       for (let hit = buf.indexOf(needle); hit !== -1; hit = buf.indexOf(needle, hit + 1)) {
         for (const kw of keywords) {
           const start = hit - kw.at;
           const end = start + kw.bytes.length;
           if (start < 0 || end > buf.length || buf.compare(kw.bytes, 0, kw.bytes.length, start, end) !== 0) continue;
-          any = true;
+          hits ??= this.rules.map(() => []);
           for (const r of kw.rules) hits[r]?.push(start, end);
         }
       }
     }
-    if (!any) return [];
+    if (hits === null) return [];
+    const found = hits;
 
     const matches: Match[] = [];
     this.rules.forEach((rule, i) => {
-      const ruleHits = hits[i];
+      const ruleHits = found[i];
       if (ruleHits && ruleHits.length > 0) this.scanWindows(buf, rule, ruleHits, matches);
     });
     if (matches.length === 0) return matches;

@@ -8,7 +8,8 @@ export const BINARY_PROBE = 8192;
 export type Loaded = { bytes: Buffer } | { skip: SkipReason; message: string };
 
 export function isBinary(bytes: Uint8Array): boolean {
-  const probe = bytes.subarray(0, BINARY_PROBE);
+  // Most source files are smaller than the probe: search them without making a view.
+  const probe = bytes.length <= BINARY_PROBE ? bytes : bytes.subarray(0, BINARY_PROBE);
   return probe.indexOf(0) !== -1;
 }
 

@@ -37,6 +37,7 @@ export interface ObjectProblem {
 
 const NL = 0x0a;
 const READ_BYTES = 1 << 20;
+const SHORT_READ = READ_BYTES / 4;
 const RUN_BYTES = 128 << 20;
 
 /**
@@ -255,10 +256,10 @@ class CatFile {
         }
         pos += at;
         if (batch.length > 0) yield batch;
-        else if (large === null) {
-          if (done) break;
-          await this.out.wait();
-        }
+        if (large !== null || data.length >= SHORT_READ) continue;
+        // Caught up with git: let it write a while, so that reads stay large and few.
+        if (!done) await this.out.wait();
+        else if (batch.length === 0) break;
       }
     } finally {
       this.close();

@@ -3,7 +3,7 @@
  * (cat-file, log over a whole history) are read as they produce.
  */
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { close, mkdtempSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -66,16 +66,6 @@ export function splitNul(buf: Buffer): string[] {
   const parts = buf.toString('utf8').split('\0');
   if (parts[parts.length - 1] === '') parts.pop();
   return parts;
-}
-
-/** `git log --format=%aI` style date from a commit header's `<epoch> <+hhmm>`. */
-export function isoDate(epoch: number, tz: string): string {
-  const m = /^([+-])(\d\d)(\d\d)$/.exec(tz);
-  const offsetMin = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-  const local = new Date((epoch + offsetMin * 60) * 1000).toISOString().slice(0, 19);
-  const sign = offsetMin < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMin);
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 /**
@@ -191,6 +181,27 @@ export class GitToFile {
     return Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 1))]);
   }
 
+  /**
+   * The output as git writes it: whatever has been written, each time this
+   * process gets to read, until git exits. One buffer, reused: a chunk is
+   * valid until the next is taken.
+   */
+  async *follow(): AsyncIterable<Buffer> {
+    const buf = Buffer.allocUnsafeSlow(1 << 20);
+    for (let at = 0; ; ) {
+      const done = this.code !== undefined;
+      const n = this.readAt(buf, 0, buf.length, at);
+      if (n > 0) {
+        at += n;
+        yield buf.subarray(0, n);
+      } else if (done) {
+        return;
+      } else {
+        await this.wait();
+      }
+    }
+  }
+
   /** The whole output, after git has exited, in chunks (one buffer, reused). */
   *chunks(): Iterable<Buffer> {
     const buf = Buffer.allocUnsafeSlow(1 << 20);
@@ -204,7 +215,8 @@ export class GitToFile {
     if (this.closed) return;
     this.closed = true;
     if (this.code === undefined) this.child.kill();
-    closeSync(this.fd);
+    // Closing frees the file's pages, which takes a while for a large one: off this thread.
+    close(this.fd, () => {});
   }
 }
 let outputs = 0;

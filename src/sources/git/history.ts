@@ -13,7 +13,7 @@
  */
 import { readObjects, type ObjectProblem, type WantedObject } from './catfile.js';
 import { availableParallelism } from 'node:os';
-import { GitError, GitToFile, gitText, isoDate, privateTempDir, readAhead, signal, spawnGit } from './exec.js';
+import { GitError, GitToFile, gitText, privateTempDir, signal } from './exec.js';
 import { rmSync } from 'node:fs';
 import { parseFor, logArgs, logFailed, logIntroduced, type CommitInfo } from './log.js';
 import { headTree, openRepo, type HeadTree, type Repo } from './repo.js';
@@ -167,22 +167,23 @@ class Listing {
   }
 }
 
-/** Every blob and commit in the object database, as git lists them (pack order), batch by batch. */
+/**
+ * Every blob and commit in the object database, as git lists them (pack
+ * order), batch by batch. git lists into a temporary file, so it never waits
+ * for this process, which takes whatever has been listed at each turn.
+ */
 async function* listAll(scan: RepoScan, opts: GitOptions, events: SourceEvents): AsyncIterable<WantedObject[]> {
-  const child = spawnGit(scan.repo.dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--unordered']);
-  child.stdin.end();
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const listing = new Listing(opts, events, (commit) => scan.commits.push(commit));
-  for await (const chunks of readAhead(child.stdout)) {
-    const wanted: WantedObject[] = [];
-    for (const chunk of chunks) wanted.push(...listing.push(chunk.toString('latin1')));
-    yield wanted;
+  const tmp = privateTempDir();
+  const out = new GitToFile(scan.repo.dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--unordered'], '', tmp);
+  try {
+    const listing = new Listing(opts, events, (commit) => scan.commits.push(commit));
+    for await (const chunk of out.follow()) yield listing.push(chunk.toString('latin1'));
+    yield listing.end();
+    if (out.code !== 0) throw new GitError(['cat-file'], out.code ?? null, out.stderr);
+  } finally {
+    out.close();
+    rmSync(tmp, { recursive: true, force: true });
   }
-  yield listing.end();
-  const code = await exited;
-  if (code !== 0) throw new GitError(['cat-file'], code, stderr);
 }
 
 function origin(scan: RepoScan, fields: Partial<Origin>): Origin {
@@ -228,22 +229,28 @@ async function* objectItems(scan: RepoScan, wanted: Iterable<WantedObject[]> | A
   for await (const batch of readObjects(scan.repo.dir, wanted, onProblem, Math.max(1, availableParallelism() - 1))) {
     yield batch.map((obj): SourceItem => {
       if (obj.type !== 'commit') return { origin: origin(scan, { git: { blob: obj.oid } }), bytes: obj.bytes, transient: true };
-      const c = parseCommit(obj.bytes);
-      return { origin: origin(scan, { commit: obj.oid, author: c.author, date: c.date, git: { in: 'message' } }), bytes: c.message, transient: true };
+      // Only the message is scanned; author and date are looked up for the few commits with findings.
+      return { origin: origin(scan, { commit: obj.oid, git: { in: 'message' } }), bytes: messageOf(obj.bytes), transient: true };
     });
   }
 }
 
-/** A commit object's author, author date and message. */
-export function parseCommit(bytes: Buffer): { author: string | null; date: string | null; message: Buffer } {
-  const end = bytes.indexOf('\n\n');
-  const header = bytes.toString('utf8', 0, end === -1 ? bytes.length : end);
-  const m = /^author (.*) (\d+) ([+-]\d{4})$/m.exec(header);
-  return {
-    author: m?.[1] ?? null,
-    date: m ? isoDate(Number(m[2]), m[3] ?? '+0000') : null,
-    message: end === -1 ? Buffer.alloc(0) : bytes.subarray(end + 2),
-  };
+/** A commit object's message: what follows its header. */
+export function messageOf(commit: Buffer): Buffer {
+  const end = commit.indexOf('\n\n');
+  return end === -1 ? Buffer.alloc(0) : commit.subarray(end + 2);
+}
+
+/** Author (`Name <email>`) and author date (ISO 8601) of each commit. */
+async function authors(dir: string, commits: string[]): Promise<Map<string, { author: string; date: string }>> {
+  const out = new Map<string, { author: string; date: string }>();
+  if (commits.length === 0) return out;
+  const text = await gitText(dir, ['log', '--no-walk=unsorted', '--stdin', '--format=%H%x02%an <%ae>%x02%aI'], commits.join('\n') + '\n');
+  for (const line of text.split('\n')) {
+    const [commit = '', author = '', date = ''] = line.split('\u0002');
+    if (commit) out.set(commit, { author, date });
+  }
+  return out;
 }
 
 function recordEarliest(map: Introductions, blob: string, path: string, commit: CommitInfo): void {
@@ -307,7 +314,8 @@ async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]>
   const graph = (scan.graph ??= commitGraph(dir));
   const introductions =
     scan.introductions ?? (await walked(scan, new Set(hits.map((h) => h.origin.git?.blob).filter((b): b is string => b !== undefined))));
-  const { reachable, refsContaining } = await graph;
+  const inMessages = hits.filter((h) => h.origin.git?.in === 'message').map((h) => h.origin.commit ?? '');
+  const [{ reachable, refsContaining }, byCommit] = await Promise.all([graph, authors(dir, [...new Set(inMessages)].filter(Boolean))]);
 
   let index: Promise<Map<string, string[]>> | null = null;
   const indexPaths = () => (index ??= readIndex(dir));
@@ -326,7 +334,8 @@ async function attributeInRepo(scan: RepoScan, hits: Hit[]): Promise<Origin[][]>
       const here = atHead.has(hit.secret);
       if (place.in === 'message' && hit.origin.commit) {
         const commit = hit.origin.commit;
-        return [{ ...hit.origin, git: { ...place, refs: refsOf(commit), atHead: here, unreachable: !reachable.has(commit) } }];
+        const by = byCommit.get(commit);
+        return [{ ...hit.origin, author: by?.author ?? null, date: by?.date ?? null, git: { ...place, refs: refsOf(commit), atHead: here, unreachable: !reachable.has(commit) } }];
       }
       const paths = place.blob ? introductions.get(place.blob) : undefined;
       if (!paths || paths.size === 0) {
