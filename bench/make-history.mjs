@@ -3,15 +3,18 @@
 // `git fast-import`. Development is imitated: most commits edit one to three
 // files, some add, delete or rename files, and every 200 commits a branch of 10
 // commits is merged. Fake keys are planted the ways keys really leak: added
-// then removed, in a commit message, and on a branch.
+// then removed, in a commit message, and on a branch. With --clean the same
+// history is written with a harmless value where each key would be: the twin
+// that measures a scan with nothing to attribute.
 //
-//   node bench/make-history.mjs DIR
+//   node bench/make-history.mjs DIR [--clean]
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const dir = process.argv[2];
-if (!dir) throw new Error('usage: make-history.mjs DIR');
+if (!dir) throw new Error('usage: make-history.mjs DIR [--clean]');
+const clean = process.argv.includes('--clean');
 const ROOT = new URL('..', import.meta.url).pathname;
 const COMMITS = 5200;
 
@@ -20,7 +23,10 @@ let s = 12345;
 const rnd = () => (s = (s * 48271) % 2147483647) / 2147483647;
 const pick = (arr) => arr[Math.floor(rnd() * arr.length)];
 const B62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const fakeKey = (mode) => `sk_${mode}_${Array.from({ length: 32 }, () => B62[Math.floor(rnd() * 62)]).join('')}`;
+// Keys come from their own generator, so that the clean twin's history is otherwise identical.
+let ks = 777;
+const krnd = () => (ks = (ks * 48271) % 2147483647) / 2147483647;
+const fakeKey = (mode) => (clean ? 'changeme' : `sk_${mode}_${Array.from({ length: 32 }, () => B62[Math.floor(krnd() * 62)]).join('')}`);
 
 // A pool of real source files, 1-64 KB.
 const pool = [];
@@ -152,4 +158,4 @@ commit('wip-unmerged', 'wip\n', [{ path: 'wip/secrets.env', content: `CHATBOT_AP
 fi.stdin.end(out.join(''));
 await new Promise((resolve, reject) => fi.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`fast-import exited ${code}`)))));
 execFileSync('git', ['gc', '-q', '--aggressive'], { cwd: dir });
-console.log(JSON.stringify({ planted: planted.length }));
+console.log(JSON.stringify({ planted: clean ? 0 : planted.length }));
