@@ -340,6 +340,44 @@ describe('kinds of repository', () => {
   });
 });
 
+describe('damaged object stores', () => {
+  /** `n` blobs written loose and then cut in half: git lists them, but cannot read them. */
+  function truncatedBlobs(repo: TestRepo, n: number): string[] {
+    const oids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const oid = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: `blob ${i}\n${'x'.repeat(3000)}${i}\n` }).toString().trim();
+      const file = join(repo.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2));
+      chmodSync(file, 0o644);
+      const bytes = readFileSync(file);
+      writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      oids.push(oid);
+    }
+    return oids;
+  }
+
+  it('reports each of many unreadable objects, and still reads the rest', () => {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    repo.commit('add', { 'k.env': `K=${key}\n` });
+    const bad = truncatedBlobs(repo, 20);
+    const r = runCli(['git', repo.dir, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.findings.map((f) => f.path)).toEqual(['k.env']);
+    expect(report.stats.skipped.unreadable).toBe(20);
+    for (const oid of bad) expect(r.stderr).toContain(`cannot read: object ${oid}`);
+  });
+
+  it('stops with one line when git can read nothing at all, rather than trying every object', () => {
+    const repo = makeRepo();
+    truncatedBlobs(repo, 70);
+    const r = runCli(['git', repo.dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: git cat-file keeps failing: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('report', () => {
   it('text output shows the commit, its author and whether the key is still at HEAD', () => {
     const repo = makeRepo();

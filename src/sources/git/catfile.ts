@@ -16,6 +16,7 @@
  */
 import { rmSync } from 'node:fs';
 import { GitToFile, firstLine, privateTempDir, signal } from './exec.js';
+import { SkScanError } from '../../errors.js';
 
 export interface GitObject {
   oid: string;
@@ -38,6 +39,8 @@ export interface ObjectProblem {
 const NL = 0x0a;
 const READ_BYTES = 1 << 20;
 const SHORT_READ = READ_BYTES / 4;
+/** git processes in a row that answer nothing before reading gives up. */
+const STALLED_MAX = 64;
 const RUN_BYTES = 128 << 20;
 
 /**
@@ -112,6 +115,7 @@ export async function* readObjects(
       started.push(cat);
       return cat;
     };
+    let stalled = 0;
     for (let job = await start(); job; ) {
       // When git has written its last object, the next run's git starts while this one is still being read.
       let following: Promise<CatFile | null> | null = null;
@@ -122,7 +126,11 @@ export async function* readObjects(
         queue.unshift(rest);
         changed.fire();
       }
-      job = await (following ?? start());
+      // One process per corrupt object is fine; git failing on everything is not a corrupt object.
+      stalled = job.answeredNothing() ? stalled + 1 : 0;
+      if (stalled >= STALLED_MAX) throw new SkScanError(`git cat-file keeps failing: ${firstLine(job.out.stderr) || `exit code ${job.out.code}`}`);
+      // `following` may have found nothing to start before `rest` was queued.
+      job = (await following) ?? (await start());
     }
   };
   try {
@@ -277,6 +285,11 @@ class CatFile {
     const failed = oids[this.answered] as WantedObject;
     onProblem({ oid: failed.oid, reason: 'corrupt', message: firstLine(this.out.stderr) || `git cat-file exited with code ${this.out.code}` });
     return this.answered + 1 < oids.length ? Run.of(oids.slice(this.answered + 1)) : null;
+  }
+
+  /** git exited having answered nothing at all. */
+  answeredNothing(): boolean {
+    return this.answered === 0 && this.out.code !== 0;
   }
 
   close(): void {
