@@ -66,8 +66,14 @@ export async function* readObjects(
   const tmp = privateTempDir();
   const queue: Run[] = [];
   let fed = false;
+  let ended = false;
   let failure: unknown = null;
   let changed = signal();
+  /** Wakes whoever waits for a run (a new one queued, or the input used up). */
+  const notify = () => {
+    changed.fire();
+    changed = signal();
+  };
   const started: CatFile[] = [];
   /** The next run, once there is one (null when the input is used up). */
   const next = async (): Promise<Run | null> => {
@@ -81,13 +87,13 @@ export async function* readObjects(
   };
   const feeding = (async () => {
     let run: Run | null = null;
-    const push = (r: Run | null) => {
-      if (r) queue.push(r);
-      changed.fire();
-      changed = signal();
+    const push = (r: Run) => {
+      queue.push(r);
+      notify();
     };
     try {
       for await (const batch of wanted) {
+        if (ended) break; // the reader stopped early: stop the listing too
         for (const w of batch) {
           if (run !== null && run.bytes + w.size > RUN_BYTES) {
             run.close();
@@ -103,14 +109,14 @@ export async function* readObjects(
     } finally {
       run?.close();
       fed = true;
-      push(null);
+      notify();
     }
   })();
   const worker = async function* (): AsyncIterable<GitObject[]> {
     const ring = new Ring();
     const start = async () => {
       const run = await next();
-      if (!run) return null;
+      if (!run || ended) return null;
       const cat = new CatFile(cwd, run, tmp);
       started.push(cat);
       return cat;
@@ -124,7 +130,7 @@ export async function* readObjects(
       const rest = await job.unanswered(onProblem);
       if (rest) {
         queue.unshift(rest);
-        changed.fire();
+        notify();
       }
       // One process per corrupt object is fine; git failing on everything is not a corrupt object.
       stalled = job.answeredNothing() ? stalled + 1 : 0;
@@ -138,8 +144,8 @@ export async function* readObjects(
     await feeding;
     if (failure !== null) throw failure;
   } finally {
-    fed = true;
-    changed.fire();
+    ended = fed = true;
+    notify();
     for (const c of started) c.close();
     rmSync(tmp, { recursive: true, force: true });
   }
