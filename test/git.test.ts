@@ -198,6 +198,24 @@ describe('whole history', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  it('places each of many keys at the commit that added it, however many there are', async () => {
+    // Over 64 blobs with findings: the walk's output is parsed whole instead of searched blob by blob.
+    const repo = makeRepo();
+    const added = new Map<string, string>();
+    for (let i = 0; i < 70; i++) {
+      const key = fakeKey(i % 2 ? 'live' : 'test');
+      added.set(key, repo.commit(`add ${i}`, { [`conf/k${i}.env`]: `K=${key}\n` }));
+    }
+    const report = await scanGit([repo.dir]);
+    expect(report.findings).toHaveLength(70);
+    for (const [key, commit] of added) {
+      const [f, ...rest] = byKey(report, key);
+      expect(rest).toEqual([]);
+      expect(f?.commit).toBe(commit);
+      expectHeld(repo, f as Finding, key);
+    }
+  });
+
   it('finds nothing in a clean history and exits 0', () => {
     const repo = makeRepo();
     repo.commit('init', { 'README.md': 'Use sk_live_abc123xyz... as the format\n' });

@@ -202,15 +202,6 @@ export class GitToFile {
     }
   }
 
-  /** The whole output, after git has exited, in chunks (one buffer, reused). */
-  *chunks(): Iterable<Buffer> {
-    const buf = Buffer.allocUnsafeSlow(1 << 20);
-    for (let at = 0, n = this.readAt(buf, 0, buf.length, 0); n > 0; n = this.readAt(buf, 0, buf.length, at)) {
-      at += n;
-      yield buf.subarray(0, n);
-    }
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -3,18 +3,21 @@
  *
  * Whole history: `cat-file --batch-all-objects` lists every blob and commit,
  * whatever reaches it (branches, tags, remote refs, the stash, the index, and
- * objects no ref reaches any more), and `cat-file --batch` streams them. Each
- * blob is scanned once however many commits hold it; each commit's message is
- * scanned too. Paths and commits are worked out afterwards, and only for the
- * blobs with findings (one `git log --raw` walk, no patches).
+ * objects no ref reaches any more), and `cat-file --batch` reads them while the
+ * listing is still being written. Each blob is scanned once however many
+ * commits hold it; each commit's message is scanned too. Paths and commits are
+ * worked out only when there is something to place: the first finding in a
+ * blob starts one `git log --raw` walk (no patches) over every commit, which
+ * runs alongside the rest of the read, and only the walk's records that
+ * mention a blob with a finding are parsed.
  *
  * A range (`--since REV`, `--range A..B`): `git log --raw` over the range says
  * which blobs its commits introduced, at which paths; only those are read.
  */
-import { readObjects, type ObjectProblem, type WantedObject } from './catfile.js';
-import { availableParallelism } from 'node:os';
-import { GitError, GitToFile, gitText, privateTempDir, signal } from './exec.js';
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { readObjects, type ObjectProblem, type WantedObject } from './catfile.js';
+import { GitError, GitToFile, gitText, privateTempDir, signal } from './exec.js';
 import { parseFor, logArgs, logFailed, logIntroduced, type CommitInfo } from './log.js';
 import { headTree, openRepo, type HeadTree, type Repo } from './repo.js';
 import type { Hit, Origin, Source, SourceEvents, SourceItem } from '../types.js';
@@ -236,7 +239,7 @@ async function* objectItems(scan: RepoScan, wanted: Iterable<WantedObject[]> | A
 }
 
 /** A commit object's message: what follows its header. */
-export function messageOf(commit: Buffer): Buffer {
+function messageOf(commit: Buffer): Buffer {
   const end = commit.indexOf('\n\n');
   return end === -1 ? Buffer.alloc(0) : commit.subarray(end + 2);
 }
@@ -301,7 +304,7 @@ async function walked(scan: RepoScan, wanted: Set<string>): Promise<Introduction
     await Promise.all(logs.map((l) => l.exited));
     for (const log of logs) {
       if (log.code !== 0) throw logFailed(log.stderr, log.code);
-      parseFor(log.chunks(), wanted, (e) => recordEarliest(found, e.blob, e.path, e.commit));
+      await parseFor(log.follow(), wanted, (e) => recordEarliest(found, e.blob, e.path, e.commit));
     }
   } finally {
     endWalk(scan);

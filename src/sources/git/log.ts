@@ -99,11 +99,11 @@ const RS = 0x01;
  * blobs with findings are usually a handful, and a native search for each is
  * far cheaper than decoding and splitting every record.
  */
-export function parseFor(chunks: Iterable<Buffer>, blobs: ReadonlySet<string>, onEntry: (e: Introduced) => void): void {
+export async function parseFor(chunks: AsyncIterable<Buffer>, blobs: ReadonlySet<string>, onEntry: (e: Introduced) => void): Promise<void> {
   const onWanted = (e: Introduced) => blobs.has(e.blob) && onEntry(e);
   if (blobs.size > SEARCH_MAX) {
     const parser = new LogParser(onWanted);
-    for (const chunk of chunks) parser.push(chunk);
+    for await (const chunk of chunks) parser.push(chunk);
     parser.end();
     return;
   }
@@ -121,7 +121,7 @@ export function parseFor(chunks: Iterable<Buffer>, blobs: ReadonlySet<string>, o
     }
   };
   let carry: Buffer = Buffer.alloc(0);
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
     const last = data.lastIndexOf(RS);
     if (last <= 0) {
