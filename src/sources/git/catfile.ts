@@ -15,7 +15,7 @@
  * the ids after it, so one bad object never ends the scan.
  */
 import { rmSync } from 'node:fs';
-import { GitToFile, firstLine, privateTempDir, signal } from './exec.js';
+import { BULK_READ, GitToFile, firstLine, privateTempDir, signal } from './exec.js';
 import { SkScanError } from '../../errors.js';
 
 export interface GitObject {
@@ -216,7 +216,7 @@ class CatFile {
     private readonly run: Run,
     tmp: string,
   ) {
-    this.out = new GitToFile(cwd, ['cat-file', '--batch', '--buffer'], null, tmp);
+    this.out = new GitToFile(cwd, [...BULK_READ, 'cat-file', '--batch', '--buffer'], null, tmp);
     run.attach(this);
   }
 

@@ -6,7 +6,7 @@
  * Merges are listed with `-c`: a path shows up only where the merge's result
  * differs from every parent, which is exactly what a conflict resolution adds.
  */
-import { firstLine, readAhead, spawnGit } from './exec.js';
+import { BULK_READ, firstLine, readAhead, spawnGit } from './exec.js';
 import { SkScanError } from '../../errors.js';
 
 export interface CommitInfo {
@@ -32,7 +32,7 @@ const ZERO = /^0+$/;
 export function logArgs(revs: string[], stdin = false): string[] {
   // log.showRoot=true: a root commit's files count as introduced whatever the user's config says.
   // No ordering is asked for: callers pick the earliest commit themselves.
-  const args = ['-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
+  const args = [...BULK_READ, '-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
   if (stdin) args.push('--stdin');
   return args;
 }
