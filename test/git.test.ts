@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanGit, type Finding, type Report } from '../dist/index.js';
+import { readObjects } from '../dist/sources/git/catfile.js';
 import { makeRepo, type TestRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { runCli, tempDir } from './helpers/run.js';
@@ -384,6 +385,38 @@ describe('damaged object stores', () => {
     expect(report.findings.map((f) => f.path)).toEqual(['k.env']);
     expect(report.stats.skipped.unreadable).toBe(20);
     for (const oid of bad) expect(r.stderr).toContain(`cannot read: object ${oid}`);
+  });
+
+  it('reads every object exactly once across many git processes, around corrupt ones, from a listing that streams in', async () => {
+    const repo = makeRepo();
+    const good = new Map<string, string>();
+    for (let i = 0; i < 120; i++) {
+      const text = `object ${i}\n${'y'.repeat(500 + i * 37)}\n`;
+      good.set(execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: text }).toString().trim(), text);
+    }
+    const bad = truncatedBlobs(repo, 3);
+    const ids = [...good.keys()];
+    const order = [...ids.slice(0, 40), bad[0], ...ids.slice(40, 80), bad[1], bad[2], ...ids.slice(80)] as string[];
+    // The ids arrive in small batches, as from a listing still being written; 8 KB runs make ~20 git processes.
+    async function* listing() {
+      for (let i = 0; i < order.length; i += 7) {
+        await new Promise((r) => setTimeout(r, 1));
+        yield order.slice(i, i + 7).map((oid) => ({ oid, size: 400 + (good.get(oid)?.length ?? 0) }));
+      }
+    }
+    for (const parts of [1, 2]) {
+      const seen = new Map<string, number>();
+      const problems: string[] = [];
+      for await (const batch of readObjects(repo.dir, listing(), (p) => problems.push(p.oid), parts, 8 * 1024)) {
+        for (const obj of batch) {
+          expect(obj.bytes.toString()).toBe(good.get(obj.oid));
+          seen.set(obj.oid, (seen.get(obj.oid) ?? 0) + 1);
+        }
+      }
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      expect([...seen.keys()].sort()).toEqual([...ids].sort());
+      expect(problems.sort()).toEqual([...bad].sort());
+    }
   });
 
   it('stops with one line when git can read nothing at all, rather than trying every object', () => {

@@ -49,7 +49,8 @@ const RUN_BYTES = 128 << 20;
  * process uses one core.
  *
  * `wanted` may be a stream (a listing still being produced): the first git
- * starts on the first ids. The ids are cut into contiguous runs of RUN_BYTES,
+ * starts on the first ids, and the stream is read no further ahead than a run
+ * per reader. The ids are cut into contiguous runs of RUN_BYTES,
  * which keeps each process's delta-base cache useful since they come in pack
  * order; with more than one part, batches arrive in whatever order the
  * processes produce them.
@@ -62,6 +63,7 @@ export async function* readObjects(
   wanted: Iterable<WantedObject[]> | AsyncIterable<WantedObject[]>,
   onProblem: (p: ObjectProblem) => void,
   parts = 1,
+  runBytes = RUN_BYTES,
 ): AsyncIterable<GitObject[]> {
   const tmp = privateTempDir();
   const queue: Run[] = [];
@@ -80,7 +82,10 @@ export async function* readObjects(
     for (;;) {
       if (failure !== null) throw failure;
       const run = queue.shift();
-      if (run) return run;
+      if (run) {
+        notify(); // room for the listing to go on
+        return run;
+      }
       if (fed) return null;
       await changed.promise;
     }
@@ -95,9 +100,11 @@ export async function* readObjects(
       for await (const batch of wanted) {
         if (ended) break; // the reader stopped early: stop the listing too
         for (const w of batch) {
-          if (run !== null && run.bytes + w.size > RUN_BYTES) {
+          if (run !== null && run.bytes + w.size > runBytes) {
             run.close();
             run = null;
+            // Bounded memory: no more than a run per reader waits for a git process.
+            while (queue.length > parts && !ended) await changed.promise;
           }
           if (run === null) push((run = new Run()));
           run.add(w);
