@@ -419,6 +419,14 @@ describe('damaged object stores', () => {
     }
   });
 
+  it('says in one line when it cannot make its temporary files', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const r = runCli(['git', repo.dir], { env: { TMPDIR: join(repo.dir, 'no-such-folder') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^sk-scan: error: cannot create a temporary folder in .*no-such-folder \(ENOENT\); set TMPDIR to a writable folder$/);
+  });
+
   it('stops with one line when git can read nothing at all, rather than trying every object', () => {
     const repo = makeRepo();
     truncatedBlobs(repo, 70);

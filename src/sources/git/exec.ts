@@ -128,7 +128,12 @@ export async function* readAhead(stream: NodeJS.ReadableStream, limit = 64 * 102
 
 /** A folder of our own (0700) for git's output files; remove it with rmSync when done. */
 export function privateTempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'sk-scan-'));
+  try {
+    return mkdtempSync(join(tmpdir(), 'sk-scan-'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new SkScanError(`cannot create a temporary folder in ${tmpdir()} (${code}); set TMPDIR to a writable folder`);
+  }
 }
 
 /**
