@@ -3,7 +3,7 @@
  * (cat-file, log over a whole history) are read as they produce.
  */
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { close, mkdtempSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { close, closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -154,12 +154,18 @@ export class GitToFile {
   private readonly child: ChildProcess;
   private readonly stdin: Writable;
   private closed = false;
+  /** Where a file that could not be unlinked while open (Windows) still is. */
+  private readonly lingering: string | null = null;
 
   /** `input` is git's whole standard input; null leaves it open for write() and end(). */
   constructor(cwd: string, args: string[], input: string | null, dir: string) {
     const path = join(dir, `out-${++outputs}`);
     this.fd = openSync(path, 'w+', 0o600);
-    unlinkSync(path);
+    try {
+      unlinkSync(path);
+    } catch {
+      this.lingering = path; // Windows will not delete an open file: deleted on close instead
+    }
     this.child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['pipe', this.fd, 'pipe'] });
     const { stdin, stderr } = this.child as unknown as { stdin: Writable; stderr: Readable };
     stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
@@ -222,6 +228,11 @@ export class GitToFile {
     if (this.closed) return;
     this.closed = true;
     if (this.code === undefined) this.child.kill();
+    if (this.lingering !== null) {
+      closeSync(this.fd);
+      rmSync(this.lingering, { force: true });
+      return;
+    }
     // Closing frees the file's pages, which takes a while for a large one: off this thread.
     close(this.fd, () => {});
   }
