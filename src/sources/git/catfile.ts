@@ -310,7 +310,6 @@ class CatFile {
   }
 }
 
-
 /**
  * Read buffers, reused in turn: fresh memory costs a page fault per 4 KiB on
  * first touch, which on gVisor made allocating a buffer per read cost more than

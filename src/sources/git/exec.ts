@@ -1,6 +1,7 @@
 /**
- * Running git. One-shot commands collect their output; streaming commands
- * (cat-file, log over a whole history) are read as they produce.
+ * Running git. One-shot commands collect their output; commands with a lot to
+ * say (cat-file and log over a whole history) write into temporary files that
+ * are read as they grow (GitToFile).
  */
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { close, closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
@@ -77,53 +78,6 @@ export function splitNul(buf: Buffer): string[] {
   const parts = buf.toString('utf8').split('\0');
   if (parts[parts.length - 1] === '') parts.pop();
   return parts;
-}
-
-/**
- * A child's output as an async iterable that keeps reading ahead, up to
- * `limit` bytes, while the consumer is busy. (A plain `for await` over the
- * stream reads one chunk per step, so git sits blocked on a full pipe whenever
- * the consumer is working: the two take turns instead of running together.)
- */
-export async function* readAhead(stream: NodeJS.ReadableStream, limit = 64 * 1024 * 1024): AsyncIterable<Buffer[]> {
-  let queue: Buffer[] = [];
-  let queued = 0;
-  let ended = false;
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  stream.on('data', (chunk: Buffer) => {
-    queue.push(chunk);
-    queued += chunk.length;
-    if (queued > limit) stream.pause();
-    notify();
-  });
-  stream.on('end', () => {
-    ended = true;
-    notify();
-  });
-  stream.on('error', (err) => {
-    failure = err;
-    notify();
-  });
-  for (;;) {
-    if (queue.length > 0) {
-      const batch = queue;
-      queue = [];
-      queued = 0;
-      stream.resume();
-      yield batch;
-    } else if (failure !== null) {
-      throw failure;
-    } else if (ended) {
-      return;
-    } else {
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  }
 }
 
 /** A folder of our own (0700) for git's output files; remove it with rmSync when done. */

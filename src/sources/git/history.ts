@@ -216,7 +216,6 @@ async function* rangeItems(scan: RepoScan, revs: string[], opts: GitOptions, eve
     scan.repo.dir,
     revs,
     (e) => recordEarliest(introductions, e.blob, e.path, e.commit),
-    [],
     (c) => commits.push({ oid: c.commit, size: 0 }),
   );
   // Sizes first, so that an oversized blob is counted rather than read.

@@ -6,7 +6,8 @@
  * Merges are listed with `-c`: a path shows up only where the merge's result
  * differs from every parent, which is exactly what a conflict resolution adds.
  */
-import { BULK_READ, firstLine, readAhead, spawnGit } from './exec.js';
+import { rmSync } from 'node:fs';
+import { BULK_READ, GitToFile, firstLine, privateTempDir } from './exec.js';
 import { SkScanError } from '../../errors.js';
 
 export interface CommitInfo {
@@ -37,28 +38,19 @@ export function logArgs(revs: string[], stdin = false): string[] {
   return args;
 }
 
-/**
- * Stream `git log` for `revs` (plus `stdinRevs`, commits given on standard input)
- * and call `onEntry` for each blob a commit added or changed.
- */
-export async function logIntroduced(
-  cwd: string,
-  revs: string[],
-  onEntry: (e: Introduced) => void,
-  stdinRevs: string[] = [],
-  onCommit?: (c: CommitInfo) => void,
-): Promise<void> {
-  const child = spawnGit(cwd, logArgs(revs, stdinRevs.length > 0));
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  child.stdin.on('error', () => {});
-  child.stdin.end(stdinRevs.length > 0 ? stdinRevs.join('\n') + '\n' : undefined);
-  const parser = new LogParser(onEntry, onCommit);
-  for await (const chunks of readAhead(child.stdout)) for (const chunk of chunks) parser.push(chunk);
-  parser.end();
-  const code = await exited;
-  if (code !== 0) throw logFailed(stderr, code);
+/** `git log` for `revs`, read as git writes it: `onEntry` for each blob a commit added or changed. */
+export async function logIntroduced(cwd: string, revs: string[], onEntry: (e: Introduced) => void, onCommit?: (c: CommitInfo) => void): Promise<void> {
+  const tmp = privateTempDir();
+  const out = new GitToFile(cwd, logArgs(revs), '', tmp);
+  try {
+    const parser = new LogParser(onEntry, onCommit);
+    for await (const chunk of out.follow()) parser.push(chunk);
+    parser.end();
+    if (out.code !== 0) throw logFailed(out.stderr, out.code);
+  } finally {
+    out.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export function logFailed(stderr: string, code: number | null | undefined): SkScanError {
