@@ -265,10 +265,11 @@ function recordEarliest(map: Introductions, blob: string, path: string, commit: 
 
 /**
  * Whole history: every commit in the object store (reachable or not) diffed
- * against its parents, one git process per core, into temporary files. It
- * starts at the first finding in a blob, so it runs while the rest of the
- * history is still being read, and a clean history never pays for it; the
- * output is parsed afterwards, when every blob with a finding is known.
+ * against its parents (`git log --raw`, into temporary files). It starts at the
+ * first finding in a blob, over the commits listed by then, and goes on over
+ * the rest once the listing is complete, so it runs while the history is still
+ * being read, and a clean history never pays for it; the output is parsed
+ * afterwards, when every blob with a finding is known.
  */
 function startWalk(scan: RepoScan): void {
   if (scan.walk || scan.introductions !== null) return;
