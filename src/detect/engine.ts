@@ -120,13 +120,12 @@ export class Detector {
       }
     }
     if (hits === null) return [];
-    const found = hits;
 
     const matches: Match[] = [];
-    this.rules.forEach((rule, i) => {
-      const ruleHits = found[i];
+    for (const [i, rule] of this.rules.entries()) {
+      const ruleHits = hits[i];
       if (ruleHits && ruleHits.length > 0) this.scanWindows(buf, rule, ruleHits, matches);
-    });
+    }
     if (matches.length === 0) return matches;
     matches.sort((a, b) => a.offset - b.offset || a.ruleId.localeCompare(b.ruleId));
     locate(buf, matches);

@@ -15,7 +15,7 @@
  * the ids after it, so one bad object never ends the scan.
  */
 import { rmSync } from 'node:fs';
-import { BULK_READ, GitToFile, firstLine, privateTempDir, signal } from './exec.js';
+import { BULK_READ, GitToFile, privateTempDir, signal } from './exec.js';
 import { SkScanError } from '../../errors.js';
 
 export interface GitObject {
@@ -141,7 +141,7 @@ export async function* readObjects(
       }
       // One process per corrupt object is fine; git failing on everything is not a corrupt object.
       stalled = job.answeredNothing() ? stalled + 1 : 0;
-      if (stalled >= STALLED_MAX) throw new SkScanError(`git cat-file keeps failing: ${firstLine(job.out.stderr) || `exit code ${job.out.code}`}`);
+      if (stalled >= STALLED_MAX) throw new SkScanError(`git cat-file keeps failing: ${job.out.reason}`);
       // `following` may have found nothing to start before `rest` was queued.
       job = (await following) ?? (await start());
     }
@@ -296,7 +296,7 @@ class CatFile {
     const oids = this.run.oids;
     if (this.answered >= oids.length) return null;
     const failed = oids[this.answered] as WantedObject;
-    onProblem({ oid: failed.oid, reason: 'corrupt', message: firstLine(this.out.stderr) || `git cat-file exited with code ${this.out.code}` });
+    onProblem({ oid: failed.oid, reason: 'corrupt', message: this.out.reason });
     return this.answered + 1 < oids.length ? Run.of(oids.slice(this.answered + 1)) : null;
   }
 

@@ -152,6 +152,16 @@ export class GitToFile {
     return readSync(this.fd, buf, offset, length, position);
   }
 
+  /** Why git stopped: its first line of complaint, else its exit code. */
+  get reason(): string {
+    return firstLine(this.stderr) || `exit code ${this.code}`;
+  }
+
+  /** The error for a git command that had to succeed: one line, exit code 2. */
+  failure(what: string): SkScanError {
+    return new SkScanError(`${what} failed: ${this.reason}`);
+  }
+
   /** Until git writes more (a short sleep) or exits. */
   wait(): Promise<unknown> {
     return Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 1))]);

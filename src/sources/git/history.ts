@@ -17,8 +17,8 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { readObjects, type ObjectProblem, type WantedObject } from './catfile.js';
-import { GitError, GitToFile, gitText, privateTempDir, signal } from './exec.js';
-import { parseFor, logArgs, logFailed, logIntroduced, type CommitInfo } from './log.js';
+import { GitToFile, gitText, privateTempDir, signal } from './exec.js';
+import { parseFor, logArgs, logIntroduced, type CommitInfo } from './log.js';
 import { headTree, openRepo, type HeadTree, type Repo } from './repo.js';
 import type { Hit, Origin, Source, SourceEvents, SourceItem } from '../types.js';
 import { groupBy, pushTo } from '../../group.js';
@@ -182,7 +182,7 @@ async function* listAll(scan: RepoScan, opts: GitOptions, events: SourceEvents):
     const listing = new Listing(opts, events, (commit) => scan.commits.push(commit));
     for await (const chunk of out.follow()) yield listing.push(chunk.toString('latin1'));
     yield listing.end();
-    if (out.code !== 0) throw new GitError(['cat-file'], out.code ?? null, out.stderr);
+    if (out.code !== 0) throw out.failure('listing the objects (git cat-file)');
   } finally {
     out.close();
     rmSync(tmp, { recursive: true, force: true });
@@ -303,7 +303,7 @@ async function walked(scan: RepoScan, wanted: Set<string>): Promise<Introduction
     const logs = scan.walk?.logs ?? [];
     await Promise.all(logs.map((l) => l.exited));
     for (const log of logs) {
-      if (log.code !== 0) throw logFailed(log.stderr, log.code);
+      if (log.code !== 0) throw log.failure('git log');
       await parseFor(log.follow(), wanted, (e) => recordEarliest(found, e.blob, e.path, e.commit));
     }
   } finally {

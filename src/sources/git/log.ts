@@ -7,8 +7,7 @@
  * differs from every parent, which is exactly what a conflict resolution adds.
  */
 import { rmSync } from 'node:fs';
-import { BULK_READ, GitToFile, firstLine, privateTempDir } from './exec.js';
-import { SkScanError } from '../../errors.js';
+import { BULK_READ, GitToFile, privateTempDir } from './exec.js';
 
 export interface CommitInfo {
   commit: string;
@@ -46,15 +45,11 @@ export async function logIntroduced(cwd: string, revs: string[], onEntry: (e: In
     const parser = new LogParser(onEntry, onCommit);
     for await (const chunk of out.follow()) parser.push(chunk);
     parser.end();
-    if (out.code !== 0) throw logFailed(out.stderr, out.code);
+    if (out.code !== 0) throw out.failure('git log');
   } finally {
     out.close();
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-export function logFailed(stderr: string, code: number | null | undefined): SkScanError {
-  return new SkScanError(`git log failed: ${firstLine(stderr) || `exit code ${code}`}`);
 }
 
 /** `logArgs` output, fed in chunks of any size. */
