@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scanDir } from '../dist/index.js';
+import { scanDir } from '../src/index.js';
 import { gitEnv, makeRepo, repoAt } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform, type FakePlatform } from './helpers/platform.js';

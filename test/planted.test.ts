@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scanDir } from '../dist/index.js';
+import { scanDir } from '../src/index.js';
 import { ROOT, runCli } from './helpers/run.js';
 
 const TREE = join(ROOT, 'fixtures', 'planted');

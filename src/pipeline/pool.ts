@@ -62,12 +62,20 @@ function kept(items: SourceItem[]): SourceItem[] {
   return items.map((item) => ('bytes' in item && item.transient ? { origin: item.origin, bytes: Buffer.from(item.bytes) } : item));
 }
 
+/**
+ * Worker threads run the built JavaScript. Run from the TypeScript sources (the
+ * test suite does), there is no worker script to start, so detection stays on
+ * the calling thread; the CLI, which runs the build, is what tests threads.
+ */
+const WORKERS_AVAILABLE = !import.meta.url.endsWith('.ts');
+
 export async function detectAll(
   batches: AsyncIterable<SourceItem[]>,
   setup: WorkerSetup,
   onResult: (r: ItemResult) => void,
   threads = availableParallelism(),
 ): Promise<void> {
+  if (!WORKERS_AVAILABLE) threads = 1;
   const it = batches[Symbol.asyncIterator]();
   const head: SourceItem[] = [];
   for (let n = await it.next(); !n.done; n = await it.next()) {
