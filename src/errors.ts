@@ -11,3 +11,22 @@ export class SkScanError extends Error {
 export function locatedError(file: string, line: number | null, problem: string): SkScanError {
   return new SkScanError(line === null ? `${file}: ${problem}` : `${file}:${line}: ${problem}`);
 }
+
+const IO_REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  ENOENT: 'the folder does not exist',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  EROFS: 'the file system is read-only',
+  EIO: 'an input/output error',
+};
+
+/** Why a read or write failed, in words: `no space left on device (ENOSPC)`. */
+export function describeIoError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return (err as Error).message ?? String(err);
+  return IO_REASONS[code] ? `${IO_REASONS[code]} (${code})` : code;
+}

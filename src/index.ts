@@ -3,12 +3,18 @@
  *
  *   const report = await scanDir(['.']);
  *   process.stdout.write(render(report, 'text'));
+ *
+ * Each scan loads the configuration at its root, runs the pipeline over its
+ * source and, when asked to (`updateBaseline`), writes the baseline from the
+ * report: the pipeline itself writes nothing.
  */
-import { loadConfig } from './config/config.js';
-import { runPipeline, type PipelineOptions } from './pipeline/scan.js';
-import type { Report } from './report/model.js';
+import { loadConfig, type Config } from './config/config.js';
 import { SkScanError } from './errors.js';
+import { runPipeline, type PipelineOptions } from './pipeline/run.js';
+import type { Report } from './report/model.js';
+import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
+import { writeBaseline } from './suppress/baseline.js';
 
 export interface ScanOptions extends PipelineOptions {
   /** A config file to use instead of `.sk-scan.yaml` at the scan root. */
@@ -18,13 +24,25 @@ export interface ScanOptions extends PipelineOptions {
 }
 
 /** `.sk-scan.yaml`, `.sk-scanignore` and the baseline of a scan rooted at `root`, or the files the options name. */
-async function configAt(root: string, opts: ScanOptions) {
+async function configAt(root: string, opts: ScanOptions): Promise<Config> {
   const config = await loadConfig({ root, explicit: opts.config, baseline: opts.baseline });
   // A baseline named on the command line must exist, unless this scan writes it: a typo must not pass silently.
   if (opts.baseline !== undefined && !opts.updateBaseline && config.baseline.entries === null) {
     throw new SkScanError(`baseline file not found: ${opts.baseline}`);
   }
   return config;
+}
+
+/** After the pipeline: with `updateBaseline`, the baseline is written from the report's findings. */
+function finish(report: Report, config: Config, opts: ScanOptions): Report {
+  if (opts.updateBaseline) {
+    const entries = report.findings.filter((f) => !f.suppressed).map((f) => ({ ruleId: f.ruleId, path: f.path, sha256: f.secret.sha256 }));
+    const n = writeBaseline(config.baseline.file, entries);
+    const message = `wrote ${n} baseline entr${n === 1 ? 'y' : 'ies'} to ${config.baseline.file}`;
+    report.warnings.push(message);
+    opts.onWarning?.(message);
+  }
+  return report;
 }
 
 export interface DirScanOptions extends ScanOptions {
@@ -38,17 +56,14 @@ export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}
   // Loaded on demand: the tree walker's dependencies are not needed by other commands.
   const { dirConfigRoot, dirSource } = await import('./sources/dir.js');
   const config = await configAt(dirConfigRoot(roots), opts);
-  const source = dirSource(roots, { noIgnore: opts.noIgnore, exclude: config.exclude, skipFile: config.file ?? undefined });
-  return runPipeline(source, config, opts);
+  const source = dirSource(roots, { noIgnore: opts.noIgnore, excluded: config.excluded, skipFile: config.file ?? undefined });
+  return finish(await runPipeline(source, config, opts), config, opts);
 }
 
 /** Scan a stream or buffer (standard input); `path` is what findings report. */
-export async function scanStdin(
-  input: NodeJS.ReadableStream | Uint8Array,
-  opts: ScanOptions & { path?: string } = {},
-): Promise<Report> {
+export async function scanStdin(input: NodeJS.ReadableStream | Uint8Array, opts: ScanOptions & { path?: string } = {}): Promise<Report> {
   const config = await configAt('.', opts);
-  return runPipeline(stdinSource(input, opts.path ?? null), config, { ...opts, threads: 1 });
+  return finish(await runPipeline(stdinSource(input, opts.path ?? null), config, { ...opts, threads: 1 }), config, opts);
 }
 
 export interface GitScanOptions extends ScanOptions {
@@ -60,13 +75,15 @@ export interface GitScanOptions extends ScanOptions {
 
 /**
  * Scan every object in one or more repositories (paths, bare repositories or
- * URLs), or only what a range of commits introduced.
+ * URLs), or only what a range of commits introduced. A repository named here
+ * is scanned whatever GIT_DIR and the like say; with no targets, the
+ * repository of the current directory is found as git would find it.
  */
-export async function scanGit(targets: string[] = ['.'], opts: GitScanOptions = {}): Promise<Report> {
+export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
   const { gitSource, openRepos } = await import('./sources/git/index.js');
-  const repos = await openRepos(targets.length > 0 ? targets : ['.']);
+  const repos = targets.length > 0 ? await openRepos(targets) : await openRepos(['.'], { fromEnvironment: true });
   const revs = opts.range !== undefined ? [opts.range] : opts.since !== undefined ? [`${opts.since}..HEAD`] : undefined;
-  let config;
+  let config: Config;
   try {
     // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.
     const only = repos.length === 1 ? repos[0]?.worktree : null;
@@ -76,31 +93,40 @@ export async function scanGit(targets: string[] = ['.'], opts: GitScanOptions = 
     throw err;
   }
   // Git does the heavy lifting in its own processes; detection stays on this thread.
-  return runPipeline(gitSource(repos, { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
+  const source = gitSource(repos, { revs, maxFileSize: config.maxFileSize });
+  return finish(await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 }), config, opts);
 }
 
 /**
  * What the next commit holds, from the index. Without files, only keys on the
  * lines the staged change adds; with files, those files' staged content whole.
- * Runs in the repository of the current directory.
+ * Runs in the repository of the current directory, with the index git's
+ * environment names (a hook's temporary index included).
  */
 export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): Promise<Report> {
   const { stagedSource } = await import('./sources/git/staged.js');
   const config = await configAt('.', opts);
-  return runPipeline(stagedSource(files), config, { ...opts, threads: 1 });
+  return finish(await runPipeline(stagedSource(files), config, { ...opts, threads: 1 }), config, opts);
 }
 
 /**
- * git's pre-push hook: `remote` and `url` are the hook's arguments, `refLines`
- * its standard input. Scans what the push would add to the remote.
+ * A pre-push hook: scans what the push would add to the remote, as git's
+ * protocol (arguments and ref lines) or the pre-commit framework's variables
+ * (PRE_COMMIT_FROM_REF, PRE_COMMIT_TO_REF) describe it.
  */
-export async function scanPrePush(remote: string, url: string, refLines: string, opts: ScanOptions = {}): Promise<Report> {
-  const { gitSource, openRepos, parsePushLines, pushRevisions } = await import('./sources/git/index.js');
+export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Promise<Report> {
+  const { gitSource, openRepos, pushRevisions, pushTarget } = await import('./sources/git/index.js');
   const config = await configAt('.', opts);
-  const revs = await pushRevisions(remote, parsePushLines(refLines));
-  const source = gitSource(await openRepos(['.']), { revs: revs ?? [], maxFileSize: config.maxFileSize });
-  const report = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
-  return { ...report, target: { ...report.target, root: url || remote } };
+  const repos = await openRepos(['.'], { fromEnvironment: true });
+  let revs: string[];
+  try {
+    revs = await pushRevisions((repos[0] as (typeof repos)[number]).git, hook);
+  } catch (err) {
+    for (const r of repos) r.close();
+    throw err;
+  }
+  const report = await runPipeline(gitSource(repos, { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
+  return finish({ ...report, target: { ...report.target, root: pushTarget(hook) } }, config, opts);
 }
 
 /**
@@ -119,8 +145,10 @@ export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0
 
 export { render, FORMATS, type Format } from './report/index.js';
 export type { Finding, Report, SecretInfo, Stats } from './report/model.js';
+export type { PipelineOptions, Progress } from './pipeline/run.js';
+export type { PrePushHook } from './sources/git/prepush.js';
 export { SkScanError } from './errors.js';
-export { DEFAULT_VERIFY_URL, type Verification, type VerificationStatus, type VerifySpec } from './verify/spec.js';
+export { DEFAULT_VERIFY_URL, DEFAULT_VERIFY_TIMEOUT_MS, DEFAULT_VERIFY_DEADLINE_MS, type Verification, type VerificationStatus, type VerifySpec } from './verify/spec.js';
 export type { VerifyOptions } from './verify/index.js';
 export { loadConfig, type Config } from './config/config.js';
 export { Detector, type Match } from './detect/engine.js';

@@ -137,7 +137,7 @@ describe('paths', () => {
 });
 
 describe('worker threads', () => {
-  it('give the same report as one thread on a tree big enough to use them', async () => {
+  it('give the same report as one thread on a tree big enough to use them', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 600; i++) {
       files[`d${i % 17}/f${i}.txt`] = i % 50 === 0 ? `line\n${fakeKey(i % 100 === 0 ? 'live' : 'test')}\n` : `nothing ${i}\n`.repeat(50);

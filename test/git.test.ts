@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanGit, type Finding, type Report } from '../src/index.js';
-import { readObjects } from '../src/sources/git/catfile.js';
+import { Git } from '../src/git/run.js';
+import { readObjects } from '../src/sources/git/objects.js';
 import { makeRepo, type TestRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { runCli, tempDir } from './helpers/run.js';
@@ -408,9 +409,9 @@ describe('damaged object stores', () => {
     for (const parts of [1, 2]) {
       const seen = new Map<string, number>();
       const problems: string[] = [];
-      for await (const batch of readObjects(repo.dir, listing(), (p) => problems.push(p.oid), parts, 8 * 1024)) {
+      for await (const batch of readObjects(Git.at(repo.dir), listing(), (p) => problems.push(p.oid), parts, 8 * 1024)) {
         for (const obj of batch) {
-          expect(obj.bytes.toString()).toBe(good.get(obj.oid));
+          expect(obj.bytes.view().toString()).toBe(good.get(obj.oid));
           seen.set(obj.oid, (seen.get(obj.oid) ?? 0) + 1);
         }
       }

@@ -3,13 +3,28 @@
  * The command line: parse arguments, call the typed API, pick an exit code.
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SkScanError } from '../errors.js';
-import { DEFAULT_VERIFY_URL, FORMATS, exitCodeFor, render, type ScanOptions, scanDir, scanGit, scanPrePush, scanStaged, scanStdin, type Format, type Report } from '../index.js';
-import type { Progress } from '../pipeline/scan.js';
+import {
+  DEFAULT_VERIFY_DEADLINE_MS,
+  DEFAULT_VERIFY_TIMEOUT_MS,
+  DEFAULT_VERIFY_URL,
+  FORMATS,
+  exitCodeFor,
+  render,
+  scanDir,
+  scanGit,
+  scanPrePush,
+  scanStaged,
+  scanStdin,
+  type Format,
+  type Progress,
+  type Report,
+  type ScanOptions,
+} from '../index.js';
 import { VERSION } from '../version.js';
-import { progressView } from './progress.js';
+import { guardStreams, warn, writeReport } from './output.js';
+import { progressView, type ProgressView } from './progress.js';
 
 const HELP = `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak.
 
@@ -35,13 +50,15 @@ Options for every scan:
   --output FILE              write the report to FILE instead of stdout
   --config FILE              use FILE instead of .sk-scan.yaml at the scan root
   --show-secrets             print keys in full (redacted by default)
-  --threads N                worker threads (default: one per core)
+  --threads N                worker threads for detection (default: one per
+                             core for dir; one for the git commands, which
+                             read with git processes on the other cores)
   --verify                   ask the platform whether each key is live
                              (GET /v1/bots with the key; off by default)
   --verify-url BASE          the platform's API (default https://api.chatbotplatform.io,
                              or $SK_SCAN_VERIFY_URL); https, or http to loopback only
-  --verify-timeout SECONDS   per request (default 10)
-  --verify-deadline SECONDS  for the whole verification phase (default 60)
+  --verify-timeout SECONDS   per request (default ${DEFAULT_VERIFY_TIMEOUT_MS / 1000})
+  --verify-deadline SECONDS  for the whole verification phase (default ${DEFAULT_VERIFY_DEADLINE_MS / 1000})
   --fail-on any|active       exit 1 on any finding (default), or only on keys
                              --verify confirmed live
   --quiet, -q                no progress display (shown only on a terminal
@@ -64,7 +81,10 @@ stdin:
 Exit codes: 0 no findings, 1 findings, 2 error.
 `;
 
-const COMMON = {
+const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+
+const SCAN_FLAGS = {
+  ...HELP_FLAG,
   format: { type: 'string' },
   output: { type: 'string' },
   config: { type: 'string' },
@@ -79,28 +99,23 @@ const COMMON = {
   baseline: { type: 'string' },
   'update-baseline': { type: 'boolean' },
   'include-suppressed': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-const COMMANDS = {
-  dir: { ...COMMON, 'no-ignore': { type: 'boolean' } },
-  git: { ...COMMON, since: { type: 'string' }, range: { type: 'string' } },
-  staged: COMMON,
-  'pre-push': COMMON,
-  'install-hook': { husky: { type: 'boolean' }, 'pre-push': { type: 'boolean' }, chain: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  init: { help: { type: 'boolean', short: 'h' } },
-  stdin: { ...COMMON, path: { type: 'string' } },
-} as const satisfies Record<string, ParseArgsConfig['options']>;
+const DIR_FLAGS = { ...SCAN_FLAGS, 'no-ignore': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
+const GIT_FLAGS = { ...SCAN_FLAGS, since: { type: 'string' }, range: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const STDIN_FLAGS = { ...SCAN_FLAGS, path: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const HOOK_FLAGS = { ...HELP_FLAG, husky: { type: 'boolean' }, 'pre-push': { type: 'boolean' }, chain: { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
 
-type Command = keyof typeof COMMANDS;
+type ScanFlags = { [K in keyof typeof SCAN_FLAGS]?: (typeof SCAN_FLAGS)[K]['type'] extends 'string' ? string : boolean };
 
 function usage(message: string): never {
   throw new SkScanError(`${message} (see sk-scan --help)`);
 }
 
-function parse(command: Command, argv: string[]) {
+/** One command's arguments, typed by its flag table; `--help` anywhere prints the help instead. */
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(options: O, argv: string[], allowPositionals: boolean) {
   try {
-    return parseArgs({ args: argv, options: COMMANDS[command], allowPositionals: !['stdin', 'install-hook', 'init'].includes(command), strict: true });
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
     // Node's messages are long and multi-line; keep the first sentence.
     usage(((err as Error).message.split('\n')[0] ?? '').replace(/\. To specify.*$/, ''));
@@ -109,170 +124,149 @@ function parse(command: Command, argv: string[]) {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return printHelp();
   if (command === '--version' || command === '-v' || command === 'version') {
-    process.stdout.write(`${VERSION}\n`);
+    await writeReport(`${VERSION}\n`, undefined);
     return 0;
   }
-  if (!(command in COMMANDS)) usage(`unknown command '${command}'`);
-  const parsed = parse(command as Command, rest);
-  const positionals = parsed.positionals;
-  if (parsed.values.help) {
-    process.stdout.write(HELP);
-    return 0;
+  switch (command) {
+    case 'dir': {
+      const { values, positionals } = parse(DIR_FLAGS, rest, true);
+      return values.help ? printHelp() : scan(values, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] }));
+    }
+    case 'git': {
+      const { values, positionals } = parse(GIT_FLAGS, rest, true);
+      if (values.since !== undefined && values.range !== undefined) usage('--since and --range cannot be used together');
+      return values.help ? printHelp() : scan(values, (o) => scanGit(positionals, { ...o, since: values.since, range: values.range }), 'object');
+    }
+    case 'staged': {
+      const { values, positionals } = parse(SCAN_FLAGS, rest, true);
+      return values.help ? printHelp() : scan(values, (o) => scanStaged(positionals, o));
+    }
+    case 'pre-push': {
+      const { values, positionals } = parse(SCAN_FLAGS, rest, true);
+      const input = process.stdin.isTTY ? '' : process.stdin;
+      return values.help ? printHelp() : scan(values, (o) => scanPrePush({ args: positionals, input, env: process.env }, o));
+    }
+    case 'stdin': {
+      const { values } = parse(STDIN_FLAGS, rest, false);
+      if (values.help) return printHelp();
+      if (process.stdin.isTTY) usage('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`');
+      return scan(values, (o) => scanStdin(process.stdin, { ...o, path: values.path }));
+    }
+    case 'install-hook': {
+      const { values } = parse(HOOK_FLAGS, rest, false);
+      if (values.help) return printHelp();
+      const { installHook } = await import('../setup/hooks.js');
+      const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values.husky === true, chain: values.chain === true });
+      await writeReport(`sk-scan: ${done.message}\n`, undefined);
+      return 0;
+    }
+    case 'init': {
+      const { values } = parse(HELP_FLAG, rest, false);
+      if (values.help) return printHelp();
+      const { setupGuide, writeConfigTemplate } = await import('../setup/init.js');
+      const file = writeConfigTemplate('.');
+      await writeReport(`wrote ${file}\n\n${setupGuide()}`, undefined);
+      return 0;
+    }
+    default:
+      usage(`unknown command '${command}'`);
   }
-  if (command === 'install-hook' || command === 'init') return setup(command, parsed.values);
+}
 
-  // Every scan command shares the COMMON flags; the rest are looked up by name.
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  const str = (name: string) => values[name] as string | undefined;
-  const flag = (name: string) => values[name] === true;
-  const format = (str('format') ?? 'text') as Format;
+async function printHelp(): Promise<number> {
+  await writeReport(HELP, undefined);
+  return 0;
+}
+
+/** Every scan command: the shared flags checked, the scan run under a progress display, the report written. */
+async function scan(flags: ScanFlags, run: (options: ScanOptions) => Promise<Report>, unit = 'file'): Promise<number> {
+  const format = (flags.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) usage(`unknown format '${format}': use one of ${FORMATS.join(', ')}`);
-  let threads: number | undefined;
-  if (str('threads') !== undefined) {
-    threads = Number(str('threads'));
-    if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage(`--threads takes a whole number from 1 to 64, not '${str('threads')}'`);
-  }
-  const failOn = str('fail-on') ?? 'any';
+  const failOn = flags['fail-on'] ?? 'any';
   if (failOn !== 'any' && failOn !== 'active') usage(`--fail-on takes any or active, not '${failOn}'`);
-  if (failOn === 'active' && !flag('verify')) usage('--fail-on active needs --verify: without it no key is confirmed live');
-  const verify = flag('verify')
-    ? {
-        baseUrl: str('verify-url') ?? process.env['SK_SCAN_VERIFY_URL'] ?? DEFAULT_VERIFY_URL,
-        timeoutMs: seconds(str('verify-timeout'), '--verify-timeout', 10),
-        deadlineMs: seconds(str('verify-deadline'), '--verify-deadline', 60),
-      }
-    : undefined;
-  if (!flag('verify') && (str('verify-url') ?? str('verify-timeout') ?? str('verify-deadline')) !== undefined) {
+  if (failOn === 'active' && !flags.verify) usage('--fail-on active needs --verify: without it no key is confirmed live');
+  if (!flags.verify && (flags['verify-url'] ?? flags['verify-timeout'] ?? flags['verify-deadline']) !== undefined) {
     usage('--verify-url, --verify-timeout and --verify-deadline go with --verify');
   }
-  const progress = await progressView(flag('quiet'), command === 'git' ? 'object' : 'file');
-  const common = {
-    config: str('config'),
-    baseline: str('baseline'),
-    updateBaseline: flag('update-baseline'),
-    includeSuppressed: flag('include-suppressed'),
-    showSecrets: flag('show-secrets'),
-    threads,
-    verify,
-    onProgress: (p: Progress) => progress.update(p),
-    onWarning: (m: string) => progress.print(() => warn(m)),
-  };
-  // Only what a scan needs past this point; the progress display must stop however it ends.
+  const progress = await progressView(flags.quiet === true, unit);
+  let report: Report;
   try {
-    return await scanAndReport(command as Command, positionals, values, common, format, failOn);
+    report = await run(scanOptions(flags, progress));
   } finally {
     progress.stop();
   }
-}
-
-async function scanAndReport(
-  command: Command,
-  positionals: string[],
-  values: Record<string, unknown>,
-  common: ScanOptions,
-  format: Format,
-  failOn: 'any' | 'active',
-): Promise<number> {
-  let report: Report;
-  if (command === 'dir') {
-    report = await scanDir(positionals, { ...common, noIgnore: values['no-ignore'] === true });
-  } else if (command === 'git') {
-    const since = values['since'] as string | undefined;
-    const range = values['range'] as string | undefined;
-    if (since !== undefined && range !== undefined) usage('--since and --range cannot be used together');
-    report = await scanGit(positionals, { ...common, since, range });
-  } else if (command === 'staged') {
-    report = await scanStaged(positionals, common);
-  } else if (command === 'pre-push' && positionals.length === 0 && process.env['PRE_COMMIT_TO_REF']) {
-    // Run by the pre-commit framework, which works out the range itself.
-    const from = process.env['PRE_COMMIT_FROM_REF'] ?? '';
-    const to = process.env['PRE_COMMIT_TO_REF'];
-    report = await scanGit(['.'], { ...common, range: /^0+$/.test(from) || from === '' ? to : `${from}..${to}` });
-  } else if (command === 'pre-push') {
-    if (positionals.length !== 2) usage('pre-push takes the remote name and URL that git passes to the hook');
-    const input = process.stdin.isTTY ? '' : await readStdin();
-    report = await scanPrePush(positionals[0] as string, positionals[1] as string, input, common);
-  } else {
-    if (process.stdin.isTTY) usage('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`');
-    report = await scanStdin(process.stdin, { ...common, path: values['path'] as string | undefined });
-  }
-
-  summarizeSkips(report, warn);
-  const output = values['output'] as string | undefined;
-  const toFile = output !== undefined;
-  const color = !toFile && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
-  const text = render(report, format, { color });
-  if (toFile) {
-    try {
-      writeFileSync(output, text);
-    } catch (err) {
-      throw new SkScanError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  } else {
-    process.stdout.write(text);
-  }
-  if (common.updateBaseline) return 0;
+  summarizeSkips(report);
+  const color = flags.output === undefined && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
+  await writeReport(render(report, format, { color }), flags.output);
+  if (flags['update-baseline']) return 0;
   const code = exitCodeFor(report, failOn);
-  if (code === 2) {
-    process.stderr.write(`sk-scan: error: ${report.stats.skipped.unreadable} object(s) could not be read; the scan is incomplete\n`);
-  }
+  if (code === 2) process.stderr.write(`sk-scan: error: ${report.stats.skipped.unreadable} object(s) could not be read; the scan is incomplete\n`);
   return code;
 }
 
-function warn(message: string): void {
-  process.stderr.write(`sk-scan: warning: ${message}\n`);
+function scanOptions(flags: ScanFlags, progress: ProgressView): ScanOptions {
+  let threads: number | undefined;
+  if (flags.threads !== undefined) {
+    threads = Number(flags.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage(`--threads takes a whole number from 1 to 64, not '${flags.threads}'`);
+  }
+  return {
+    config: flags.config,
+    baseline: flags.baseline,
+    updateBaseline: flags['update-baseline'] === true,
+    includeSuppressed: flags['include-suppressed'] === true,
+    showSecrets: flags['show-secrets'] === true,
+    threads,
+    verify: flags.verify
+      ? {
+          baseUrl: flags['verify-url'] ?? process.env['SK_SCAN_VERIFY_URL'] ?? DEFAULT_VERIFY_URL,
+          timeoutMs: seconds(flags['verify-timeout'], '--verify-timeout', DEFAULT_VERIFY_TIMEOUT_MS),
+          deadlineMs: seconds(flags['verify-deadline'], '--verify-deadline', DEFAULT_VERIFY_DEADLINE_MS),
+        }
+      : undefined,
+    onProgress: (p: Progress) => progress.update(p),
+    onWarning: (m: string) => progress.print(() => warn(m)),
+  };
 }
 
-function seconds(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback * 1000;
+function seconds(value: string | undefined, flag: string, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) usage(`${flag} takes a number of seconds, not '${value}'`);
   return Math.round(n * 1000);
 }
 
-async function setup(command: 'install-hook' | 'init', values: Record<string, unknown>): Promise<number> {
-  if (command === 'init') {
-    const { setupGuide, writeConfigTemplate } = await import('../setup/init.js');
-    const file = writeConfigTemplate('.');
-    process.stdout.write(`wrote ${file}\n\n${setupGuide()}`);
-    return 0;
-  }
-  const { installHook } = await import('../setup/hooks.js');
-  const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values['husky'] === true, chain: values['chain'] === true });
-  process.stdout.write(`sk-scan: ${done.message}\n`);
-  return 0;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Binary files and links are warned about once, as a count, rather than file by file. */
-function summarizeSkips(report: Report, warn: (m: string) => void): void {
+function summarizeSkips(report: Report): void {
   const { binary, symlink } = report.stats.skipped;
   if (binary > 0) warn(`skipped ${binary} binary file${binary === 1 ? '' : 's'} (a NUL byte in the first 8 KiB)`);
   if (symlink > 0) warn(`skipped ${symlink} symbolic link${symlink === 1 ? '' : 's'} (links are not followed)`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof SkScanError) {
-      process.stderr.write(`sk-scan: error: ${err.message}\n`);
-    } else {
-      const e = err as Error;
-      process.stderr.write(`sk-scan: internal error: ${e.message ?? String(err)}\n`);
-      if (process.env['SK_SCAN_DEBUG']) process.stderr.write(`${e.stack ?? ''}\n`);
-    }
-    process.exitCode = 2;
-  },
-);
+/** The one line anything that escapes becomes, with exit code 2: never a stack trace (SK_SCAN_DEBUG shows it). */
+function fail(err: unknown): void {
+  if (err instanceof SkScanError) {
+    process.stderr.write(`sk-scan: error: ${err.message}\n`);
+  } else {
+    const e = err as Error;
+    process.stderr.write(`sk-scan: internal error: ${e?.message ?? String(err)}\n`);
+    if (process.env['SK_SCAN_DEBUG']) process.stderr.write(`${e?.stack ?? ''}\n`);
+  }
+  process.exitCode = 2;
+}
+
+guardStreams();
+// The last resort: whatever escapes the promise chain below still ends as one line and exit code 2.
+process.on('uncaughtException', (err) => {
+  fail(err);
+  process.exit(2);
+});
+process.on('unhandledRejection', (err) => {
+  fail(err);
+  process.exit(2);
+});
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, fail);

@@ -2,8 +2,8 @@
  * Progress on long work, with ora on stderr: phase, items done, throughput.
  * Only on a terminal, never when CI is set or with --quiet; ora is loaded only then.
  */
-import type { Progress } from '../pipeline/scan.js';
-import { formatBytes } from '../report/text.js';
+import type { Progress } from '../index.js';
+import { formatBytes } from '../report/format.js';
 
 export interface ProgressView {
   update(p: Progress): void;

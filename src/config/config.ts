@@ -8,9 +8,10 @@ import type { RuleSpec } from '../detect/rule.js';
 import { SkScanError } from '../errors.js';
 import { BASELINE_FILE_NAME, readBaseline, type BaselineEntry } from '../suppress/index.js';
 import { builtinRules } from './builtin.js';
+import { PathPatterns } from './paths.js';
 
 export function defaults(file: string | null, rules: RuleSpec[]): Config {
-  return { file, rules, exclude: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
+  return { file, rules, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
 }
 
 export const CONFIG_FILE_NAME = '.sk-scan.yaml';
@@ -21,8 +22,10 @@ export interface Config {
   file: string | null;
   /** The rules in force: built-in ones not disabled, then the user's. */
   rules: RuleSpec[];
-  /** Globs, relative to the scan root, of paths never read. */
+  /** Globs, relative to the scan root, of paths never read (as written). */
   exclude: string[];
+  /** `exclude` compiled: the one matcher the walk and suppression both use; null when there are no globs. */
+  excluded: PathPatterns | null;
   /** Files larger than this many bytes are skipped (and counted). */
   maxFileSize: number;
   /** Findings ignored by fingerprint (the config's `ignore:` list). */
@@ -43,6 +46,7 @@ export const IGNORE_FILE_NAME = '.sk-scanignore';
 export async function loadConfig(opts: { root?: string; explicit?: string; baseline?: string }): Promise<Config> {
   const root = opts.root ?? '.';
   const config = await loadYamlConfig(opts);
+  config.excluded = await PathPatterns.compile(config.exclude);
   const baselineFile = opts.baseline ?? join(root, BASELINE_FILE_NAME);
   config.baseline = { file: baselineFile, entries: readBaseline(baselineFile) };
   config.ignoreFile = readIgnoreFile(join(root, IGNORE_FILE_NAME));

@@ -19,7 +19,7 @@ export class YamlFile {
       const line = first.linePos?.[0].line ?? this.lineAt(first.pos[0]);
       throw locatedError(file, line, `invalid YAML: ${first.message.split('\n')[0] ?? ''}`);
     }
-    this.root = (doc.contents as Node | null) ?? null;
+    this.root = doc.contents ?? null;
   }
 
   lineAt(offset: number): number {

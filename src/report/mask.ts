@@ -1,5 +1,5 @@
 /** Masking: the pipeline step that turns a full secret into what a report may show. */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../detect/hash.js';
 import type { SecretInfo } from './model.js';
 
 /** Shorter bodies show no tail at all: four characters of a short secret are too much of it. */
@@ -13,10 +13,6 @@ export function tail(secret: string, prefixLength: number): string {
 
 export function redact(secret: string, prefixLength: number): string {
   return `${secret.slice(0, prefixLength)}…${tail(secret, prefixLength)}`;
-}
-
-export function sha256(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 export function secretInfo(

@@ -49,7 +49,7 @@ export interface Stats {
   files: number;
   bytes: number;
   skipped: { binary: number; tooLarge: number; unreadable: number; symlink: number };
-  /** Findings dropped by an inline `sk-scan:allow`. */
+  /** Findings accepted, whatever accepted them: allow comments, `exclude`, `.sk-scanignore`, fingerprints, the baseline. */
   suppressed: number;
   durationMs: number;
 }

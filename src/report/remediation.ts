@@ -18,8 +18,8 @@ export interface RemediationFacts {
   environment: string | null;
   /** What --verify learned; `unchecked` without it. */
   status: VerificationStatus;
-  /** Where it is: still in the files (or HEAD), only in git history, or in a commit message. */
-  place: 'present' | 'history' | 'message';
+  /** Where it is: still in the files (or HEAD), only in git history, in a commit message, or in an annotated tag's message. */
+  place: 'present' | 'history' | 'message' | 'tag';
   /** A custom rule's own steps, used as they are. */
   custom?: string[];
 }
@@ -27,6 +27,7 @@ export interface RemediationFacts {
 /** Where a finding's key is, for the advice: history findings carry `git`, the rest are in the files. */
 export function placeOf(git: GitPlace | undefined): RemediationFacts['place'] {
   if (git?.in === 'message') return 'message';
+  if (git?.in === 'tag') return 'tag';
   if (git && git.in !== 'index' && !git.atHead) return 'history';
   return 'present';
 }
@@ -63,6 +64,10 @@ export function remediation(f: RemediationFacts): string[] {
     steps.push('Move it out of the code: read it from an environment variable (CHATBOT_API_KEY, WEBHOOK_SECRET) or a secrets manager, and delete the literal from this file.');
   } else if (f.place === 'message') {
     steps.push('It is in a commit message, which cannot change without rewriting history: rotating the key is the fix.');
+  } else if (f.place === 'tag') {
+    steps.push(
+      "It is in an annotated tag's message: rotating the key is the fix, since whoever fetched the tag has it. To also remove it, delete the tag (git tag -d, then git push --delete on each remote) and create it again with a clean message.",
+    );
   } else if (f.status !== 'inactive') {
     steps.push(
       'It is only in git history now, and rotating is the fix: once pushed, rewriting history does not un-leak a key. To also purge it, run git filter-repo --replace-text on a fresh clone, force-push, and have everyone re-clone.',

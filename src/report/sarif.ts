@@ -4,7 +4,8 @@
  * - One result per finding, each with the rule's index, a level, the redacted
  *   key in its message, and a location: the file and region, or, for a key in
  *   a commit message, the commit's own pseudo-path (`.git/COMMIT_EDITMSG` at
- *   that commit) so that code scanning still has somewhere to put it.
+ *   that commit; for a tag's message `.git/TAG_EDITMSG` at the tag) so that
+ *   code scanning still has somewhere to put it.
  * - `partialFingerprints` are the finding's fingerprint: a hash of the rule,
  *   the path (or commit) and the key's hash, never the line, so a result keeps
  *   its identity across runs and when code moves.
@@ -12,6 +13,7 @@
  * - Each rule carries short and full descriptions, help (its remediation), and
  *   `security-severity` (GitHub's 0–10 scale) with the `security` tag.
  */
+import { messageOf } from './format.js';
 import type { Finding, Report } from './model.js';
 import type { Severity } from '../detect/rule.js';
 
@@ -78,7 +80,8 @@ function message(f: Finding): string {
       : f.verification.status === 'inactive'
         ? ` The platform says it no longer works (${f.verification.reason}).`
         : '';
-  const where = f.path === null && f.commit ? ` in the message of commit ${f.commit.slice(0, 12)}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : '';
+  const inMessage = messageOf(f);
+  const where = inMessage ? ` in the message of ${inMessage}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : '';
   return `${describeKind(f.secret.kind)} ${key}${where}.${status} ${f.remediation[0] ?? ''}`.trim();
 }
 
@@ -96,8 +99,8 @@ function describeKind(kind: string): string {
 }
 
 function location(f: Finding) {
-  // A key in a commit message has no file: it is placed at the commit's message, as a path under .git.
-  const uri = f.path ?? `.git/COMMIT_EDITMSG@${f.commit ?? 'unknown'}`;
+  // A key in a message has no file: it is placed at the message, as a path under .git (where git edits such messages).
+  const uri = f.path ?? (f.git?.tag ? `.git/TAG_EDITMSG@${f.git.tag.name}` : `.git/COMMIT_EDITMSG@${f.commit ?? 'unknown'}`);
   return {
     physicalLocation: {
       artifactLocation: { uri: encodeURI(uri).replace(/#/g, '%23').replace(/\?/g, '%3F'), uriBaseId: '%SRCROOT%' },

@@ -6,6 +6,7 @@
 import type { Finding, Report, SecretExposure } from './model.js';
 import { placeOf, remediation, type RemediationFacts } from './remediation.js';
 import { groupBy } from '../group.js';
+import { formatBytes, messageOf, plural } from './format.js';
 
 export interface TextOptions {
   color: boolean;
@@ -132,7 +133,8 @@ function headline(secrets: SecretExposure[], places: number): string {
 function where(f: Finding, withTarget: boolean): string {
   const prefix = withTarget && f.target ? `${f.target}: ` : '';
   if (f.path === null) {
-    return f.git?.in === 'message' && f.commit ? `${prefix}message of commit ${f.commit.slice(0, 12)}, line ${f.line}:${f.column}` : `${prefix}(stdin) ${f.line}:${f.column}`;
+    const message = messageOf(f);
+    return message ? `${prefix}message of ${message}, line ${f.line}:${f.column}` : `${prefix}(stdin) ${f.line}:${f.column}`;
   }
   return `${prefix}${f.path}:${f.line}:${f.column}`;
 }
@@ -156,7 +158,9 @@ function statusTag(s: SecretExposure, p: ReturnType<typeof palette>): string {
 function historyLine(f: Finding): string | null {
   if (f.git === undefined) return null;
   const parts: string[] = [];
-  if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${f.author}` : ''}`);
+  const by = `${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${f.author}` : ''}`;
+  if (f.git.in === 'tag') parts.push(`tagged${by}${f.commit ? `, on commit ${f.commit.slice(0, 12)}` : ''}`);
+  else if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${by}`);
   if (f.git.in === 'index') parts.push('staged in the index, in no commit yet');
   else if (f.git.unreachable) parts.push('unreachable: dropped from every branch, still in the object store');
   else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
@@ -179,20 +183,4 @@ function wrap(text: string, first: number, rest = first): string[] {
   }
   lines.push(line);
   return lines;
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }

@@ -9,9 +9,9 @@
  *   with node_modules/.bin on PATH), appending to it if it already exists.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SkScanError } from '../errors.js';
-import { GitError, gitText } from '../sources/git/exec.js';
+import { Git, GitError } from '../git/run.js';
 
 export type HookKind = 'pre-commit' | 'pre-push';
 
@@ -68,19 +68,20 @@ export function hookScript(kind: HookKind, chained: string | null): string {
 }
 
 export async function installHook(opts: InstallOptions): Promise<Installed> {
-  const cwd = opts.cwd ?? '.';
+  const git = Git.fromEnvironment(opts.cwd ?? '.');
   let top: string;
+  let hooks: string;
   try {
-    top = (await gitText(cwd, ['rev-parse', '--show-toplevel'])).trim();
+    [top = '', hooks = ''] = (await git.text(['rev-parse', '--show-toplevel', '--git-path', 'hooks'])).split('\n');
   } catch (err) {
-    throw new SkScanError(err instanceof GitError && /not a git repository/i.test(err.stderr) ? 'not a git repository: install-hook runs inside one' : `git failed: ${(err as Error).message}`);
+    if (err instanceof GitError && err.notARepository) throw new SkScanError('not a git repository: install-hook runs inside one');
+    throw new SkScanError(`git failed: ${(err as Error).message}`);
   }
-  return opts.husky ? installHusky(top, opts.kind) : installGitHook(top, opts);
+  // --git-path answers relative to the folder git ran in.
+  return opts.husky ? installHusky(top, opts.kind) : installGitHook(resolve(git.cwd, hooks), opts);
 }
 
-async function installGitHook(top: string, opts: InstallOptions): Promise<Installed> {
-  const rel = (await gitText(top, ['rev-parse', '--git-path', 'hooks'])).trim();
-  const dir = isAbsolute(rel) ? rel : join(top, rel);
+function installGitHook(dir: string, opts: InstallOptions): Installed {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, opts.kind);
   let chained: string | null = null;

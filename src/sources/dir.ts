@@ -8,7 +8,7 @@
  * cannot leave the tree or loop); each one is counted.
  */
 import { readdir, statSync, type Dirent } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import { IgnoreRules } from './gitignore.js';
 import { describe } from './read.js';
@@ -18,8 +18,8 @@ import { SkScanError } from '../errors.js';
 export interface DirOptions {
   /** Also scan files that .gitignore would skip (never `.git/`). */
   noIgnore?: boolean;
-  /** Globs relative to each root, never read (from `.sk-scan.yaml`). */
-  exclude?: string[];
+  /** Paths never read (`.sk-scan.yaml`'s `exclude`, compiled), relative to each root: an excluded folder is not entered. */
+  excluded?: { matchesItself(path: string): boolean } | null;
   /**
    * The config file in use: not scanned, since the examples of its own rules
    * match those rules by design.
@@ -72,6 +72,9 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
     return;
   }
   const rules = opts.noIgnore ? null : new IgnoreRules(abs, (file, message) => events.skip('unreadable', file, message));
+  const excluded = opts.excluded ?? null;
+  // The config file in use: not scanned, since the examples of its own rules match those rules by design.
+  const skipFile = opts.skipFile === undefined ? null : resolve(opts.skipFile);
   const hook = (dir: string, options: { withFileTypes: true }, cb: ReaddirCallback): void => {
     readdir(dir, options, (err, entries) => {
       const at = resolve(dir);
@@ -82,11 +85,13 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
         return cb(null, []);
       }
       rules?.enter(at, entries.some((e) => e.name === '.gitignore'));
-      cb(null, entries.filter((e) => keep(e, at)));
+      const relDir = at === abs ? '' : toPosix(at.slice(abs.length + 1)) + '/';
+      cb(null, entries.filter((e) => keep(e, at, relDir)));
     });
   };
-  const keep = (entry: Dirent, dir: string): boolean => {
+  const keep = (entry: Dirent, dir: string, relDir: string): boolean => {
     if (entry.name === '.git') return false;
+    if (excluded?.matchesItself(relDir + entry.name)) return false;
     if (entry.isSymbolicLink()) {
       events.skip('symlink', relPath(abs, join(dir, entry.name)));
       return false;
@@ -97,20 +102,15 @@ async function* walkRoot(root: string, prefix: string, opts: DirOptions, events:
       events.skip('unreadable', relPath(abs, join(dir, entry.name)), 'not a regular file');
       return false;
     }
+    if (!isDir && skipFile !== null && join(dir, entry.name) === skipFile) return false;
     return !rules?.ignores(dir, entry.name, isDir);
   };
 
-  const ignore = [...(opts.exclude ?? [])];
-  if (opts.skipFile !== undefined) {
-    const rel = relative(abs, resolve(opts.skipFile));
-    if (!rel.startsWith('..') && !isAbsolute(rel)) ignore.push(fg.escapePath(toPosix(rel)));
-  }
   const stream = fg.stream('**', {
     cwd: abs,
     dot: true,
     onlyFiles: true,
     followSymbolicLinks: false,
-    ignore,
     unique: false, // one pattern cannot yield a path twice; skip fast-glob's set of every path
     fs: { readdir: hook as unknown as typeof readdir },
   });

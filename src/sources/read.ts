@@ -30,10 +30,9 @@ export class Scratch {
 /** Bytes to scan, or why not. Synchronous: it runs inside worker threads, one file at a time. */
 export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): Loaded {
   if ('bytes' in item) {
-    if (item.bytes.byteLength > maxFileSize) return { skip: 'tooLarge', message: tooLarge(item.bytes.byteLength, maxFileSize) };
-    if (isBinary(item.bytes)) return { skip: 'binary', message: 'binary content' };
-    const b = item.bytes;
-    return { bytes: Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength) };
+    if (item.bytes.length > maxFileSize) return { skip: 'tooLarge', message: tooLarge(item.bytes.length, maxFileSize) };
+    const bytes = item.bytes.view();
+    return isBinary(bytes) ? { skip: 'binary', message: 'binary content' } : { bytes };
   }
   let fd: number;
   try {

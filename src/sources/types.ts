@@ -6,16 +6,18 @@
 
 /** Facts about a finding's place in git history (git mode only). */
 export interface GitPlace {
-  /** The blob holding the key (absent for a commit message). */
+  /** The blob holding the key (absent for a message). */
   blob?: string;
-  /** Refs that reach the commit, at most 10. */
+  /** Refs that reach the commit (for a tag: that name the tag), at most 10. */
   refs?: string[];
   /** Whether the key is still in HEAD's tree. */
   atHead?: boolean;
-  /** True when no ref reaches the commit (a dropped commit) or no commit holds the blob. */
+  /** True when no ref reaches the commit (a dropped commit), no ref names the tag, or no commit holds the blob. */
   unreachable?: boolean;
-  /** `message`: in a commit message; `index`: staged (at `path`) but in no commit yet. */
-  in?: 'message' | 'index';
+  /** `message`: in a commit message; `tag`: in an annotated tag's message; `index`: staged (at `path`) but in no commit yet. */
+  in?: 'message' | 'tag' | 'index';
+  /** For `in: 'tag'`: the tag's name (from the tag object) and the tag object's id. */
+  tag?: { name: string; id: string };
 }
 
 /** Where a piece of content came from. */
@@ -41,15 +43,47 @@ export interface FileItem {
   file: string;
 }
 
+/**
+ * Bytes a source hands over: owned outright, or lent out of a buffer the source
+ * reuses. The type says which rule applies: nothing gets at the bytes without
+ * `view()`, and lent bytes throw there once their buffer has been refilled, so
+ * keeping them past their time fails loudly instead of scanning other bytes.
+ */
+export interface Bytes {
+  readonly length: number;
+  /** The bytes, now. Lent bytes are valid until two more batches have been taken from their source. */
+  view(): Buffer;
+  /** Bytes that stay valid however long they are kept (lent ones are copied). */
+  keep(): Bytes;
+  /** Part of these bytes, under the same rule. */
+  subarray(start: number, end?: number): Bytes;
+}
+
+/** Bytes that belong to whoever holds them. */
+export class OwnedBytes implements Bytes {
+  constructor(private readonly bytes: Buffer) {}
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  view(): Buffer {
+    return this.bytes;
+  }
+
+  keep(): Bytes {
+    return this;
+  }
+
+  subarray(start: number, end?: number): Bytes {
+    return new OwnedBytes(this.bytes.subarray(start, end));
+  }
+}
+
 /** Content already in memory (stdin, a git blob). */
 export interface BytesItem {
   origin: Origin;
-  bytes: Uint8Array;
-  /**
-   * The bytes sit in a buffer the source reuses: they stay valid until two more
-   * batches have been taken from it. Whoever keeps the item longer copies them.
-   */
-  transient?: boolean;
+  bytes: Bytes;
 }
 
 export type SourceItem = FileItem | BytesItem;
@@ -67,8 +101,8 @@ export interface SourceEvents {
 /** One secret found in one item, as handed back to the source for attribution. */
 export interface Hit {
   origin: Origin;
-  /** SHA-256 of the secret. */
-  secret: string;
+  /** SHA-256 of the secret: the source never sees the secret itself. */
+  sha256: string;
 }
 
 export interface Source {

@@ -6,9 +6,21 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SkScanError } from '../errors.js';
-import type { BaselineEntry } from './index.js';
 
 export const BASELINE_FILE_NAME = '.sk-scan-baseline.json';
+
+export interface BaselineEntry {
+  ruleId: string;
+  /** The path, or null for a key in a message. */
+  path: string | null;
+  /** SHA-256 of the key: the baseline never holds the key, nor a line number. */
+  sha256: string;
+}
+
+/** The identity of a baseline entry: rule, path and key hash. */
+export function baselineKey(e: BaselineEntry): string {
+  return `${e.ruleId}\0${e.path ?? ''}\0${e.sha256}`;
+}
 
 export function readBaseline(file: string): BaselineEntry[] | null {
   let text: string;
@@ -36,7 +48,7 @@ export function readBaseline(file: string): BaselineEntry[] | null {
 }
 
 export function writeBaseline(file: string, entries: BaselineEntry[]): number {
-  const unique = new Map(entries.map((e) => [`${e.ruleId}\0${e.path ?? ''}\0${e.sha256}`, e]));
+  const unique = new Map(entries.map((e) => [baselineKey(e), e]));
   const sorted = [...unique.values()].sort(
     (a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.ruleId.localeCompare(b.ruleId) || a.sha256.localeCompare(b.sha256),
   );

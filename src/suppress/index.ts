@@ -1,32 +1,19 @@
 /**
- * Suppression: the step between detection and the report that sets aside what
- * the user has accepted, and says why:
+ * The suppress stage: between detection and the report, it sets aside what the
+ * user has accepted, and says why:
  *
  * - `allow`: the line carries `sk-scan:allow` (the detector marks the match);
- * - `excluded`: a path the config's `exclude` globs name (history scans; a
+ * - `excluded`: a path the config's `exclude` globs cover (history scans; a
  *   working-tree walk never reads those paths at all);
  * - `ignore-file`: a path `.sk-scanignore` names (gitignore syntax);
  * - `fingerprint`: a finding the config's `ignore:` list names by fingerprint;
  * - `baseline`: a (rule, path, key hash) recorded in the baseline.
  */
 import { createHash } from 'node:crypto';
-import type { Match } from '../detect/engine.js';
+import type { Detection } from '../detect/stage.js';
 import type { Origin } from '../sources/types.js';
+import { baselineKey, type BaselineEntry } from './baseline.js';
 
-export interface Candidate {
-  origin: Origin;
-  match: Match;
-  /** SHA-256 of the secret. */
-  sha256: string;
-}
-
-export interface BaselineEntry {
-  ruleId: string;
-  /** The path, or null for a key in a commit message. */
-  path: string | null;
-  /** SHA-256 of the key: the baseline never holds the key, nor a line number. */
-  sha256: string;
-}
 
 export type SuppressionKind = 'allow' | 'excluded' | 'ignore-file' | 'fingerprint' | 'baseline';
 
@@ -37,7 +24,8 @@ export interface Suppression {
 
 /** Everything the user has accepted. */
 export interface Acceptance {
-  exclude?: string[];
+  /** The config's `exclude`, compiled. */
+  excluded?: { covers(path: string): boolean } | null;
   /** Lines of `.sk-scanignore`. */
   ignoreFile?: string[] | null;
   /** Fingerprints (or their first 12+ characters) from the config's `ignore:` list. */
@@ -46,8 +34,14 @@ export interface Acceptance {
 }
 
 export interface Suppressed {
-  candidate: Candidate;
+  detection: Detection;
   suppression: Suppression;
+}
+
+/** The hand-off to the verify stage: what stands, and what was accepted and why. */
+export interface Judged {
+  kept: Detection[];
+  accepted: Suppressed[];
 }
 
 /**
@@ -55,42 +49,37 @@ export interface Suppressed {
  * and the key's hash; never the line, so it survives code moving.
  */
 export function fingerprint(ruleId: string, origin: Origin, sha256: string): string {
-  const where = origin.path ?? `commit:${origin.commit ?? ''}`;
+  const where = origin.path ?? (origin.git?.tag ? `tag:${origin.git.tag.id}` : `commit:${origin.commit ?? ''}`);
   return createHash('sha256').update(`${ruleId}\0${where}\0${sha256}`).digest('hex').slice(0, 16);
 }
 
-export async function suppress(candidates: Candidate[], accepted: Acceptance = {}): Promise<{ kept: Candidate[]; suppressed: Suppressed[] }> {
-  // The matchers load only when there is something to match (the pre-commit hook must start fast).
-  const excluded = accepted.exclude && accepted.exclude.length > 0 ? (await import('picomatch')).default(accepted.exclude, { dot: true }) : null;
+export async function suppressStage(detections: Detection[], accepted: Acceptance = {}): Promise<Judged> {
+  // The ignore-file matcher loads only when there is something to match (the pre-commit hook must start fast).
   const ignored =
     accepted.ignoreFile && accepted.ignoreFile.length > 0 ? (await import('ignore')).default({ allowRelativePaths: true }).add(accepted.ignoreFile) : null;
   const prints = (accepted.fingerprints ?? []).map((f) => f.toLowerCase());
   const baseline = new Set((accepted.baseline ?? []).map(baselineKey));
-  const kept: Candidate[] = [];
-  const suppressed: Suppressed[] = [];
-  for (const c of candidates) {
-    const suppression = why(c);
-    if (suppression === null) kept.push(c);
-    else suppressed.push({ candidate: c, suppression });
+  const excluded = accepted.excluded ?? null;
+  const judged: Judged = { kept: [], accepted: [] };
+  for (const d of detections) {
+    const suppression = why(d);
+    if (suppression === null) judged.kept.push(d);
+    else judged.accepted.push({ detection: d, suppression });
   }
-  return { kept, suppressed };
+  return judged;
 
-  function why(c: Candidate): Suppression | null {
-    const path = c.origin.path;
-    if (c.match.allow) return { kind: 'allow', reason: `sk-scan:allow${c.match.allow.reason ? ` -- ${c.match.allow.reason}` : ''}` };
-    if (excluded && path !== null && excluded(path)) return { kind: 'excluded', reason: 'excluded by the config' };
+  function why(d: Detection): Suppression | null {
+    const path = d.origin.path;
+    if (d.match.allow) return { kind: 'allow', reason: `sk-scan:allow${d.match.allow.reason ? ` -- ${d.match.allow.reason}` : ''}` };
+    if (excluded && path !== null && excluded.covers(path)) return { kind: 'excluded', reason: 'excluded by the config' };
     if (ignored && path !== null && ignored.ignores(path)) return { kind: 'ignore-file', reason: 'path listed in .sk-scanignore' };
     if (prints.length > 0) {
-      const fp = fingerprint(c.match.ruleId, c.origin, c.sha256);
+      const fp = fingerprint(d.match.ruleId, d.origin, d.sha256);
       if (prints.some((p) => fp.startsWith(p) || p.startsWith(fp))) return { kind: 'fingerprint', reason: `fingerprint ${fp} ignored by the config` };
     }
-    if (baseline.has(baselineKey({ ruleId: c.match.ruleId, path, sha256: c.sha256 }))) return { kind: 'baseline', reason: 'in the baseline' };
+    if (baseline.has(baselineKey({ ruleId: d.match.ruleId, path, sha256: d.sha256 }))) return { kind: 'baseline', reason: 'in the baseline' };
     return null;
   }
 }
 
-function baselineKey(e: BaselineEntry): string {
-  return `${e.ruleId}\0${e.path ?? ''}\0${e.sha256}`;
-}
-
-export { readBaseline, writeBaseline, BASELINE_FILE_NAME } from './baseline.js';
+export { readBaseline, writeBaseline, BASELINE_FILE_NAME, type BaselineEntry } from './baseline.js';

@@ -15,18 +15,18 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { SkScanError } from '../errors.js';
-import { SECRET_PLACEHOLDER, interpret, type Verification, type VerifySpec } from './spec.js';
+import { DEFAULT_VERIFY_DEADLINE_MS, DEFAULT_VERIFY_TIMEOUT_MS, SECRET_PLACEHOLDER, interpret, type Verification, type VerifySpec } from './spec.js';
 
 export { DEFAULT_VERIFY_URL, type Verification, type VerificationStatus, type VerifySpec } from './spec.js';
 
 export interface VerifyOptions {
   /** Base URL of the platform's API. */
   baseUrl: string;
-  /** Per-request timeout. */
+  /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
   /** Requests in flight at once. */
   concurrency?: number;
-  /** The whole verification phase ends by then; what is left is `unknown`, reason `deadline`. */
+  /** The whole verification phase ends by then (default 60 s); what is left is `unknown`, reason `deadline`. */
   deadlineMs?: number;
   /** First backoff step (doubled each retry, with jitter). Tests make it small. */
   backoffMs?: number;
@@ -69,12 +69,12 @@ function isLoopback(host: string): boolean {
 export async function verifyKeys(keys: KeyToVerify[], opts: VerifyOptions): Promise<Map<string, Verification>> {
   const base = checkEndpoint(opts.baseUrl);
   const settings = {
-    timeoutMs: opts.timeoutMs ?? 10_000,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
     backoffMs: opts.backoffMs ?? 500,
     maxRetryAfterMs: opts.maxRetryAfterMs ?? 30_000,
   };
   const deadline = new AbortController();
-  const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs ?? 120_000);
+  const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS);
   const results = new Map<string, Verification>();
   const unique = [...new Map(keys.map((k) => [k.sha256, k])).values()];
   let next = 0;
@@ -192,8 +192,8 @@ function send(base: URL, secret: string, spec: VerifySpec, timeoutMs: number, de
         } catch {
           body = null; // not JSON (an HTML page from a proxy, say): no body rule can match it
         }
-        const ra = res.headers['retry-after'];
-        finish({ kind: 'response', status: res.statusCode ?? 0, body, retryAfter: parseRetryAfter(Array.isArray(ra) ? ra[0] : ra) });
+        const ra: string | string[] | undefined = res.headers['retry-after'];
+        finish({ kind: 'response', status: res.statusCode ?? 0, body, retryAfter: parseRetryAfter(typeof ra === 'string' ? ra : ra?.[0]) });
       });
       res.on('error', () => finish({ kind: 'error' }));
     });

@@ -8,6 +8,9 @@
  */
 
 export const DEFAULT_VERIFY_URL = 'https://api.chatbotplatform.io';
+/** How long one request may take, and the whole verification phase, unless the caller says otherwise. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 10_000;
+export const DEFAULT_VERIFY_DEADLINE_MS = 60_000;
 
 export type VerificationStatus = 'active' | 'inactive' | 'unknown' | 'unchecked';
 

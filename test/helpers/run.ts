@@ -27,7 +27,7 @@ export function runCli(
 ): CliResult {
   const env = { ...process.env, NO_COLOR: '', CI: '', ...(opts.env ?? {}) };
   const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
-  const r = spawnSync(cmd as string, [...pre, CLI, ...args], { encoding: 'utf8', ...opts, env, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(cmd, [...pre, CLI, ...args], { encoding: 'utf8', ...opts, env, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 

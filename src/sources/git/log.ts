@@ -6,8 +6,8 @@
  * Merges are listed with `-c`: a path shows up only where the merge's result
  * differs from every parent, which is exactly what a conflict resolution adds.
  */
-import { rmSync } from 'node:fs';
-import { BULK_READ, GitToFile, privateTempDir } from './exec.js';
+import { BULK_READ, gitOutput } from '../../git/output.js';
+import type { Git } from '../../git/run.js';
 
 export interface CommitInfo {
   commit: string;
@@ -25,31 +25,34 @@ export interface Introduced {
   blob: string;
 }
 
+/** Blob → path → the earliest commit that introduced the blob at that path. */
+export type Introductions = Map<string, Map<string, CommitInfo>>;
+
+/** Keep `commit` for (blob, path) if it is earlier than the one recorded. */
+export function recordEarliest(map: Introductions, e: Introduced): void {
+  let paths = map.get(e.blob);
+  if (!paths) map.set(e.blob, (paths = new Map<string, CommitInfo>()));
+  const seen = paths.get(e.path);
+  // Earliest by commit time; on a tie (a rebase stamps many commits with one time) a parent comes first.
+  if (!seen || e.commit.time < seen.time || (e.commit.time === seen.time && seen.parents.includes(e.commit.commit))) paths.set(e.path, e.commit);
+}
+
 const FORMAT = '%x01%H%x02%ct%x02%P%x02%an <%ae>%x02%aI';
 const ZERO = /^0+$/;
 
-/** `git log` arguments that list, for `revs`, each commit and the blobs it introduced. */
-export function logArgs(revs: string[], stdin = false): string[] {
-  // log.showRoot=true: a root commit's files count as introduced whatever the user's config says.
-  // No ordering is asked for: callers pick the earliest commit themselves.
-  const args = [...BULK_READ, '-c', 'log.showRoot=true', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-show-signature', `--format=${FORMAT}`, ...revs];
-  if (stdin) args.push('--stdin');
-  return args;
-}
+/**
+ * `git log` arguments that list each commit and the blobs it introduced (the
+ * revisions go after them). A root commit's files count as introduced
+ * (log.showRoot is pinned for every git call). No ordering is asked for:
+ * callers pick the earliest commit themselves.
+ */
+export const LOG_ARGS = [...BULK_READ, 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-ext-diff', '--no-textconv', '--no-show-signature', `--format=${FORMAT}`];
 
 /** `git log` for `revs`, read as git writes it: `onEntry` for each blob a commit added or changed. */
-export async function logIntroduced(cwd: string, revs: string[], onEntry: (e: Introduced) => void, onCommit?: (c: CommitInfo) => void): Promise<void> {
-  const tmp = privateTempDir();
-  const out = new GitToFile(cwd, logArgs(revs), '', tmp);
-  try {
-    const parser = new LogParser(onEntry, onCommit);
-    for await (const chunk of out.follow()) parser.push(chunk);
-    parser.end();
-    if (out.code !== 0) throw out.failure('git log');
-  } finally {
-    out.close();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+export async function logIntroduced(git: Git, revs: string[], onEntry: (e: Introduced) => void, onCommit?: (c: CommitInfo) => void): Promise<void> {
+  const parser = new LogParser(onEntry, onCommit);
+  for await (const chunk of gitOutput(git, LOG_ARGS, { revs, what: 'git log' })) parser.push(chunk);
+  parser.end();
 }
 
 /** `logArgs` output, fed in chunks of any size. */

@@ -7,13 +7,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SkScanError } from '../../errors.js';
-import { GitError, firstLine, git, gitText, splitNul } from './exec.js';
+import { Git, GitError, firstLine, splitNul } from '../../git/run.js';
 
 export interface Repo {
   /** The repository as the user gave it. */
   given: string;
-  /** Where git commands run. */
-  dir: string;
+  /** git for this repository, pinned to its git directory. */
+  git: Git;
   /** The working tree's top, or null for a bare repository or a clone made for the scan. */
   worktree: string | null;
   shallow: boolean;
@@ -26,20 +26,30 @@ export function isUrl(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || (/^[^/\\]+@[^/\\:]+:/.test(s) && !existsSync(s));
 }
 
-export async function openRepo(given: string): Promise<Repo> {
+/**
+ * `given` as the user named it: whatever GIT_DIR and the like say in the
+ * environment, it is this repository that is scanned. With `fromEnvironment`
+ * (the repository of a hook, or of a scan given no target), git's environment
+ * decides, as it does for git itself.
+ */
+export async function openRepo(given: string, opts: { fromEnvironment?: boolean } = {}): Promise<Repo> {
   if (isUrl(given)) return cloneForScan(given);
   if (!existsSync(given)) throw new SkScanError(`no such file or directory: ${given}`);
+  const finder = opts.fromEnvironment ? Git.fromEnvironment(given) : Git.at(given);
   // One git process: --show-toplevel comes last because it fails (after printing
   // the rest) in a bare repository, where there is no working tree.
   let out: string;
   try {
-    out = await gitText(given, ['rev-parse', '--absolute-git-dir', '--is-shallow-repository', '--show-toplevel']);
+    out = await finder.text(['rev-parse', '--absolute-git-dir', '--is-shallow-repository', '--show-toplevel']);
   } catch (err) {
-    out = err instanceof GitError ? err.stdout : '';
+    if (!(err instanceof GitError)) throw err;
+    out = err.stdout;
+    if (out === '' && !err.notARepository) throw new SkScanError(`cannot open the repository ${given}: ${firstLine(err.stderr)}`);
   }
   const [gitDir, shallow, worktree] = out.split('\n');
   if (!gitDir) throw new SkScanError(`not a git repository: ${given}`);
-  return { given, dir: worktree || gitDir, worktree: worktree || null, shallow: shallow === 'true', close: () => {} };
+  const git = opts.fromEnvironment ? finder : Git.pinned(worktree || gitDir, gitDir);
+  return { given, git, worktree: worktree || null, shallow: shallow === 'true', close: () => {} };
 }
 
 async function cloneForScan(url: string): Promise<Repo> {
@@ -47,13 +57,26 @@ async function cloneForScan(url: string): Promise<Repo> {
   const close = () => rmSync(dir, { recursive: true, force: true });
   try {
     // --mirror: every ref the remote has (branches, tags, notes, pull-request refs).
-    await git(dir, ['clone', '--mirror', '--quiet', '--', url, dir]);
+    await Git.at(dir).run(['clone', '--mirror', '--quiet', '--', url, dir]);
+    const git = Git.pinned(dir, dir);
+    const shallow = (await git.text(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
+    return { given: url, git, worktree: null, shallow, close };
   } catch (err) {
     close();
     throw new SkScanError(`cannot clone ${url}: ${err instanceof GitError ? firstLine(err.stderr) : (err as Error).message}`);
   }
-  const shallow = (await gitText(dir, ['rev-parse', '--is-shallow-repository'])).trim() === 'true';
-  return { given: url, dir, worktree: null, shallow, close };
+}
+
+/** Open each repository (cloning URLs); on failure, what was already cloned is removed. */
+export async function openRepos(targets: string[], opts: { fromEnvironment?: boolean } = {}): Promise<Repo[]> {
+  const repos: Repo[] = [];
+  try {
+    for (const t of targets) repos.push(await openRepo(t, opts));
+  } catch (err) {
+    for (const r of repos) r.close();
+    throw err;
+  }
+  return repos;
 }
 
 export interface HeadTree {
@@ -64,11 +87,11 @@ export interface HeadTree {
 }
 
 /** HEAD's tree, read once: which blobs are "still there", and which submodules a scan cannot see. */
-export async function headTree(dir: string): Promise<HeadTree> {
+export async function headTree(git: Git): Promise<HeadTree> {
   const tree: HeadTree = { blobs: new Set(), submodules: [] };
   let out: Buffer;
   try {
-    out = await git(dir, ['ls-tree', '-r', '-z', '--full-tree', 'HEAD']);
+    out = await git.run(['ls-tree', '-r', '-z', '--full-tree'], { revs: ['HEAD'] });
   } catch {
     return tree; // no commit yet
   }

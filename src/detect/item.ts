@@ -1,7 +1,7 @@
 /** One item through read → detect: the unit of work a worker thread does. */
-import type { Detector, Match } from '../detect/engine.js';
 import { load, type Scratch } from '../sources/read.js';
 import type { Origin, SkipReason, SourceItem } from '../sources/types.js';
+import type { Detector, Match } from './engine.js';
 
 export interface ItemResult {
   origin: Origin;

@@ -1,10 +1,10 @@
 /** Worker thread: receives batches of items, answers with their results. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Detector } from '../detect/engine.js';
-import { compileRule } from '../detect/rule.js';
 import { Scratch } from '../sources/read.js';
-import { processItem } from './process.js';
+import { Detector } from './engine.js';
+import { processItem } from './item.js';
 import { unpack, type Batch, type WorkerSetup } from './pool.js';
+import { compileRule } from './rule.js';
 
 const setup = workerData as WorkerSetup;
 const detector = new Detector(setup.rules.map(compileRule));

@@ -1,17 +1,14 @@
 /**
- * Running git. One-shot commands collect their output; commands with a lot to
- * say (cat-file and log over a whole history) write into temporary files that
- * are read as they grow (GitToFile).
+ * git commands with a lot to say (cat-file and log over a whole history) write
+ * into temporary files that this process reads as they grow.
  */
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { close, closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { SkScanError } from '../../errors.js';
-
-/** git never prompts (a URL needing credentials fails instead of hanging) and never takes optional locks. */
-export const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
+import { SkScanError } from '../errors.js';
+import { firstLine, type Git } from './run.js';
 
 /**
  * For git commands that inflate much of the object store (cat-file over every
@@ -24,62 +21,6 @@ export const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_
  */
 export const BULK_READ = ['-c', 'core.deltaBaseCacheLimit=32m'];
 
-export class GitError extends Error {
-  constructor(
-    readonly args: string[],
-    readonly code: number | null,
-    readonly stderr: string,
-    readonly stdout = '',
-  ) {
-    super(`git ${args[0] ?? ''} failed: ${firstLine(stderr) || `exit code ${code}`}`);
-  }
-}
-
-export function firstLine(s: string): string {
-  return (s.split('\n').find((l) => l.trim() !== '') ?? '').replace(/^(fatal|error): /, '').trim();
-}
-
-export function spawnGit(cwd: string, args: string[]): ChildProcessWithoutNullStreams {
-  return spawn('git', args, { cwd, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
-/** Run git to completion; its stdout, or a GitError carrying stderr. */
-export function git(cwd: string, args: string[], input?: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let child: ChildProcessWithoutNullStreams;
-    try {
-      child = spawnGit(cwd, args);
-    } catch (err) {
-      reject(err);
-      return;
-    }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'ENOENT' ? new SkScanError('git is not installed or not on PATH') : e);
-    });
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new GitError(args, code, Buffer.concat(err).toString('utf8'), Buffer.concat(out).toString('utf8')));
-    });
-    child.stdin.on('error', () => {}); // git may exit before reading all input; close reports it
-    child.stdin.end(input);
-  });
-}
-
-export async function gitText(cwd: string, args: string[], input?: string): Promise<string> {
-  return (await git(cwd, args, input)).toString('utf8');
-}
-
-/** NUL-separated output (`-z`) as strings, without the empty tail. */
-export function splitNul(buf: Buffer): string[] {
-  const parts = buf.toString('utf8').split('\0');
-  if (parts[parts.length - 1] === '') parts.pop();
-  return parts;
-}
-
 /** A folder of our own (0700) for git's output files; remove it with rmSync when done. */
 export function privateTempDir(): string {
   try {
@@ -89,6 +30,8 @@ export function privateTempDir(): string {
     throw new SkScanError(`cannot create a temporary folder in ${tmpdir()} (${code}); set TMPDIR to a writable folder`);
   }
 }
+
+let outputs = 0;
 
 /**
  * git writing its standard output into a temporary file rather than a pipe. A
@@ -100,9 +43,9 @@ export function privateTempDir(): string {
  */
 export class GitToFile {
   readonly fd: number;
-  /** Settles when git has exited; its output is then complete. */
+  /** Settles when git has exited; its output is then complete. Never rejects: see `code`. */
   readonly exited: Promise<void>;
-  /** git's exit code, once it has exited (-1 if it could not start). */
+  /** git's exit code, once it has exited (-1 if it could not start, null if a signal ended it). */
   code: number | null | undefined;
   stderr = '';
   private readonly child: ChildProcess;
@@ -112,15 +55,15 @@ export class GitToFile {
   private readonly lingering: string | null = null;
 
   /** `input` is git's whole standard input; null leaves it open for write() and end(). */
-  constructor(cwd: string, args: string[], input: string | null, dir: string) {
-    const path = join(dir, `out-${++outputs}`);
+  constructor(git: Git, args: string[], opts: { input: string | null; dir: string; revs?: string[] }) {
+    const path = join(opts.dir, `out-${++outputs}`);
     this.fd = openSync(path, 'w+', 0o600);
     try {
       unlinkSync(path);
     } catch {
       this.lingering = path; // Windows will not delete an open file: deleted on close instead
     }
-    this.child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['pipe', this.fd, 'pipe'] });
+    this.child = git.spawn(args, this.fd, opts.revs);
     const { stdin, stderr } = this.child as unknown as { stdin: Writable; stderr: Readable };
     stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
     this.exited = new Promise<void>((resolve) => {
@@ -136,7 +79,7 @@ export class GitToFile {
     });
     stdin.on('error', () => {}); // git may exit before reading all its input; its exit code says why
     this.stdin = stdin;
-    if (input !== null) stdin.end(input);
+    if (opts.input !== null) stdin.end(opts.input);
   }
 
   write(input: string): void {
@@ -201,11 +144,20 @@ export class GitToFile {
     close(this.fd, () => {});
   }
 }
-let outputs = 0;
 
-/** A promise with its resolve function: something to wait on until it is fired. */
-export function signal(): { promise: Promise<void>; fire: () => void } {
-  let fire = () => {};
-  const promise = new Promise<void>((resolve) => (fire = resolve));
-  return { promise, fire };
+/**
+ * One git command's output, chunk by chunk as git writes it (through a
+ * temporary file in a private folder, both gone when this ends); a git that
+ * fails is `what failed: why`, after its output. Chunks share one buffer.
+ */
+export async function* gitOutput(git: Git, args: string[], opts: { what: string; input?: string; revs?: string[] }): AsyncIterable<Buffer> {
+  const dir = privateTempDir();
+  const out = new GitToFile(git, args, { input: opts.input ?? '', dir, revs: opts.revs });
+  try {
+    yield* out.follow();
+    if (out.code !== 0) throw out.failure(opts.what);
+  } finally {
+    out.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

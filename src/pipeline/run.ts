@@ -1,0 +1,109 @@
+/**
+ * The pipeline: a source's items go through five stages, each in the folder
+ * of its stage, each handing the next a small typed value:
+ *
+ *   detect (detect/)       → Detection[]  read each item, find keys, hash them
+ *   attribute (sources/)   → Detection[]  where in history each one is (git only)
+ *   suppress (suppress/)   → Judged       what the user accepted, and why
+ *   verify (verify/)       → Verified     whether each key is live (--verify only)
+ *   build report (report/) → Report       the model every format renders from
+ *
+ * Nothing is written here: the caller writes the report and the baseline.
+ */
+import type { Config } from '../config/config.js';
+import { detectStage } from '../detect/stage.js';
+import { buildReport } from '../report/build.js';
+import type { Report, Stats } from '../report/model.js';
+import { attributeStage } from '../sources/attribute.js';
+import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
+import { suppressStage } from '../suppress/index.js';
+import type { VerifyOptions } from '../verify/index.js';
+import { checkVerifyEndpoint, verifyStage } from '../verify/stage.js';
+
+export interface PipelineOptions {
+  /** List suppressed findings too, each marked with why (`suppressed`). They never fail a scan. */
+  includeSuppressed?: boolean;
+  /** Ignore the baseline: every finding stands (a new baseline is being written from them). */
+  updateBaseline?: boolean;
+  /** Ask the platform whether each found key is live (off by default). */
+  verify?: VerifyOptions;
+  /** Put full secrets in the report (`secret.value`). Off by default. */
+  showSecrets?: boolean;
+  /** Worker threads for detection; 1 keeps everything on the calling thread. */
+  threads?: number;
+  /** Called for each warning (an unreadable or oversized file, a shallow clone…) as it happens. */
+  onWarning?: (message: string) => void;
+  /** Called as work advances: the phase, and items and bytes scanned so far. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  phase: 'scanning' | 'placing findings in history' | 'verifying keys';
+  items: number;
+  bytes: number;
+}
+
+export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<Report> {
+  const run = new ScanRun(opts);
+  await checkVerifyEndpoint(opts.verify);
+  let detected;
+  try {
+    detected = await detectStage(source, { rules: config.rules, maxFileSize: config.maxFileSize, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
+    if (source.attribute && detected.length > 0) run.phase('placing findings in history');
+    detected = await attributeStage(source, detected);
+  } finally {
+    await source.close?.();
+  }
+  const judged = await suppressStage(detected, {
+    excluded: config.excluded,
+    ignoreFile: config.ignoreFile,
+    fingerprints: config.fingerprints,
+    baseline: opts.updateBaseline ? null : config.baseline.entries,
+  });
+  const verified = await verifyStage(judged, config.rules, opts.verify, { warn: (m) => run.warn(m), onVerifying: (keys) => run.phase('verifying keys', keys) });
+  return buildReport({
+    target: { kind: source.kind, root: source.root },
+    rules: config.rules,
+    verified,
+    stats: run.finish(),
+    warnings: run.warnings,
+    showSecrets: opts.showSecrets ?? false,
+    includeSuppressed: opts.includeSuppressed ?? false,
+  });
+}
+
+/** What a run counts as it goes (files, bytes, what it skipped) and what it tells the user. */
+class ScanRun implements SourceEvents {
+  readonly warnings: string[] = [];
+  private readonly stats: Stats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0 }, suppressed: 0, durationMs: 0 };
+  private readonly started = performance.now();
+
+  constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress'>) {}
+
+  warn(message: string): void {
+    this.warnings.push(message);
+    this.opts.onWarning?.(message);
+  }
+
+  /** Counted; an unreadable or oversized one is also a warning that names it. */
+  skip(reason: SkipReason, path: string, message?: string): void {
+    this.stats.skipped[reason]++;
+    if (reason === 'unreadable' || reason === 'tooLarge') {
+      this.warn(`${reason === 'unreadable' ? 'cannot read' : 'too large, skipped'}: ${path}${message ? ` (${message})` : ''}`);
+    }
+  }
+
+  scanned(bytes: number): void {
+    this.stats.files++;
+    this.stats.bytes += bytes;
+    this.opts.onProgress?.({ phase: 'scanning', items: this.stats.files, bytes: this.stats.bytes });
+  }
+
+  phase(phase: Progress['phase'], items = this.stats.files): void {
+    this.opts.onProgress?.({ phase, items, bytes: phase === 'verifying keys' ? 0 : this.stats.bytes });
+  }
+
+  finish(): Stats {
+    return { ...this.stats, durationMs: Math.round(performance.now() - this.started) };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The last stage: the one report model every format renders from. Each
+ * finding is masked here (the full key only with --show-secrets), given its
+ * remediation, and its severity moved by what verification learned; then the
+ * picture per key (secrets) and the environment advisories are worked out.
+ */
+import type { Detection } from '../detect/stage.js';
+import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
+import type { TargetKind } from '../sources/types.js';
+import { fingerprint } from '../suppress/index.js';
+import type { Verification } from '../verify/spec.js';
+import type { Verified } from '../verify/stage.js';
+import { VERSION } from '../version.js';
+import { advisories, exposures } from './exposure.js';
+import { secretInfo, tail } from './mask.js';
+import type { Finding, Report, Stats } from './model.js';
+import { placeOf, remediation } from './remediation.js';
+
+export interface ReportInput {
+  target: { kind: TargetKind; root: string };
+  rules: RuleSpec[];
+  verified: Verified;
+  stats: Stats;
+  warnings: string[];
+  /** Put full secrets in the report (`secret.value`). */
+  showSecrets: boolean;
+  /** List accepted findings too, each marked with why. */
+  includeSuppressed: boolean;
+}
+
+const NOT_VERIFIED: Verification = { status: 'unchecked', reason: 'not-verified' };
+
+export function buildReport(input: ReportInput): Report {
+  const { verified, target } = input;
+  const rules = new Map(input.rules.map((r) => [r.id, r]));
+  const finding = (d: Detection) => toFinding(d, rules.get(d.match.ruleId) as RuleSpec, input.showSecrets, verified.verdicts?.get(d.sha256) ?? NOT_VERIFIED);
+  const findings = verified.reported.map(finding);
+  if (input.includeSuppressed) {
+    for (const s of verified.accepted) findings.push({ ...finding(s.detection), suppressed: s.suppression });
+  }
+  findings.sort(
+    (a, b) =>
+      (a.target ?? '').localeCompare(b.target ?? '') ||
+      (a.path ?? '').localeCompare(b.path ?? '') ||
+      (a.commit ?? '').localeCompare(b.commit ?? '') ||
+      a.line - b.line ||
+      a.column - b.column ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
+  const secrets = exposures(
+    findings.filter((f) => !f.suppressed),
+    target.kind === 'git',
+  );
+  return {
+    version: 1,
+    tool: { name: 'sk-scan', version: VERSION },
+    target,
+    stats: { ...input.stats, suppressed: verified.accepted.length },
+    findings,
+    secrets,
+    advisories: advisories(secrets),
+    rules: input.rules.map((r) => ({
+      id: r.id,
+      description: r.description,
+      severity: r.severity,
+      kind: r.kind,
+      help: remediation({ kind: r.kind, last4: '', environment: null, status: 'unchecked', place: 'present', custom: r.remediation }),
+    })),
+    warnings: input.warnings,
+  };
+}
+
+/** A live key is more urgent than its rule says; a dead one less. */
+function adjustSeverity(severity: Severity, v: Verification): Severity {
+  const i = SEVERITIES.indexOf(severity);
+  if (v.status === 'active') return SEVERITIES[Math.max(0, i - 1)] ?? severity;
+  if (v.status === 'inactive') return SEVERITIES[Math.min(SEVERITIES.length - 1, i + 1)] ?? severity;
+  return severity;
+}
+
+function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSecrets: boolean, verification: Verification): Finding {
+  const finding: Finding = {
+    ruleId: rule.id,
+    severity: adjustSeverity(rule.severity, verification),
+    path: origin.path,
+    line: match.line,
+    column: match.column,
+    commit: origin.commit,
+    secret: secretInfo(match.secret, match.prefixLength, rule.kind, match.environment, showSecrets, sha256),
+    fingerprint: fingerprint(rule.id, origin, sha256),
+    remediation: remediation({
+      kind: rule.kind,
+      last4: tail(match.secret, match.prefixLength),
+      environment: match.environment,
+      status: verification.status,
+      place: placeOf(origin.git),
+      custom: rule.remediation,
+    }),
+    verification,
+  };
+  if (origin.target !== undefined) finding.target = origin.target;
+  if (origin.author !== undefined) finding.author = origin.author;
+  if (origin.date !== undefined) finding.date = origin.date;
+  if (origin.git !== undefined) finding.git = origin.git;
+  return finding;
+}

@@ -1,0 +1,57 @@
+/** Which objects a history scan reads, from `git cat-file --batch-check` output. */
+import type { SourceEvents } from '../types.js';
+import type { WantedObject } from './objects.js';
+
+/** The `--batch-check` format the listing parses. */
+export const LISTING_FORMAT = '--batch-check=%(objectname) %(objecttype) %(objectsize)';
+
+const LOWER_T = 0x74;
+const LOWER_R = 0x72;
+
+/**
+ * `<oid> <type> <size>` lines, in chunks of any size, into the objects to
+ * read: commits and annotated tags (their messages are scanned; `onCommit`
+ * hears of each commit) and blobs within the size limit. An object git lists
+ * but cannot read, and an oversized blob, are counted instead.
+ */
+export class Listing {
+  private rest = '';
+
+  constructor(
+    private readonly maxFileSize: number,
+    private readonly events: SourceEvents,
+    private readonly onCommit?: (oid: string) => void,
+  ) {}
+
+  push(text: string): WantedObject[] {
+    const data = this.rest + text;
+    const wanted: WantedObject[] = [];
+    let at = 0;
+    for (let nl = data.indexOf('\n'); nl !== -1; at = nl + 1, nl = data.indexOf('\n', at)) {
+      const sp = data.indexOf(' ', at);
+      if (sp === -1 || sp > nl) continue;
+      // Trees, the bulk of any listing, are passed over on their first two letters.
+      if (data.charCodeAt(sp + 1) === LOWER_T && data.charCodeAt(sp + 2) === LOWER_R) continue;
+      let sp2 = data.indexOf(' ', sp + 1);
+      if (sp2 === -1 || sp2 > nl) sp2 = nl;
+      const oid = data.slice(at, sp);
+      const type = data.slice(sp + 1, sp2);
+      const size = sp2 < nl ? Number(data.slice(sp2 + 1, nl)) : 0;
+      if (type === 'blob') {
+        if (size > this.maxFileSize) this.events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
+        else wanted.push({ oid, size });
+      } else if (type === 'commit' || type === 'tag') {
+        if (type === 'commit') this.onCommit?.(oid);
+        wanted.push({ oid, size });
+      } else if (type === 'missing') {
+        this.events.skip('unreadable', `object ${oid}`, 'missing or corrupt: git cannot read it');
+      }
+    }
+    this.rest = data.slice(at);
+    return wanted;
+  }
+
+  end(): WantedObject[] {
+    return this.rest === '' ? [] : this.push('\n');
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Placing findings in history: for each hit (a key found in an object), the
+ * places a reader can act on. One function per kind of place:
+ *
+ * - a commit message: the commit, its author, the refs that reach it;
+ * - an annotated tag's message: the tag, its tagger, the refs that name it;
+ * - a committed blob: every path it was introduced at, by the earliest commit;
+ * - a blob no commit holds: staged in the index (named by its index path), or dangling.
+ */
+import type { Git } from '../../git/run.js';
+import { pushTo } from '../../group.js';
+import type { GitPlace, Hit, Origin } from '../types.js';
+import type { CommitGraph } from './graph.js';
+import type { Introductions } from './log.js';
+import type { HeadTree } from './repo.js';
+
+/** What placing needs, read once per repository. */
+export interface History {
+  git: Git;
+  graph: CommitGraph;
+  head: HeadTree;
+  /** Where each blob with a hit was introduced. */
+  introductions: Introductions;
+}
+
+export async function placeHits(history: History, hits: Hit[]): Promise<Origin[][]> {
+  const inMessages = hits.filter((h) => h.origin.git?.in === 'message').map((h) => h.origin.commit ?? '');
+  const byCommit = await authors(history.git, [...new Set(inMessages)].filter(Boolean));
+  // A key is still at HEAD when any blob holding it is in HEAD's tree.
+  const atHead = new Set(hits.filter((h) => h.origin.git?.blob !== undefined && history.head.blobs.has(h.origin.git.blob)).map((h) => h.sha256));
+  let index: Promise<Map<string, string[]>> | null = null;
+  const uncommittedPaths = () => (index ??= readIndex(history.git));
+  return Promise.all(
+    hits.map(async (hit) => {
+      const place: GitPlace = { ...hit.origin.git, atHead: atHead.has(hit.sha256) };
+      if (place.in === 'message') return inCommitMessage(hit.origin, place, history.graph, byCommit);
+      if (place.in === 'tag') return inTagMessage(hit.origin, place, history.graph);
+      const paths = place.blob !== undefined ? history.introductions.get(place.blob) : undefined;
+      if (paths && paths.size > 0) return inCommittedBlob(hit.origin, place, paths, history.graph);
+      return uncommittedBlob(hit.origin, place, uncommittedPaths);
+    }),
+  );
+}
+
+function inCommitMessage(origin: Origin, place: GitPlace, graph: CommitGraph, byCommit: Map<string, Author>): Origin[] {
+  const commit = origin.commit ?? '';
+  const by = byCommit.get(commit);
+  return [{ ...origin, author: by?.author ?? null, date: by?.date ?? null, git: { ...place, refs: graph.refsContaining(commit), unreachable: !graph.reachable.has(commit) } }];
+}
+
+function inTagMessage(origin: Origin, place: GitPlace, graph: CommitGraph): Origin[] {
+  const refs = place.tag ? graph.refsNaming(place.tag.id) : [];
+  return [{ ...origin, git: { ...place, refs, unreachable: refs.length === 0 } }];
+}
+
+function inCommittedBlob(origin: Origin, place: GitPlace, paths: Map<string, { commit: string; author: string; date: string }>, graph: CommitGraph): Origin[] {
+  return [...paths].map(([path, c]) => ({
+    ...origin,
+    path,
+    commit: c.commit,
+    author: c.author,
+    date: c.date,
+    git: { ...place, refs: graph.refsContaining(c.commit), unreachable: !graph.reachable.has(c.commit) },
+  }));
+}
+
+/** Held by no commit: staged and never committed (named by its index path), or dangling. */
+async function uncommittedBlob(origin: Origin, place: GitPlace, indexPaths: () => Promise<Map<string, string[]>>): Promise<Origin[]> {
+  const staged = place.blob !== undefined ? (await indexPaths()).get(place.blob) : undefined;
+  if (staged) return staged.map((path) => ({ ...origin, path, git: { ...place, refs: [], in: 'index' as const } }));
+  return [{ ...origin, git: { ...place, refs: [], unreachable: true } }];
+}
+
+interface Author {
+  author: string;
+  date: string;
+}
+
+/** Author (`Name <email>`) and author date (ISO 8601) of each commit. */
+async function authors(git: Git, commits: string[]): Promise<Map<string, Author>> {
+  const out = new Map<string, Author>();
+  if (commits.length === 0) return out;
+  const text = await git.text(['log', '--no-walk=unsorted', '--stdin', '--format=%H%x02%an <%ae>%x02%aI'], { input: commits.join('\n') + '\n' });
+  for (const line of text.split('\n')) {
+    const [commit = '', author = '', date = ''] = line.split('\u0002');
+    if (commit) out.set(commit, { author, date });
+  }
+  return out;
+}
+
+/** Blob id → paths in the index (what `git add` staged); empty for a bare repository. */
+async function readIndex(git: Git): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  let listing: string;
+  try {
+    listing = await git.text(['ls-files', '--stage', '-z']);
+  } catch {
+    return out;
+  }
+  for (const entry of listing.split('\0')) {
+    // "<mode> <oid> <stage>\t<path>"
+    const tab = entry.indexOf('\t');
+    if (tab === -1) continue;
+    const oid = entry.split(' ')[1] ?? '';
+    pushTo(out, oid, entry.slice(tab + 1));
+  }
+  return out;
+}
+
+/**
+ * An annotated tag object's header, for the place of a key in its message:
+ * the tag's name, what it tags, and its tagger and date.
+ */
+export function tagFields(bytes: Buffer, id: string): Partial<Origin> {
+  const end = bytes.indexOf('\n\n');
+  const header = bytes.toString('utf8', 0, end === -1 ? bytes.length : end).split('\n');
+  const field = (name: string) => header.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? null;
+  const tagger = /^(.*) (\d+) ([+-])(\d\d)(\d\d)$/.exec(field('tagger') ?? '');
+  return {
+    commit: field('type') === 'commit' ? field('object') : null,
+    author: tagger?.[1] ?? null,
+    date: tagger ? isoDate(Number(tagger[2]), `${tagger[3]}${tagger[4]}:${tagger[5]}`) : null,
+    git: { in: 'tag', tag: { name: field('tag') ?? id.slice(0, 12), id } },
+  };
+}
+
+/** Seconds since the epoch at a `+hh:mm` offset, as git's `%aI` writes it. */
+function isoDate(seconds: number, offset: string): string {
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+  const local = new Date((seconds + minutes * 60) * 1000).toISOString().slice(0, 19);
+  return `${local}${offset}`;
+}

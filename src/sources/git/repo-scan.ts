@@ -1,0 +1,80 @@
+/**
+ * One repository's history scan, the part both strategies share: reading
+ * objects into items (objectItems), and placing what was found (attribute).
+ * They differ in which objects they read and in how they learn where each blob
+ * was introduced (`introduced`).
+ */
+import { availableParallelism } from 'node:os';
+import { early } from '../../async.js';
+import type { Hit, Origin, SourceEvents, SourceItem } from '../types.js';
+import { commitGraph, type CommitGraph } from './graph.js';
+import type { Introductions } from './log.js';
+import { readObjects, type GitObject, type ObjectProblem, type WantedObject } from './objects.js';
+import { placeHits, tagFields } from './place.js';
+import { headTree, type HeadTree, type Repo } from './repo.js';
+
+/** One repository's scan: what to read, and where what was found lies. */
+export abstract class HistoryScan {
+  private graph: Promise<CommitGraph> | null = null;
+  /** HEAD's tree: started by `describeLimits`, which every scan calls first. */
+  protected head: Promise<HeadTree> | null = null;
+
+  constructor(
+    readonly repo: Repo,
+    protected readonly events: SourceEvents,
+  ) {}
+
+  abstract items(): AsyncIterable<SourceItem[]>;
+
+  /** Where each of `blobs` was introduced, by which commits and at which paths. */
+  protected abstract introduced(blobs: Set<string>): Promise<Introductions>;
+
+  /** Told where detection found something while the scan is still reading; see WholeHistory. */
+  onFinding(_origin: Origin): void {
+    void this.graphOnce();
+  }
+
+  async attribute(hits: Hit[]): Promise<Origin[][]> {
+    const blobs = new Set(hits.map((h) => h.origin.git?.blob).filter((b): b is string => b !== undefined));
+    const [graph, head, introductions] = await Promise.all([this.graphOnce(), this.head ?? headTree(this.repo.git), this.introduced(blobs)]);
+    return placeHits({ git: this.repo.git, graph, head, introductions }, hits);
+  }
+
+  close(): void {}
+
+  /** The commit graph, read once, from the first time it is asked for. */
+  protected graphOnce(): Promise<CommitGraph> {
+    return (this.graph ??= early(commitGraph(this.repo.git, (m) => this.events.warn(`${this.repo.given}: ${m}`))));
+  }
+
+  /** Say what this scan cannot see (history cut by a shallow clone, submodules), and read HEAD's tree. */
+  protected async describeLimits(): Promise<void> {
+    const { repo, events } = this;
+    if (repo.shallow) events.warn(`${repo.given}: shallow clone, history before the shallow boundary is not scanned`);
+    const head = (this.head = early(headTree(repo.git)));
+    for (const sm of (await head).submodules) {
+      events.warn(`${repo.given}: submodule ${sm.path} (commit ${sm.commit.slice(0, 12)}) is a separate repository and was not scanned; scan it with sk-scan git on its own`);
+    }
+  }
+
+  /** The objects as items to scan: a blob whole, a commit's or tag's message. */
+  protected async *objectItems(wanted: Iterable<WantedObject[]> | AsyncIterable<WantedObject[]>): AsyncIterable<SourceItem[]> {
+    const onProblem = (p: ObjectProblem) => this.events.skip('unreadable', `object ${p.oid}`, `${p.reason}: ${p.message}`);
+    // One core stays with this process, which scans as fast as one git inflates; the others inflate.
+    for await (const batch of readObjects(this.repo.git, wanted, onProblem, Math.max(1, availableParallelism() - 1))) {
+      yield batch.map((obj) => this.item(obj));
+    }
+  }
+
+  private item(obj: GitObject): SourceItem {
+    const at = (fields: Partial<Origin>): Origin => ({ path: null, commit: null, target: this.repo.given, ...fields });
+    if (obj.type === 'blob') return { origin: at({ git: { blob: obj.oid } }), bytes: obj.bytes };
+    // Only a message is scanned; a commit's author and date are looked up for the few with findings.
+    const view = obj.bytes.view();
+    const end = view.indexOf('\n\n');
+    const message = end === -1 ? obj.bytes.subarray(0, 0) : obj.bytes.subarray(end + 2);
+    if (obj.type === 'tag') return { origin: at(tagFields(view, obj.oid)), bytes: message };
+    return { origin: at({ commit: obj.oid, git: { in: 'message' } }), bytes: message };
+  }
+}
+

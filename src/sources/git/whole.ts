@@ -1,0 +1,128 @@
+/**
+ * The whole history: `cat-file --batch-all-objects` lists every blob, commit
+ * and annotated tag, whatever reaches it (branches, tags, remote refs, the
+ * stash, the index, and objects no ref reaches any more), and `cat-file
+ * --batch` reads them while the listing is still being written. Each blob is
+ * scanned once however many commits hold it; commit and tag messages are
+ * scanned too.
+ *
+ * Paths and commits are worked out only when there is something to place: the
+ * first finding in a blob starts one `git log --raw` walk (no patches) over
+ * every commit, which runs alongside the rest of the read, and only the walk's
+ * records that mention a blob with a finding are parsed.
+ */
+import { rmSync } from 'node:fs';
+import { early, signal } from '../../async.js';
+import { GitToFile, gitOutput, privateTempDir } from '../../git/output.js';
+import type { Git } from '../../git/run.js';
+import type { Origin, SourceEvents, SourceItem } from '../types.js';
+import { LISTING_FORMAT, Listing } from './listing.js';
+import { LOG_ARGS, parseFor, recordEarliest, type Introductions } from './log.js';
+import type { WantedObject } from './objects.js';
+import type { Repo } from './repo.js';
+import { HistoryScan } from './repo-scan.js';
+
+export class WholeHistory extends HistoryScan {
+  /** Every commit id in the object store, in listing order; complete once `listed` has fired. */
+  private readonly commits: string[] = [];
+  private readonly listed = signal();
+  private walk: Walk | null = null;
+
+  constructor(
+    repo: Repo,
+    events: SourceEvents,
+    private readonly maxFileSize: number,
+  ) {
+    super(repo, events);
+  }
+
+  async *items(): AsyncIterable<SourceItem[]> {
+    const limits = early(this.describeLimits());
+    // Objects are read while git is still listing them.
+    yield* this.objectItems(this.listing());
+    await limits;
+  }
+
+  /** A finding in a blob starts the walk now, alongside the rest of the read. */
+  override onFinding(origin: Origin): void {
+    super.onFinding(origin);
+    if (origin.git?.blob !== undefined) this.walk ??= new Walk(this.repo.git, this.commits, this.listed.promise);
+  }
+
+  protected async introduced(blobs: Set<string>): Promise<Introductions> {
+    if (blobs.size === 0) return new Map();
+    this.walk ??= new Walk(this.repo.git, this.commits, this.listed.promise);
+    try {
+      return await this.walk.introductions(blobs);
+    } finally {
+      this.close();
+    }
+  }
+
+  override close(): void {
+    this.walk?.close();
+    this.walk = null;
+  }
+
+  /**
+   * Every blob, commit and tag in the object store, as git lists them (pack
+   * order), batch by batch. git lists into a temporary file, so it never waits
+   * for this process, which takes whatever has been listed at each turn.
+   */
+  private async *listing(): AsyncIterable<WantedObject[]> {
+    const listing = new Listing(this.maxFileSize, this.events, (commit) => this.commits.push(commit));
+    const args = ['cat-file', '--batch-all-objects', LISTING_FORMAT, '--unordered'];
+    try {
+      for await (const chunk of gitOutput(this.repo.git, args, { what: 'listing the objects (git cat-file)' })) yield listing.push(chunk.toString('latin1'));
+      yield listing.end();
+    } finally {
+      this.listed.fire();
+    }
+  }
+}
+
+/**
+ * Every commit in the object store (reachable or not) diffed against its
+ * parents (`git log --raw`, into temporary files): the commits listed so far
+ * at once, the rest when the listing is complete. The output is parsed
+ * afterwards, when every blob with a finding is known.
+ */
+class Walk {
+  private readonly logs: GitToFile[] = [];
+  private readonly tmp = privateTempDir();
+  private readonly started: Promise<void>;
+  private closed = false;
+
+  constructor(
+    private readonly git: Git,
+    commits: string[],
+    listed: Promise<void>,
+  ) {
+    const now = commits.length;
+    this.log(commits.slice(0, now));
+    this.started = early(listed.then(() => this.log(commits.slice(now))));
+  }
+
+  /** Where the walk saw each of `wanted` introduced. */
+  async introductions(wanted: Set<string>): Promise<Introductions> {
+    const found: Introductions = new Map();
+    await this.started;
+    await Promise.all(this.logs.map((l) => l.exited));
+    for (const log of this.logs) {
+      if (log.code !== 0) throw log.failure('git log');
+      await parseFor(log.follow(), wanted, (e) => recordEarliest(found, e));
+    }
+    return found;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const log of this.logs) log.close();
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+
+  private log(commits: string[]): void {
+    if (this.closed || commits.length === 0) return;
+    this.logs.push(new GitToFile(this.git, [...LOG_ARGS, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp }));
+  }
+}

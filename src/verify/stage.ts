@@ -1,0 +1,53 @@
+/**
+ * The verify stage, only with --verify: the platform is asked about each
+ * unique key that stands after suppression (a placeholder or an accepted
+ * finding is never sent anywhere), and about baselined keys too, because a
+ * live key is never accepted silently: one the platform says is live is
+ * reported again.
+ *
+ * The HTTP client (verify/index.ts) loads only when verification is asked for.
+ */
+import type { Detection } from '../detect/stage.js';
+import type { RuleSpec } from '../detect/rule.js';
+import type { Judged, Suppressed } from '../suppress/index.js';
+import type { VerifyOptions } from './index.js';
+import type { Verification } from './spec.js';
+
+/** The hand-off to the report: what it lists, what stays accepted, and the platform's verdicts. */
+export interface Verified {
+  reported: Detection[];
+  accepted: Suppressed[];
+  /** The verdict per key hash; null without --verify. */
+  verdicts: Map<string, Verification> | null;
+}
+
+export interface VerifyHooks {
+  warn(message: string): void;
+  /** Verification starts, for this many unique keys. */
+  onVerifying(keys: number): void;
+}
+
+/** Refuse an endpoint keys may not be sent to, before anything is read, let alone sent. */
+export async function checkVerifyEndpoint(opts: VerifyOptions | undefined): Promise<void> {
+  if (opts) (await import('./index.js')).checkEndpoint(opts.baseUrl);
+}
+
+export async function verifyStage(judged: Judged, rules: RuleSpec[], opts: VerifyOptions | undefined, hooks: VerifyHooks): Promise<Verified> {
+  if (!opts) return { reported: judged.kept, accepted: judged.accepted, verdicts: null };
+  const { verifyKeys } = await import('./index.js');
+  const baselined = judged.accepted.filter((s) => s.suppression.kind === 'baseline');
+  const toVerify = [...judged.kept, ...baselined.map((s) => s.detection)];
+  hooks.onVerifying(new Set(toVerify.map((d) => d.sha256)).size);
+  const checks = new Map(rules.map((r) => [r.id, r.verify]));
+  const verdicts = await verifyKeys(
+    toVerify.map((d) => ({ sha256: d.sha256, secret: d.match.secret, spec: checks.get(d.match.ruleId) })),
+    opts,
+  );
+  const live = baselined.filter((s) => verdicts.get(s.detection.sha256)?.status === 'active');
+  if (live.length > 0) hooks.warn(`${live.length} baselined finding(s) hold a key the platform says is live: reported again`);
+  return {
+    reported: [...judged.kept, ...live.map((s) => s.detection)],
+    accepted: judged.accepted.filter((s) => !live.includes(s)),
+    verdicts,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Repositories and environments that try to make the scanner see something
+ * other than what git stores or pushes, and outputs that fail under it. Each
+ * case here was once a miss, a crash or a wrong exit code.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanGit, scanPrePush, type Report } from '../src/index.js';
+import { gitEnv, makeRepo } from './helpers/git.js';
+import { fakeKey } from './helpers/keys.js';
+import { CLI, runCli, tempDir, writeTree } from './helpers/run.js';
+
+const ZERO = '0'.repeat(40);
+const tails = (r: Report) => r.findings.map((f) => f.secret.redacted.slice(-4));
+/** No stack trace: a line such as `    at foo (file.js:1:2)`. */
+const STACK = /^\s+at .+:\d+/m;
+
+describe('a damaged repository', () => {
+  it('a broken ref is a warning: the report is printed and the key found (exit 1, not an unhandled rejection)', () => {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    repo.commit('add', { 'a.env': `K=${key}\n` });
+    writeFileSync(join(repo.dir, '.git', 'refs', 'heads', 'broken'), `${'1'.repeat(40)}\n`);
+    const r = runCli(['git', repo.dir, '--format', 'json']);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(tails(report)).toEqual([key.slice(-4)]);
+    expect(report.findings[0]?.git?.refs).toEqual(['refs/heads/main']);
+    expect(report.warnings.join('\n')).toMatch(/refs\/heads\/broken.*111111111111/);
+  });
+});
+
+describe('git is made to show something else than it pushes', () => {
+  function replaced() {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    const commit = repo.commit('add', { 'a.env': `K=${key}\n` });
+    const blob = repo.git('rev-parse', 'HEAD:a.env').trim();
+    writeFileSync(join(repo.dir, 'harmless.txt'), 'nothing here\n');
+    const harmless = repo.git('hash-object', '-w', 'harmless.txt').trim();
+    repo.git('replace', blob, harmless);
+    expect(repo.git('cat-file', '-p', blob)).toBe('nothing here\n'); // git itself now shows the harmless blob
+    return { repo, key, commit };
+  }
+
+  it('git replace: a history scan reads the real objects', async () => {
+    const { repo, key } = replaced();
+    expect(tails(await scanGit([repo.dir]))).toEqual([key.slice(-4)]);
+  });
+
+  it('git replace: a pre-push scan reads the real objects', async () => {
+    const { repo, key, commit } = replaced();
+    const saved = process.cwd();
+    process.chdir(repo.dir);
+    try {
+      const report = await scanPrePush({ args: ['origin', 'file:///remote.git'], input: `refs/heads/main ${commit} refs/heads/main ${ZERO}\n` });
+      expect(tails(report)).toEqual([key.slice(-4)]);
+    } finally {
+      process.chdir(saved);
+    }
+  });
+
+  it('diff.relative and other diff settings do not hide a key staged in another folder', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'sub/readme.txt': 'a\n' });
+    for (const [k, v] of Object.entries({ 'diff.relative': 'true', 'diff.noprefix': 'true', 'diff.mnemonicPrefix': 'true', 'color.ui': 'always', 'diff.interHunkContext': '10' })) {
+      repo.git('config', k, v);
+    }
+    const key = fakeKey('live');
+    repo.write({ 'other/app.env': `A=1\nK=${key}\n` });
+    repo.git('add', 'other/app.env');
+    const r = runCli(['staged', '--format', 'json'], { cwd: join(repo.dir, 'sub') });
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as Report).findings).toMatchObject([{ path: 'other/app.env', line: 2 }]);
+  });
+
+  it('a gitattributes line that marks a file binary does not hide its staged key', () => {
+    const repo = makeRepo();
+    repo.commit('init', { '.gitattributes': '*.env -diff\n' });
+    repo.write({ 'app.env': `K=${fakeKey('live')}\n` });
+    repo.git('add', 'app.env');
+    expect(runCli(['staged'], { cwd: repo.dir }).code).toBe(1);
+  });
+
+  it('GIT_DIR in the environment does not redirect an explicit target', () => {
+    const withKey = makeRepo();
+    withKey.commit('add', { 'a.env': `K=${fakeKey('live')}\n` });
+    const other = makeRepo();
+    other.commit('clean', { 'a.txt': 'a\n' });
+    const r = runCli(['git', withKey.dir], { env: { GIT_DIR: join(other.dir, '.git'), GIT_WORK_TREE: other.dir } });
+    expect(r.code).toBe(1);
+  });
+
+  it('staged keeps the index git hands its hooks (GIT_INDEX_FILE): a partial commit is judged by what it commits', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n', 'app.env': 'A=1\n' });
+    const hook = join(repo.dir, '.git', 'hooks', 'pre-commit');
+    writeFileSync(hook, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" staged\n`);
+    chmodSync(hook, 0o755);
+    // `git commit <path>` commits the working-tree file through a temporary index named by GIT_INDEX_FILE.
+    repo.write({ 'app.env': `A=1\nK=${fakeKey('live')}\n` });
+    const r = spawnSync('git', ['commit', '-q', '-m', 'partial', 'app.env'], { cwd: repo.dir, env: { ...gitEnv(), NO_COLOR: '1', CI: '' }, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/app\.env:2/);
+  });
+
+  it('an option passed as a range is refused, and git writes no file', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const out = join(tempDir(), 'written-by-git');
+    const r = runCli(['git', repo.dir, `--range=--output=${out}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a pre-push line whose ids are options is refused, and git writes no file', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const out = join(tempDir(), 'written-by-git');
+    const r = runCli(['pre-push', 'origin', 'file:///x.git'], { cwd: repo.dir, input: `refs/heads/main --output=${out} refs/heads/main ${ZERO}\n` });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^sk-scan: error: .*pre-push/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("finds a key in an annotated tag's message", async () => {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    const commit = repo.commit('init', { 'a.txt': 'a\n' });
+    repo.git('tag', '-a', 'v1.0', '-m', `release\n\ndeploy with ${key}`);
+    const tagId = repo.git('rev-parse', 'v1.0').trim();
+    const [f, ...rest] = (await scanGit([repo.dir])).findings;
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ path: null, commit, line: 3, column: 13, git: { in: 'tag', tag: { name: 'v1.0', id: tagId }, refs: ['refs/tags/v1.0'] } });
+    expect(f?.author).toBe('Dev One <dev@example.test>');
+  });
+});
+
+describe('writing the report', () => {
+  const clean = () => writeTree(tempDir(), { 'a.txt': 'nothing\n' });
+
+  it('a reader that stops early (a closed pipe) ends the scan quietly, with the scan exit code', () => {
+    const dir = clean();
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" dir "${dir}" | true; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', env: { ...process.env, CI: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('0');
+    const many = writeTree(tempDir(), Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`f${i}.env`, `K=${fakeKey('live')}\n`])));
+    const big = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" dir "${many}" --format json | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', env: { ...process.env, CI: '' } });
+    expect(big.stderr).toBe('');
+    expect(big.stdout.trim()).toBe('1');
+  });
+
+  it('a full disk is one line and exit code 2', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" dir "${clean()}" > /dev/full`], { encoding: 'utf8', env: { ...process.env, CI: '' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^sk-scan: error: cannot write the report.*no space left/i);
+  });
+});
+
+describe('exclude', () => {
+  it('means the same to dir and git: a folder named in it is excluded with everything in it', () => {
+    const repo = makeRepo();
+    repo.commit('add', { '.sk-scan.yaml': 'exclude: [vendor, "*.min.js"]\n', 'vendor/lib/a.env': `K=${fakeKey('live')}\n`, 'app.min.js': `k="${fakeKey('live')}"\n`, 'b.txt': 'b\n' });
+    expect(runCli(['dir', repo.dir]).code).toBe(0);
+    expect(runCli(['git', repo.dir]).code).toBe(0);
+    mkdirSync(join(repo.dir, 'src'));
+    writeFileSync(join(repo.dir, 'src', 'vendor.env'), `K=${fakeKey('live')}\n`); // a file, not the folder
+    expect(runCli(['dir', repo.dir]).code).toBe(1);
+  });
+});
