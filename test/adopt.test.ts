@@ -214,16 +214,17 @@ describe('init', () => {
 });
 
 describe('the pre-commit framework', () => {
-  it('blocks a key and passes a clean commit, using this repository as a hook repository', () => {
+  it('blocks a key and passes a clean commit, and does the same for pushes, using this repository as a hook repository', () => {
     // A clone of this repository's committed state, as a user's config would point at it.
     const hookRepo = tempDir();
     execFileSync('git', ['clone', '-q', ROOT, hookRepo]);
     const rev = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: hookRepo }).toString().trim();
     const user = makeRepo();
-    writeFileSync(join(user.dir, '.pre-commit-config.yaml'), `repos:\n  - repo: file://${hookRepo}\n    rev: ${rev}\n    hooks:\n      - id: sk-scan\n`);
+    writeFileSync(join(user.dir, '.pre-commit-config.yaml'), `repos:\n  - repo: file://${hookRepo}\n    rev: ${rev}\n    hooks:\n      - id: sk-scan\n      - id: sk-scan-push\n`);
     user.commit('config');
     const env = { ...gitEnv(), PRE_COMMIT_HOME: join(tempDir(), 'cache') };
     execFileSync('pre-commit', ['install'], { cwd: user.dir, env });
+    execFileSync('pre-commit', ['install', '--hook-type', 'pre-push'], { cwd: user.dir, env });
     user.write({ 'leak.env': `K=${fakeKey('live')}\n` });
     user.git('add', 'leak.env');
     const blocked = spawnSync('git', ['commit', '-m', 'leak'], { cwd: user.dir, env, encoding: 'utf8', timeout: 240_000 });
@@ -237,6 +238,23 @@ describe('the pre-commit framework', () => {
     const passed = spawnSync('git', ['commit', '-m', 'fine'], { cwd: user.dir, env, encoding: 'utf8', timeout: 240_000 });
     expect(passed.stdout + passed.stderr).toMatch(/sk-scan \(Chatbot Platform keys\)\.+Passed/);
     expect(passed.status).toBe(0);
+
+    // Pushes: the first one sends the branch's whole history (the framework passes only
+    // PRE_COMMIT_LOCAL_BRANCH), later ones a range (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF).
+    const remote = makeRepo({ bare: true });
+    user.git('remote', 'add', 'origin', remote.dir);
+    const push = () => spawnSync('git', ['push', '-q', 'origin', 'main'], { cwd: user.dir, env, encoding: 'utf8', timeout: 240_000 });
+    const first = push();
+    expect(first.stdout + first.stderr).toMatch(/sk-scan \(what the push sends\)\.+Passed/);
+    expect(first.status).toBe(0);
+    user.write({ 'later.env': `K=${fakeKey('live')}\n` });
+    user.git('add', 'later.env');
+    user.git('commit', '-q', '--no-verify', '-m', 'skipped the commit hook');
+    const blockedPush = push();
+    expect(blockedPush.status).not.toBe(0);
+    expect(blockedPush.stdout + blockedPush.stderr).toMatch(/sk-scan \(what the push sends\)\.+Failed/);
+    expect(blockedPush.stdout + blockedPush.stderr).toMatch(/later\.env:1:3/);
+    expect(remote.git('rev-parse', 'main').trim()).not.toBe(user.git('rev-parse', 'HEAD').trim());
   }, 300_000);
 });
 

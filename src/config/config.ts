@@ -8,7 +8,7 @@ import type { RuleSpec } from '../detect/rule.js';
 import { SkScanError } from '../errors.js';
 import { BASELINE_FILE_NAME, readBaseline, type BaselineEntry } from '../suppress/index.js';
 import { builtinRules } from './builtin.js';
-import { PathPatterns } from './paths.js';
+import type { PathPatterns } from './paths.js';
 
 export function defaults(file: string | null, rules: RuleSpec[]): Config {
   return { file, rules, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
@@ -46,7 +46,8 @@ export const IGNORE_FILE_NAME = '.sk-scanignore';
 export async function loadConfig(opts: { root?: string; explicit?: string; baseline?: string }): Promise<Config> {
   const root = opts.root ?? '.';
   const config = await loadYamlConfig(opts);
-  config.excluded = await PathPatterns.compile(config.exclude);
+  // The matcher loads only when there are globs to match (the pre-commit hook must start fast).
+  if (config.exclude.length > 0) config.excluded = await (await import('./paths.js')).PathPatterns.compile(config.exclude);
   const baselineFile = opts.baseline ?? join(root, BASELINE_FILE_NAME);
   config.baseline = { file: baselineFile, entries: readBaseline(baselineFile) };
   config.ignoreFile = readIgnoreFile(join(root, IGNORE_FILE_NAME));

@@ -8,6 +8,7 @@
  * 3. Each match passes the placeholder and entropy filters.
  * 4. Only then are line and column worked out, and the line checked for `sk-scan:allow`.
  */
+import { createHash } from 'node:crypto';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { lineInfo } from './lines.js';
 import type { Rule } from './rule.js';
@@ -29,6 +30,11 @@ export interface Match {
   column: number;
   /** Present when the line carries `sk-scan:allow`; `reason` is the text after `--`, if any. */
   allow?: { reason: string | null };
+}
+
+/** A key's identity after detection: the hex SHA-256 of the full secret, the same wherever the key is found. */
+export function sha256(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 /** Bytes of context kept on each side of a keyword hit. */

@@ -5,8 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { Scratch } from '../sources/read.js';
-import { OwnedBytes, type SourceItem } from '../sources/types.js';
+import { OwnedBytes, Scratch } from '../sources/read.js';
+import type { SourceItem } from '../sources/types.js';
 import { Detector } from './engine.js';
 import { processItem, type ItemResult } from './item.js';
 import { compileRule, type RuleSpec } from './rule.js';

@@ -5,8 +5,7 @@
  * with the hash that identifies its key.
  */
 import type { Origin, Source, SourceEvents } from '../sources/types.js';
-import type { Match } from './engine.js';
-import { sha256 } from './hash.js';
+import { sha256, type Match } from './engine.js';
 import { detectAll } from './pool.js';
 import type { RuleSpec } from './rule.js';
 

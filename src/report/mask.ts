@@ -1,5 +1,5 @@
 /** Masking: the pipeline step that turns a full secret into what a report may show. */
-import { sha256 } from '../detect/hash.js';
+import { sha256 } from '../detect/engine.js';
 import type { SecretInfo } from './model.js';
 
 /** Shorter bodies show no tail at all: four characters of a short secret are too much of it. */

@@ -1,6 +1,27 @@
 /** Turning an item into bytes, and the checks that skip content rather than scan it. */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { SkipReason, SourceItem } from './types.js';
+import type { Bytes, SkipReason, SourceItem } from './types.js';
+
+/** Bytes that belong to whoever holds them. */
+export class OwnedBytes implements Bytes {
+  constructor(private readonly bytes: Buffer) {}
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  view(): Buffer {
+    return this.bytes;
+  }
+
+  keep(): Bytes {
+    return this;
+  }
+
+  subarray(start: number, end?: number): Bytes {
+    return new OwnedBytes(this.bytes.subarray(start, end));
+  }
+}
 
 /** A NUL byte in the first 8 KiB marks binary content, as git and ripgrep judge it. */
 export const BINARY_PROBE = 8192;

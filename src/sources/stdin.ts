@@ -1,5 +1,6 @@
 /** Standard input as one item, reported at `--path NAME` (or with no path). */
-import { OwnedBytes, type Source } from './types.js';
+import { OwnedBytes } from './read.js';
+import type { Source } from './types.js';
 
 export function stdinSource(input: NodeJS.ReadableStream | Uint8Array, path: string | null): Source {
   return {

@@ -59,27 +59,6 @@ export interface Bytes {
   subarray(start: number, end?: number): Bytes;
 }
 
-/** Bytes that belong to whoever holds them. */
-export class OwnedBytes implements Bytes {
-  constructor(private readonly bytes: Buffer) {}
-
-  get length(): number {
-    return this.bytes.length;
-  }
-
-  view(): Buffer {
-    return this.bytes;
-  }
-
-  keep(): Bytes {
-    return this;
-  }
-
-  subarray(start: number, end?: number): Bytes {
-    return new OwnedBytes(this.bytes.subarray(start, end));
-  }
-}
-
 /** Content already in memory (stdin, a git blob). */
 export interface BytesItem {
   origin: Origin;

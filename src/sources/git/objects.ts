@@ -24,7 +24,8 @@ import { early, signal } from '../../async.js';
 import { SkScanError } from '../../errors.js';
 import { BULK_READ, GitToFile, privateTempDir } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
-import { OwnedBytes, type Bytes } from '../types.js';
+import { OwnedBytes } from '../read.js';
+import type { Bytes } from '../types.js';
 
 export interface GitObject {
   oid: string;

@@ -12,7 +12,10 @@
  * being replaced (when we have them: after a force push we may not).
  *
  * The pre-commit framework runs its push hooks without arguments and says
- * what is pushed in PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF instead.
+ * what is pushed in its variables instead: PRE_COMMIT_FROM_REF and
+ * PRE_COMMIT_TO_REF, or, when a branch's whole history is new to the remote
+ * (its root commit included), only PRE_COMMIT_LOCAL_BRANCH and
+ * PRE_COMMIT_REMOTE_NAME.
  *
  * Every id is checked to be an object id before git sees it: a line whose
  * "sha" is `--output=FILE` is refused, not handed to git as an option.
@@ -48,11 +51,14 @@ export function pushTarget(hook: PrePushHook): string {
 
 /** The revisions (ids, and `^id` exclusions) for `git log` that select what the push sends; none when it sends nothing. */
 export async function pushRevisions(git: Git, hook: PrePushHook): Promise<string[]> {
-  const framework = hook.env?.['PRE_COMMIT_TO_REF'];
-  if (hook.args.length === 0 && framework) return frameworkRevisions(hook.env?.['PRE_COMMIT_FROM_REF'] ?? '', framework);
+  const env = hook.env ?? {};
+  if (hook.args.length === 0 && env['PRE_COMMIT_TO_REF']) return frameworkRevisions(env['PRE_COMMIT_FROM_REF'] ?? '', env['PRE_COMMIT_TO_REF']);
+  if (hook.args.length === 0 && env['PRE_COMMIT_LOCAL_BRANCH']) return newHistory(git, env['PRE_COMMIT_REMOTE_NAME'] ?? '', [env['PRE_COMMIT_LOCAL_BRANCH']], []);
   if (hook.args.length !== 2) throw new SkScanError('pre-push takes the remote name and URL that git passes to the hook');
   const input = typeof hook.input === 'string' ? hook.input : (await readAll(hook.input)).toString('utf8');
-  return refRevisions(git, hook.args[0] as string, parsePushLines(input));
+  const refs = parsePushLines(input);
+  const pushed = refs.filter((r) => !ZERO.test(r.localSha)).map((r) => r.localSha);
+  return newHistory(git, hook.args[0] as string, pushed, refs.map((r) => r.remoteSha));
 }
 
 /** The pre-commit framework's range: `FROM..TO`, or all of TO's history when FROM is empty or zero (a new branch). */
@@ -77,16 +83,19 @@ export function parsePushLines(input: string): PushedRef[] {
     });
 }
 
-async function refRevisions(git: Git, remote: string, refs: PushedRef[]): Promise<string[]> {
-  const pushed = refs.filter((r) => !ZERO.test(r.localSha)).map((r) => r.localSha);
-  if (pushed.length === 0) return [];
-  // What the remote already has: its remote-tracking refs, and the shas this push replaces.
-  const tracking = await git.text(['for-each-ref', '--format=%(objectname)'], { revs: [`refs/remotes/${remote}/`] });
-  const replaced = refs.map((r) => r.remoteSha).filter((s) => !ZERO.test(s));
+/**
+ * What pushing `tips` to `remote` adds to it: their history, less what the
+ * remote already has (its remote-tracking refs, and the `replaced` ids this
+ * push overwrites). Tips go to git after --end-of-options.
+ */
+async function newHistory(git: Git, remote: string, tips: string[], replacedIds: string[]): Promise<string[]> {
+  if (tips.length === 0) return [];
+  const tracking = remote === '' ? '' : await git.text(['for-each-ref', '--format=%(objectname)'], { revs: [`refs/remotes/${remote}/`] });
+  const replaced = replacedIds.filter((s) => !ZERO.test(s));
   const candidates = [...new Set([...tracking.split('\n').filter(isObjectId), ...replaced])];
   // Only commits this repository has can be excluded; git log would fail on the others.
   const known = candidates.length === 0 ? [] : await commitsPresent(git, candidates);
-  return [...pushed, ...known.map((sha) => `^${sha}`)];
+  return [...tips, ...known.map((sha) => `^${sha}`)];
 }
 
 async function commitsPresent(git: Git, shas: string[]): Promise<string[]> {
