@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { scanGit, type Finding, type Report } from '../src/index.js';
 import { Git } from '../src/git/run.js';
 import { readObjects } from '../src/sources/git/objects.js';
-import { makeRepo, type TestRepo } from './helpers/git.js';
+import { importCommits, makeRepo, type TestRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { runCli, tempDir } from './helpers/run.js';
 
@@ -156,9 +156,11 @@ describe('whole history', () => {
     const repo = makeRepo();
     const key = fakeKey('live');
     const content = `K=${key}\n`;
-    repo.commit('add', { 'one/app.env': content });
-    for (let i = 0; i < 40; i++) repo.commit(`work ${i}`, { 'counter.txt': `${i}\n` });
-    repo.commit('copy', { 'two/app.env': content });
+    importCommits(repo, [
+      { message: 'add', files: { 'one/app.env': content } },
+      ...Array.from({ length: 40 }, (_, i) => ({ message: `work ${i}`, files: { 'counter.txt': `${i}\n` } })),
+      { message: 'copy', files: { 'two/app.env': content } },
+    ]);
     const report = await scanGit([repo.dir]);
     expect(byKey(report, key).map((f) => f.path)).toEqual(['one/app.env', 'two/app.env']);
     // Every blob and commit in the object store, each read exactly once.
@@ -204,11 +206,12 @@ describe('whole history', () => {
   it('places each of many keys at the commit that added it, however many there are', async () => {
     // Over 64 blobs with findings: the walk's output is parsed whole instead of searched blob by blob.
     const repo = makeRepo();
-    const added = new Map<string, string>();
-    for (let i = 0; i < 70; i++) {
-      const key = fakeKey(i % 2 ? 'live' : 'test');
-      added.set(key, repo.commit(`add ${i}`, { [`conf/k${i}.env`]: `K=${key}\n` }));
-    }
+    const keys = Array.from({ length: 70 }, (_, i) => fakeKey(i % 2 ? 'live' : 'test'));
+    const commits = importCommits(
+      repo,
+      keys.map((key, i) => ({ message: `add ${i}`, files: { [`conf/k${i}.env`]: `K=${key}\n` } })),
+    );
+    const added = new Map(keys.map((key, i) => [key, commits[i] as string]));
     const report = await scanGit([repo.dir]);
     expect(report.findings).toHaveLength(70);
     for (const [key, commit] of added) {

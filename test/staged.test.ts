@@ -65,6 +65,19 @@ describe('sk-scan staged', () => {
     expect(json(r.stdout).findings.map((f) => f.path).sort()).toEqual(['dir with space/é.txt', 'first.env']);
   });
 
+  it('names files whose paths git quotes (spaces, tabs, quotes, backslashes, non-ASCII) exactly, with or without FILE arguments', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const names = ['with space.env', 'tab\there.env', 'quote"d.env', 'back\\slash.env', 'café/日本.env', 'trailing space .env'];
+    repo.write(Object.fromEntries(names.map((n) => [n, `A=1\nK=${fakeKey('live')}\n`])));
+    repo.git('add', '-A');
+    const byDiff = runCli(['staged', '--format', 'json'], { cwd: repo.dir });
+    expect(byDiff.code).toBe(1);
+    expect(json(byDiff.stdout).findings.map((f) => [f.path, f.line])).toEqual([...names].sort().map((n) => [n, 2]));
+    const byName = runCli(['staged', '--format', 'json', ...names], { cwd: repo.dir });
+    expect(json(byName.stdout).findings.map((f) => f.path).sort()).toEqual([...names].sort());
+  });
+
   it('passes a clean change, a deletion, and a sample key from the docs', () => {
     const repo = makeRepo();
     repo.commit('init', { 'gone.env': `K=${fakeKey('live')}\n`, 'a.txt': 'a\n' });

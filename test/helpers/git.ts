@@ -1,6 +1,6 @@
 /** Real git repositories in temporary folders, with deterministic authors and dates. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir } from './run.js';
 
@@ -68,4 +68,41 @@ export function repoAt(dir: string): TestRepo {
     },
   };
   return r;
+}
+
+export interface ImportedCommit {
+  message: string;
+  /** Files to write (path → content); null deletes the path. */
+  files: Record<string, string | null>;
+}
+
+/**
+ * Many commits in one `git fast-import` process, one after another on
+ * `branch` (each the child of the one before, the first the child of the
+ * branch's current tip if it has one). Returns the commit ids in order.
+ * A history of hundreds of commits costs one git process instead of hundreds.
+ */
+export function importCommits(repo: TestRepo, commits: ImportedCommit[], branch = 'refs/heads/main'): string[] {
+  const parent = repo.tryGit('rev-parse', '--verify', '-q', branch).out.trim();
+  const chunks: string[] = [];
+  const data = (s: string) => `data ${Buffer.byteLength(s)}\n${s}\n`;
+  commits.forEach((c, i) => {
+    clock += 60;
+    chunks.push(`commit ${branch}\nmark :${i + 1}\ncommitter Dev One <dev@example.test> ${clock} +0000\n${data(c.message)}`);
+    if (i === 0 && parent) chunks.push(`from ${parent}\n`);
+    for (const [path, content] of Object.entries(c.files)) {
+      chunks.push(content === null ? `D ${path}\n` : `M 100644 inline ${path}\n${data(content)}`);
+    }
+    chunks.push('\n');
+  });
+  const marks = join(tempDir('sk-scan-marks-'), 'marks');
+  execFileSync('git', ['fast-import', '--quiet', `--export-marks=${marks}`], { cwd: repo.dir, env: gitEnv(), input: chunks.join('') });
+  const ids = new Map(
+    readFileSync(marks, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
+  if (repo.tryGit('rev-parse', '--is-bare-repository').out.trim() === 'false') repo.git('reset', '-q', '--hard', branch);
+  return commits.map((_, i) => ids.get(`:${i + 1}`) as string);
 }

@@ -109,7 +109,9 @@ async function namedFiles(git: Git, files: string[]): Promise<StagedFile[]> {
     .slice(0, files.length)
     .map((line, i) => {
       const [oid = '', type] = line.split(' ');
-      const path = (files[i] ?? '').replace(/\\/g, '/').replace(/^\.\//, '');
+      // A backslash is a path separator on Windows only; elsewhere it is part of the name.
+      const given = files[i] ?? '';
+      const path = (process.platform === 'win32' ? given.replace(/\\/g, '/') : given).replace(/^\.\//, '');
       // Not in the index: reported when read.
       return { path, blob: type === 'blob' ? oid : '', lines: null };
     });
