@@ -82,7 +82,7 @@ export interface GitScanOptions extends ScanOptions {
 export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
   const { gitSource, openRepos } = await import('./sources/git/index.js');
   const repos = targets.length > 0 ? await openRepos(targets) : await openRepos(['.'], { fromEnvironment: true });
-  const revs = opts.range !== undefined ? [opts.range] : opts.since !== undefined ? [`${opts.since}..HEAD`] : undefined;
+  const revs = opts.range !== undefined ? [revision('--range', opts.range, 'a range such as origin/main..HEAD')] : opts.since !== undefined ? [`${revision('--since', opts.since, 'a commit, branch or tag')}..HEAD`] : undefined;
   let config: Config;
   try {
     // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.
@@ -95,6 +95,12 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   // Git does the heavy lifting in its own processes; detection stays on this thread.
   const source = gitSource(repos, { revs, maxFileSize: config.maxFileSize });
   return finish(await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 }), config, opts);
+}
+
+/** A revision or range from the user: no part of it may look like an option (git would refuse it, unclearly). */
+function revision(flag: string, value: string, expected: string): string {
+  if (value === '' || value.split(/\.\.\.?/).some((part) => part.startsWith('-'))) throw new SkScanError(`${flag} takes ${expected}, not '${value}'`);
+  return value;
 }
 
 /**
