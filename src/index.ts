@@ -121,17 +121,12 @@ export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): 
  * (PRE_COMMIT_FROM_REF, PRE_COMMIT_TO_REF) describe it.
  */
 export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Promise<Report> {
-  const { gitSource, openRepos, pushRevisions, pushTarget } = await import('./sources/git/index.js');
+  const { gitSource, openRepo, pushRevisions, pushTarget } = await import('./sources/git/index.js');
   const config = await configAt('.', opts);
-  const repos = await openRepos(['.'], { fromEnvironment: true });
-  let revs: string[];
-  try {
-    revs = await pushRevisions((repos[0] as (typeof repos)[number]).git, hook);
-  } catch (err) {
-    for (const r of repos) r.close();
-    throw err;
-  }
-  const report = await runPipeline(gitSource(repos, { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
+  // The hook's repository, as git's environment for the hook names it (a local one: nothing to remove on failure).
+  const repo = await openRepo('.', { fromEnvironment: true });
+  const revs = await pushRevisions(repo.git, hook);
+  const report = await runPipeline(gitSource([repo], { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
   return finish({ ...report, target: { ...report.target, root: pushTarget(hook) } }, config, opts);
 }
 

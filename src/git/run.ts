@@ -14,7 +14,7 @@
  *   GIT_INDEX_FILE and the object directories in the environment; inside a
  *   hook (`Git.fromEnvironment`) it keeps what git set for the hook.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { SkScanError } from '../errors.js';
 
 /** Configuration every call pins, whatever the user's or the repository's config says. */
@@ -120,8 +120,9 @@ export class Git {
     return revs === undefined ? [...GLOBAL_ARGS, ...args] : [...GLOBAL_ARGS, ...args, '--end-of-options', ...revs];
   }
 
-  spawn(args: string[], stdout: 'pipe' | number, revs?: string[]): ChildProcessWithoutNullStreams {
-    return spawn('git', this.argv(args, revs), { cwd: this.cwd, env: this.env, stdio: ['pipe', stdout, 'pipe'] }) as ChildProcessWithoutNullStreams;
+  /** git with its stdin and stderr piped, and its stdout piped or into a file descriptor. */
+  spawn(args: string[], stdout: 'pipe' | number, revs?: string[]): ChildProcess {
+    return spawn('git', this.argv(args, revs), { cwd: this.cwd, env: this.env, stdio: ['pipe', stdout, 'pipe'] });
   }
 
   /** Run git to completion: its stdout, or a GitError carrying stderr. */
@@ -129,7 +130,7 @@ export class Git {
     return new Promise((resolve, reject) => {
       let child: ChildProcessWithoutNullStreams;
       try {
-        child = this.spawn(args, 'pipe', opts.revs);
+        child = this.spawn(args, 'pipe', opts.revs) as ChildProcessWithoutNullStreams;
       } catch (err) {
         reject(notInstalled(err));
         return;

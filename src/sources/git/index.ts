@@ -1,4 +1,4 @@
 /** The git sources: whole histories and ranges, the staged change, what a push sends. */
 export { gitSource, type GitOptions } from './history.js';
-export { openRepos } from './repo.js';
+export { openRepo, openRepos } from './repo.js';
 export { pushRevisions, pushTarget, type PrePushHook } from './prepush.js';
