@@ -14,7 +14,6 @@ import type { Detection } from '../detect/stage.js';
 import type { Origin } from '../sources/types.js';
 import { baselineKey, type BaselineEntry } from './baseline.js';
 
-
 export type SuppressionKind = 'allow' | 'excluded' | 'ignore-file' | 'fingerprint' | 'baseline';
 
 export interface Suppression {
