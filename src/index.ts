@@ -55,7 +55,7 @@ export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}
   const roots = paths.length > 0 ? paths : ['.'];
   // Loaded on demand: the tree walker's dependencies are not needed by other commands.
   const { dirConfigRoot, dirSource } = await import('./sources/dir.js');
-  const config = await configAt(dirConfigRoot(roots), opts);
+  const config = await configAt(await dirConfigRoot(roots), opts);
   const source = dirSource(roots, { noIgnore: opts.noIgnore, excluded: config.excluded, skipFile: config.file ?? undefined });
   return finish(await runPipeline(source, config, opts), config, opts);
 }

@@ -4,12 +4,13 @@
  * case here was once a miss, a crash or a wrong exit code.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
 import { scanGit, scanPrePush, type Report } from '../src/index.js';
 import { logIntroduced } from '../src/sources/git/log.js';
+import { nameBytes } from '../src/sources/names.js';
 import { gitEnv, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { CLI, runCli, tempDir, writeTree } from './helpers/run.js';
@@ -142,6 +143,47 @@ describe('git is made to show something else than it pushes', () => {
     expect(rest).toEqual([]);
     expect(f).toMatchObject({ path: null, commit, line: 3, column: 13, git: { in: 'tag', tag: { name: 'v1.0', id: tagId }, refs: ['refs/tags/v1.0'] } });
     expect(f?.author).toBe('Dev One <dev@example.test>');
+  });
+});
+
+describe('names a file system allows', () => {
+  /** Names with a newline, a carriage return, an escape sequence, and bytes that are not UTF-8, each holding a key. */
+  function oddTree(dir: string): { names: string[]; keys: string[] } {
+    const names = ['a\nb.env', 'cr\rname.env', 'dir\nx/c.env', '\u001b[31mred.env', 'x\udcff.env', 'plain.env'];
+    const keys = names.map(() => fakeKey('live'));
+    names.forEach((name, i) => {
+      const bytes = nameBytes(join(dir, name));
+      mkdirSync(nameBytes(join(dir, dirname(name))), { recursive: true });
+      writeFileSync(bytes, `A=1\nK=${keys[i]}\n`);
+    });
+    return { names, keys };
+  }
+  const placed = (r: Report) => r.findings.map((f) => [f.path, f.line, f.secret.redacted.slice(-4)]).sort();
+  const expected = (t: { names: string[]; keys: string[] }) => t.names.map((n, i) => [n, 2, (t.keys[i] as string).slice(-4)]).sort();
+
+  it('dir scans every one and reports each path so that it names the file again', () => {
+    const dir = tempDir();
+    const tree = oddTree(dir);
+    const r = runCli(['dir', dir, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(placed(report)).toEqual(expected(tree));
+    for (const f of report.findings) expect(readFileSync(nameBytes(join(dir, f.path as string)), 'utf8')).toContain('K=');
+    expect(r.stdout).toContain('"x\\udcff.env"'); // JSON carries the byte as a lone-surrogate escape
+    const text = runCli(['dir', dir]).stdout;
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('"a\\nb.env":2:3');
+    expect(text).toContain('"x\\377.env":2:3');
+    expect(text).toContain('"\\033[31mred.env":2:3');
+  });
+
+  it('git and staged read them from history and the index, path for path', async () => {
+    const repo = makeRepo();
+    const tree = oddTree(repo.dir);
+    repo.git('add', '-A');
+    const staged = runCli(['staged', '--format', 'json'], { cwd: repo.dir });
+    expect(placed(JSON.parse(staged.stdout) as Report)).toEqual(expected(tree));
+    repo.git('commit', '-q', '-m', 'odd names');
+    expect(placed(await scanGit([repo.dir]))).toEqual(expected(tree));
   });
 });
 

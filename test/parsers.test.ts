@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
-import { LOG_ARGS, LogParser, parseFor, type Introduced } from '../src/sources/git/log.js';
+import { LogFormat, LogParser, parseFor, type Introduced } from '../src/sources/git/log.js';
 import { parseStagedDiff, unquote } from '../src/sources/git/staged.js';
 import { makeRepo } from './helpers/git.js';
 import { rng } from './helpers/keys.js';
@@ -129,17 +129,18 @@ describe('the git log --raw walk', () => {
     repo.write({ 'm.txt': 'resolved\n' });
     repo.git('add', 'm.txt');
     repo.git('commit', '-q', '--no-edit');
-    const out = execFileSync('git', Git.at(repo.dir).argv([...LOG_ARGS], ['HEAD']), { cwd: repo.dir });
+    const format = new LogFormat();
+    const out = execFileSync('git', Git.at(repo.dir).argv(format.args, ['HEAD']), { cwd: repo.dir });
     const blob = (spec: string) => repo.git('rev-parse', spec).trim();
-    return { repo, out, blob };
+    return { repo, out, blob, format };
   }
 
   const entries = (list: Introduced[]) => list.map((e) => `${e.path} ${e.blob.slice(0, 7)} ${e.commit.commit.slice(0, 7)}`).sort();
 
   it('lists what each commit introduced, the merge only for its resolution, never a deletion', () => {
-    const { repo, out, blob } = history();
+    const { repo, out, blob, format } = history();
     const found: Introduced[] = [];
-    const parser = new LogParser((e) => found.push(e));
+    const parser = new LogParser(format, (e) => found.push(e));
     parser.push(out);
     parser.end();
     const merge = repo.git('rev-parse', 'HEAD').trim();
@@ -153,15 +154,15 @@ describe('the git log --raw walk', () => {
   });
 
   it('gives the same entries however the output is cut into chunks, even inside a UTF-8 character', () => {
-    const { out } = history();
+    const { out, format } = history();
     const whole: Introduced[] = [];
-    const parser = new LogParser((e) => whole.push(e));
+    const parser = new LogParser(format, (e) => whole.push(e));
     parser.push(out);
     parser.end();
     const next = rng(42);
     for (let round = 0; round < 20; round++) {
       const got: Introduced[] = [];
-      const cut = new LogParser((e) => got.push(e));
+      const cut = new LogParser(format, (e) => got.push(e));
       for (let at = 0; at < out.length; ) {
         const n = 1 + Math.floor(next() * 40);
         cut.push(out.subarray(at, at + n));
@@ -173,9 +174,9 @@ describe('the git log --raw walk', () => {
   });
 
   it('finds the records for a few blobs by search, and for many by a whole parse, with the same answers', async () => {
-    const { out } = history();
+    const { out, format } = history();
     const all: Introduced[] = [];
-    const parser = new LogParser((e) => all.push(e));
+    const parser = new LogParser(format, (e) => all.push(e));
     parser.push(out);
     parser.end();
     async function* chunks(size: number) {
@@ -183,12 +184,12 @@ describe('the git log --raw walk', () => {
     }
     const few = new Set(all.slice(0, 2).map((e) => e.blob));
     const searched: Introduced[] = [];
-    await parseFor(chunks(17), few, (e) => searched.push(e));
+    await parseFor(format, chunks(17), few, (e) => searched.push(e));
     expect(entries(searched)).toEqual(entries(all.filter((e) => few.has(e.blob))));
     // Over 64 blobs the walk is parsed whole: pad the set with ids that are nowhere.
     const many = new Set([...few, ...Array.from({ length: 70 }, (_, i) => i.toString(16).padStart(40, '0'))]);
     const parsed: Introduced[] = [];
-    await parseFor(chunks(17), many, (e) => parsed.push(e));
+    await parseFor(format, chunks(17), many, (e) => parsed.push(e));
     expect(entries(parsed)).toEqual(entries(searched));
   });
 });

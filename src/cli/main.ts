@@ -22,6 +22,7 @@ import {
   type Report,
   type ScanOptions,
 } from '../index.js';
+import { printable } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
@@ -248,10 +249,10 @@ function summarizeSkips(report: Report): void {
 /** The one line anything that escapes becomes, with exit code 2: never a stack trace (SK_SCAN_DEBUG shows it). */
 function fail(err: unknown): void {
   if (err instanceof SkScanError) {
-    process.stderr.write(`sk-scan: error: ${err.message}\n`);
+    process.stderr.write(`sk-scan: error: ${printable(err.message)}\n`);
   } else {
     const e = err as Error;
-    process.stderr.write(`sk-scan: internal error: ${e?.message ?? String(err)}\n`);
+    process.stderr.write(`sk-scan: internal error: ${printable(e?.message ?? String(err))}\n`);
     if (process.env['SK_SCAN_DEBUG']) process.stderr.write(`${e?.stack ?? ''}\n`);
   }
   process.exitCode = 2;

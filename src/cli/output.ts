@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { SkScanError, describeIoError } from '../errors.js';
+import { printable } from '../report/format.js';
 
 /** Once set up, a closed stdout or stderr no longer raises an unhandled 'error' event. */
 export function guardStreams(): void {
@@ -31,5 +32,5 @@ export async function writeReport(text: string, file: string | undefined): Promi
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`sk-scan: warning: ${message}\n`);
+  process.stderr.write(`sk-scan: warning: ${printable(message)}\n`);
 }

@@ -19,7 +19,8 @@ import { SkScanError } from '../errors.js';
 
 /** Configuration every call pins, whatever the user's or the repository's config says. */
 const PINNED: Record<string, string> = {
-  'core.quotePath': 'false',
+  // Names in diff headers quoted with octal escapes: every byte of a name survives (names that are not UTF-8 too).
+  'core.quotePath': 'true',
   'core.fsmonitor': 'false',
   'core.pager': 'cat',
   'color.ui': 'false',
@@ -72,13 +73,6 @@ export class GitError extends Error {
 /** git's first line of complaint, without its `fatal:` or `error:`. */
 export function firstLine(s: string): string {
   return (s.split('\n').find((l) => l.trim() !== '') ?? '').replace(/^(fatal|error): /, '').trim();
-}
-
-/** NUL-separated output (`-z`) as strings, without the empty tail. */
-export function splitNul(buf: Buffer): string[] {
-  const parts = buf.toString('utf8').split('\0');
-  if (parts[parts.length - 1] === '') parts.pop();
-  return parts;
 }
 
 export interface RunOptions {

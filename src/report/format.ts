@@ -3,7 +3,7 @@ import type { Finding } from './model.js';
 
 /** The message a key sits in, when it is in one: `commit 0123456789ab`, `tag v1.0`. */
 export function messageOf(f: Finding): string | null {
-  if (f.git?.in === 'tag' && f.git.tag) return `tag ${f.git.tag.name}`;
+  if (f.git?.in === 'tag' && f.git.tag) return `tag ${quotePath(f.git.tag.name)}`;
   if (f.git?.in === 'message' && f.commit) return `commit ${f.commit.slice(0, 12)}`;
   return null;
 }
@@ -23,4 +23,40 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(1)} ${units[i]}`;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r' };
+/**
+ * What a terminal must not be handed raw: C0 and C1 control characters (ESC
+ * starts a colour or cursor sequence), DEL, the Unicode bidirectional controls
+ * (which reorder what is shown), and lone surrogates (bytes of a name that are
+ * not UTF-8, see sources/names.ts).
+ */
+// eslint-disable-next-line no-control-regex -- these are exactly the characters to escape
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function escapeChar(ch: string): string {
+  const simple = SIMPLE_ESCAPES[ch];
+  if (simple) return simple;
+  const code = ch.charCodeAt(0);
+  // A lone surrogate from a name stands for one byte (U+DC80 + byte - 0x80): shown as that byte, in octal as git does.
+  if (code >= 0xdc80 && code <= 0xdcff) return `\\${(code - 0xdc00).toString(8).padStart(3, '0')}`;
+  if (code < 0x100) return `\\${code.toString(8).padStart(3, '0')}`;
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Text from scanned content (a warning, an author, a ref), safe to print: anything unprintable escaped. */
+export function printable(s: string): string {
+  return s.replace(UNPRINTABLE, escapeChar);
+}
+
+/**
+ * A path as git shows one: as it is when it is plain, else in double quotes
+ * with C-style escapes (`"a\nb.env"`, `"x\377.env"`), so that it can be
+ * copied back into a shell and never drives the terminal.
+ */
+export function quotePath(path: string): string {
+  UNPRINTABLE.lastIndex = 0;
+  if (!UNPRINTABLE.test(path) && !/["\\]/.test(path)) return path;
+  return `"${path.replace(/["\\]/g, (c) => `\\${c}`).replace(UNPRINTABLE, escapeChar)}"`;
 }

@@ -4,7 +4,7 @@
  * `::warning` for keys the platform says are dead and for test keys. A finding
  * without a file (a commit message) gets an annotation without `file=`.
  */
-import { messageOf } from './format.js';
+import { messageOf, printable } from './format.js';
 import type { Finding, Report } from './model.js';
 
 /** Escaping for the message part: %, CR and LF. */
@@ -27,7 +27,7 @@ export function renderGithub(report: Report): string {
 function annotation(f: Finding): string {
   const level = f.verification.status === 'inactive' || f.secret.kind === 'test' ? 'warning' : 'error';
   const props: string[] = [];
-  if (f.path !== null) props.push(`file=${escapeProperty(f.path)}`, `line=${f.line}`, `col=${f.column}`);
+  if (f.path !== null) props.push(`file=${escapeProperty(printable(f.path))}`, `line=${f.line}`, `col=${f.column}`);
   const live = f.verification.status === 'active' ? ' (ACTIVE)' : '';
   props.push(`title=${escapeProperty(`${f.ruleId}: ${f.secret.value ?? f.secret.redacted}${live}`)}`);
   const message = messageOf(f);

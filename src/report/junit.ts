@@ -3,7 +3,7 @@
  * target, one failing test case per finding. A clean target is one passing case,
  * so the suite still shows that the check ran.
  */
-import { messageOf } from './format.js';
+import { messageOf, quotePath } from './format.js';
 import type { Report } from './model.js';
 import { groupBy } from '../group.js';
 
@@ -22,7 +22,7 @@ export function renderJunit(report: Report): string {
   // A suite per target that had findings (git mode names each repository), or one for the scan root.
   const targets = groupBy(
     report.findings.filter((x) => !x.suppressed),
-    (f) => f.target ?? report.target.root,
+    (f) => quotePath(f.target ?? report.target.root),
   );
   if (targets.size === 0) targets.set(report.target.root, []);
   const seconds = (report.stats.durationMs / 1000).toFixed(3);
@@ -34,7 +34,7 @@ export function renderJunit(report: Report): string {
     if (findings.length === 0) out.push(`    <testcase classname="${name}" name="no secrets found" time="0"/>`);
     for (const f of findings) {
       const message = messageOf(f);
-      const where = f.path ?? (message ? `${message} message` : '(stdin)');
+      const where = f.path !== null ? quotePath(f.path) : message ? `${message} message` : '(stdin)';
       const key = f.secret.value ?? f.secret.redacted;
       out.push(`    <testcase classname="${escapeXml(where)}" name="${escapeXml(`${f.ruleId} ${key} at ${where}:${f.line}:${f.column}`)}" time="0">`);
       out.push(`      <failure type="${escapeXml(f.ruleId)}" message="${escapeXml(`${f.severity}: ${key} (${f.verification.status})`)}">${escapeXml(f.remediation.map((s, i) => `${i + 1}. ${s}`).join('\n'))}</failure>`);

@@ -13,6 +13,7 @@
  * - Each rule carries short and full descriptions, help (its remediation), and
  *   `security-severity` (GitHub's 0–10 scale) with the `security` tag.
  */
+import { nameBytes } from '../sources/names.js';
 import { messageOf } from './format.js';
 import type { Finding, Report } from './model.js';
 import type { Severity } from '../detect/rule.js';
@@ -103,10 +104,20 @@ function location(f: Finding) {
   const uri = f.path ?? (f.git?.tag ? `.git/TAG_EDITMSG@${f.git.tag.name}` : `.git/COMMIT_EDITMSG@${f.commit ?? 'unknown'}`);
   return {
     physicalLocation: {
-      artifactLocation: { uri: encodeURI(uri).replace(/#/g, '%23').replace(/\?/g, '%3F'), uriBaseId: '%SRCROOT%' },
+      artifactLocation: { uri: uriPath(uri), uriBaseId: '%SRCROOT%' },
       region: { startLine: f.line, startColumn: f.column },
     },
   };
+}
+
+/** A path as a relative URI: its bytes (names that are not UTF-8 included), percent-encoded where a URI needs it. */
+function uriPath(path: string): string {
+  let out = '';
+  for (const byte of nameBytes(path)) {
+    const ch = String.fromCharCode(byte);
+    out += /[A-Za-z0-9\-._~/!$&'()*+,;=:@]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 function pascal(id: string): string {

@@ -6,7 +6,7 @@
 import type { Finding, Report, SecretExposure } from './model.js';
 import { placeOf, remediation, type RemediationFacts } from './remediation.js';
 import { groupBy } from '../group.js';
-import { formatBytes, messageOf, plural } from './format.js';
+import { formatBytes, messageOf, plural, printable, quotePath } from './format.js';
 
 export interface TextOptions {
   color: boolean;
@@ -64,7 +64,7 @@ export function renderText(report: Report, opts: TextOptions): string {
   }
   if (report.advisories.length > 0) {
     out.push('', p.bold('Advisories:'));
-    for (const a of report.advisories) out.push(...wrap(`• ${a.message}`, 2, 4));
+    for (const a of report.advisories) out.push(...wrap(`• ${printable(a.message)}`, 2, 4));
   }
   const sk = stats.skipped;
   const skipped = [
@@ -131,12 +131,12 @@ function headline(secrets: SecretExposure[], places: number): string {
 }
 
 function where(f: Finding, withTarget: boolean): string {
-  const prefix = withTarget && f.target ? `${f.target}: ` : '';
+  const prefix = withTarget && f.target ? `${quotePath(f.target)}: ` : '';
   if (f.path === null) {
     const message = messageOf(f);
     return message ? `${prefix}message of ${message}, line ${f.line}:${f.column}` : `${prefix}(stdin) ${f.line}:${f.column}`;
   }
-  return `${prefix}${f.path}:${f.line}:${f.column}`;
+  return `${prefix}${quotePath(f.path)}:${f.line}:${f.column}`;
 }
 
 /** What --verify learned, in a few words; nothing without --verify. */
@@ -158,12 +158,12 @@ function statusTag(s: SecretExposure, p: ReturnType<typeof palette>): string {
 function historyLine(f: Finding): string | null {
   if (f.git === undefined) return null;
   const parts: string[] = [];
-  const by = `${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${f.author}` : ''}`;
+  const by = `${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${printable(f.author)}` : ''}`;
   if (f.git.in === 'tag') parts.push(`tagged${by}${f.commit ? `, on commit ${f.commit.slice(0, 12)}` : ''}`);
   else if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${by}`);
   if (f.git.in === 'index') parts.push('staged in the index, in no commit yet');
   else if (f.git.unreachable) parts.push('unreachable: dropped from every branch, still in the object store');
-  else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
+  else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).map(printable).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
   parts.push(f.git.atHead ? 'still in HEAD' : 'not in HEAD (history only)');
   return parts.join(' · ');
 }

@@ -1,19 +1,26 @@
 /**
  * The working-tree source: files under one or more roots.
  *
- * fast-glob walks the tree. Its `fs.readdir` hook is where this source applies
- * what a static ignore list cannot express: nested `.gitignore` files. An ignored
- * directory is dropped from its parent's listing, so it is never entered, and
- * `.git` is dropped the same way. Symbolic links are never followed (so the walk
- * cannot leave the tree or loop); each one is counted.
+ * The walk lists directories itself, a few at a time, with names read as
+ * bytes: a name holding a newline, a carriage return or bytes that are not
+ * UTF-8 is scanned like any other (names.ts says how it is reported). A glob
+ * library cannot do that: fast-glob, which this walk replaced, dropped names
+ * with CR or LF and lost the others in decoding, silently.
+ *
+ * Ignored and excluded entries are dropped as their directory is listed, so an
+ * ignored directory is never entered; `.git` is dropped the same way.
+ * Symbolic links are never followed (so the walk cannot leave the tree or
+ * loop); each one is counted. FIFOs, sockets and devices are counted and never
+ * opened: reading one could block forever.
  */
-import { readdir, statSync, type Dirent } from 'node:fs';
-import { basename, join, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
+import { readdir, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { SkScanError } from '../errors.js';
 import { IgnoreRules } from './gitignore.js';
+import { decodeName, fsPath } from './names.js';
 import { describe } from './read.js';
 import type { Source, SourceEvents, SourceItem } from './types.js';
-import { SkScanError } from '../errors.js';
 
 export interface DirOptions {
   /** Also scan files that .gitignore would skip (never `.git/`). */
@@ -27,112 +34,118 @@ export interface DirOptions {
   skipFile?: string;
 }
 
-type ReaddirCallback = (err: NodeJS.ErrnoException | null, entries: Dirent[]) => void;
+/** Directories listed at once: enough to keep the file system busy while this thread works. */
+const LISTINGS_IN_FLIGHT = 4;
+const BATCH = 64;
 
 export function dirSource(roots: string[], opts: DirOptions = {}): Source {
-  for (const root of roots) {
-    try {
-      statSync(root);
-    } catch {
-      throw new SkScanError(`no such file or directory: ${root}`);
-    }
-  }
   const single = roots.length === 1;
   return {
     kind: 'dir',
     root: single ? (roots[0] ?? '.') : '.',
     async *items(events) {
-      for (const root of roots) {
+      const kinds = await Promise.all(roots.map(rootKind));
+      for (const [i, root] of roots.entries()) {
         // With several roots, paths keep the root as given so they stay unambiguous.
         const prefix = single ? '' : toPosix(root).replace(/\/+$/, '') + '/';
-        yield* walkRoot(root, prefix, opts, events);
+        const kind = kinds[i];
+        if (kind === 'directory') yield* new TreeWalk(resolve(root), prefix, opts, events).batches();
+        else if (kind === 'file') yield [{ origin: { path: toPosix(root), commit: null }, file: resolve(root) }];
+        else events.skip('unreadable', toPosix(root), 'not a regular file');
       }
     },
   };
 }
 
-/** Where `.sk-scan.yaml` is looked for: the root when there is one directory root, else the current directory. */
-export function dirConfigRoot(roots: string[]): string {
-  const only = roots.length === 1 ? roots[0] : undefined;
-  return only !== undefined && isDirectory(only) ? only : '.';
-}
-
-function isDirectory(p: string): boolean {
+/** What a root given by the user is; a missing one is an error before anything is read. */
+async function rootKind(root: string): Promise<'directory' | 'file' | 'special'> {
   try {
-    return statSync(p).isDirectory();
+    const st = await stat(root);
+    return st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'special';
   } catch {
-    return false;
+    throw new SkScanError(`no such file or directory: ${root}`);
   }
 }
 
-async function* walkRoot(root: string, prefix: string, opts: DirOptions, events: SourceEvents): AsyncIterable<SourceItem[]> {
-  const abs = resolve(root);
-  if (!isDirectory(abs)) {
-    yield [{ origin: { path: toPosix(root), commit: null }, file: abs }];
-    return;
+/** Where `.sk-scan.yaml` is looked for: the root when there is one directory root, else the current directory. */
+export async function dirConfigRoot(roots: string[]): Promise<string> {
+  const only = roots.length === 1 ? roots[0] : undefined;
+  return only !== undefined && (await rootKind(only)) === 'directory' ? only : '.';
+}
+
+interface Dir {
+  /** Absolute; names that are not UTF-8 stand as lone surrogates (names.ts). */
+  abs: string;
+  /** Relative to the root, with a trailing slash ('' for the root itself). */
+  rel: string;
+}
+
+type Listed = { dir: Dir; entries: Dirent<Buffer>[] } | { dir: Dir; error: unknown };
+
+class TreeWalk {
+  private readonly rules: IgnoreRules | null;
+  private readonly skipFile: string | null;
+  private readonly todo: Dir[];
+  private readonly running = new Set<Promise<Listed>>();
+  private files: SourceItem[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly prefix: string,
+    private readonly opts: DirOptions,
+    private readonly events: SourceEvents,
+  ) {
+    this.rules = opts.noIgnore ? null : new IgnoreRules(root, (message) => events.warn(message));
+    this.skipFile = opts.skipFile === undefined ? null : resolve(opts.skipFile);
+    this.todo = [{ abs: root, rel: '' }];
   }
-  const rules = opts.noIgnore ? null : new IgnoreRules(abs, (file, message) => events.skip('unreadable', file, message));
-  const excluded = opts.excluded ?? null;
-  // The config file in use: not scanned, since the examples of its own rules match those rules by design.
-  const skipFile = opts.skipFile === undefined ? null : resolve(opts.skipFile);
-  const hook = (dir: string, options: { withFileTypes: true }, cb: ReaddirCallback): void => {
-    readdir(dir, options, (err, entries) => {
-      const at = resolve(dir);
-      if (err) {
-        // The root itself failing is fatal; a subdirectory is a counted warning.
-        if (at === abs) return cb(err, []);
-        events.skip('unreadable', relPath(abs, at) + '/', describe(err));
-        return cb(null, []);
-      }
-      rules?.enter(at, entries.some((e) => e.name === '.gitignore'));
-      const relDir = at === abs ? '' : toPosix(at.slice(abs.length + 1)) + '/';
-      cb(null, entries.filter((e) => keep(e, at, relDir)));
+
+  async *batches(): AsyncIterable<SourceItem[]> {
+    while (this.todo.length > 0 || this.running.size > 0) {
+      while (this.todo.length > 0 && this.running.size < LISTINGS_IN_FLIGHT) this.list(this.todo.shift() as Dir);
+      this.take(await Promise.race(this.running));
+      while (this.files.length >= BATCH) yield this.files.splice(0, BATCH);
+    }
+    if (this.files.length > 0) yield this.files;
+  }
+
+  private list(dir: Dir): void {
+    const listing: Promise<Listed> = readdir(fsPath(dir.abs), { withFileTypes: true, encoding: 'buffer' }).then(
+      (entries) => ({ dir, entries }),
+      (error: unknown) => ({ dir, error }),
+    );
+    const done = listing.then((listed) => {
+      this.running.delete(done);
+      return listed;
     });
-  };
-  const keep = (entry: Dirent, dir: string, relDir: string): boolean => {
-    if (entry.name === '.git') return false;
-    if (excluded?.matchesItself(relDir + entry.name)) return false;
-    if (entry.isSymbolicLink()) {
-      events.skip('symlink', relPath(abs, join(dir, entry.name)));
-      return false;
-    }
-    const isDir = entry.isDirectory();
-    if (!isDir && !entry.isFile()) {
-      // A FIFO, socket or device: reading it could block forever, so it is counted instead.
-      events.skip('unreadable', relPath(abs, join(dir, entry.name)), 'not a regular file');
-      return false;
-    }
-    if (!isDir && skipFile !== null && join(dir, entry.name) === skipFile) return false;
-    return !rules?.ignores(dir, entry.name, isDir);
-  };
-
-  const stream = fg.stream('**', {
-    cwd: abs,
-    dot: true,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    unique: false, // one pattern cannot yield a path twice; skip fast-glob's set of every path
-    fs: { readdir: hook as unknown as typeof readdir },
-  });
-  try {
-    let batch: SourceItem[] = [];
-    for await (const rel of stream) {
-      const relStr = rel.toString();
-      batch.push({ origin: { path: prefix + relStr, commit: null }, file: join(abs, relStr) });
-      if (batch.length === 64) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
-  } catch (err) {
-    throw new SkScanError(`cannot read ${root}: ${describe(err)}`);
+    this.running.add(done);
   }
-}
 
-function relPath(root: string, p: string): string {
-  const r = resolve(p).slice(root.length + 1);
-  return toPosix(r || basename(p));
+  private take(listed: Listed): void {
+    const { dir } = listed;
+    if ('error' in listed) {
+      // The root itself failing is fatal; a subdirectory is a counted warning.
+      if (dir.rel === '') throw new SkScanError(`cannot read ${this.root}: ${describe(listed.error)}`);
+      this.events.skip('unreadable', dir.rel, describe(listed.error));
+      return;
+    }
+    const named = listed.entries.map((entry) => ({ entry, name: decodeName(entry.name) }));
+    this.rules?.enter(dir.abs, named.some((n) => n.name === '.gitignore'));
+    for (const { entry, name } of named) this.entry(dir, entry, name);
+  }
+
+  private entry(dir: Dir, entry: Dirent<Buffer>, name: string): void {
+    if (name === '.git') return;
+    const rel = dir.rel + name;
+    if (this.opts.excluded?.matchesItself(rel)) return;
+    const isDir = entry.isDirectory();
+    if (this.rules?.ignores(dir.abs, name, isDir)) return;
+    const abs = join(dir.abs, name);
+    if (isDir) this.todo.push({ abs, rel: `${rel}/` });
+    else if (entry.isSymbolicLink()) this.events.skip('symlink', rel);
+    else if (!entry.isFile()) this.events.skip('unreadable', rel, 'not a regular file');
+    else if (abs !== this.skipFile) this.files.push({ origin: { path: this.prefix + rel, commit: null }, file: abs });
+  }
 }
 
 function toPosix(p: string): string {

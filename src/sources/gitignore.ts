@@ -7,9 +7,15 @@
  * it; the listing also says whether the directory has a `.gitignore`, so no
  * directory costs a failed open.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { SkScanError } from '../errors.js';
+import { readSettingsFile } from '../files.js';
+import { fsPath } from './names.js';
+
+/** Largest .gitignore read. */
+const MAX_IGNORE_FILE = 1 << 20;
 
 interface Layer {
   /** The directory the patterns are relative to. */
@@ -23,9 +29,13 @@ export class IgnoreRules {
   /** Rule layers that apply inside each directory, deepest first. */
   private readonly chains = new Map<string, Layer[]>();
 
+  /**
+   * `warn` hears of a rules file that cannot be read (a FIFO, a link out of
+   * the repository): it is skipped, which can only make the walk read more.
+   */
   constructor(
     private readonly scanRoot: string,
-    private readonly onUnreadable: (file: string, message: string) => void,
+    private readonly warn: (message: string) => void,
   ) {
     const repoTop = findRepoTop(scanRoot);
     this.top = repoTop ?? scanRoot;
@@ -72,15 +82,15 @@ export class IgnoreRules {
   }
 
   private read(file: string, base: string): Layer | null {
-    let text: string;
+    let text: string | null;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readSettingsFile(fsPath(file), { what: file, max: MAX_IGNORE_FILE, within: this.top });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') this.onUnreadable(file, code ?? String(err));
+      if (!(err instanceof SkScanError)) throw err;
+      this.warn(`${err.message}; its patterns are not applied`);
       return null;
     }
-    return { base, rules: ignore({ allowRelativePaths: true }).add(text) };
+    return text === null ? null : { base, rules: ignore({ allowRelativePaths: true }).add(text) };
   }
 }
 

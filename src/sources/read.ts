@@ -1,5 +1,6 @@
 /** Turning an item into bytes, and the checks that skip content rather than scan it. */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { fsPath } from './names.js';
 import type { Bytes, SkipReason, SourceItem } from './types.js';
 
 /** Bytes that belong to whoever holds them. */
@@ -57,12 +58,15 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
   }
   let fd: number;
   try {
-    fd = openSync(item.file, 'r');
+    // Non-blocking: a FIFO put where a file was listed must not hang the scan.
+    fd = openSync(fsPath(item.file), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     return { skip: 'unreadable', message: describe(err) };
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { skip: 'unreadable', message: 'not a regular file' };
+    const size = st.size;
     if (size > maxFileSize) return { skip: 'tooLarge', message: tooLarge(size, maxFileSize) };
     const buf = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
     // Read the probe first, so a large binary file costs 8 KiB, not its whole size.

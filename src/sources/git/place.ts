@@ -9,6 +9,7 @@
  */
 import type { Git } from '../../git/run.js';
 import { pushTo } from '../../group.js';
+import { decodeName } from '../names.js';
 import type { GitPlace, Hit, Origin } from '../types.js';
 import type { CommitGraph } from './graph.js';
 import type { Introductions } from './log.js';
@@ -91,18 +92,19 @@ async function authors(git: Git, commits: string[]): Promise<Map<string, Author>
 /** Blob id → paths in the index (what `git add` staged); empty for a bare repository. */
 async function readIndex(git: Git): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  let listing: string;
+  let listing: Buffer;
   try {
-    listing = await git.text(['ls-files', '--stage', '-z']);
+    listing = await git.run(['ls-files', '--stage', '-z']);
   } catch {
     return out;
   }
-  for (const entry of listing.split('\0')) {
-    // "<mode> <oid> <stage>\t<path>"
-    const tab = entry.indexOf('\t');
-    if (tab === -1) continue;
-    const oid = entry.split(' ')[1] ?? '';
-    pushTo(out, oid, entry.slice(tab + 1));
+  for (let at = 0; at < listing.length; ) {
+    // "<mode> <oid> <stage>\t<path>\0"
+    const nul = listing.indexOf(0, at);
+    const end = nul === -1 ? listing.length : nul;
+    const tab = listing.indexOf(0x09, at);
+    if (tab !== -1 && tab < end) pushTo(out, listing.toString('latin1', at, tab).split(' ')[1] ?? '', decodeName(listing.subarray(tab + 1, end)));
+    at = end + 1;
   }
   return out;
 }

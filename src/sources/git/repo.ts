@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SkScanError } from '../../errors.js';
-import { Git, GitError, firstLine, splitNul } from '../../git/run.js';
+import { Git, GitError, firstLine } from '../../git/run.js';
+import { decodeName } from '../names.js';
 
 export interface Repo {
   /** The repository as the user gave it. */
@@ -95,12 +96,15 @@ export async function headTree(git: Git): Promise<HeadTree> {
   } catch {
     return tree; // no commit yet
   }
-  for (const entry of splitNul(out)) {
-    // "<mode> <type> <oid>\t<path>"
-    const tab = entry.indexOf('\t');
-    const [mode, type, oid = ''] = entry.slice(0, tab).split(' ');
+  for (let at = 0; at < out.length; ) {
+    // "<mode> <type> <oid>\t<path>\0"
+    const nul = out.indexOf(0, at);
+    const end = nul === -1 ? out.length : nul;
+    const tab = out.indexOf(0x09, at);
+    const [mode, type, oid = ''] = out.toString('latin1', at, tab).split(' ');
     if (type === 'blob') tree.blobs.add(oid);
-    else if (type === 'commit' && mode === '160000') tree.submodules.push({ path: entry.slice(tab + 1), commit: oid });
+    else if (type === 'commit' && mode === '160000') tree.submodules.push({ path: decodeName(out.subarray(tab + 1, end)), commit: oid });
+    at = end + 1;
   }
   return tree;
 }

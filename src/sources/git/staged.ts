@@ -17,6 +17,7 @@
 import { SkScanError } from '../../errors.js';
 import { Git, GitError, firstLine } from '../../git/run.js';
 import { pushTo } from '../../group.js';
+import { decodeName } from '../names.js';
 import type { Source, SourceEvents, SourceItem } from '../types.js';
 import { readObjects } from './objects.js';
 
@@ -138,7 +139,7 @@ function failed(err: unknown): Error {
   return new SkScanError(`git failed: ${firstLine(err.stderr)}`);
 }
 
-/** git's C-style quoting of unusual paths: `"a\\tb"`, `"caf\\303\\251"`. */
+/** git's C-style quoting of unusual paths: `"a\\tb"`, `"caf\\303\\251"`; bytes that are not UTF-8 stay bytes (names.ts). */
 export function unquote(s: string): string {
   if (!s.startsWith('"') || !s.endsWith('"')) return s;
   const bytes: number[] = [];
@@ -159,5 +160,5 @@ export function unquote(s: string): string {
       i += 1;
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return decodeName(Buffer.from(bytes));
 }

@@ -17,7 +17,7 @@ import { GitToFile, gitOutput, privateTempDir } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
-import { LOG_ARGS, parseFor, recordEarliest, type Introductions } from './log.js';
+import { LogFormat, parseFor, recordEarliest, type Introductions } from './log.js';
 import type { WantedObject } from './objects.js';
 import type { Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
@@ -90,6 +90,7 @@ export class WholeHistory extends HistoryScan {
 class Walk {
   private readonly logs: GitToFile[] = [];
   private readonly tmp = privateTempDir();
+  private readonly format = new LogFormat();
   private readonly started: Promise<void>;
   private closed = false;
 
@@ -110,7 +111,7 @@ class Walk {
     await Promise.all(this.logs.map((l) => l.exited));
     for (const log of this.logs) {
       if (log.code !== 0) throw log.failure('git log');
-      await parseFor(log.follow(), wanted, (e) => recordEarliest(found, e));
+      await parseFor(this.format, log.follow(), wanted, (e) => recordEarliest(found, e));
     }
     return found;
   }
@@ -123,6 +124,6 @@ class Walk {
 
   private log(commits: string[]): void {
     if (this.closed || commits.length === 0) return;
-    this.logs.push(new GitToFile(this.git, [...LOG_ARGS, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp }));
+    this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp }));
   }
 }
