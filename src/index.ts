@@ -132,15 +132,16 @@ export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Pr
 
 /**
  * 0 when the report has no findings, 1 when it has (with `failOn: 'active'`,
- * only findings the platform confirmed live count). A history scan that could
- * not read some objects (corrupt or missing) and found nothing is 2: it cannot
- * vouch for what it did not read. (Other errors are a thrown SkScanError: 2.)
+ * only findings the platform confirmed live count). A scan that found nothing
+ * but could not read everything (an unreadable file, a corrupt or missing
+ * object) is 2: it cannot vouch for what it did not read. (Other errors are a
+ * thrown SkScanError: 2.)
  */
 export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0 | 1 | 2 {
   const open = report.findings.filter((f) => !f.suppressed);
   const failing = failOn === 'active' ? open.filter((f) => f.verification.status === 'active') : open;
   if (failing.length > 0) return 1;
-  if (report.target.kind === 'git' && report.stats.skipped.unreadable > 0) return 2;
+  if (report.stats.skipped.unreadable > 0) return 2;
   return 0;
 }
 

@@ -8,12 +8,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
-import { scanGit, scanPrePush, type Report } from '../src/index.js';
+import { scanGit, scanPrePush, scanStdin, type Report } from '../src/index.js';
 import { logIntroduced } from '../src/sources/git/log.js';
 import { nameBytes } from '../src/sources/names.js';
 import { gitEnv, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
-import { CLI, runCli, tempDir, writeTree } from './helpers/run.js';
+import { CLI, WITHOUT_ROOT_OVERRIDE, runCli, tempDir, writeTree } from './helpers/run.js';
 
 const ZERO = '0'.repeat(40);
 const tails = (r: Report) => r.findings.map((f) => f.secret.redacted.slice(-4));
@@ -184,6 +184,51 @@ describe('names a file system allows', () => {
     expect(placed(JSON.parse(staged.stdout) as Report)).toEqual(expected(tree));
     repo.git('commit', '-q', '-m', 'odd names');
     expect(placed(await scanGit([repo.dir]))).toEqual(expected(tree));
+  });
+});
+
+describe('content that looked binary, and what was not read', () => {
+  const utf16 = (text: string, order: 'le' | 'be', bom: boolean) => {
+    const le = Buffer.from((bom ? '\ufeff' : '') + text, 'utf16le');
+    return order === 'le' ? le : Buffer.from(le).swap16();
+  };
+
+  it('scans UTF-16 text (either byte order, with or without a byte-order mark) at the right line and column', async () => {
+    const keys = [fakeKey('live'), fakeKey('live'), fakeKey('test')];
+    const dir = writeTree(tempDir(), {
+      'le-bom.reg': utf16(`Windows Registry Editor\r\n\r\n"Key"="${keys[0]}"\r\n`, 'le', true),
+      'be-bom.txt': utf16(`one\ntwo: ${keys[1]}\n`, 'be', true),
+      'le-plain.ps1': utf16(`$x = 1\n$env:KEY = '${keys[2]}'\n`, 'le', false),
+      'image.png': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3]), Buffer.from(fakeKey('live'))]),
+    });
+    const r = runCli(['dir', dir, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.findings.map((f) => [f.path, f.line, f.column, f.secret.redacted.slice(-4)]).sort()).toEqual(
+      [
+        ['be-bom.txt', 2, 6, keys[1]?.slice(-4)],
+        ['le-bom.reg', 3, 8, keys[0]?.slice(-4)],
+        ['le-plain.ps1', 2, 13, keys[2]?.slice(-4)],
+      ].sort(),
+    );
+    expect(report.stats.skipped.binary).toBe(1);
+    expect(r.stderr).toContain('warning: skipped 1 binary file (a NUL byte in the first 8 KiB): image.png');
+    const piped = await scanStdin(utf16(`k=${keys[0]}\n`, 'le', true));
+    expect(piped.findings.map((f) => [f.line, f.column])).toEqual([[1, 3]]);
+  });
+
+  it('names the first binary files it skips, then counts the rest', () => {
+    const dir = writeTree(tempDir(), Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`b${i}.bin`, Buffer.from([1, 0, 2, 0xff, 0xfe, 0])])));
+    const r = runCli(['dir', dir]);
+    expect(r.stderr).toMatch(/skipped 5 binary files \(a NUL byte in the first 8 KiB\): b\d\.bin, b\d\.bin, b\d\.bin and 2 more/);
+  });
+
+  it('dir will not call a tree clean when it could not read all of it (exit 2), as git will not', () => {
+    const dir = writeTree(tempDir(), { 'locked.env': `K=${fakeKey('live')}\n`, 'open.txt': 'nothing\n' });
+    chmodSync(join(dir, 'locked.env'), 0o000);
+    const r = runCli(['dir', dir], { wrap: WITHOUT_ROOT_OVERRIDE });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/warning: cannot read: locked\.env \(permission denied|EACCES/);
+    expect(r.stderr).toMatch(/error: the scan is incomplete: 1 file could not be read/);
   });
 });
 

@@ -22,7 +22,7 @@ import {
   type Report,
   type ScanOptions,
 } from '../index.js';
-import { printable } from '../report/format.js';
+import { plural, printable } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
@@ -198,12 +198,15 @@ async function scan(flags: ScanFlags, run: (options: ScanOptions) => Promise<Rep
   } finally {
     progress.stop();
   }
-  summarizeSkips(report);
   const color = flags.output === undefined && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
   await writeReport(render(report, format, { color }), flags.output);
   if (flags['update-baseline']) return 0;
   const code = exitCodeFor(report, failOn);
-  if (code === 2) process.stderr.write(`sk-scan: error: ${report.stats.skipped.unreadable} object(s) could not be read; the scan is incomplete\n`);
+  if (code === 2) {
+    const n = report.stats.skipped.unreadable;
+    const what = plural(n, report.target.kind === 'git' ? 'object' : 'file');
+    process.stderr.write(`sk-scan: error: the scan is incomplete: ${n.toLocaleString('en')} ${what} could not be read (see the warnings above), and no key was found in the rest\n`);
+  }
   return code;
 }
 
@@ -237,13 +240,6 @@ function seconds(value: string | undefined, flag: string, fallbackMs: number): n
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) usage(`${flag} takes a number of seconds, not '${value}'`);
   return Math.round(n * 1000);
-}
-
-/** Binary files and links are warned about once, as a count, rather than file by file. */
-function summarizeSkips(report: Report): void {
-  const { binary, symlink } = report.stats.skipped;
-  if (binary > 0) warn(`skipped ${binary} binary file${binary === 1 ? '' : 's'} (a NUL byte in the first 8 KiB)`);
-  if (symlink > 0) warn(`skipped ${symlink} symbolic link${symlink === 1 ? '' : 's'} (links are not followed)`);
 }
 
 /** The one line anything that escapes becomes, with exit code 2: never a stack trace (SK_SCAN_DEBUG shows it). */

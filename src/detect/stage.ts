@@ -4,6 +4,7 @@
  * list of detections: the item's origin, carried along unread, and each match
  * with the hash that identifies its key.
  */
+import { originLabel } from '../sources/read.js';
 import type { Origin, Source, SourceEvents } from '../sources/types.js';
 import { sha256, type Match } from './engine.js';
 import { detectAll } from './pool.js';
@@ -34,7 +35,7 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
     source.items(opts.events),
     { rules: opts.rules, maxFileSize: opts.maxFileSize },
     (r) => {
-      if (r.skip) return opts.events.skip(r.skip.reason, r.origin.path ?? '(stdin)', r.skip.message);
+      if (r.skip) return opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);
       opts.onScanned(r.size);
       if (r.matches.length > 0) source.onFinding?.(r.origin);
       const lines = r.origin.onlyLines ? new Set(r.origin.onlyLines) : null;

@@ -13,6 +13,7 @@
 import type { Config } from '../config/config.js';
 import { detectStage } from '../detect/stage.js';
 import { buildReport } from '../report/build.js';
+import { plural } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
@@ -77,6 +78,8 @@ class ScanRun implements SourceEvents {
   readonly warnings: string[] = [];
   private readonly stats: Stats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0 }, suppressed: 0, durationMs: 0 };
   private readonly started = performance.now();
+  /** The first few binary files and links skipped, for the warning that counts them. */
+  private readonly named = { binary: [] as string[], symlink: [] as string[] };
 
   constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress'>) {}
 
@@ -85,11 +88,17 @@ class ScanRun implements SourceEvents {
     this.opts.onWarning?.(message);
   }
 
-  /** Counted; an unreadable or oversized one is also a warning that names it. */
+  /**
+   * Counted and named: an unreadable or oversized item in a warning of its
+   * own, binary files and links in one warning at the end (the first few
+   * names, then a count).
+   */
   skip(reason: SkipReason, path: string, message?: string): void {
     this.stats.skipped[reason]++;
     if (reason === 'unreadable' || reason === 'tooLarge') {
       this.warn(`${reason === 'unreadable' ? 'cannot read' : 'too large, skipped'}: ${path}${message ? ` (${message})` : ''}`);
+    } else if (this.named[reason].length < NAMED) {
+      this.named[reason].push(path);
     }
   }
 
@@ -104,6 +113,20 @@ class ScanRun implements SourceEvents {
   }
 
   finish(): Stats {
+    const { binary, symlink } = this.stats.skipped;
+    if (binary > 0) this.warn(`skipped ${count(binary, 'binary file')} (a NUL byte in the first 8 KiB): ${names(this.named.binary, binary)}`);
+    if (symlink > 0) this.warn(`skipped ${count(symlink, 'symbolic link')} (links are not followed): ${names(this.named.symlink, symlink)}`);
     return { ...this.stats, durationMs: Math.round(performance.now() - this.started) };
   }
+}
+
+/** Skipped files named in a warning before the rest are only counted. */
+const NAMED = 3;
+
+function count(n: number, what: string): string {
+  return `${n.toLocaleString('en')} ${plural(n, what)}`;
+}
+
+function names(first: string[], total: number): string {
+  return first.join(', ') + (total > first.length ? ` and ${(total - first.length).toLocaleString('en')} more` : '');
 }

@@ -1,7 +1,7 @@
 /** Turning an item into bytes, and the checks that skip content rather than scan it. */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { fsPath } from './names.js';
-import type { Bytes, SkipReason, SourceItem } from './types.js';
+import type { Bytes, Origin, SkipReason, SourceItem } from './types.js';
 
 /** Bytes that belong to whoever holds them. */
 export class OwnedBytes implements Bytes {
@@ -24,6 +24,14 @@ export class OwnedBytes implements Bytes {
   }
 }
 
+/** How an item is named in a warning: its path, else the object it is, else standard input. */
+export function originLabel(o: Origin): string {
+  if (o.path !== null) return o.path;
+  if (o.git?.blob) return `blob ${o.git.blob}`;
+  if (o.git?.tag) return `tag ${o.git.tag.name}`;
+  return o.commit ? `commit ${o.commit}` : '(stdin)';
+}
+
 /** A NUL byte in the first 8 KiB marks binary content, as git and ripgrep judge it. */
 export const BINARY_PROBE = 8192;
 
@@ -33,6 +41,43 @@ export function isBinary(bytes: Uint8Array): boolean {
   // Most source files are smaller than the probe: search them without making a view.
   const probe = bytes.length <= BINARY_PROBE ? bytes : bytes.subarray(0, BINARY_PROBE);
   return probe.indexOf(0) !== -1;
+}
+
+/**
+ * Text in UTF-16 (Windows tools write .reg, .ps1 and config exports that way):
+ * a byte-order mark, or, without one, the NUL pattern of mostly-ASCII text,
+ * where every other byte is NUL and the rest are not. Such text holds NULs, so
+ * the binary check alone would skip it.
+ */
+export function utf16Order(probe: Uint8Array): 'le' | 'be' | null {
+  if (probe[0] === 0xff && probe[1] === 0xfe) return 'le';
+  if (probe[0] === 0xfe && probe[1] === 0xff) return 'be';
+  const pairs = Math.floor(Math.min(probe.length, BINARY_PROBE) / 2);
+  if (pairs < 2) return null;
+  let nulEven = 0;
+  let nulOdd = 0;
+  for (let i = 0; i < pairs * 2; i += 2) {
+    if (probe[i] === 0) nulEven++;
+    if (probe[i + 1] === 0) nulOdd++;
+  }
+  if (nulEven === 0 && nulOdd >= pairs * 0.9) return 'le';
+  if (nulOdd === 0 && nulEven >= pairs * 0.9) return 'be';
+  return null;
+}
+
+/** UTF-16 bytes as UTF-8 text, without the byte-order mark; null if the text holds NULs (it was not text after all). */
+function fromUtf16(bytes: Uint8Array, order: 'le' | 'be'): Buffer | null {
+  let units = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength - (bytes.byteLength % 2));
+  if (order === 'be') units = Buffer.from(units).swap16();
+  const text = units.toString('utf16le').replace(/^\ufeff/, '');
+  return text.includes('\0') ? null : Buffer.from(text, 'utf8');
+}
+
+/** Content that the binary check flagged: its UTF-8 form if it is UTF-16 text, else why it is skipped. */
+function textOrBinary(bytes: Uint8Array): Loaded {
+  const order = utf16Order(bytes);
+  const text = order ? fromUtf16(bytes, order) : null;
+  return text ? { bytes: text } : { skip: 'binary', message: 'binary content' };
 }
 
 /**
@@ -54,7 +99,7 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
   if ('bytes' in item) {
     if (item.bytes.length > maxFileSize) return { skip: 'tooLarge', message: tooLarge(item.bytes.length, maxFileSize) };
     const bytes = item.bytes.view();
-    return isBinary(bytes) ? { skip: 'binary', message: 'binary content' } : { bytes };
+    return isBinary(bytes) ? textOrBinary(bytes) : { bytes };
   }
   let fd: number;
   try {
@@ -71,9 +116,10 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
     const buf = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
     // Read the probe first, so a large binary file costs 8 KiB, not its whole size.
     let got = readFully(fd, buf, 0, Math.min(size, BINARY_PROBE));
-    if (isBinary(buf.subarray(0, got))) return { skip: 'binary', message: 'binary content' };
+    const binary = isBinary(buf.subarray(0, got));
+    if (binary && utf16Order(buf.subarray(0, got)) === null) return { skip: 'binary', message: 'binary content' };
     got += readFully(fd, buf, got, size - got);
-    return { bytes: buf.subarray(0, got) };
+    return binary ? textOrBinary(buf.subarray(0, got)) : { bytes: buf.subarray(0, got) };
   } catch (err) {
     return { skip: 'unreadable', message: describe(err) };
   } finally {
