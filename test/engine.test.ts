@@ -113,3 +113,37 @@ describe('the keyword prefilter bounds the regex', () => {
     expect(m?.secret.length).toBeLessThan(8192);
   });
 });
+
+describe('time in proportion to the input, whatever it holds', () => {
+  // `work` counts the bytes a scan walks besides the keyword search (stretches, regex windows, line and
+  // column counting): linear time means it stays within a small multiple of the input's size.
+  it('text made of nothing but keywords', () => {
+    for (const unit of ['sk_live_', 'sk_test_', 'webhook', 'WEBHOOK_SECRET=', 'sk_live_webhook_secret=sk_test_']) {
+      const input = Buffer.from(unit.repeat(Math.ceil((2 << 20) / unit.length)));
+      expect(scan(input)).toEqual([]);
+      expect(detector.work).toBeLessThanOrEqual(3 * input.length);
+    }
+  });
+
+  it('ten thousand keys on one line cost what they cost on ten thousand lines, at the right columns', () => {
+    const next = rng(99);
+    const keys = Array.from({ length: 10_000 }, () => `sk_live_${randomBody(next)}`);
+    const oneLine = scan(keys.join(' '));
+    const oneLineWork = detector.work;
+    const manyLines = scan(keys.join('\n'));
+    expect(oneLine).toHaveLength(10_000);
+    expect(manyLines).toHaveLength(10_000);
+    expect(oneLine.map((m) => m.column).slice(0, 3)).toEqual([1, 42, 83]);
+    expect(oneLine.at(-1)?.column).toBe(41 * 9_999 + 1);
+    expect(manyLines.at(-1)).toMatchObject({ line: 10_000, column: 1 });
+    expect(oneLineWork).toBeLessThanOrEqual(4 * keys.join(' ').length);
+    expect(detector.work).toBeLessThanOrEqual(4 * keys.join('\n').length);
+  });
+
+  it('keywords spread through one long token (base64), each stretching its window', () => {
+    const next = rng(7);
+    const input = Buffer.from(Array.from({ length: 4000 }, () => `${randomBody(next, 600)}sk_live_`).join(''));
+    scan(input);
+    expect(detector.work).toBeLessThanOrEqual(4 * input.length);
+  });
+});

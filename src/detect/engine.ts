@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { placeholderReason, shannonEntropy } from './filters.js';
-import { lineInfo } from './lines.js';
+import { LineCursor } from './lines.js';
 import type { Rule } from './rule.js';
 import { pushTo } from '../group.js';
 
@@ -81,12 +81,36 @@ interface Keyword {
   bytes: Buffer;
   /** Where its anchor starts inside it. */
   at: number;
+  /** The keyword's bytes outside its anchor, as (offset in the keyword, byte) pairs: what is left to compare after the anchor is found. */
+  rest: number[];
   /** Indexes of the rules that list it. */
   rules: number[];
 }
 
+/**
+ * The windows one keyword's hits call for, merged as the hits are found (in
+ * increasing order, since the buffer is searched from start to end): flat
+ * [start, end, start, end, …] pairs, not yet stretched.
+ */
+type KeywordWindows = number[];
+
+/**
+ * After a hit, the next one is looked for this far ahead by a loop in
+ * JavaScript before Buffer#indexOf is called again: indexOf costs about 100 ns
+ * a call, which on text dense with keywords (one every few bytes) is most of
+ * the work; a short loop finds a near hit for a fraction of that.
+ */
+const NEAR = 64;
+
 export class Detector {
   readonly rules: readonly Rule[];
+  /**
+   * Bytes the last scan walked beyond the keyword search: window stretches,
+   * regex windows, and the text counted for lines and columns. Tests check it
+   * grows with the input's size, never with the number of keywords or matches
+   * in it (the difference between linear and quadratic time, without a clock).
+   */
+  work = 0;
   /** Keywords grouped by anchor: one search per distinct anchor. */
   private readonly anchors: { needle: Buffer; keywords: Keyword[] }[];
 
@@ -105,41 +129,46 @@ export class Detector {
       const bytes = Buffer.from(kw, 'utf8');
       const { at, length } = anchorOf(bytes);
       const key = bytes.toString('latin1', at, at + length);
-      pushTo(anchors, key, { bytes, at, rules: ruleIdx });
+      const rest: number[] = [];
+      bytes.forEach((byte, i) => (i < at || i >= at + length) && rest.push(i, byte));
+      pushTo(anchors, key, { bytes, at, rest, rules: ruleIdx });
     }
     this.anchors = [...anchors].map(([needle, keywords]) => ({ needle: Buffer.from(needle, 'latin1'), keywords }));
   }
 
   scan(input: Uint8Array): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    this.work = 0;
     // Allocated on the first keyword hit: most buffers have none.
-    let hits: number[][] | null = null;
+    let perRule: KeywordWindows[][] | null = null;
     for (const { needle, keywords } of this.anchors) {
-      for (let hit = buf.indexOf(needle); hit !== -1; hit = buf.indexOf(needle, hit + 1)) {
-        for (const kw of keywords) {
-          const start = hit - kw.at;
-          const end = start + kw.bytes.length;
-          if (start < 0 || end > buf.length || buf.compare(kw.bytes, 0, kw.bytes.length, start, end) !== 0) continue;
-          hits ??= this.rules.map(() => []);
-          for (const r of kw.rules) hits[r]?.push(start, end);
-        }
-      }
+      const found = searchAnchor(buf, needle, keywords);
+      if (found === null) continue;
+      perRule ??= this.rules.map(() => []);
+      found.forEach((list, k) => {
+        if (list.length > 0) for (const r of (keywords[k] as Keyword).rules) perRule?.[r]?.push(list);
+      });
     }
-    if (hits === null) return [];
+    if (perRule === null) return [];
 
     const matches: Match[] = [];
     for (const [i, rule] of this.rules.entries()) {
-      const ruleHits = hits[i];
-      if (ruleHits && ruleHits.length > 0) this.scanWindows(buf, rule, ruleHits, matches);
+      const lists = perRule[i];
+      if (!lists || lists.length === 0) continue;
+      const stretch = { steps: 0 };
+      const spans = windows(buf, lists, stretch);
+      this.work += stretch.steps;
+      for (const [start, end] of spans) this.work += end - start;
+      this.scanWindows(buf, rule, spans, matches);
     }
     if (matches.length === 0) return matches;
     matches.sort((a, b) => a.offset - b.offset || a.ruleId.localeCompare(b.ruleId));
-    locate(buf, matches);
+    this.work += locate(buf, matches);
     return matches;
   }
 
-  private scanWindows(buf: Buffer, rule: Rule, hits: number[], out: Match[]): void {
-    for (const [start, end] of windows(buf, hits)) {
+  private scanWindows(buf: Buffer, rule: Rule, spans: [number, number][], out: Match[]): void {
+    for (const [start, end] of spans) {
       const text = buf.toString('latin1', start, end);
       const re = rule.pattern;
       re.lastIndex = 0;
@@ -162,25 +191,85 @@ export class Detector {
   }
 }
 
-/** Sorted, merged [start, end) windows around keyword hits (given as flat start,end pairs). */
-function windows(buf: Buffer, hits: number[]): [number, number][] {
-  const spans: [number, number][] = [];
-  for (let i = 0; i < hits.length; i += 2) spans.push([hits[i] ?? 0, hits[i + 1] ?? 0]);
-  spans.sort((a, b) => a[0] - b[0]);
+/** Whether the whole keyword is at `start` (its anchor is known to be there). */
+function keywordAt(buf: Buffer, kw: Keyword, start: number): boolean {
+  if (start < 0 || start + kw.bytes.length > buf.length) return false;
+  const { rest } = kw;
+  for (let i = 0; i < rest.length; i += 2) if (buf[start + (rest[i] as number)] !== rest[i + 1]) return false;
+  return true;
+}
+
+/** Every hit of one anchor: for each of its keywords, the windows its hits call for; null when there is none. */
+function searchAnchor(buf: Buffer, needle: Buffer, keywords: Keyword[]): KeywordWindows[] | null {
+  let found: KeywordWindows[] | null = null;
+  for (let hit = buf.indexOf(needle); hit !== -1; hit = nextHit(buf, needle, hit + 1)) {
+    for (let k = 0; k < keywords.length; k++) {
+      const kw = keywords[k] as Keyword;
+      const start = hit - kw.at;
+      if (!keywordAt(buf, kw, start)) continue;
+      found ??= keywords.map(() => []);
+      addWindow(found[k] as KeywordWindows, start - WINDOW, start + kw.bytes.length + WINDOW, buf.length);
+    }
+  }
+  return found;
+}
+
+/** The next place `needle` starts at or after `from`: a near one by a short loop, a far one by Buffer#indexOf. */
+function nextHit(buf: Buffer, needle: Buffer, from: number): number {
+  const first = needle[0] as number;
+  const near = Math.min(from + NEAR, buf.length - needle.length + 1);
+  for (let i = from; i < near; i++) {
+    if (buf[i] !== first) continue;
+    let j = 1;
+    while (j < needle.length && buf[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return near >= buf.length - needle.length + 1 ? -1 : buf.indexOf(needle, near);
+}
+
+/** A window merged into the one before it when they touch. */
+function addWindow(list: KeywordWindows, start: number, end: number, length: number): void {
+  const s = Math.max(0, start);
+  const e = Math.min(length, end);
+  const last = list.length - 1;
+  if (last > 0 && s <= (list[last] as number)) list[last] = Math.max(list[last] as number, e);
+  else list.push(s, e);
+}
+
+/**
+ * Sorted, disjoint [start, end) windows for one rule. Each merged window is
+ * stretched once (so that it never cuts a token in two), never back past the
+ * window before it: input made of nothing but keywords costs time in
+ * proportion to its size, not to its size times the stretch.
+ */
+function windows(buf: Buffer, lists: KeywordWindows[], stretch: { steps: number }): [number, number][] {
+  const raw: [number, number][] = [];
+  for (const list of lists) for (let i = 0; i < list.length; i += 2) raw.push([list[i] as number, list[i + 1] as number]);
+  // Several keywords' windows interleave; one keyword's are already in order and apart.
+  if (lists.length > 1) raw.sort((a, b) => a[0] - b[0]);
+  const forward = (at: number) => {
+    const to = stretchForward(buf, at);
+    stretch.steps += to - at;
+    return to;
+  };
   const out: [number, number][] = [];
-  for (const [hs, he] of spans) {
-    const start = stretchBack(buf, Math.max(0, hs - WINDOW));
-    const end = stretchForward(buf, Math.min(buf.length, he + WINDOW));
+  for (const [start, end] of raw) {
     const last = out[out.length - 1];
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else out.push([start, end]);
+    if (last && start <= last[1]) {
+      last[1] = Math.max(last[1], forward(Math.max(end, last[1])));
+      continue;
+    }
+    const from = stretchBack(buf, start, last ? last[1] : 0);
+    stretch.steps += start - from;
+    if (last && from <= last[1]) last[1] = Math.max(last[1], forward(end));
+    else out.push([from, forward(end)]);
   }
   return out;
 }
 
-function stretchBack(buf: Buffer, at: number): number {
-  const floor = Math.max(0, at - MAX_STRETCH);
-  while (at > floor && TOKEN[buf[at - 1] ?? 0]) at--;
+function stretchBack(buf: Buffer, at: number, floor: number): number {
+  const limit = Math.max(floor, at - MAX_STRETCH);
+  while (at > limit && TOKEN[buf[at - 1] ?? 0]) at--;
   return at;
 }
 
@@ -190,19 +279,30 @@ function stretchForward(buf: Buffer, at: number): number {
   return at;
 }
 
-/** Fill in line, column and allow comments for matches sorted by offset. */
-function locate(buf: Buffer, matches: Match[]): void {
-  let cursor = { offset: 0, line: 1 };
+/** Fill in line, column and allow comments for matches sorted by offset, walking the buffer once; the bytes walked. */
+function locate(buf: Buffer, matches: Match[]): number {
+  const lines = new LineCursor(buf);
+  let allowLine = -1;
+  let allow: Match['allow'];
   for (const m of matches) {
-    const info = lineInfo(buf, m.offset, cursor);
-    cursor = { offset: info.lineStart, line: info.line };
-    m.line = info.line;
-    m.column = info.column;
-    const mark = buf.subarray(info.lineStart, info.lineEnd).indexOf(ALLOW_MARK);
-    if (mark !== -1) {
-      const after = buf.toString('utf8', info.lineStart + mark + ALLOW_MARK.length, info.lineEnd);
-      const reason = /^\s*--\s*(.*?)\s*(?:\*\/|-->)?\s*$/.exec(after)?.[1];
-      m.allow = { reason: reason ? reason : null };
+    const { line, column, lineStart, lineEnd } = lines.at(m.offset);
+    m.line = line;
+    m.column = column;
+    // Each line is searched for the allow mark once, however many matches it holds.
+    if (line !== allowLine) {
+      allowLine = line;
+      allow = allowOn(buf, lineStart, lineEnd);
     }
+    if (allow) m.allow = allow;
   }
+  return lines.walked;
+}
+
+function allowOn(buf: Buffer, lineStart: number, lineEnd: number): Match['allow'] {
+  // Searched in the line only: a search to the end of the buffer would cost the whole rest of it per line.
+  const mark = buf.subarray(lineStart, lineEnd).indexOf(ALLOW_MARK);
+  if (mark === -1) return undefined;
+  const after = buf.toString('utf8', lineStart + mark + ALLOW_MARK.length, lineEnd);
+  const reason = /^\s*--\s*(.*?)\s*(?:\*\/|-->)?\s*$/.exec(after)?.[1];
+  return { reason: reason ? reason : null };
 }
