@@ -7,9 +7,10 @@ export class SkScanError extends Error {
   override readonly name = 'SkScanError';
 }
 
-/** `file:line: problem`, the one shape every config and rule error takes. */
+/** `file:line: problem`, the one shape every config and rule error takes; a problem is kept to one short line. */
 export function locatedError(file: string, line: number | null, problem: string): SkScanError {
-  return new SkScanError(line === null ? `${file}: ${problem}` : `${file}:${line}: ${problem}`);
+  const short = problem.length > 240 ? `${problem.slice(0, 240)}…` : problem;
+  return new SkScanError(line === null ? `${file}: ${short}` : `${file}:${line}: ${short}`);
 }
 
 const IO_REASONS: Record<string, string> = {

@@ -3,8 +3,8 @@
  * other than what git stores or pushes, and outputs that fail under it. Each
  * case here was once a miss, a crash or a wrong exit code.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
@@ -13,7 +13,8 @@ import { logIntroduced } from '../src/sources/git/log.js';
 import { nameBytes } from '../src/sources/names.js';
 import { gitEnv, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
-import { CLI, WITHOUT_ROOT_OVERRIDE, runCli, tempDir, writeTree } from './helpers/run.js';
+import { startPlatform } from './helpers/platform.js';
+import { CLI, WITHOUT_ROOT_OVERRIDE, runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
 
 const ZERO = '0'.repeat(40);
 const tails = (r: Report) => r.findings.map((f) => f.secret.redacted.slice(-4));
@@ -229,6 +230,123 @@ describe('content that looked binary, and what was not read', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/warning: cannot read: locked\.env \(permission denied|EACCES/);
     expect(r.stderr).toMatch(/error: the scan is incomplete: 1 file could not be read/);
+  });
+});
+
+describe('keys in output', () => {
+  it('shows no more of a webhook secret than its last four characters, in every format', () => {
+    const secrets = ['correcthorse_batterystaple_Zq7x', 'qwhxzkvbnmtr_plokijuh_ygtfrd_'];
+    const dir = writeTree(tempDir(), { 'app.env': secrets.map((s) => `WEBHOOK_SECRET=${s}`).join('\n') + '\n' });
+    for (const format of ['text', 'json', 'sarif', 'github', 'junit']) {
+      const r = runCli(['dir', dir, '--format', format]);
+      expect(r.code).toBe(1);
+      for (const secret of secrets) {
+        expect(r.stdout).toContain(`…${secret.slice(-4)}`);
+        expect(r.stdout + r.stderr).not.toContain(secret.slice(0, 8));
+      }
+    }
+  });
+
+  it('quotes neither a failing rule example nor an ignore entry in the error', () => {
+    const key = fakeKey('live');
+    const rule = `rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [tok_]\n    pattern: "tok_(?<secret>[a-z]{40})"\n    examples:\n      match: ["tok_${key}"]\n`;
+    const ignore = `ignore: ["${key}"]\n`;
+    for (const config of [rule, ignore]) {
+      const dir = writeTree(tempDir(), { '.sk-scan.yaml': config, 'a.txt': 'a\n' });
+      const r = runCli(['dir', dir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toContain(key.slice(8, 20));
+    }
+  });
+
+  it('keeps a required scope only if it looks like one, and strips what the network sent', async () => {
+    const platform = await startPlatform();
+    try {
+      const key = fakeKey('live');
+      platform.keys.set(key, 'echoes-key');
+      const dir = writeTree(tempDir(), { 'a.env': `K=${key}\n` });
+      for (const format of ['text', 'json']) {
+        const r = await runCliAsync(['dir', dir, '--verify', '--verify-url', platform.url, '--format', format]);
+        expect(r.stdout + r.stderr).not.toContain(key);
+        expect(r.stdout).not.toContain('\u001b[2J');
+        if (format === 'json') expect((JSON.parse(r.stdout) as Report).findings[0]?.verification).toEqual({ status: 'active', reason: 'insufficient-permissions', httpStatus: 403 });
+      }
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('writes a report holding full keys (--show-secrets --output) readable by its owner only', () => {
+    const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n` });
+    const out = join(tempDir(), 'full.json');
+    expect(runCli(['dir', dir, '--show-secrets', '--format', 'json', '--output', out]).code).toBe(1);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('--output writes the whole report or leaves the old file, follows a link, and writes into a device without replacing it', () => {
+    const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n` });
+    const folder = tempDir();
+    const real = join(folder, 'real.json');
+    writeFileSync(real, 'old report\n');
+    symlinkSync(real, join(folder, 'link.json'));
+    expect(runCli(['dir', dir, '--format', 'json', '--output', join(folder, 'link.json')]).code).toBe(1);
+    expect(lstatSync(join(folder, 'link.json')).isSymbolicLink()).toBe(true);
+    expect((JSON.parse(readFileSync(real, 'utf8')) as Report).findings).toHaveLength(1);
+    expect(readdirSync(folder).sort()).toEqual(['link.json', 'real.json']); // no temporary file left
+    expect(runCli(['dir', dir, '--format', 'json', '--output', '/dev/null']).code).toBe(1);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+});
+
+describe('files the scanner reads from what it scans', () => {
+  const outside = () => writeTree(tempDir(), { 'passwd': 'root:x:0:0:root:/root:/bin/bash\n' });
+
+  it('a config, ignore file or baseline that links out of the scanned tree is refused, and never quoted', () => {
+    for (const name of ['.sk-scan.yaml', '.sk-scanignore', '.sk-scan-baseline.json']) {
+      const dir = writeTree(tempDir(), { 'a.txt': 'a\n' });
+      symlinkSync(join(outside(), 'passwd'), join(dir, name));
+      const r = runCli(['dir', dir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`${name.replace(/\./g, '\\.')} is a link that leads out of`));
+      expect(r.stderr).not.toContain('root:x');
+    }
+  });
+
+  it('a FIFO or /dev/zero in their place is an error in a moment, not a hang or a crash', () => {
+    for (const name of ['.sk-scan.yaml', '.sk-scanignore', '.sk-scan-baseline.json', '.gitignore']) {
+      const dir = writeTree(tempDir(), { 'a.txt': 'a\n' });
+      execFileSync('mkfifo', [join(dir, name)]);
+      const r = runCli(['dir', dir], { timeout: 20_000 });
+      if (name === '.gitignore') {
+        // Its patterns are not applied (more is read, never less), and the FIFO is counted as not read.
+        expect(r.stderr).toMatch(/\.gitignore is not a regular file: not read; its patterns are not applied/);
+        expect(r.code).toBe(2);
+      } else {
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/is not a regular file: not read/);
+      }
+    }
+    const zero = runCli(['dir', writeTree(tempDir(), { 'a.txt': 'a\n' }), '--baseline', '/dev/zero'], { timeout: 20_000 });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/baseline \/dev\/zero is not a regular file/);
+  });
+
+  it('a FIFO given as the path to scan is counted, not waited on', () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [join(dir, 'p')]);
+    const r = runCli(['dir', join(dir, 'p')], { timeout: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read: .*p \(not a regular file\)/);
+  });
+
+  it('a baseline that is not JSON is named with the line, without quoting it', () => {
+    const key = fakeKey('live');
+    const dir = writeTree(tempDir(), { '.sk-scan-baseline.json': `{\n  "entries": [\n  ${key}\n]}\n`, 'a.txt': 'a\n' });
+    const r = runCli(['dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\.sk-scan-baseline\.json(:\d+)?: not valid JSON/);
+    expect(r.stderr).not.toContain(key.slice(8));
   });
 });
 

@@ -22,6 +22,7 @@ import {
   type Report,
   type ScanOptions,
 } from '../index.js';
+import { maskSecrets } from '../redact.js';
 import { plural, printable } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { guardStreams, warn, writeReport } from './output.js';
@@ -199,7 +200,7 @@ async function scan(flags: ScanFlags, run: (options: ScanOptions) => Promise<Rep
     progress.stop();
   }
   const color = flags.output === undefined && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
-  await writeReport(render(report, format, { color }), flags.output);
+  await writeReport(render(report, format, { color }), flags.output, { secret: flags['show-secrets'] === true });
   if (flags['update-baseline']) return 0;
   const code = exitCodeFor(report, failOn);
   if (code === 2) {
@@ -245,10 +246,10 @@ function seconds(value: string | undefined, flag: string, fallbackMs: number): n
 /** The one line anything that escapes becomes, with exit code 2: never a stack trace (SK_SCAN_DEBUG shows it). */
 function fail(err: unknown): void {
   if (err instanceof SkScanError) {
-    process.stderr.write(`sk-scan: error: ${printable(err.message)}\n`);
+    process.stderr.write(`sk-scan: error: ${printable(maskSecrets(err.message))}\n`);
   } else {
     const e = err as Error;
-    process.stderr.write(`sk-scan: internal error: ${printable(e?.message ?? String(err))}\n`);
+    process.stderr.write(`sk-scan: internal error: ${printable(maskSecrets(e?.message ?? String(err)))}\n`);
     if (process.env['SK_SCAN_DEBUG']) process.stderr.write(`${e?.stack ?? ''}\n`);
   }
   process.exitCode = 2;

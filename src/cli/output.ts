@@ -3,8 +3,11 @@
  * ends the output quietly, as it does for git and ripgrep; any other failure
  * (a full disk) is one line and exit code 2.
  */
-import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { SkScanError, describeIoError } from '../errors.js';
+import { maskSecrets } from '../redact.js';
 import { printable } from '../report/format.js';
 
 /** Once set up, a closed stdout or stderr no longer raises an unhandled 'error' event. */
@@ -13,16 +16,14 @@ export function guardStreams(): void {
   process.stderr.on('error', () => {});
 }
 
-/** The report to FILE, or to standard output. */
-export async function writeReport(text: string, file: string | undefined): Promise<void> {
-  if (file !== undefined) {
-    try {
-      writeFileSync(file, text);
-    } catch (err) {
-      throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
-    }
-    return;
-  }
+/**
+ * The report to FILE, or to standard output. A file is written whole or not
+ * at all: into a new file beside it, then renamed over it, so a write that
+ * fails half-way (a full disk) leaves the old file, not half a report. A
+ * report holding full keys (`secret`) is created readable by its owner only.
+ */
+export async function writeReport(text: string, file: string | undefined, opts: { secret?: boolean } = {}): Promise<void> {
+  if (file !== undefined) return writeWhole(file, text, opts.secret ? 0o600 : 0o666);
   await new Promise<void>((resolve, reject) => {
     process.stdout.write(text, (err) => {
       if (!err || (err as NodeJS.ErrnoException).code === 'EPIPE') resolve();
@@ -32,5 +33,34 @@ export async function writeReport(text: string, file: string | undefined): Promi
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`sk-scan: warning: ${printable(message)}\n`);
+  process.stderr.write(`sk-scan: warning: ${printable(maskSecrets(message))}\n`);
+}
+
+function writeWhole(file: string, text: string, mode: number): void {
+  let target = file;
+  try {
+    const st = statSync(file);
+    // A device or a FIFO (`--output /dev/null`) is written to, never replaced.
+    if (!st.isFile()) return writeInPlace(file, text);
+    // A link is followed: the file it names is replaced, the link stays.
+    target = realpathSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
+  }
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, text, { mode, flag: 'wx' });
+    renameSync(temporary, target);
+  } catch (err) {
+    rmSync(temporary, { force: true });
+    throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
+  }
+}
+
+function writeInPlace(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
+  }
 }

@@ -43,7 +43,7 @@ export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Co
   if (ignoreNode !== undefined) {
     config.fingerprints = yf.items(ignoreNode, '`ignore`').map((item) => {
       const fp = yf.string(item, 'each entry of `ignore`').trim().toLowerCase();
-      if (!/^[0-9a-f]{12,16}$/.test(fp)) yf.fail(item, `\`ignore\` lists finding fingerprints (12 to 16 hex characters, as printed with each finding), not \`${fp}\``);
+      if (!/^[0-9a-f]{12,16}$/.test(fp)) yf.fail(item, '`ignore` lists finding fingerprints (12 to 16 hex characters, as printed with each finding); this entry is not one');
       return fp;
     });
   }

@@ -2,11 +2,11 @@
  * `.sk-scan.yaml`: the user's rules, disabled built-in rules, excluded paths and
  * the file size limit. Found at the scan root, or named with --config.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuleSpec } from '../detect/rule.js';
 import { SkScanError } from '../errors.js';
-import { BASELINE_FILE_NAME, readBaseline, type BaselineEntry } from '../suppress/index.js';
+import { readSettingsFile } from '../files.js';
+import { BASELINE_FILE_NAME, parseBaseline, type BaselineEntry } from '../suppress/index.js';
 import { builtinRules } from './builtin.js';
 import type { PathPatterns } from './paths.js';
 
@@ -43,39 +43,33 @@ export const IGNORE_FILE_NAME = '.sk-scanignore';
  * `root/.sk-scan.yaml` if present; with `root/.sk-scanignore` and the baseline
  * (`baseline`, else `root/.sk-scan-baseline.json`).
  */
+/** The largest configuration and ignore files read, and the largest baseline. */
+const MAX_CONFIG = 1 << 20;
+const MAX_BASELINE = 32 << 20;
+
 export async function loadConfig(opts: { root?: string; explicit?: string; baseline?: string }): Promise<Config> {
   const root = opts.root ?? '.';
-  const config = await loadYamlConfig(opts);
+  const config = await loadYamlConfig(root, opts.explicit);
   // The matcher loads only when there are globs to match (the pre-commit hook must start fast).
   if (config.exclude.length > 0) config.excluded = await (await import('./paths.js')).PathPatterns.compile(config.exclude);
+  // Files found at the root come from what is being scanned: they are read only if they stay inside it.
   const baselineFile = opts.baseline ?? join(root, BASELINE_FILE_NAME);
-  config.baseline = { file: baselineFile, entries: readBaseline(baselineFile) };
-  config.ignoreFile = readIgnoreFile(join(root, IGNORE_FILE_NAME));
+  const baselineText = readSettingsFile(baselineFile, { what: `the baseline ${baselineFile}`, max: MAX_BASELINE, within: opts.baseline === undefined ? root : undefined });
+  config.baseline = { file: baselineFile, entries: baselineText === null ? null : parseBaseline(baselineFile, baselineText) };
+  const ignoreFile = join(root, IGNORE_FILE_NAME);
+  config.ignoreFile = readSettingsFile(ignoreFile, { what: ignoreFile, max: MAX_CONFIG, within: root })?.split(/\r?\n/) ?? null;
   return config;
 }
 
-function readIgnoreFile(file: string): string[] | null {
-  try {
-    return readFileSync(file, 'utf8').split(/\r?\n/);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new SkScanError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-}
-
-async function loadYamlConfig(opts: { root?: string; explicit?: string }): Promise<Config> {
+async function loadYamlConfig(root: string, explicit: string | undefined): Promise<Config> {
   const builtin = await builtinRules();
-  let file: string | null = null;
-  if (opts.explicit !== undefined) {
-    if (!existsSync(opts.explicit)) throw new SkScanError(`config file not found: ${opts.explicit}`);
-    file = opts.explicit;
-  } else if (opts.root !== undefined) {
-    const candidate = join(opts.root, CONFIG_FILE_NAME);
-    if (existsSync(candidate) && statSync(candidate).isFile()) file = candidate;
+  const file = explicit ?? join(root, CONFIG_FILE_NAME);
+  const text = readSettingsFile(file, { what: `the config file ${file}`, max: MAX_CONFIG, within: explicit === undefined ? root : undefined });
+  if (text === null) {
+    if (explicit !== undefined) throw new SkScanError(`config file not found: ${explicit}`);
+    return defaults(null, builtin);
   }
-  if (file === null) return defaults(null, builtin);
   // The YAML parser is loaded only when there is a config file to read.
   const { parseConfig } = await import('./config-file.js');
-  return parseConfig(file, readFileSync(file, 'utf8'), builtin);
+  return parseConfig(file, text, builtin);
 }
-

@@ -104,11 +104,12 @@ function parseVerify(yf: YamlFile, node: Node | null, at: string): VerifySpec {
 /** Run a rule's own examples; the first one that misbehaves is the error. */
 export function exampleFailure(rule: Rule): string | null {
   const detector = new Detector([rule]);
-  for (const text of rule.examples.match) {
-    if (detector.scan(Buffer.from(text)).length === 0) return `example does not match: ${text}`;
+  // The examples are not quoted: a `match:` example is a key by design.
+  for (const [i, text] of rule.examples.match.entries()) {
+    if (detector.scan(Buffer.from(text)).length === 0) return `example ${i + 1} of \`match\` does not match`;
   }
-  for (const text of rule.examples.noMatch) {
-    if (detector.scan(Buffer.from(text)).length > 0) return `noMatch example matches: ${text}`;
+  for (const [i, text] of rule.examples.noMatch.entries()) {
+    if (detector.scan(Buffer.from(text)).length > 0) return `example ${i + 1} of \`noMatch\` matches`;
   }
   return null;
 }

@@ -72,9 +72,14 @@ export class YamlFile {
   fields(node: Node | null, what: string, known: readonly string[]): Map<string, { keyNode: Node; value: Node | null }> {
     const out = new Map<string, { keyNode: Node; value: Node | null }>();
     for (const { key, keyNode, value } of this.entries(node, what)) {
-      if (!known.includes(key)) this.fail(keyNode, `unknown field \`${key}\` in ${what} (expected one of: ${known.join(', ')})`);
+      if (!known.includes(key)) this.fail(keyNode, `unknown field \`${excerpt(key)}\` in ${what} (expected one of: ${known.join(', ')})`);
       out.set(key, { keyNode, value });
     }
     return out;
   }
+}
+
+/** A short quote of text from a file: what is enough to find it, never a whole line of someone's file. */
+function excerpt(text: string): string {
+  return text.length > 32 ? `${text.slice(0, 32)}…` : text;
 }

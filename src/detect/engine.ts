@@ -18,7 +18,7 @@ export interface Match {
   ruleId: string;
   /** The full secret. It never leaves the pipeline unmasked unless --show-secrets asks. */
   secret: string;
-  /** How many leading characters of `secret` are its public prefix (`sk_live_prod_`). */
+  /** How many leading characters of `secret` a report may show: the rule's `public` group (`sk_live_prod_`), else 0. */
   prefixLength: number;
   /** The environment tag captured by the rule's `env` group, if any. */
   environment: string | null;
@@ -179,10 +179,12 @@ export class Detector {
         const offset = start + span[0];
         const secret = buf.toString('utf8', offset, start + span[1]);
         const environment = m.groups?.['env'] ?? null;
-        const prefixLength = environment
-          ? (m.indices?.groups?.['env']?.[1] ?? span[0]) - span[0] + 1
-          : (PREFIX.exec(secret)?.[0].length ?? 0);
-        const body = secret.slice(Math.max(0, Math.min(prefixLength, secret.length - 8)));
+        // What a report may show: only what the rule's `public` group marks, starting where the secret starts.
+        const shown = m.indices?.groups?.['public'];
+        const prefixLength = shown && shown[0] === span[0] ? shown[1] - shown[0] : 0;
+        // What the filters judge: the body after the environment tag, or after a prefix of lower-case words.
+        const bodyStart = environment ? (m.indices?.groups?.['env']?.[1] ?? span[0]) - span[0] + 1 : (PREFIX.exec(secret)?.[0].length ?? 0);
+        const body = secret.slice(Math.max(0, Math.min(bodyStart, secret.length - 8)));
         if (placeholderReason(body) !== null) continue;
         if (shannonEntropy(body) < rule.minEntropy) continue;
         out.push({ ruleId: rule.id, secret, prefixLength, environment, offset, line: 0, column: 0 });

@@ -12,6 +12,7 @@
  */
 import type { Config } from '../config/config.js';
 import { detectStage } from '../detect/stage.js';
+import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
 import { plural } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
@@ -83,9 +84,11 @@ class ScanRun implements SourceEvents {
 
   constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress'>) {}
 
+  /** Said to the user as it happens, and kept for the report; never with a key in it. */
   warn(message: string): void {
-    this.warnings.push(message);
-    this.opts.onWarning?.(message);
+    const masked = maskSecrets(message);
+    this.warnings.push(masked);
+    this.opts.onWarning?.(masked);
   }
 
   /**

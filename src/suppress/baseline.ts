@@ -4,7 +4,7 @@
  * the key's SHA-256: never the key, never the line, so moving code does not
  * bring a finding back while a new key on an old line is still caught.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { SkScanError } from '../errors.js';
 
 export const BASELINE_FILE_NAME = '.sk-scan-baseline.json';
@@ -22,21 +22,18 @@ export function baselineKey(e: BaselineEntry): string {
   return `${e.ruleId}\0${e.path ?? ''}\0${e.sha256}`;
 }
 
-export function readBaseline(file: string): BaselineEntry[] | null {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new SkScanError(`cannot read the baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+/** A baseline file's text as entries; a malformed one is a one-line error that quotes none of it. */
+export function parseBaseline(file: string, text: string): BaselineEntry[] {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new SkScanError(`${file}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
+    // JSON.parse's message quotes the text around the error: say where it is instead.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    const line = at === undefined ? null : text.slice(0, Number(at)).split('\n').length;
+    throw new SkScanError(`${file}${line === null ? '' : `:${line}`}: not valid JSON`);
   }
-  const entries = (data as { entries?: unknown }).entries;
+  const entries = (data as { entries?: unknown } | null)?.entries;
   if (!Array.isArray(entries)) throw new SkScanError(`${file}: a baseline holds {"version": 1, "entries": [...]}`);
   return entries.map((e, i) => {
     const { ruleId, path, sha256 } = (e ?? {}) as Record<string, unknown>;

@@ -81,4 +81,4 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
   }
 }
 
-export { readBaseline, writeBaseline, BASELINE_FILE_NAME, type BaselineEntry } from './baseline.js';
+export { parseBaseline, writeBaseline, BASELINE_FILE_NAME, type BaselineEntry } from './baseline.js';

@@ -45,6 +45,9 @@ export interface VerifySpec {
 
 export const SECRET_PLACEHOLDER = '{{secret}}';
 
+/** What the platform's scopes look like: `admin`, `bots:read`, `agent-loops:write`. */
+const SCOPE = /^(?:[a-z]+(?:-[a-z]+)*)(?::[a-z]+(?:-[a-z]+)*)?$/;
+
 /** What a response means under a rule's spec, or null when no response rule applies. */
 export function interpret(spec: VerifySpec, status: number, body: unknown): Verification | null {
   for (const r of spec.responses) {
@@ -52,7 +55,9 @@ export function interpret(spec: VerifySpec, status: number, body: unknown): Veri
     if (r.match && !Object.entries(r.match).every(([path, want]) => at(body, path) === want)) continue;
     const v: Verification = { status: r.result, reason: r.reason, httpStatus: status };
     const scope = r.requiredScopeFrom ? at(body, r.requiredScopeFrom) : undefined;
-    if (typeof scope === 'string') v.requiredScope = scope;
+    // Only a value shaped like a scope is kept: whatever else came over the network (an endpoint or a
+    // proxy echoing the Authorization header back) must not reach the report.
+    if (typeof scope === 'string' && scope.length <= 64 && SCOPE.test(scope)) v.requiredScope = scope;
     return v;
   }
   return null;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 export type Behaviour =
   | 'active'
   | 'restricted'
+  | 'echoes-key'
   | 'invalid'
   | 'expired'
   | 'html-403'
@@ -63,6 +64,8 @@ export async function startPlatform(): Promise<FakePlatform> {
         return json(res, 403, {
           error: { code: 'INSUFFICIENT_PERMISSIONS', message: 'API key does not have permission to perform this action', required_scope: 'bots:read' },
         });
+      case 'echoes-key': // a broken endpoint or proxy that puts the Authorization header into its answer
+        return json(res, 403, { error: { code: 'INSUFFICIENT_PERMISSIONS', required_scope: `${key}\u001b[2J` } });
       case 'invalid':
         return json(res, 401, { error: { code: 'INVALID_API_KEY', message: 'The provided API key is invalid' } });
       case 'expired':
