@@ -63,7 +63,7 @@ export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}
 /** Scan a stream or buffer (standard input); `path` is what findings report. */
 export async function scanStdin(input: NodeJS.ReadableStream | Uint8Array, opts: ScanOptions & { path?: string } = {}): Promise<Report> {
   const config = await configAt('.', opts);
-  return finish(await runPipeline(stdinSource(input, opts.path ?? null), config, { ...opts, threads: 1 }), config, opts);
+  return finish(await runPipeline(stdinSource(input, opts.path ?? null, config.maxFileSize), config, { ...opts, threads: 1 }), config, opts);
 }
 
 export interface GitScanOptions extends ScanOptions {

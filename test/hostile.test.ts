@@ -8,7 +8,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
-import { scanGit, scanPrePush, scanStdin, type Report } from '../src/index.js';
+import { scanDir, scanGit, scanPrePush, scanStdin, type Report } from '../src/index.js';
 import { logIntroduced } from '../src/sources/git/log.js';
 import { nameBytes } from '../src/sources/names.js';
 import { gitEnv, makeRepo } from './helpers/git.js';
@@ -347,6 +347,25 @@ describe('files the scanner reads from what it scans', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\.sk-scan-baseline\.json(:\d+)?: not valid JSON/);
     expect(r.stderr).not.toContain(key.slice(8));
+  });
+});
+
+describe('inputs that must not hang or run away', () => {
+  it('stops reading standard input at the size limit: an endless stream ends in a warning', () => {
+    const dir = writeTree(tempDir(), { '.sk-scan.yaml': 'maxFileSize: 1MiB\n' });
+    const r = spawnSync('bash', ['-c', `yes sk_live_ | "${process.execPath}" "${CLI}" stdin`], { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, CI: '' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/too large, skipped: \(stdin\) \(\d+ bytes is over the 1048576-byte limit/);
+  });
+
+  it('refuses verification times no timer can keep, before reading anything', async () => {
+    const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n` });
+    for (const flag of ['--verify-deadline', '--verify-timeout']) {
+      const r = runCli(['dir', dir, '--verify', '--verify-url', 'http://127.0.0.1:9', flag, '3000000']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`sk-scan: error: ${flag} takes a number of seconds from 0.001 to 2,147,483, not '3000000' (see sk-scan --help)\n`);
+    }
+    await expect(scanDir([dir], { verify: { baseUrl: 'http://127.0.0.1:9', deadlineMs: 3_000_000_000 } })).rejects.toThrow(/deadlineMs must be from 1 to 2147483647 ms/);
   });
 });
 

@@ -236,10 +236,13 @@ function scanOptions(flags: ScanFlags, progress: ProgressView): ScanOptions {
   };
 }
 
+/** Node's timers take at most 2^31 - 1 ms (about 24.8 days); a longer one fires at once. */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function seconds(value: string | undefined, flag: string, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) usage(`${flag} takes a number of seconds, not '${value}'`);
+  if (!Number.isFinite(n) || n < 0.001 || n > MAX_SECONDS) usage(`${flag} takes a number of seconds from 0.001 to ${MAX_SECONDS.toLocaleString('en')}, not '${value}'`);
   return Math.round(n * 1000);
 }
 

@@ -66,8 +66,17 @@ function isLoopback(host: string): boolean {
 }
 
 /** Verify each unique key once. Returns the verdict per key hash. */
+/** Options that can be used as given, or a one-line error before any key is read or sent. */
+export function checkVerifyOptions(opts: VerifyOptions): URL {
+  for (const [name, ms] of [['timeoutMs', opts.timeoutMs], ['deadlineMs', opts.deadlineMs]] as const) {
+    // A timer over 2^31 - 1 ms fires at once: every key would be "deadline" and a live one pass --fail-on active.
+    if (ms !== undefined && !(ms >= 1 && ms <= 2 ** 31 - 1)) throw new SkScanError(`verify ${name} must be from 1 to 2147483647 ms, not ${ms}`);
+  }
+  return checkEndpoint(opts.baseUrl);
+}
+
 export async function verifyKeys(keys: KeyToVerify[], opts: VerifyOptions): Promise<Map<string, Verification>> {
-  const base = checkEndpoint(opts.baseUrl);
+  const base = checkVerifyOptions(opts);
   const settings = {
     timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
     backoffMs: opts.backoffMs ?? 500,

@@ -27,9 +27,9 @@ export interface VerifyHooks {
   onVerifying(keys: number): void;
 }
 
-/** Refuse an endpoint keys may not be sent to, before anything is read, let alone sent. */
+/** Refuse an endpoint keys may not be sent to, or times no timer can keep, before anything is read, let alone sent. */
 export async function checkVerifyEndpoint(opts: VerifyOptions | undefined): Promise<void> {
-  if (opts) (await import('./index.js')).checkEndpoint(opts.baseUrl);
+  if (opts) (await import('./index.js')).checkVerifyOptions(opts);
 }
 
 export async function verifyStage(judged: Judged, rules: RuleSpec[], opts: VerifyOptions | undefined, hooks: VerifyHooks): Promise<Verified> {
