@@ -358,6 +358,35 @@ describe('inputs that must not hang or run away', () => {
     expect(r.stderr).toMatch(/too large, skipped: \(stdin\) \(\d+ bytes is over the 1048576-byte limit/);
   });
 
+  const userRule = (pattern: string, extra = '') =>
+    `rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [a]\n    pattern: '${pattern}'\n${extra}`;
+
+  it("runs a user's pattern in linear time: catastrophic backtracking cannot stall a scan, or the config loading", () => {
+    // 20,000 a's and a '!': a backtracking engine would not finish this in a lifetime.
+    const evil = `${'a'.repeat(20_000)}!\n`;
+    for (const config of [userRule('(?<secret>(a+)+$)'), userRule('(?<secret>a*a*a*a*a*b)'), userRule('(?<secret>(a|aa)+$)', `    examples:\n      noMatch: ["${'a'.repeat(5_000)}!"]\n`)]) {
+      const dir = writeTree(tempDir(), { '.sk-scan.yaml': config, 'big.txt': evil.repeat(50) });
+      const r = runCli(['dir', dir, '--format', 'json'], { timeout: 60_000 });
+      expect(r.signal ?? null).toBeNull();
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it("refuses, by file and line, what a linear-time engine cannot run in a user's pattern", () => {
+    const dir = writeTree(tempDir(), { '.sk-scan.yaml': userRule('(?<=x)(?<secret>a{8})') });
+    const r = runCli(['dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^sk-scan: error: .*\.sk-scan\.yaml:\d+: rule `mine`: bad `pattern`: .*lookarounds and backreferences are not available/);
+  });
+
+  it('matches exclude patterns in linear time, however many stars they hold', () => {
+    const name = `${'a'.repeat(200)}.env`;
+    const dir = writeTree(tempDir(), { '.sk-scan.yaml': `exclude: ["${'*a'.repeat(12)}*b"]\n`, [name]: `K=${fakeKey('live')}\n` });
+    const r = runCli(['dir', dir], { timeout: 60_000 });
+    expect(r.signal ?? null).toBeNull();
+    expect(r.code).toBe(1);
+  });
+
   it('refuses verification times no timer can keep, before reading anything', async () => {
     const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n` });
     for (const flag of ['--verify-deadline', '--verify-timeout']) {

@@ -10,7 +10,7 @@ import { ROOT } from './helpers/run.js';
 const files = readdirSync(join(ROOT, 'rules')).filter((f) => f.endsWith('.yaml'));
 
 describe.each(files)('rules/%s', (file) => {
-  const specs = loadRuleFile(join(ROOT, 'rules', file), { checkExamples: false });
+  const specs = loadRuleFile(join(ROOT, 'rules', file));
 
   it('holds at least one rule, each with examples on both sides', () => {
     expect(specs.length).toBeGreaterThan(0);
@@ -40,7 +40,7 @@ describe.each(files)('rules/%s', (file) => {
 });
 
 describe('built-in rule shapes', () => {
-  const specs = loadRuleFile(join(ROOT, 'rules', 'chatbot.yaml'), { checkExamples: false });
+  const specs = loadRuleFile(join(ROOT, 'rules', 'chatbot.yaml'));
   const byId = new Map(specs.map((s) => [s.id, s]));
 
   it('has the three documented rules with their severities', () => {

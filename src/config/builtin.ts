@@ -25,5 +25,5 @@ export async function readRulesDir(): Promise<RuleSpec[]> {
   return readdirSync(RULES_DIR)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .flatMap((f) => loadRuleFile(RULES_DIR + f, { checkExamples: false }));
+    .flatMap((f) => loadRuleFile(RULES_DIR + f));
 }

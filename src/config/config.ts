@@ -51,7 +51,7 @@ export async function loadConfig(opts: { root?: string; explicit?: string; basel
   const root = opts.root ?? '.';
   const config = await loadYamlConfig(root, opts.explicit);
   // The matcher loads only when there are globs to match (the pre-commit hook must start fast).
-  if (config.exclude.length > 0) config.excluded = await (await import('./paths.js')).PathPatterns.compile(config.exclude);
+  if (config.exclude.length > 0) config.excluded = (await import('./paths.js')).PathPatterns.compile(config.exclude);
   // Files found at the root come from what is being scanned: they are read only if they stay inside it.
   const baselineFile = opts.baseline ?? join(root, BASELINE_FILE_NAME);
   const baselineText = readSettingsFile(baselineFile, { what: `the baseline ${baselineFile}`, max: MAX_BASELINE, within: opts.baseline === undefined ? root : undefined });

@@ -1,38 +1,40 @@
 /**
- * The config's `exclude` globs, compiled once when the config loads and used
- * wherever a path is judged: by the working-tree walk, which never enters an
- * excluded folder, and by suppression, which sets aside findings at excluded
- * paths in history. A glob that matches a folder excludes everything in it,
- * so `vendor` and `vendor/**` mean the same, in `dir` and in `git` alike.
+ * The config's `exclude` patterns, compiled once when the config loads and
+ * used wherever a path is judged: by the working-tree walk, which never enters
+ * an excluded folder, and by suppression, which sets aside findings at
+ * excluded paths in history. They are written in gitignore syntax, the syntax
+ * of `.gitignore` and `.sk-scanignore`: `vendor/` or `vendor` excludes a
+ * folder and everything in it, `*.min.js` such files at any depth,
+ * `/build` only at the root, `!keep.env` takes one back.
  *
- * Paths are relative to the scan root, with forward slashes. Globs are
- * picomatch's, with dotfiles matched.
+ * Matching must finish in time linear in the path whatever a pattern says
+ * (`*a*a*a*a*b` against a long name used to take minutes with a glob library
+ * that backtracks); the `ignore` package compiles each star so that it cannot
+ * overlap the text after it, which leaves nothing to backtrack over.
+ *
+ * Paths are relative to the scan root, with forward slashes.
  */
+import ignore, { type Ignore } from 'ignore';
+
 export class PathPatterns {
   private constructor(
-    /** The globs as written. */
-    readonly globs: readonly string[],
-    private readonly test: (path: string) => boolean,
+    /** The patterns as written. */
+    readonly patterns: readonly string[],
+    private readonly rules: Ignore,
   ) {}
 
-  /** The globs compiled, or null when there are none (the matcher then never loads). */
-  static async compile(globs: readonly string[]): Promise<PathPatterns | null> {
-    if (globs.length === 0) return null;
-    const { default: picomatch } = await import('picomatch');
-    return new PathPatterns(globs, picomatch([...globs], { dot: true }));
+  /** The patterns compiled, or null when there are none. */
+  static compile(patterns: readonly string[]): PathPatterns | null {
+    return patterns.length === 0 ? null : new PathPatterns(patterns, ignore({ allowRelativePaths: true }).add([...patterns]));
   }
 
-  /** The path itself matches. The walk asks only this, having pruned every excluded folder above it. */
-  matchesItself(path: string): boolean {
-    return this.test(path);
+  /** The entry itself matches. The walk asks only this, having pruned every excluded folder above it. */
+  matchesItself(path: string, isDir: boolean): boolean {
+    return this.rules.test(isDir ? `${path}/` : path).ignored;
   }
 
   /** The path, or a folder above it, matches. */
   covers(path: string): boolean {
-    if (this.test(path)) return true;
-    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
-      if (this.test(path.slice(0, slash))) return true;
-    }
-    return false;
+    return this.rules.ignores(path);
   }
 }

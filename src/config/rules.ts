@@ -2,23 +2,24 @@
 import { readFileSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { Detector } from '../detect/engine.js';
-import { SEVERITIES, compileRule, compilePattern, type Rule, type RuleSpec, type Severity } from '../detect/rule.js';
+import { SEVERITIES, compileLinearPattern, compilePattern, compileRule, type Rule, type RuleSpec, type Severity } from '../detect/rule.js';
 import { SECRET_PLACEHOLDER, type ResponseRule, type VerifySpec } from '../verify/spec.js';
 import { YamlFile } from './yaml.js';
 
 const RULE_FIELDS = ['id', 'description', 'severity', 'kind', 'keywords', 'pattern', 'minEntropy', 'examples', 'remediation', 'verify'] as const;
 
-export function parseRuleList(yf: YamlFile, node: Node | null, where: string): { spec: RuleSpec; node: Node }[] {
+/** `builtin`: the rules sk-scan ships (their patterns run on JavaScript's engine); a user's run on RE2. */
+export function parseRuleList(yf: YamlFile, node: Node | null, where: string, builtin = false): { spec: RuleSpec; node: Node }[] {
   const seen = new Set<string>();
   return yf.items(node, where).map((item) => {
-    const spec = parseRule(yf, item);
+    const spec = parseRule(yf, item, builtin);
     if (seen.has(spec.id)) yf.fail(item, `duplicate rule id \`${spec.id}\``);
     seen.add(spec.id);
     return { spec, node: item };
   });
 }
 
-function parseRule(yf: YamlFile, node: Node): RuleSpec {
+function parseRule(yf: YamlFile, node: Node, builtin: boolean): RuleSpec {
   const f = yf.fields(node, 'a rule', RULE_FIELDS);
   const get = (name: (typeof RULE_FIELDS)[number]) => f.get(name)?.value ?? null;
   const need = (name: (typeof RULE_FIELDS)[number]): Node | null => {
@@ -36,7 +37,8 @@ function parseRule(yf: YamlFile, node: Node): RuleSpec {
   if (keywords.length === 0) yf.fail(get('keywords'), `${at}: \`keywords\` must list at least one literal string`);
   const pattern = yf.string(need('pattern'), `${at}: \`pattern\``);
   try {
-    compilePattern(pattern);
+    if (builtin) compilePattern(pattern);
+    else compileLinearPattern(pattern);
   } catch (err) {
     yf.fail(get('pattern'), `${at}: bad \`pattern\`: ${(err as Error).message}`);
   }
@@ -61,6 +63,7 @@ function parseRule(yf: YamlFile, node: Node): RuleSpec {
     minEntropy,
     examples,
   };
+  if (builtin) spec.builtin = true;
   if (f.has('remediation')) spec.remediation = yf.strings(get('remediation'), `${at}: \`remediation\``);
   if (f.has('verify')) spec.verify = parseVerify(yf, get('verify'), `${at}: \`verify\``);
   return spec;
@@ -115,15 +118,16 @@ export function exampleFailure(rule: Rule): string | null {
 }
 
 /**
- * Parse a rules file (`rules: [...]`). A user's rules have their examples run at
- * load time; the built-in ones are run by the test suite instead, to keep start-up fast.
+ * Parse one of the built-in rules files (`rules: [...]` in rules/). Their
+ * examples are run by the test suite rather than at each start, which must be fast.
  */
-export function loadRuleFile(file: string, opts: { checkExamples: boolean }): RuleSpec[] {
+export function loadRuleFile(file: string): RuleSpec[] {
   const yf: YamlFile = new YamlFile(file, readFileSync(file, 'utf8'));
   const top = yf.fields(yf.root, 'a rules file', ['rules']);
-  const node = top.get('rules')?.value ?? null;
-  return opts.checkExamples ? checkedRules(yf, node, '`rules`') : parseRuleList(yf, node, '`rules`').map((r) => r.spec);
+  return parseRuleList(yf, top.get('rules')?.value ?? null, '`rules`', true).map((r) => r.spec);
 }
+
+/** A user's rules (`rules:` in .sk-scan.yaml), each refused at its line unless its examples behave. */
 
 export function checkedRules(yf: YamlFile, node: Node | null, where: string): RuleSpec[] {
   return parseRuleList(yf, node, where).map(({ spec, node: ruleNode }) => {

@@ -170,20 +170,16 @@ export class Detector {
   private scanWindows(buf: Buffer, rule: Rule, spans: [number, number][], out: Match[]): void {
     for (const [start, end] of spans) {
       const text = buf.toString('latin1', start, end);
-      const re = rule.pattern;
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        if (m[0].length === 0) re.lastIndex++;
-        const span = m.indices?.groups?.['secret'];
+      for (let m = rule.pattern.next(text, 0); m !== null; m = m.end <= text.length ? rule.pattern.next(text, m.end) : null) {
+        const span = m.secret;
         if (!span) continue;
         const offset = start + span[0];
         const secret = buf.toString('utf8', offset, start + span[1]);
-        const environment = m.groups?.['env'] ?? null;
+        const environment = m.env ? text.slice(m.env[0], m.env[1]) : null;
         // What a report may show: only what the rule's `public` group marks, starting where the secret starts.
-        const shown = m.indices?.groups?.['public'];
-        const prefixLength = shown && shown[0] === span[0] ? shown[1] - shown[0] : 0;
+        const prefixLength = m.public && m.public[0] === span[0] ? m.public[1] - m.public[0] : 0;
         // What the filters judge: the body after the environment tag, or after a prefix of lower-case words.
-        const bodyStart = environment ? (m.indices?.groups?.['env']?.[1] ?? span[0]) - span[0] + 1 : (PREFIX.exec(secret)?.[0].length ?? 0);
+        const bodyStart = m.env ? m.env[1] - span[0] + 1 : (PREFIX.exec(secret)?.[0].length ?? 0);
         const body = secret.slice(Math.max(0, Math.min(bodyStart, secret.length - 8)));
         if (placeholderReason(body) !== null) continue;
         if (shannonEntropy(body) < rule.minEntropy) continue;

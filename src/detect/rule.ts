@@ -4,7 +4,10 @@
  * this module compiles a RuleSpec into a Rule.
  */
 
+import { createRequire } from 'node:module';
 import type { VerifySpec } from '../verify/spec.js';
+
+const require = createRequire(import.meta.url);
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -27,20 +30,42 @@ export interface RuleSpec {
   remediation?: string[];
   /** How to ask the issuer whether a found key is live (`--verify`); data the detector never reads. */
   verify?: VerifySpec;
+  /** Set on the built-in rules only (never from a config file): their patterns run on JavaScript's engine. */
+  builtin?: true;
 }
 
 export interface Rule extends Omit<RuleSpec, 'pattern'> {
-  pattern: RegExp;
+  pattern: Pattern;
   /** The pattern source as written, for error messages and for handing the rule to a worker. */
   patternSource: string;
 }
 
+/** A span of a match: [start, end) in the text searched. */
+export type Span = [number, number];
+
+/** One match of a rule's pattern: where it ends, and the spans of the named groups the engine reads. */
+export interface PatternMatch {
+  end: number;
+  secret: Span | null;
+  public: Span | null;
+  env: Span | null;
+}
+
+/** A compiled pattern: the matches in a text, one after another. */
+export interface Pattern {
+  /** The first match at or after `from`, or null. */
+  next(text: string, from: number): PatternMatch | null;
+}
+
+const GROUPS = /\(\?(?:P?<secret>)/;
+
 /**
- * `(?i)` at the start of a pattern (the Go/RE2 spelling that gitleaks rules use)
- * becomes JavaScript's `i` flag. `g` lets the engine walk every match of a window;
- * `d` gives the offsets of the named groups.
+ * The built-in rules' patterns: JavaScript regular expressions, which they need
+ * for their boundary lookarounds. Their cost is known (the bench measures it).
+ * `(?i)` at the start (the Go/RE2 spelling) becomes the `i` flag; `d` gives the
+ * offsets of the named groups.
  */
-export function compilePattern(source: string): RegExp {
+export function compilePattern(source: string): Pattern {
   let body = source;
   let flags = 'gd';
   if (body.startsWith('(?i)')) {
@@ -48,12 +73,46 @@ export function compilePattern(source: string): RegExp {
     flags += 'i';
   }
   const re = new RegExp(body, flags);
-  if (!/\(\?<secret>/.test(body)) {
-    throw new Error('pattern has no named group `secret`');
+  if (!GROUPS.test(body)) throw new Error('pattern has no named group `secret`');
+  return {
+    next(text, from) {
+      re.lastIndex = from;
+      const m = re.exec(text);
+      if (m === null) return null;
+      const groups = m.indices?.groups;
+      return { end: Math.max(re.lastIndex, m.index + 1), secret: groups?.['secret'] ?? null, public: groups?.['public'] ?? null, env: groups?.['env'] ?? null };
+    },
+  };
+}
+
+/**
+ * A user's pattern, run by RE2 (re2js, pure JavaScript): time linear in the
+ * text whatever the pattern, so `(a+)+$` cannot stall a scan or the loading
+ * of a config. What RE2 cannot run in linear time (lookarounds,
+ * backreferences) is refused with the parser's reason. Loaded only when a
+ * user rule is compiled.
+ */
+export function compileLinearPattern(source: string): Pattern {
+  const { RE2JS } = require('re2js') as typeof import('re2js');
+  let re;
+  try {
+    re = RE2JS.compile(source);
+  } catch (err) {
+    throw new Error(`${(err as Error).message.replace(/^error parsing regexp: /, '')} (user patterns run in linear time: lookarounds and backreferences are not available)`);
   }
-  return re;
+  if (!GROUPS.test(source)) throw new Error('pattern has no named group `secret`');
+  const names = new Set(Object.keys(re.namedGroups()));
+  const span = (m: ReturnType<typeof re.matcher>, name: string): Span | null => (names.has(name) && m.start(name) >= 0 ? [m.start(name), m.end(name)] : null);
+  return {
+    next(text, from) {
+      const m = re.matcher(text);
+      if (!m.find(from)) return null;
+      return { end: Math.max(m.end(), m.start() + 1), secret: span(m, 'secret'), public: span(m, 'public'), env: span(m, 'env') };
+    },
+  };
 }
 
 export function compileRule(spec: RuleSpec): Rule {
-  return { ...spec, pattern: compilePattern(spec.pattern), patternSource: spec.pattern };
+  const pattern = spec.builtin ? compilePattern(spec.pattern) : compileLinearPattern(spec.pattern);
+  return { ...spec, pattern, patternSource: spec.pattern };
 }

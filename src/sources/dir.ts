@@ -26,7 +26,7 @@ export interface DirOptions {
   /** Also scan files that .gitignore would skip (never `.git/`). */
   noIgnore?: boolean;
   /** Paths never read (`.sk-scan.yaml`'s `exclude`, compiled), relative to each root: an excluded folder is not entered. */
-  excluded?: { matchesItself(path: string): boolean } | null;
+  excluded?: { matchesItself(path: string, isDir: boolean): boolean } | null;
   /**
    * The config file in use: not scanned, since the examples of its own rules
    * match those rules by design.
@@ -137,8 +137,8 @@ class TreeWalk {
   private entry(dir: Dir, entry: Dirent<Buffer>, name: string): void {
     if (name === '.git') return;
     const rel = dir.rel + name;
-    if (this.opts.excluded?.matchesItself(rel)) return;
     const isDir = entry.isDirectory();
+    if (this.opts.excluded?.matchesItself(rel, isDir)) return;
     if (this.rules?.ignores(dir.abs, name, isDir)) return;
     const abs = join(dir.abs, name);
     if (isDir) this.todo.push({ abs, rel: `${rel}/` });

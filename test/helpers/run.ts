@@ -12,6 +12,8 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The signal that ended the process (a test's timeout sends SIGTERM), else null. */
+  signal?: NodeJS.Signals | null;
 }
 
 /**
@@ -28,7 +30,7 @@ export function runCli(
   const env = { ...process.env, NO_COLOR: '', CI: '', ...(opts.env ?? {}) };
   const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
   const r = spawnSync(cmd, [...pre, CLI, ...args], { encoding: 'utf8', ...opts, env, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  return { code: r.status ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
 }
 
 const made: string[] = [];
