@@ -11,6 +11,7 @@
 import { loadConfig, type Config } from './config/config.js';
 import { SkScanError } from './errors.js';
 import { runPipeline, type PipelineOptions } from './pipeline/run.js';
+import { checkVerifyEndpoint } from './verify/stage.js';
 import type { Report } from './report/model.js';
 import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
@@ -81,8 +82,10 @@ export interface GitScanOptions extends ScanOptions {
  */
 export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
   const { gitSource, openRepos } = await import('./sources/git/index.js');
-  const repos = targets.length > 0 ? await openRepos(targets) : await openRepos(['.'], { fromEnvironment: true });
+  // Arguments are checked before anything is cloned.
   const revs = opts.range !== undefined ? [revision('--range', opts.range, 'a range such as origin/main..HEAD')] : opts.since !== undefined ? [`${revision('--since', opts.since, 'a commit, branch or tag')}..HEAD`] : undefined;
+  await checkVerifyEndpoint(opts.verify);
+  const repos = targets.length > 0 ? await openRepos(targets) : await openRepos(['.'], { fromEnvironment: true });
   let config: Config;
   try {
     // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.

@@ -3,7 +3,8 @@
  * other than what git stores or pushes, and outputs that fail under it. Each
  * case here was once a miss, a crash or a wrong exit code.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { Git } from '../src/git/run.js';
 import { scanDir, scanGit, scanPrePush, scanStdin, type Report } from '../src/index.js';
 import { logIntroduced } from '../src/sources/git/log.js';
 import { nameBytes } from '../src/sources/names.js';
-import { gitEnv, makeRepo } from './helpers/git.js';
+import { gitEnv, importCommits, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform } from './helpers/platform.js';
 import { CLI, WITHOUT_ROOT_OVERRIDE, runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
@@ -396,6 +397,56 @@ describe('inputs that must not hang or run away', () => {
     }
     await expect(scanDir([dir], { verify: { baseUrl: 'http://127.0.0.1:9', deadlineMs: 3_000_000_000 } })).rejects.toThrow(/deadlineMs must be from 1 to 2147483647 ms/);
   });
+});
+
+describe('ending: failures after a clone, and signals', () => {
+  /** Entries in a folder, polled until `ready` says so (or 20 s pass). */
+  async function waitFor(ready: () => boolean): Promise<void> {
+    for (const end = Date.now() + 20_000; !ready() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  it('refuses a bad --verify-url before cloning anything', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const tmp = tempDir('sk-scan-tmp-');
+    const r = runCli(['git', `file://${repo.dir}`, '--verify', '--verify-url', 'http://example.com'], { env: { TMPDIR: tmp } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing to send keys over plain http/);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('SIGINT while a scan of a cloned URL waits on the platform: nothing left behind, exit 130', async () => {
+    const platform = await startPlatform();
+    try {
+      const repo = makeRepo();
+      const key = fakeKey('live');
+      platform.keys.set(key, 'hang');
+      repo.commit('add', { 'a.env': `K=${key}\n` });
+      const tmp = tempDir('sk-scan-tmp-');
+      const child = spawn(process.execPath, [CLI, 'git', `file://${repo.dir}`, '--verify', '--verify-url', platform.url], { env: { ...process.env, TMPDIR: tmp, CI: '' }, stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      await waitFor(() => platform.requests.size > 0);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('SIGTERM in the middle of reading a history: git ended, temporary files removed, exit 143', async () => {
+    const repo = makeRepo();
+    // About 40 MB of text that does not compress: long enough to read that the signal lands mid-read.
+    importCommits(repo, [{ message: 'big', files: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`f${i}.txt`, randomBytes(150_000).toString('base64')])) }]);
+    const tmp = tempDir('sk-scan-tmp-');
+    const child = spawn(process.execPath, [CLI, 'git', repo.dir], { env: { ...process.env, TMPDIR: tmp, CI: '' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor(() => readdirSync(tmp).length >= 2); // the listing's folder and the reader's
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    await waitFor(() => false === /git (cat-file|--no-replace)/.test(execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(repo.dir)).join('\n')));
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
 });
 
 describe('writing the report', () => {

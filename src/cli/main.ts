@@ -4,6 +4,7 @@
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { cleanUpNow } from '../cleanup.js';
 import { SkScanError } from '../errors.js';
 import {
   DEFAULT_VERIFY_DEADLINE_MS,
@@ -262,12 +263,22 @@ guardStreams();
 // The last resort: whatever escapes the promise chain below still ends as one line and exit code 2.
 process.on('uncaughtException', (err) => {
   fail(err);
+  cleanUpNow();
   process.exit(2);
 });
 process.on('unhandledRejection', (err) => {
   fail(err);
+  cleanUpNow();
   process.exit(2);
 });
+// Ctrl-C or a CI runner's SIGTERM: git processes ended, temporary folders and half-written reports removed,
+// and the exit code a shell expects (128 + the signal's number).
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    cleanUpNow();
+    process.exit(code);
+  });
+}
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, fail);

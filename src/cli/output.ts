@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { untilDone } from '../cleanup.js';
 import { SkScanError, describeIoError } from '../errors.js';
 import { maskSecrets } from '../redact.js';
 import { printable } from '../report/format.js';
@@ -48,12 +49,15 @@ function writeWhole(file: string, text: string, mode: number): void {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
   }
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const forget = untilDone(() => rmSync(temporary, { force: true }));
   try {
     writeFileSync(temporary, text, { mode, flag: 'wx' });
     renameSync(temporary, target);
   } catch (err) {
     rmSync(temporary, { force: true });
     throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
+  } finally {
+    forget();
   }
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { SkScanError } from '../errors.js';
+import { untilDone } from '../cleanup.js';
 import { firstLine, type Git } from './run.js';
 
 /**
@@ -21,13 +22,27 @@ import { firstLine, type Git } from './run.js';
  */
 export const BULK_READ = ['-c', 'core.deltaBaseCacheLimit=32m'];
 
-/** A folder of our own (0700) for git's output files; remove it with rmSync when done. */
-export function privateTempDir(): string {
-  try {
-    return mkdtempSync(join(tmpdir(), 'sk-scan-'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new SkScanError(`cannot create a temporary folder in ${tmpdir()} (${code}); set TMPDIR to a writable folder`);
+/**
+ * A folder of our own (0700, in TMPDIR) for git's output files or a clone.
+ * `remove()` when done; if a signal ends the process first, the CLI removes it.
+ */
+export class TempDir {
+  readonly path: string;
+  private readonly forget: () => void;
+
+  constructor(prefix = 'sk-scan-') {
+    try {
+      this.path = mkdtempSync(join(tmpdir(), prefix));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new SkScanError(`cannot create a temporary folder in ${tmpdir()} (${code}); set TMPDIR to a writable folder`);
+    }
+    this.forget = untilDone(() => rmSync(this.path, { recursive: true, force: true }));
+  }
+
+  remove(): void {
+    this.forget();
+    rmSync(this.path, { recursive: true, force: true });
   }
 }
 
@@ -64,14 +79,17 @@ export class GitToFile {
       this.lingering = path; // Windows will not delete an open file: deleted on close instead
     }
     this.child = git.spawn(args, this.fd, opts.revs);
+    const forget = untilDone(() => this.child.kill());
     const { stdin, stderr } = this.child as unknown as { stdin: Writable; stderr: Readable };
     stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
     this.exited = new Promise<void>((resolve) => {
       this.child.on('close', (code) => {
+        forget();
         this.code = code;
         resolve();
       });
       this.child.on('error', (err) => {
+        forget();
         this.stderr ||= err.message;
         this.code = -1;
         resolve();
@@ -151,13 +169,13 @@ export class GitToFile {
  * fails is `what failed: why`, after its output. Chunks share one buffer.
  */
 export async function* gitOutput(git: Git, args: string[], opts: { what: string; input?: string; revs?: string[] }): AsyncIterable<Buffer> {
-  const dir = privateTempDir();
-  const out = new GitToFile(git, args, { input: opts.input ?? '', dir, revs: opts.revs });
+  const dir = new TempDir();
+  const out = new GitToFile(git, args, { input: opts.input ?? '', dir: dir.path, revs: opts.revs });
   try {
     yield* out.follow();
     if (out.code !== 0) throw out.failure(opts.what);
   } finally {
     out.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 }

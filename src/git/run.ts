@@ -15,6 +15,7 @@
  *   hook (`Git.fromEnvironment`) it keeps what git set for the hook.
  */
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { untilDone } from '../cleanup.js';
 import { SkScanError } from '../errors.js';
 
 /** Configuration every call pins, whatever the user's or the repository's config says. */
@@ -134,7 +135,9 @@ export class Git {
       child.stdout.on('data', (c: Buffer) => out.push(c));
       child.stderr.on('data', (c: Buffer) => err.push(c));
       child.on('error', (e) => reject(notInstalled(e)));
+      const forget = untilDone(() => child.kill());
       child.on('close', (code) => {
+        forget();
         if (code === 0) resolve(Buffer.concat(out));
         else reject(new GitError(args, code, Buffer.concat(err).toString('utf8'), Buffer.concat(out).toString('utf8')));
       });

@@ -47,9 +47,9 @@ export interface Progress {
 
 export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<Report> {
   const run = new ScanRun(opts);
-  await checkVerifyEndpoint(opts.verify);
   let detected;
   try {
+    await checkVerifyEndpoint(opts.verify);
     detected = await detectStage(source, { rules: config.rules, maxFileSize: config.maxFileSize, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
     if (source.attribute && detected.length > 0) run.phase('placing findings in history');
     detected = await attributeStage(source, detected);

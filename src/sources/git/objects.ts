@@ -19,10 +19,9 @@
  * - Reader: one after another, a git process per run, read into its ring of buffers;
  * - CatFile: one git process and the reading of its output file.
  */
-import { rmSync } from 'node:fs';
 import { early, signal } from '../../async.js';
 import { SkScanError } from '../../errors.js';
-import { BULK_READ, GitToFile, privateTempDir } from '../../git/output.js';
+import { BULK_READ, GitToFile, TempDir } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import { OwnedBytes } from '../read.js';
 import type { Bytes } from '../types.js';
@@ -69,9 +68,9 @@ const RUN_BYTES = 128 << 20;
  * consumer has taken two more batches); larger ones are owned.
  */
 export async function* readObjects(git: Git, wanted: Wanted, onProblem: (p: ObjectProblem) => void, parts = 1, runBytes = RUN_BYTES): AsyncIterable<GitObject[]> {
-  const tmp = privateTempDir();
+  const tmp = new TempDir();
   const queue = new RunQueue(Math.max(1, parts), runBytes);
-  const readers = Array.from({ length: Math.max(1, parts) }, () => new Reader(git, queue, tmp, onProblem));
+  const readers = Array.from({ length: Math.max(1, parts) }, () => new Reader(git, queue, tmp.path, onProblem));
   const feeding = queue.feed(wanted);
   try {
     yield* merge(readers.map((r) => r.objects()));
@@ -81,7 +80,7 @@ export async function* readObjects(git: Git, wanted: Wanted, onProblem: (p: Obje
     queue.end();
     await feeding;
     for (const r of readers) r.close();
-    rmSync(tmp, { recursive: true, force: true });
+    tmp.remove();
   }
 }
 

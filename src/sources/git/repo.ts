@@ -3,10 +3,9 @@
  * repository, a linked worktree) or a URL, which is cloned bare into a
  * temporary folder and removed after the scan.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { SkScanError } from '../../errors.js';
+import { TempDir } from '../../git/output.js';
 import { Git, GitError, firstLine } from '../../git/run.js';
 import { decodeName } from '../names.js';
 
@@ -54,8 +53,9 @@ export async function openRepo(given: string, opts: { fromEnvironment?: boolean 
 }
 
 async function cloneForScan(url: string): Promise<Repo> {
-  const dir = mkdtempSync(join(tmpdir(), 'sk-scan-clone-'));
-  const close = () => rmSync(dir, { recursive: true, force: true });
+  const temp = new TempDir('sk-scan-clone-');
+  const dir = temp.path;
+  const close = () => temp.remove();
   try {
     // --mirror: every ref the remote has (branches, tags, notes, pull-request refs).
     await Git.at(dir).run(['clone', '--mirror', '--quiet', '--', url, dir]);

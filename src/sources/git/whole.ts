@@ -11,9 +11,8 @@
  * every commit, which runs alongside the rest of the read, and only the walk's
  * records that mention a blob with a finding are parsed.
  */
-import { rmSync } from 'node:fs';
 import { early, signal } from '../../async.js';
-import { GitToFile, gitOutput, privateTempDir } from '../../git/output.js';
+import { GitToFile, TempDir, gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
@@ -89,7 +88,7 @@ export class WholeHistory extends HistoryScan {
  */
 class Walk {
   private readonly logs: GitToFile[] = [];
-  private readonly tmp = privateTempDir();
+  private readonly tmp = new TempDir();
   private readonly format = new LogFormat();
   private readonly started: Promise<void>;
   private closed = false;
@@ -119,11 +118,11 @@ class Walk {
   close(): void {
     this.closed = true;
     for (const log of this.logs) log.close();
-    rmSync(this.tmp, { recursive: true, force: true });
+    this.tmp.remove();
   }
 
   private log(commits: string[]): void {
     if (this.closed || commits.length === 0) return;
-    this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp }));
+    this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp.path }));
   }
 }
