@@ -248,6 +248,27 @@ describe('keys in output', () => {
     }
   });
 
+  it('reports a key in a file or folder name (the place is the name), and shows it redacted everywhere', async () => {
+    const inDir = fakeKey('live');
+    const inFile = fakeKey('test');
+    const dir = writeTree(tempDir(), { [`config/${inDir}/a.txt`]: 'a\n', [`config/${inDir}/b.txt`]: 'b\n', [`notes/${inFile}.txt`]: 'c\n' });
+    for (const format of ['text', 'json', 'sarif', 'github', 'junit']) {
+      const r = runCli(['dir', dir, '--format', format]);
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain(inDir.slice(8));
+      expect(r.stdout + r.stderr).not.toContain(inFile.slice(8));
+    }
+    const report = JSON.parse(runCli(['dir', dir, '--format', 'json']).stdout) as Report;
+    expect(report.findings.map((f) => [f.path, f.inName, f.secret.redacted]).sort()).toEqual(
+      [
+        [`config/sk_live_…${inDir.slice(-4)}`, true, `sk_live_…${inDir.slice(-4)}`],
+        [`notes/sk_test_…${inFile.slice(-4)}.txt`, true, `sk_test_…${inFile.slice(-4)}`],
+      ].sort(),
+    );
+    const piped = await scanStdin(Buffer.from('nothing\n'), { path: `upload-${inDir}.log` });
+    expect(piped.findings).toMatchObject([{ inName: true, line: 1, column: 8 }]);
+  });
+
   it('quotes neither a failing rule example nor an ignore entry in the error', () => {
     const key = fakeKey('live');
     const rule = `rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [tok_]\n    pattern: "tok_(?<secret>[a-z]{40})"\n    examples:\n      match: ["tok_${key}"]\n`;

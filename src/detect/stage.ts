@@ -3,12 +3,16 @@
  * detector (on worker threads when there is enough work). What comes out is a
  * list of detections: the item's origin, carried along unread, and each match
  * with the hash that identifies its key.
+ *
+ * Names are content too: a key in a file or folder name is as public as one
+ * inside the file. Each batch's paths are scanned here, on this thread, and a
+ * key found in a name is a detection whose place is that name.
  */
 import { originLabel } from '../sources/read.js';
-import type { Origin, Source, SourceEvents } from '../sources/types.js';
-import { sha256, type Match } from './engine.js';
+import type { Origin, Source, SourceEvents, SourceItem } from '../sources/types.js';
+import { Detector, sha256, type Match } from './engine.js';
 import { detectAll } from './pool.js';
-import type { RuleSpec } from './rule.js';
+import { compileRule, type RuleSpec } from './rule.js';
 
 /** A key found in one item: the hand-off from detect to the stages after it. */
 export interface Detection {
@@ -31,8 +35,9 @@ export interface DetectOptions {
 
 export async function detectStage(source: Source, opts: DetectOptions): Promise<Detection[]> {
   const found: Detection[] = [];
+  const names = new NameScanner(opts.rules, found);
   await detectAll(
-    source.items(opts.events),
+    names.tap(source.items(opts.events)),
     { rules: opts.rules, maxFileSize: opts.maxFileSize },
     (r) => {
       if (r.skip) return opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);
@@ -46,4 +51,44 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
     opts.threads,
   );
   return found;
+}
+
+/**
+ * Keys in the names of what a source yields. A batch's paths are joined one
+ * per line and scanned at once; a match names the file, or the folder, whose
+ * name holds it, once however many files lie below that folder.
+ */
+class NameScanner {
+  private detector: Detector | null = null;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly rules: RuleSpec[],
+    private readonly found: Detection[],
+  ) {}
+
+  async *tap(batches: AsyncIterable<SourceItem[]>): AsyncIterable<SourceItem[]> {
+    for await (const batch of batches) {
+      this.scan(batch);
+      yield batch;
+    }
+  }
+
+  private scan(batch: SourceItem[]): void {
+    const named = batch.filter((item) => item.origin.path !== null);
+    if (named.length === 0) return;
+    const paths = named.map((item) => item.origin.path as string);
+    this.detector ??= new Detector(this.rules.map(compileRule));
+    for (const match of this.detector.scan(Buffer.from(paths.join('\n')))) {
+      const item = named[match.line - 1] as SourceItem;
+      const path = paths[match.line - 1] as string;
+      // The place is the name that holds the key: the file's own, or a folder's above it.
+      const at = path.indexOf(match.secret);
+      const end = path.indexOf('/', at + match.secret.length);
+      const place = end === -1 ? path : path.slice(0, end);
+      if (this.seen.has(`${place}\0${match.secret}`)) continue;
+      this.seen.add(`${place}\0${match.secret}`);
+      this.found.push({ origin: { ...item.origin, path: place, inName: true, onlyLines: undefined }, match: { ...match, line: 1 }, sha256: sha256(match.secret) });
+    }
+  }
 }

@@ -12,7 +12,7 @@ import type { Verification } from '../verify/spec.js';
 import type { Verified } from '../verify/stage.js';
 import { VERSION } from '../version.js';
 import { advisories, exposures } from './exposure.js';
-import { secretInfo, tail } from './mask.js';
+import { redact, secretInfo, tail } from './mask.js';
 import type { Finding, Report, Stats } from './model.js';
 import { placeOf, remediation } from './remediation.js';
 
@@ -33,7 +33,8 @@ const NOT_VERIFIED: Verification = { status: 'unchecked', reason: 'not-verified'
 export function buildReport(input: ReportInput): Report {
   const { verified, target } = input;
   const rules = new Map(input.rules.map((r) => [r.id, r]));
-  const finding = (d: Detection) => toFinding(d, rules.get(d.match.ruleId) as RuleSpec, input.showSecrets, verified.verdicts?.get(d.sha256) ?? NOT_VERIFIED);
+  const maskPath = input.showSecrets ? (p: string) => p : pathMasker([...verified.reported, ...verified.accepted.map((s) => s.detection)]);
+  const finding = (d: Detection) => toFinding(d, rules.get(d.match.ruleId) as RuleSpec, input.showSecrets, verified.verdicts?.get(d.sha256) ?? NOT_VERIFIED, maskPath);
   const findings = verified.reported.map(finding);
   if (input.includeSuppressed) {
     for (const s of verified.accepted) findings.push({ ...finding(s.detection), suppressed: s.suppression });
@@ -70,6 +71,18 @@ export function buildReport(input: ReportInput): Report {
   };
 }
 
+/** Paths with the keys found in names replaced by their redacted form: a report never shows a key in a path either. */
+function pathMasker(detections: Detection[]): (path: string) => string {
+  const inNames = new Map<string, string>();
+  for (const d of detections) if (d.origin.inName) inNames.set(d.match.secret, redact(d.match.secret, d.match.prefixLength));
+  if (inNames.size === 0) return (p) => p;
+  return (path) => {
+    let out = path;
+    for (const [secret, shown] of inNames) out = out.split(secret).join(shown);
+    return out;
+  };
+}
+
 /** A live key is more urgent than its rule says; a dead one less. */
 function adjustSeverity(severity: Severity, v: Verification): Severity {
   const i = SEVERITIES.indexOf(severity);
@@ -78,11 +91,11 @@ function adjustSeverity(severity: Severity, v: Verification): Severity {
   return severity;
 }
 
-function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSecrets: boolean, verification: Verification): Finding {
+function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSecrets: boolean, verification: Verification, maskPath: (p: string) => string): Finding {
   const finding: Finding = {
     ruleId: rule.id,
     severity: adjustSeverity(rule.severity, verification),
-    path: origin.path,
+    path: origin.path === null ? null : maskPath(origin.path),
     line: match.line,
     column: match.column,
     commit: origin.commit,
@@ -93,11 +106,12 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
       last4: tail(match.secret, match.prefixLength),
       environment: match.environment,
       status: verification.status,
-      place: placeOf(origin.git),
+      place: origin.inName ? 'name' : placeOf(origin.git),
       custom: rule.remediation,
     }),
     verification,
   };
+  if (origin.inName) finding.inName = true;
   if (origin.target !== undefined) finding.target = origin.target;
   if (origin.author !== undefined) finding.author = origin.author;
   if (origin.date !== undefined) finding.date = origin.date;

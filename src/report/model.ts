@@ -33,6 +33,8 @@ export interface Finding {
   verification: Verification;
   /** Stable identity (rule, path, key hash; not the line): list it under `ignore:` in .sk-scan.yaml to accept this finding. */
   fingerprint: string;
+  /** The key is in the name at `path` (a file's or a folder's), not in content; `column` is its place in the path. */
+  inName?: true;
   /** Only with --include-suppressed: why this finding was accepted. It does not fail the scan. */
   suppressed?: Suppression;
   /** git mode: the repository as given. */

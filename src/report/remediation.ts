@@ -18,8 +18,8 @@ export interface RemediationFacts {
   environment: string | null;
   /** What --verify learned; `unchecked` without it. */
   status: VerificationStatus;
-  /** Where it is: still in the files (or HEAD), only in git history, in a commit message, or in an annotated tag's message. */
-  place: 'present' | 'history' | 'message' | 'tag';
+  /** Where it is: still in the files (or HEAD), only in git history, in a commit message, an annotated tag's message, or a file or folder name. */
+  place: 'present' | 'history' | 'message' | 'tag' | 'name';
   /** A custom rule's own steps, used as they are. */
   custom?: string[];
 }
@@ -60,7 +60,9 @@ export function remediation(f: RemediationFacts): string[] {
     steps.push('Treat this secret as exposed: revoke or rotate it with whoever issued it.');
   }
 
-  if (f.place === 'present') {
+  if (f.place === 'name') {
+    steps.push('It is in a file or folder name: rename it (git mv), and remember a name is as public as what the file holds, in every clone and in history.');
+  } else if (f.place === 'present') {
     steps.push('Move it out of the code: read it from an environment variable (CHATBOT_API_KEY, WEBHOOK_SECRET) or a secrets manager, and delete the literal from this file.');
   } else if (f.place === 'message') {
     steps.push('It is in a commit message, which cannot change without rewriting history: rotating the key is the fix.');

@@ -94,7 +94,7 @@ function adviceSection(findings: Finding[], secrets: SecretExposure[], p: Return
       last4: '',
       environment: null,
       status: f.verification.status,
-      place: placeOf(f.git),
+      place: f.inName ? 'name' : placeOf(f.git),
     };
     // Built-in kinds get the steps without this key's name in them; a custom rule's steps are used as they are.
     const steps = BUILTIN_KINDS.has(f.secret.kind) ? remediation(facts) : f.remediation;
@@ -136,7 +136,7 @@ function where(f: Finding, withTarget: boolean): string {
     const message = messageOf(f);
     return message ? `${prefix}message of ${message}, line ${f.line}:${f.column}` : `${prefix}(stdin) ${f.line}:${f.column}`;
   }
-  return `${prefix}${quotePath(f.path)}:${f.line}:${f.column}`;
+  return f.inName ? `${prefix}${quotePath(f.path)} (the key is in the name)` : `${prefix}${quotePath(f.path)}:${f.line}:${f.column}`;
 }
 
 /** What --verify learned, in a few words; nothing without --verify. */

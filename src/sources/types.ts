@@ -35,6 +35,8 @@ export interface Origin {
   git?: GitPlace;
   /** Only matches on these lines count (the lines a staged change adds). */
   onlyLines?: number[];
+  /** The key is in the name at `path` (a file's or a folder's), not in content. */
+  inName?: true;
 }
 
 /** A file on disk, read lazily (by a worker thread when the scan is parallel). */
