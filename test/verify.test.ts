@@ -1,9 +1,9 @@
 /** --verify against a fake of the platform on 127.0.0.1 that answers as its documentation says. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scanDir, scanStdin, type Finding } from '../src/index.js';
+import { scanDir, scanStdin, type Finding, type Report } from '../src/index.js';
 import { parseRetryAfter } from '../src/verify/index.js';
 import { fakeKey, fakeHex } from './helpers/keys.js';
-import { startPlatform, type FakePlatform } from './helpers/platform.js';
+import { localhostCertificate, startPlatform, startProxy, type FakePlatform } from './helpers/platform.js';
 import { runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
 
 let platform: FakePlatform;
@@ -245,5 +245,47 @@ describe('CLI', () => {
     const r = runCli(['dir', onlyDead, '--fail-on', 'active']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--fail-on active needs --verify/);
+  });
+});
+
+describe('in a company network: an HTTPS proxy', () => {
+  it('goes through HTTPS_PROXY with TLS verified end to end; the key is seen only by the platform', async () => {
+    const dir = tempDir();
+    const tls = localhostCertificate(dir);
+    const secure = await startPlatform(tls);
+    const proxy = await startProxy();
+    try {
+      const key = fakeKey('live');
+      secure.keys.set(key, 'active');
+      const tree = writeTree(tempDir(), { 'a.env': `K=${key}\n` });
+      const env = { HTTPS_PROXY: proxy.url, NO_PROXY: '', NODE_EXTRA_CA_CERTS: tls.certFile };
+      const r = await runCliAsync(['dir', tree, '--verify', '--verify-url', secure.url, '--format', 'json'], { env });
+      expect((JSON.parse(r.stdout) as Report).findings[0]?.verification).toMatchObject({ status: 'active', reason: 'ok' });
+      expect(proxy.tunnels).toEqual([new URL(secure.url).host]);
+      expect(Buffer.concat(proxy.relayed).includes(key)).toBe(false);
+      expect(secure.seen.map((s) => s.headers.authorization)).toEqual([`Bearer ${key}`]);
+      // Without the company's CA the certificate is not trusted, and nothing is sent.
+      const untrusted = await runCliAsync(['dir', tree, '--verify', '--verify-url', secure.url, '--format', 'json'], { env: { ...env, NODE_EXTRA_CA_CERTS: '' } });
+      expect((JSON.parse(untrusted.stdout) as Report).findings[0]?.verification).toMatchObject({ status: 'unknown', reason: 'connection-error' });
+      expect(secure.seen).toHaveLength(1);
+    } finally {
+      await Promise.all([secure.close(), proxy.close()]);
+    }
+  });
+
+  it('never sends a key to a proxy in plain text: a loopback http endpoint is reached directly', async () => {
+    const proxy = await startProxy();
+    try {
+      const key = fakeKey('live');
+      platform.keys.set(key, 'active');
+      const tree = writeTree(tempDir(), { 'a.env': `K=${key}\n` });
+      const env = { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, http_proxy: proxy.url, NO_PROXY: '' };
+      const r = await runCliAsync(['dir', tree, '--verify', '--verify-url', platform.url, '--format', 'json'], { env });
+      expect((JSON.parse(r.stdout) as Report).findings[0]?.verification).toMatchObject({ status: 'active' });
+      expect(proxy.plain).toEqual([]);
+      expect(proxy.tunnels).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 });

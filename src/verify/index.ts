@@ -12,8 +12,7 @@
  *   loopback; redirects are not followed. The key travels only in headers and
  *   never appears in a message.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { SkScanError } from '../errors.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, DEFAULT_VERIFY_TIMEOUT_MS, SECRET_PLACEHOLDER, interpret, type Verification, type VerifySpec } from './spec.js';
 
@@ -65,7 +64,6 @@ function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
-/** Verify each unique key once. Returns the verdict per key hash. */
 /** Options that can be used as given, or a one-line error before any key is read or sent. */
 export function checkVerifyOptions(opts: VerifyOptions): URL {
   for (const [name, ms] of [['timeoutMs', opts.timeoutMs], ['deadlineMs', opts.deadlineMs]] as const) {
@@ -75,12 +73,14 @@ export function checkVerifyOptions(opts: VerifyOptions): URL {
   return checkEndpoint(opts.baseUrl);
 }
 
+/** Verify each unique key once. Returns the verdict per key hash. */
 export async function verifyKeys(keys: KeyToVerify[], opts: VerifyOptions): Promise<Map<string, Verification>> {
   const base = checkVerifyOptions(opts);
-  const settings = {
+  const settings: Settings = {
     timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
     backoffMs: opts.backoffMs ?? 500,
     maxRetryAfterMs: opts.maxRetryAfterMs ?? 30_000,
+    dispatcher: dispatcherFor(base),
   };
   const deadline = new AbortController();
   const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS);
@@ -97,6 +97,7 @@ export async function verifyKeys(keys: KeyToVerify[], opts: VerifyOptions): Prom
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, unique.length)) }, worker));
   } finally {
     clearTimeout(deadlineTimer);
+    await settings.dispatcher.destroy().catch(() => {});
   }
   return results;
 }
@@ -105,6 +106,19 @@ interface Settings {
   timeoutMs: number;
   backoffMs: number;
   maxRetryAfterMs: number;
+  dispatcher: Dispatcher;
+}
+
+/**
+ * How requests leave: to an https endpoint, through the proxy HTTPS_PROXY
+ * names unless NO_PROXY exempts the host (undici's EnvHttpProxyAgent: a
+ * CONNECT tunnel, with TLS verified end to end against the system's CAs and
+ * NODE_EXTRA_CA_CERTS); to a loopback http endpoint, always directly, so
+ * that no proxy ever sees a key in plain text. No connection is kept alive.
+ */
+function dispatcherFor(base: URL): Dispatcher {
+  const options = { pipelining: 0, keepAliveTimeout: 1, connections: 8 };
+  return base.protocol === 'https:' ? new EnvHttpProxyAgent(options) : new Agent(options);
 }
 
 async function verifyOne(base: URL, key: KeyToVerify, spec: VerifySpec, s: Settings, deadline: AbortSignal): Promise<Verification> {
@@ -112,7 +126,7 @@ async function verifyOne(base: URL, key: KeyToVerify, spec: VerifySpec, s: Setti
   let last: Verification = { status: 'unknown', reason: 'deadline' };
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     if (deadline.aborted) return { status: 'unknown', reason: 'deadline' };
-    const outcome = await send(base, key.secret, spec, s.timeoutMs, deadline);
+    const outcome = await send(base, key.secret, spec, s, deadline);
     let wait = backoff(s.backoffMs, attempt);
     if (outcome.kind === 'response') {
       const { status, body, retryAfter } = outcome;
@@ -171,45 +185,40 @@ type Outcome =
   | { kind: 'deadline' }
   | { kind: 'error' };
 
-function send(base: URL, secret: string, spec: VerifySpec, timeoutMs: number, deadline: AbortSignal): Promise<Outcome> {
+async function send(base: URL, secret: string, spec: VerifySpec, s: Settings, deadline: AbortSignal): Promise<Outcome> {
   const url = new URL(base.pathname.replace(/\/$/, '') + spec.request.path, base);
-  const headers: Record<string, string> = { 'User-Agent': 'sk-scan', Accept: 'application/json', Connection: 'close' };
-  for (const [name, value] of Object.entries(spec.request.headers)) headers[name] = value.split(SECRET_PLACEHOLDER).join(secret);
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (o: Outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      deadline.removeEventListener('abort', onDeadline);
-      req.destroy();
-      resolve(o);
-    };
-    const req = request(url, { method: spec.request.method, headers, agent: false }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= BODY_LIMIT) chunks.push(c);
-      });
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = null;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = null; // not JSON (an HTML page from a proxy, say): no body rule can match it
-        }
-        const ra: string | string[] | undefined = res.headers['retry-after'];
-        finish({ kind: 'response', status: res.statusCode ?? 0, body, retryAfter: parseRetryAfter(typeof ra === 'string' ? ra : ra?.[0]) });
-      });
-      res.on('error', () => finish({ kind: 'error' }));
-    });
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
-    const onDeadline = () => finish({ kind: 'deadline' });
-    deadline.addEventListener('abort', onDeadline, { once: true });
-    req.on('error', () => finish({ kind: 'error' }));
-    req.end();
-  });
+  const headers: Record<string, string> = { 'user-agent': 'sk-scan', accept: 'application/json' };
+  for (const [name, value] of Object.entries(spec.request.headers)) headers[name.toLowerCase()] = value.split(SECRET_PLACEHOLDER).join(secret);
+  const abort = new AbortController();
+  let why: 'timeout' | 'deadline' | null = null;
+  const stop = (reason: 'timeout' | 'deadline') => {
+    why ??= reason;
+    abort.abort();
+  };
+  const timer = setTimeout(() => stop('timeout'), s.timeoutMs);
+  const onDeadline = () => stop('deadline');
+  deadline.addEventListener('abort', onDeadline, { once: true });
+  try {
+    const res = await request(url, { method: spec.request.method, headers, dispatcher: s.dispatcher, signal: abort.signal, maxRedirections: 0 });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > BODY_LIMIT) break; // enough to judge by; the rest is never read
+    }
+    let body: unknown = null;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      body = null; // not JSON (an HTML page from a proxy, say): no body rule can match it
+    }
+    const ra = res.headers['retry-after'];
+    return { kind: 'response', status: res.statusCode, body, retryAfter: parseRetryAfter(typeof ra === 'string' ? ra : ra?.[0]) };
+  } catch {
+    return why === null ? { kind: 'error' } : { kind: why };
+  } finally {
+    clearTimeout(timer);
+    deadline.removeEventListener('abort', onDeadline);
+  }
 }

@@ -2,7 +2,12 @@
  * A fake of the Chatbot Platform's API on 127.0.0.1, giving the responses its
  * documentation describes, and counting what it is sent.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 export type Behaviour =
@@ -31,7 +36,8 @@ export interface FakePlatform {
   close(): Promise<void>;
 }
 
-export async function startPlatform(): Promise<FakePlatform> {
+/** `tls`: serve HTTPS with this key and certificate (for `localhost`), as the real platform does. */
+export async function startPlatform(tls?: { key: string; cert: string }): Promise<FakePlatform> {
   let inFlight = 0;
   const hung: ServerResponse[] = [];
   const p: FakePlatform = {
@@ -82,7 +88,7 @@ export async function startPlatform(): Promise<FakePlatform> {
         return;
     }
   };
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     p.seen.push({ url: req.url ?? '', headers: req.headers });
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const times = p.requests.get(key) ?? [];
@@ -93,6 +99,67 @@ export async function startPlatform(): Promise<FakePlatform> {
     p.maxInFlight = Math.max(p.maxInFlight, inFlight);
     res.on('close', () => inFlight--);
     setTimeout(() => answer(res, p.keys.get(key) ?? 'invalid', key, times.length), p.delayMs);
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  p.url = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+  return p;
+}
+
+/** A key and a self-signed certificate for `localhost` (openssl), in `dir`: trusted only where NODE_EXTRA_CA_CERTS names it. */
+export function localhostCertificate(dir: string): { key: string; cert: string; certFile: string } {
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
+}
+
+export interface FakeProxy {
+  url: string;
+  /** `host:port` of each CONNECT tunnel opened. */
+  tunnels: string[];
+  /** Every byte relayed through the tunnels, both ways: with TLS end to end, never a key in it. */
+  relayed: Buffer[];
+  /** Plain requests sent to the proxy itself (a proxied http:// request). */
+  plain: string[];
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy on 127.0.0.1 that opens CONNECT tunnels, as a company's egress proxy does. */
+export async function startProxy(): Promise<FakeProxy> {
+  const sockets = new Set<Socket>();
+  const p: FakeProxy = {
+    url: '',
+    tunnels: [],
+    relayed: [],
+    plain: [],
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((req, res) => {
+    p.plain.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    res.writeHead(502).end();
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const target = req.url ?? '';
+    p.tunnels.push(target);
+    const [host = '', port = '443'] = target.split(':');
+    const upstream = connect(Number(port), host === 'localhost' ? '127.0.0.1' : host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      client.on('data', (c: Buffer) => p.relayed.push(Buffer.from(c)));
+      upstream.on('data', (c: Buffer) => p.relayed.push(Buffer.from(c)));
+      client.pipe(upstream).pipe(client);
+    });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   p.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
