@@ -153,3 +153,18 @@ describe('worker threads', () => {
     expect(one.findings).toHaveLength(12);
   });
 });
+
+describe('the walk', () => {
+  it('yields every file of a wide tree to a consumer slower than the listings (none lost while it waits)', async () => {
+    const files: Record<string, string> = {};
+    for (let d = 0; d < 120; d++) for (let f = 0; f < 4; f++) files[`d${d}/e${d % 7}/f${f}.txt`] = `${d}.${f}\n`;
+    const dir = writeTree(tempDir(), files);
+    const { dirSource } = await import('../src/sources/dir.js');
+    const seen: string[] = [];
+    for await (const batch of dirSource([dir]).items({ skip: () => {}, warn: () => {} })) {
+      for (const item of batch) seen.push(item.origin.path ?? '');
+      await new Promise((r) => setTimeout(r, 5)); // several listings settle meanwhile
+    }
+    expect(seen.sort()).toEqual(Object.keys(files).sort());
+  });
+});

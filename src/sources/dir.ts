@@ -82,11 +82,14 @@ interface Dir {
 
 type Listed = { dir: Dir; entries: Dirent<Buffer>[] } | { dir: Dir; error: unknown };
 
+/** A listing under way, which settles with itself and its result (so the one that won a race can be removed). */
+type Listing = Promise<{ listing: Listing; listed: Listed }>;
+
 class TreeWalk {
   private readonly rules: IgnoreRules | null;
   private readonly skipFile: string | null;
   private readonly todo: Dir[];
-  private readonly running = new Set<Promise<Listed>>();
+  private readonly running = new Set<Listing>();
   private files: SourceItem[] = [];
 
   constructor(
@@ -103,22 +106,21 @@ class TreeWalk {
   async *batches(): AsyncIterable<SourceItem[]> {
     while (this.todo.length > 0 || this.running.size > 0) {
       while (this.todo.length > 0 && this.running.size < LISTINGS_IN_FLIGHT) this.list(this.todo.shift() as Dir);
-      this.take(await Promise.race(this.running));
+      // Only the listing that won the race leaves the set: others that settled meanwhile wait their turn.
+      const { listing, listed } = await Promise.race(this.running);
+      this.running.delete(listing);
+      this.take(listed);
       while (this.files.length >= BATCH) yield this.files.splice(0, BATCH);
     }
     if (this.files.length > 0) yield this.files;
   }
 
   private list(dir: Dir): void {
-    const listing: Promise<Listed> = readdir(fsPath(dir.abs), { withFileTypes: true, encoding: 'buffer' }).then(
-      (entries) => ({ dir, entries }),
-      (error: unknown) => ({ dir, error }),
+    const listing: Listing = readdir(fsPath(dir.abs), { withFileTypes: true, encoding: 'buffer' }).then(
+      (entries): { listing: Listing; listed: Listed } => ({ listing, listed: { dir, entries } }),
+      (error: unknown): { listing: Listing; listed: Listed } => ({ listing, listed: { dir, error } }),
     );
-    const done = listing.then((listed) => {
-      this.running.delete(done);
-      return listed;
-    });
-    this.running.add(done);
+    this.running.add(listing);
   }
 
   private take(listed: Listed): void {
