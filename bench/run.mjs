@@ -133,7 +133,10 @@ if (!only || only === 'dir') {
   const found = JSON.parse(execFileSync('sh', ['-c', `${process.execPath} ${CLI} dir ${tree} --format json || true`], { maxBuffer: 1 << 28 }).toString());
   console.log(`sk-scan dir ${secs(r.sk)} · ripgrep ${secs(r.rg)}`);
   console.log(`ratio sk-scan/ripgrep: ${(r.sk.median / r.rg.median).toFixed(2)}x (goal: at most 3x)`);
+  const accounted = found.stats.files + found.stats.skipped.binary + found.stats.skipped.tooLarge + found.stats.skipped.unreadable;
   console.log(`sk-scan read ${found.stats.files} files, ${mb(found.stats.bytes)}; findings: ${found.findings.length} (planted: ${copies * 2})`);
+  // Every file of the tree is read or skipped with a count: a fast scan that loses files is not a result.
+  if (accounted !== files) console.log(`MISMATCH: the tree has ${files} files, sk-scan accounted for ${accounted}`);
   console.log(`peak RSS: sk-scan ${mb(peakRss(sk))}, ripgrep ${mb(peakRss(rg))}`);
 }
 
