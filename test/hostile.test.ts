@@ -269,6 +269,20 @@ describe('keys in output', () => {
     expect(piped.findings).toMatchObject([{ inName: true, line: 1, column: 8 }]);
   });
 
+  it('reports a key in a ref name, and shows it redacted wherever the ref is named', async () => {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    repo.commit('init', { 'a.txt': 'a\n' });
+    repo.git('branch', `deploy/${key}`);
+    const report = await scanGit([repo.dir]);
+    expect(report.findings).toMatchObject([{ path: `refs/heads/deploy/sk_live_…${key.slice(-4)}`, inName: true, git: { in: 'ref' } }]);
+    for (const format of ['text', 'json', 'sarif', 'github', 'junit']) {
+      const r = runCli(['git', repo.dir, '--format', format]);
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain(key.slice(8));
+    }
+  });
+
   it('quotes neither a failing rule example nor an ignore entry in the error', () => {
     const key = fakeKey('live');
     const rule = `rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [tok_]\n    pattern: "tok_(?<secret>[a-z]{40})"\n    examples:\n      match: ["tok_${key}"]\n`;

@@ -50,6 +50,7 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
     },
     opts.threads,
   );
+  if (source.names) names.scan(await source.names());
   return found;
 }
 
@@ -69,18 +70,18 @@ class NameScanner {
 
   async *tap(batches: AsyncIterable<SourceItem[]>): AsyncIterable<SourceItem[]> {
     for await (const batch of batches) {
-      this.scan(batch);
+      this.scan(batch.map((item) => item.origin));
       yield batch;
     }
   }
 
-  private scan(batch: SourceItem[]): void {
-    const named = batch.filter((item) => item.origin.path !== null);
+  scan(origins: Origin[]): void {
+    const named = origins.filter((origin) => origin.path !== null);
     if (named.length === 0) return;
-    const paths = named.map((item) => item.origin.path as string);
+    const paths = named.map((origin) => origin.path as string);
     this.detector ??= new Detector(this.rules.map(compileRule));
     for (const match of this.detector.scan(Buffer.from(paths.join('\n')))) {
-      const item = named[match.line - 1] as SourceItem;
+      const origin = named[match.line - 1] as Origin;
       const path = paths[match.line - 1] as string;
       // The place is the name that holds the key: the file's own, or a folder's above it.
       const at = path.indexOf(match.secret);
@@ -88,7 +89,7 @@ class NameScanner {
       const place = end === -1 ? path : path.slice(0, end);
       if (this.seen.has(`${place}\0${match.secret}`)) continue;
       this.seen.add(`${place}\0${match.secret}`);
-      this.found.push({ origin: { ...item.origin, path: place, inName: true, onlyLines: undefined }, match: { ...match, line: 1 }, sha256: sha256(match.secret) });
+      this.found.push({ origin: { ...origin, path: place, inName: true, onlyLines: undefined }, match: { ...match, line: 1 }, sha256: sha256(match.secret) });
     }
   }
 }

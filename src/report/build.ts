@@ -115,6 +115,6 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
   if (origin.target !== undefined) finding.target = origin.target;
   if (origin.author !== undefined) finding.author = origin.author;
   if (origin.date !== undefined) finding.date = origin.date;
-  if (origin.git !== undefined) finding.git = origin.git;
+  if (origin.git !== undefined) finding.git = origin.git.refs ? { ...origin.git, refs: origin.git.refs.map(maskPath) } : origin.git;
   return finding;
 }

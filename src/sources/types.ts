@@ -14,8 +14,8 @@ export interface GitPlace {
   atHead?: boolean;
   /** True when no ref reaches the commit (a dropped commit), no ref names the tag, or no commit holds the blob. */
   unreachable?: boolean;
-  /** `message`: in a commit message; `tag`: in an annotated tag's message; `index`: staged (at `path`) but in no commit yet. */
-  in?: 'message' | 'tag' | 'index';
+  /** `message`: in a commit message; `tag`: in an annotated tag's message; `index`: staged (at `path`) but in no commit yet; `ref`: in the name of the ref at `path`. */
+  in?: 'message' | 'tag' | 'index' | 'ref';
   /** For `in: 'tag'`: the tag's name (from the tag object) and the tag object's id. */
   tag?: { name: string; id: string };
 }
@@ -103,6 +103,12 @@ export interface Source {
    * be asked to attribute may start that work now, alongside the rest of the read.
    */
   onFinding?(origin: Origin): void;
+  /**
+   * Names the source knows besides its items' paths, each as the origin a key
+   * in it would have (its `path` is the name): a repository's refs. Asked
+   * once, after `items()`.
+   */
+  names?(): Promise<Origin[]>;
   /** Releases what the source holds (a temporary clone). Called however the scan ends. */
   close?(): Promise<void>;
 }

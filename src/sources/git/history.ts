@@ -47,6 +47,10 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     onFinding(found) {
       scans.get(found.target ?? '')?.onFinding(found);
     },
+    async names() {
+      const all = await Promise.all([...scans.values()].map((scan) => scan.refNames()));
+      return all.flat();
+    },
     close() {
       for (const scan of scans.values()) scan.close();
       for (const repo of repos) repo.close();

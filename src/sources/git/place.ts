@@ -5,7 +5,8 @@
  * - a commit message: the commit, its author, the refs that reach it;
  * - an annotated tag's message: the tag, its tagger, the refs that name it;
  * - a committed blob: every path it was introduced at, by the earliest commit;
- * - a blob no commit holds: staged in the index (named by its index path), or dangling.
+ * - a blob no commit holds: staged in the index (named by its index path), or dangling;
+ * - a ref's name: the ref itself.
  */
 import type { Git } from '../../git/run.js';
 import { pushTo } from '../../group.js';
@@ -36,6 +37,7 @@ export async function placeHits(history: History, hits: Hit[]): Promise<Origin[]
       const place: GitPlace = { ...hit.origin.git, atHead: atHead.has(hit.sha256) };
       if (place.in === 'message') return inCommitMessage(hit.origin, place, history.graph, byCommit);
       if (place.in === 'tag') return inTagMessage(hit.origin, place, history.graph);
+      if (place.in === 'ref') return [{ ...hit.origin, git: { ...place, refs: [hit.origin.path ?? ''] } }];
       const paths = place.blob !== undefined ? history.introductions.get(place.blob) : undefined;
       if (paths && paths.size > 0) return inCommittedBlob(hit.origin, place, paths, history.graph);
       return uncommittedBlob(hit.origin, place, uncommittedPaths);

@@ -42,6 +42,15 @@ export abstract class HistoryScan {
 
   close(): void {}
 
+  /** The repository's ref names, as places a key could be in (a branch named after one is pushed with it). */
+  async refNames(): Promise<Origin[]> {
+    const text = await this.repo.git.text(['for-each-ref', '--format=%(refname)']);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((name) => ({ path: name, commit: null, target: this.repo.given, git: { in: 'ref' as const } }));
+  }
+
   /** The commit graph, read once, from the first time it is asked for. */
   protected graphOnce(): Promise<CommitGraph> {
     return (this.graph ??= early(commitGraph(this.repo.git, (m) => this.events.warn(`${this.repo.given}: ${m}`))));
