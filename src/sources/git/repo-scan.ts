@@ -16,8 +16,9 @@ import { headTree, type HeadTree, type Repo } from './repo.js';
 /** One repository's scan: what to read, and where what was found lies. */
 export abstract class HistoryScan {
   private graph: Promise<CommitGraph> | null = null;
-  /** HEAD's tree: started by `describeLimits`, which every scan calls first. */
+  /** HEAD's tree and the ref names: started by `describeLimits`, which every scan calls first, to run alongside the read. */
   protected head: Promise<HeadTree> | null = null;
+  private refs: Promise<string> | null = null;
 
   constructor(
     readonly repo: Repo,
@@ -44,7 +45,7 @@ export abstract class HistoryScan {
 
   /** The repository's ref names, as places a key could be in (a branch named after one is pushed with it). */
   async refNames(): Promise<Origin[]> {
-    const text = await this.repo.git.text(['for-each-ref', '--format=%(refname)']);
+    const text = await (this.refs ?? this.repo.git.text(['for-each-ref', '--format=%(refname)']));
     return text
       .split('\n')
       .filter(Boolean)
@@ -61,6 +62,7 @@ export abstract class HistoryScan {
     const { repo, events } = this;
     if (repo.shallow) events.warn(`${repo.given}: shallow clone, history before the shallow boundary is not scanned`);
     const head = (this.head = early(headTree(repo.git)));
+    this.refs = early(repo.git.text(['for-each-ref', '--format=%(refname)']));
     for (const sm of (await head).submodules) {
       events.warn(`${repo.given}: submodule ${sm.path} (commit ${sm.commit.slice(0, 12)}) is a separate repository and was not scanned; scan it with sk-scan git on its own`);
     }
