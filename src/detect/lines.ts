@@ -51,8 +51,3 @@ export class LineCursor {
     return { line: this.line, column, lineStart: this.lineStart, lineEnd: this.lineEnd };
   }
 }
-
-/** Line and column of one offset. */
-export function lineInfo(buf: Buffer, offset: number): LineInfo {
-  return new LineCursor(buf).at(offset);
-}

@@ -80,7 +80,8 @@ class NameScanner {
     if (named.length === 0) return;
     const paths = named.map((origin) => origin.path as string);
     this.detector ??= new Detector(this.rules.map(compileRule));
-    for (const match of this.detector.scan(Buffer.from(paths.join('\n')))) {
+    // One name per line: a newline inside a name (names may hold one) is scanned as a NUL, which no key crosses.
+    for (const match of this.detector.scan(Buffer.from(paths.map((p) => p.replace(/\n/g, '\0')).join('\n')))) {
       const origin = named[match.line - 1] as Origin;
       const path = paths[match.line - 1] as string;
       // The place is the name that holds the key: the file's own, or a folder's above it.
