@@ -5,17 +5,15 @@
  * keeps its public prefix and last four characters, and any other long
  * random-looking token keeps its first four. Commit ids and other hex stay.
  */
+import { redact } from './report/mask.js';
+
 const KEY = /sk_(?:live|test)_(?:[a-z][a-z0-9]{1,15}_)?[A-Za-z0-9]{8,}/g;
 // No slash: a path is made of names, each judged on its own.
 const TOKEN = /[A-Za-z0-9+_=-]{20,}/g;
 
 export function maskSecrets(text: string): string {
   return text
-    .replace(KEY, (key) => {
-      const prefix = /^sk_[a-z]+_(?:[a-z][a-z0-9]{1,15}_)?/.exec(key)?.[0] ?? 'sk_';
-      const body = key.slice(prefix.length);
-      return `${prefix}…${body.length >= 12 ? body.slice(-4) : ''}`;
-    })
+    .replace(KEY, (key) => redact(key, /^sk_[a-z]+_(?:[a-z][a-z0-9]{1,15}_)?/.exec(key)?.[0].length ?? 0))
     .replace(TOKEN, (token) => (looksRandom(token) ? `${token.slice(0, 4)}…` : token));
 }
 
