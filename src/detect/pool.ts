@@ -108,9 +108,15 @@ export async function detectAll(
 
 let inline: { rules: RuleSpec[]; detector: Detector; scratch: Scratch } | null = null;
 
+/** The detector for `rules` on this thread, compiled once per rule set (the inline scan and the name scan share it). */
+export function localDetector(rules: RuleSpec[]): { detector: Detector; scratch: Scratch } {
+  if (inline?.rules !== rules) inline = { rules, detector: new Detector(rules.map(compileRule)), scratch: new Scratch() };
+  return inline;
+}
+
 function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): void {
-  if (inline?.rules !== setup.rules) inline = { rules: setup.rules, detector: new Detector(setup.rules.map(compileRule)), scratch: new Scratch() };
-  for (const item of items) onResult(processItem(inline.detector, item, setup.maxFileSize, inline.scratch));
+  const { detector, scratch } = localDetector(setup.rules);
+  for (const item of items) onResult(processItem(detector, item, setup.maxFileSize, scratch));
 }
 
 /**

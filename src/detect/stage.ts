@@ -10,9 +10,9 @@
  */
 import { originLabel } from '../sources/read.js';
 import type { Origin, Source, SourceEvents, SourceItem } from '../sources/types.js';
-import { Detector, sha256, type Match } from './engine.js';
-import { detectAll } from './pool.js';
-import { compileRule, type RuleSpec } from './rule.js';
+import { sha256, type Match } from './engine.js';
+import { detectAll, localDetector } from './pool.js';
+import type { RuleSpec } from './rule.js';
 
 /** A key found in one item: the hand-off from detect to the stages after it. */
 export interface Detection {
@@ -60,7 +60,6 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
  * name holds it, once however many files lie below that folder.
  */
 class NameScanner {
-  private detector: Detector | null = null;
   private readonly seen = new Set<string>();
 
   constructor(
@@ -79,9 +78,9 @@ class NameScanner {
     const named = origins.filter((origin) => origin.path !== null);
     if (named.length === 0) return;
     const paths = named.map((origin) => origin.path as string);
-    this.detector ??= new Detector(this.rules.map(compileRule));
+    const { detector } = localDetector(this.rules);
     // One name per line: a newline inside a name (names may hold one) is scanned as a NUL, which no key crosses.
-    for (const match of this.detector.scan(Buffer.from(paths.map((p) => p.replace(/\n/g, '\0')).join('\n')))) {
+    for (const match of detector.scan(Buffer.from(paths.map((p) => p.replace(/\n/g, '\0')).join('\n')))) {
       const origin = named[match.line - 1] as Origin;
       const path = paths[match.line - 1] as string;
       // The place is the name that holds the key: the file's own, or a folder's above it.

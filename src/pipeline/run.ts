@@ -16,6 +16,9 @@ import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
 import { plural } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
+
+/** What a run counts itself; what was accepted is counted by the report, from the suppress stage's hand-off. */
+type RunStats = Omit<Stats, 'suppressed'>;
 import { attributeStage } from '../sources/attribute.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
 import { suppressStage } from '../suppress/index.js';
@@ -77,7 +80,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
 /** What a run counts as it goes (files, bytes, what it skipped) and what it tells the user. */
 class ScanRun implements SourceEvents {
   readonly warnings: string[] = [];
-  private readonly stats: Stats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0 }, suppressed: 0, durationMs: 0 };
+  private readonly stats: RunStats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0 }, durationMs: 0 };
   private readonly started = performance.now();
   /** The first few binary files and links skipped, for the warning that counts them. */
   private readonly named = { binary: [] as string[], symlink: [] as string[] };
@@ -115,7 +118,7 @@ class ScanRun implements SourceEvents {
     this.opts.onProgress?.({ phase, items, bytes: phase === 'verifying keys' ? 0 : this.stats.bytes });
   }
 
-  finish(): Stats {
+  finish(): RunStats {
     const { binary, symlink } = this.stats.skipped;
     if (binary > 0) this.warn(`skipped ${count(binary, 'binary file')} (a NUL byte in the first 8 KiB): ${names(this.named.binary, binary)}`);
     if (symlink > 0) this.warn(`skipped ${count(symlink, 'symbolic link')} (links are not followed): ${names(this.named.symlink, symlink)}`);

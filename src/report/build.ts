@@ -20,7 +20,8 @@ export interface ReportInput {
   target: { kind: TargetKind; root: string };
   rules: RuleSpec[];
   verified: Verified;
-  stats: Stats;
+  /** Everything but `suppressed`, which is counted here. */
+  stats: Omit<Stats, 'suppressed'>;
   warnings: string[];
   /** Put full secrets in the report (`secret.value`). */
   showSecrets: boolean;

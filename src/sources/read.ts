@@ -73,9 +73,8 @@ function fromUtf16(bytes: Uint8Array, order: 'le' | 'be'): Buffer | null {
   return text.includes('\0') ? null : Buffer.from(text, 'utf8');
 }
 
-/** Content that the binary check flagged: its UTF-8 form if it is UTF-16 text, else why it is skipped. */
-function textOrBinary(bytes: Uint8Array): Loaded {
-  const order = utf16Order(bytes);
+/** Content that the binary check flagged: its UTF-8 form if it is UTF-16 text (of the order its probe showed), else why it is skipped. */
+function textOrBinary(bytes: Uint8Array, order = utf16Order(bytes)): Loaded {
   const text = order ? fromUtf16(bytes, order) : null;
   return text ? { bytes: text } : { skip: 'binary', message: 'binary content' };
 }
@@ -116,10 +115,10 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
     const buf = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
     // Read the probe first, so a large binary file costs 8 KiB, not its whole size.
     let got = readFully(fd, buf, 0, Math.min(size, BINARY_PROBE));
-    const binary = isBinary(buf.subarray(0, got));
-    if (binary && utf16Order(buf.subarray(0, got)) === null) return { skip: 'binary', message: 'binary content' };
+    const order = isBinary(buf.subarray(0, got)) ? utf16Order(buf.subarray(0, got)) : undefined;
+    if (order === null) return { skip: 'binary', message: 'binary content' };
     got += readFully(fd, buf, got, size - got);
-    return binary ? textOrBinary(buf.subarray(0, got)) : { bytes: buf.subarray(0, got) };
+    return order ? textOrBinary(buf.subarray(0, got), order) : { bytes: buf.subarray(0, got) };
   } catch (err) {
     return { skip: 'unreadable', message: describe(err) };
   } finally {
