@@ -10,12 +10,12 @@
  */
 import { loadConfig, type Config } from './config/config.js';
 import { SkScanError } from './errors.js';
-import { runPipeline, type PipelineOptions } from './pipeline/run.js';
+import { runPipeline, type PipelineOptions, type PipelineResult } from './pipeline/run.js';
 import { checkVerifyEndpoint } from './verify/stage.js';
 import type { Report } from './report/model.js';
 import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
-import { writeBaseline } from './suppress/baseline.js';
+import { mergeBaseline, writeBaseline } from './suppress/baseline.js';
 
 export interface ScanOptions extends PipelineOptions {
   /** A config file to use instead of `.sk-scan.yaml` at the scan root. */
@@ -34,15 +34,15 @@ async function configAt(root: string, opts: ScanOptions): Promise<Config> {
   return config;
 }
 
-/** After the pipeline: with `updateBaseline`, the baseline is written from the report's findings. */
-function finish(report: Report, config: Config, opts: ScanOptions): Report {
-  if (opts.updateBaseline) {
-    const entries = report.findings.filter((f) => !f.suppressed).map((f) => ({ ruleId: f.ruleId, path: f.path, sha256: f.secret.sha256 }));
-    const n = writeBaseline(config.baseline.file, entries);
-    const message = `wrote ${n} baseline entr${n === 1 ? 'y' : 'ies'} to ${config.baseline.file}`;
-    report.warnings.push(message);
-    opts.onWarning?.(message);
-  }
+/**
+ * After the pipeline: with `updateBaseline`, what the scan accepted is merged
+ * into the baseline and written. Only a `whole` scan (every place an entry
+ * could be) drops the entries it no longer finds.
+ */
+function finish({ report, accepting }: PipelineResult, config: Config, whole: boolean): Report {
+  if (accepting === null) return report;
+  const { entries, added, dropped } = mergeBaseline(config.baseline.entries ?? [], accepting, whole);
+  report.baseline = { file: config.baseline.file, entries: writeBaseline(config.baseline.file, entries), added, dropped };
   return report;
 }
 
@@ -56,15 +56,17 @@ export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}
   const roots = paths.length > 0 ? paths : ['.'];
   // Loaded on demand: the tree walker's dependencies are not needed by other commands.
   const { dirConfigRoot, dirSource } = await import('./sources/dir.js');
-  const config = await configAt(await dirConfigRoot(roots), opts);
+  const root = await dirConfigRoot(roots);
+  const config = await configAt(root, opts);
   const source = dirSource(roots, { noIgnore: opts.noIgnore, excluded: config.excluded, skipFile: config.file ?? undefined });
-  return finish(await runPipeline(source, config, opts), config, opts);
+  // One folder, scanned from the root its baseline's paths are relative to: every entry's place was seen.
+  return finish(await runPipeline(source, config, opts), config, roots.length === 1 && roots[0] === root);
 }
 
 /** Scan a stream or buffer (standard input); `path` is what findings report. */
 export async function scanStdin(input: NodeJS.ReadableStream | Uint8Array, opts: ScanOptions & { path?: string } = {}): Promise<Report> {
   const config = await configAt('.', opts);
-  return finish(await runPipeline(stdinSource(input, opts.path ?? null, config.maxFileSize), config, { ...opts, threads: 1 }), config, opts);
+  return finish(await runPipeline(stdinSource(input, opts.path ?? null, config.maxFileSize), config, { ...opts, threads: 1 }), config, false);
 }
 
 export interface GitScanOptions extends ScanOptions {
@@ -97,7 +99,7 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   }
   // Git does the heavy lifting in its own processes; detection stays on this thread.
   const source = gitSource(repos, { revs, maxFileSize: config.maxFileSize });
-  return finish(await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 }), config, opts);
+  return finish(await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 }), config, revs === undefined);
 }
 
 /** A revision or range from the user: no part of it may look like an option (git would refuse it, unclearly). */
@@ -115,7 +117,7 @@ function revision(flag: string, value: string, expected: string): string {
 export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): Promise<Report> {
   const { stagedSource } = await import('./sources/git/staged.js');
   const config = await configAt('.', opts);
-  return finish(await runPipeline(stagedSource(files), config, { ...opts, threads: 1 }), config, opts);
+  return finish(await runPipeline(stagedSource(files), config, { ...opts, threads: 1 }), config, false);
 }
 
 /**
@@ -129,8 +131,9 @@ export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Pr
   // The hook's repository, as git's environment for the hook names it (a local one: nothing to remove on failure).
   const repo = await openRepo('.', { fromEnvironment: true });
   const revs = await pushRevisions(repo.git, hook);
-  const report = await runPipeline(gitSource([repo], { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
-  return finish({ ...report, target: { ...report.target, root: pushTarget(hook) } }, config, opts);
+  const result = await runPipeline(gitSource([repo], { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
+  result.report.target = { ...result.report.target, root: pushTarget(hook) };
+  return finish(result, config, false);
 }
 
 /**
@@ -149,7 +152,8 @@ export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0
 }
 
 export { render, FORMATS, type Format } from './report/index.js';
-export type { Finding, Report, SecretInfo, Stats } from './report/model.js';
+export type { Finding, Report, SecretInfo, Stats, TargetError } from './report/model.js';
+export type { BaselineUpdate } from './suppress/baseline.js';
 export type { PipelineOptions, Progress } from './pipeline/run.js';
 export type { PrePushHook } from './sources/git/prepush.js';
 export { SkScanError } from './errors.js';

@@ -7,7 +7,7 @@ import { scanDir } from '../src/index.js';
 import { gitEnv, makeRepo, repoAt } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform, type FakePlatform } from './helpers/platform.js';
-import { ROOT, runCli, tempDir, writeTree } from './helpers/run.js';
+import { ROOT, runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
 
 describe('baseline', () => {
   it("accepts today's keys without storing them, keeps accepting them when lines move, and fails on a new key", () => {
@@ -66,6 +66,19 @@ describe('baseline', () => {
       const r = await scanDir([dir], { verify: { baseUrl: platform.url, backoffMs: 5 }, threads: 1, onWarning: (w) => warnings.push(w) });
       expect(r.findings.map((f) => [f.path, f.verification.status])).toEqual([['a.env', 'active']]);
       expect(warnings.join('\n')).toMatch(/1 baselined finding\(s\) hold a key the platform says is live/);
+    });
+
+    it('never takes a live key into the baseline: --update-baseline --verify leaves it out and fails on it', async () => {
+      const live = fakeKey('live');
+      const dead = fakeKey('live');
+      platform.keys.set(live, 'active').set(dead, 'invalid');
+      const dir = writeTree(tempDir(), { 'a.env': `K=${live}\n`, 'b.env': `K=${dead}\n` });
+      const r = await runCliAsync(['dir', dir, '--update-baseline', '--verify', '--verify-url', platform.url]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/a\.env:1:3/);
+      expect(r.stdout).not.toMatch(/b\.env/);
+      expect(r.stderr).toMatch(/wrote .*\.sk-scan-baseline\.json: 1 entry, 1 added, 0 dropped/);
+      expect(JSON.parse(readFileSync(join(dir, '.sk-scan-baseline.json'), 'utf8')).entries.map((e: { path: string }) => e.path)).toEqual(['b.env']);
     });
   });
 });

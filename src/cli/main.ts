@@ -3,6 +3,7 @@
  * The command line: parse arguments, call the typed API, pick an exit code.
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
+import { isAbsolute, relative } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { cleanUpNow } from '../cleanup.js';
 import { SkScanError } from '../errors.js';
@@ -18,13 +19,14 @@ import {
   scanPrePush,
   scanStaged,
   scanStdin,
+  type BaselineUpdate,
   type Format,
   type Progress,
   type Report,
   type ScanOptions,
 } from '../index.js';
 import { maskSecrets } from '../redact.js';
-import { plural, printable } from '../report/format.js';
+import { count, plural, printable, quotePath } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
@@ -201,8 +203,15 @@ async function scan(flags: ScanFlags, run: (options: ScanOptions) => Promise<Rep
     progress.stop();
   }
   const color = flags.output === undefined && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
-  await writeReport(render(report, format, { color }), flags.output, { secret: flags['show-secrets'] === true });
-  if (flags['update-baseline']) return 0;
+  const written = report.baseline ? baselineLine(report.baseline) : null;
+  const open = report.findings.some((f) => !f.suppressed);
+  // Writing the baseline is one ordinary line; the report is shown too only when something was not accepted (a live key).
+  if (written !== null && format === 'text' && flags.output === undefined && !open) {
+    await writeReport(`${written}\n`, undefined);
+  } else {
+    await writeReport(render(report, format, { color }), flags.output, { secret: flags['show-secrets'] === true });
+    if (written !== null) process.stderr.write(`sk-scan: ${written}\n`);
+  }
   const code = exitCodeFor(report, failOn);
   if (code === 2) {
     const n = report.stats.skipped.unreadable;
@@ -210,6 +219,13 @@ async function scan(flags: ScanFlags, run: (options: ScanOptions) => Promise<Rep
     process.stderr.write(`sk-scan: error: the scan is incomplete: ${n.toLocaleString('en')} ${what} could not be read (see the warnings above), and no key was found in the rest\n`);
   }
   return code;
+}
+
+/** `wrote .sk-scan-baseline.json: 8 entries, 1 added, 0 dropped`. */
+function baselineLine(b: BaselineUpdate): string {
+  const here = relative(process.cwd(), b.file);
+  const shown = here !== '' && !here.startsWith('..') && !isAbsolute(here) ? here : b.file;
+  return `wrote ${quotePath(shown)}: ${count(b.entries, 'entry', 'entries')}, ${b.added.toLocaleString('en')} added, ${b.dropped.toLocaleString('en')} dropped`;
 }
 
 function scanOptions(flags: ScanFlags, progress: ProgressView): ScanOptions {

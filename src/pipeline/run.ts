@@ -11,25 +11,31 @@
  * Nothing is written here: the caller writes the report and the baseline.
  */
 import type { Config } from '../config/config.js';
-import { detectStage } from '../detect/stage.js';
+import { detectStage, type Detection } from '../detect/stage.js';
 import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
-import { plural } from '../report/format.js';
+import { count } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
-
-/** What a run counts itself; what was accepted is counted by the report, from the suppress stage's hand-off. */
-type RunStats = Omit<Stats, 'suppressed'>;
 import { attributeStage } from '../sources/attribute.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
-import { suppressStage } from '../suppress/index.js';
+import { suppressStage, type BaselineEntry } from '../suppress/index.js';
 import type { VerifyOptions } from '../verify/index.js';
-import { checkVerifyEndpoint, verifyStage } from '../verify/stage.js';
+import { checkVerifyEndpoint, verifyStage, type Verified } from '../verify/stage.js';
+
+/** What a run counts itself; what was accepted is counted by the report, from the suppress stage's hand-off. */
+type RunStats = Omit<Stats, 'suppressed' | 'suppressedBy'>;
 
 export interface PipelineOptions {
   /** List suppressed findings too, each marked with why (`suppressed`). They never fail a scan. */
   includeSuppressed?: boolean;
-  /** Ignore the baseline: every finding stands (a new baseline is being written from them). */
+  /**
+   * Accept every finding this scan reports into the baseline (a key the
+   * platform says is live excepted): the report lists them as accepted, and the
+   * caller writes the entries the result carries.
+   */
   updateBaseline?: boolean;
+  /** Use no baseline: every finding it would accept is reported. */
+  noBaseline?: boolean;
   /** Ask the platform whether each found key is live (off by default). */
   verify?: VerifyOptions;
   /** Put full secrets in the report (`secret.value`). Off by default. */
@@ -48,7 +54,13 @@ export interface Progress {
   bytes: number;
 }
 
-export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<Report> {
+export interface PipelineResult {
+  report: Report;
+  /** With updateBaseline: the entries for what this scan accepted, for the caller to merge and write. */
+  accepting: BaselineEntry[] | null;
+}
+
+export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<PipelineResult> {
   const run = new ScanRun(opts);
   let detected;
   try {
@@ -63,10 +75,12 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     excluded: config.excluded,
     ignoreFile: config.ignoreFile,
     fingerprints: config.fingerprints,
-    baseline: opts.updateBaseline ? null : config.baseline.entries,
+    baseline: opts.updateBaseline || opts.noBaseline ? null : config.baseline.entries,
   });
-  const verified = await verifyStage(judged, config.rules, opts.verify, { warn: (m) => run.warn(m), onVerifying: (keys) => run.phase('verifying keys', keys) });
-  return buildReport({
+  let verified = await verifyStage(judged, config.rules, opts.verify, { warn: (m) => run.warn(m), onVerifying: (keys) => run.phase('verifying keys', keys) });
+  let accepting: BaselineEntry[] | null = null;
+  if (opts.updateBaseline) ({ verified, accepting } = intoBaseline(verified));
+  const report = buildReport({
     target: { kind: source.kind, root: source.root },
     rules: config.rules,
     verified,
@@ -75,6 +89,21 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     showSecrets: opts.showSecrets ?? false,
     includeSuppressed: opts.includeSuppressed ?? false,
   });
+  return { report, accepting };
+}
+
+/** --update-baseline: what stands is accepted, except a key the platform says works, which is never accepted silently. */
+function intoBaseline(verified: Verified): { verified: Verified; accepting: BaselineEntry[] } {
+  const live = (d: Detection) => verified.verdicts?.get(d.sha256)?.status === 'active';
+  const taken = verified.reported.filter((d) => !live(d));
+  return {
+    verified: {
+      ...verified,
+      reported: verified.reported.filter(live),
+      accepted: [...verified.accepted, ...taken.map((detection) => ({ detection, suppression: { kind: 'baseline' as const, reason: 'added to the baseline by this scan' } }))],
+    },
+    accepting: taken.map((d) => ({ ruleId: d.match.ruleId, path: d.origin.path, sha256: d.sha256 })),
+  };
 }
 
 /** What a run counts as it goes (files, bytes, what it skipped) and what it tells the user. */
@@ -129,9 +158,6 @@ class ScanRun implements SourceEvents {
 /** Skipped files named in a warning before the rest are only counted. */
 const NAMED = 3;
 
-function count(n: number, what: string): string {
-  return `${n.toLocaleString('en')} ${plural(n, what)}`;
-}
 
 function names(first: string[], total: number): string {
   return first.join(', ') + (total > first.length ? ` and ${(total - first.length).toLocaleString('en')} more` : '');

@@ -20,8 +20,8 @@ export interface ReportInput {
   target: { kind: TargetKind; root: string };
   rules: RuleSpec[];
   verified: Verified;
-  /** Everything but `suppressed`, which is counted here. */
-  stats: Omit<Stats, 'suppressed'>;
+  /** Everything but what was accepted, which is counted here. */
+  stats: Omit<Stats, 'suppressed' | 'suppressedBy'>;
   warnings: string[];
   /** Put full secrets in the report (`secret.value`). */
   showSecrets: boolean;
@@ -57,7 +57,7 @@ export function buildReport(input: ReportInput): Report {
     version: 1,
     tool: { name: 'sk-scan', version: VERSION },
     target,
-    stats: { ...input.stats, suppressed: verified.accepted.length },
+    stats: { ...input.stats, suppressed: verified.accepted.length, suppressedBy: countBy(verified.accepted) },
     findings,
     secrets,
     advisories: advisories(secrets),
@@ -69,7 +69,14 @@ export function buildReport(input: ReportInput): Report {
       help: remediation({ kind: r.kind, last4: '', environment: null, status: 'unchecked', place: 'present', custom: r.remediation }),
     })),
     warnings: input.warnings,
+    errors: [],
   };
+}
+
+function countBy(accepted: Verified['accepted']): Stats['suppressedBy'] {
+  const out: Stats['suppressedBy'] = {};
+  for (const { suppression } of accepted) out[suppression.kind] = (out[suppression.kind] ?? 0) + 1;
+  return out;
 }
 
 /** Paths with the keys found in names replaced by their redacted form: a report never shows a key in a path either. */

@@ -8,8 +8,13 @@ export function messageOf(f: Finding): string | null {
   return null;
 }
 
-export function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return n === 1 ? word : many;
+}
+
+/** `1 key`, `29,469 objects`: a number as people read it, with its noun. */
+export function count(n: number, word: string, many?: string): string {
+  return `${n.toLocaleString('en')} ${plural(n, word, many)}`;
 }
 
 /** `512 B`, `78.3 KiB`, `1.2 GiB`. */

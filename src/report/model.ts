@@ -4,7 +4,7 @@
  */
 import type { Severity } from '../detect/rule.js';
 import type { GitPlace, TargetKind } from '../sources/types.js';
-import type { Suppression } from '../suppress/index.js';
+import type { BaselineUpdate, Suppression, SuppressionKind } from '../suppress/index.js';
 import type { Verification } from '../verify/spec.js';
 
 export interface SecretInfo {
@@ -53,6 +53,8 @@ export interface Stats {
   skipped: { binary: number; tooLarge: number; unreadable: number; symlink: number };
   /** Findings accepted, whatever accepted them: allow comments, `exclude`, `.sk-scanignore`, fingerprints, the baseline. */
   suppressed: number;
+  /** The same findings, counted by what accepted them. */
+  suppressedBy: Partial<Record<SuppressionKind, number>>;
   durationMs: number;
 }
 
@@ -70,6 +72,15 @@ export interface Report {
   rules: RuleSummary[];
   /** What the user should know about the scan itself: unreadable files, a shallow clone, skipped submodules. */
   warnings: string[];
+  /** Targets that could not be scanned at all (a folder that is not a repository), each with why; the rest were scanned. */
+  errors: TargetError[];
+  /** With --update-baseline: the baseline written, and how it changed. */
+  baseline?: BaselineUpdate;
+}
+
+export interface TargetError {
+  target: string;
+  message: string;
 }
 
 export interface SecretExposure {

@@ -5,7 +5,7 @@
  * bring a finding back while a new key on an old line is still caught.
  */
 import { writeFileSync } from 'node:fs';
-import { SkScanError } from '../errors.js';
+import { SkScanError, describeIoError } from '../errors.js';
 
 export const BASELINE_FILE_NAME = '.sk-scan-baseline.json';
 
@@ -44,6 +44,28 @@ export function parseBaseline(file: string, text: string): BaselineEntry[] {
   });
 }
 
+/** What --update-baseline wrote: the file, how many entries it holds, and how they changed. */
+export interface BaselineUpdate {
+  file: string;
+  entries: number;
+  added: number;
+  dropped: number;
+}
+
+/**
+ * The baseline after a scan accepted `found`. A whole scan (all of a
+ * repository's history, a working tree from its root) saw every place an entry
+ * could be, so what it did not find is dropped; a scan limited in scope (the
+ * staged change, a range, a push, one file, stdin) only adds.
+ */
+export function mergeBaseline(existing: BaselineEntry[], found: BaselineEntry[], whole: boolean): { entries: BaselineEntry[]; added: number; dropped: number } {
+  const before = new Map(existing.map((e) => [baselineKey(e), e]));
+  const now = new Map(found.map((e) => [baselineKey(e), e]));
+  const added = [...now.keys()].filter((k) => !before.has(k)).length;
+  if (whole) return { entries: [...now.values()], added, dropped: [...before.keys()].filter((k) => !now.has(k)).length };
+  return { entries: [...new Map([...before, ...now]).values()], added, dropped: 0 };
+}
+
 export function writeBaseline(file: string, entries: BaselineEntry[]): number {
   const unique = new Map(entries.map((e) => [baselineKey(e), e]));
   const sorted = [...unique.values()].sort(
@@ -57,7 +79,7 @@ export function writeBaseline(file: string, entries: BaselineEntry[]): number {
   try {
     writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
   } catch (err) {
-    throw new SkScanError(`cannot write the baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new SkScanError(`cannot write the baseline ${file}: ${describeIoError(err)}`);
   }
   return sorted.length;
 }

@@ -81,4 +81,4 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
   }
 }
 
-export { parseBaseline, writeBaseline, BASELINE_FILE_NAME, type BaselineEntry } from './baseline.js';
+export { mergeBaseline, parseBaseline, writeBaseline, BASELINE_FILE_NAME, type BaselineEntry, type BaselineUpdate } from './baseline.js';
