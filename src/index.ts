@@ -85,9 +85,9 @@ export interface GitScanOptions extends ScanOptions {
 export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
   const { gitSource, openRepos } = await import('./sources/git/index.js');
   // Arguments are checked before anything is cloned.
-  const revs = opts.range !== undefined ? [revision('--range', opts.range, 'a range such as origin/main..HEAD')] : opts.since !== undefined ? [`${revision('--since', opts.since, 'a commit, branch or tag')}..HEAD`] : undefined;
+  const range = rangeOf(opts);
   await checkVerifyEndpoint(opts.verify);
-  const repos = targets.length > 0 ? await openRepos(targets) : await openRepos(['.'], { fromEnvironment: true });
+  const { repos, failed } = targets.length > 0 ? await openRepos(targets) : await openRepos(['.'], { fromEnvironment: true });
   let config: Config;
   try {
     // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.
@@ -98,8 +98,38 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     throw err;
   }
   // Git does the heavy lifting in its own processes; detection stays on this thread.
-  const source = gitSource(repos, { revs, maxFileSize: config.maxFileSize });
-  return finish(await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 }), config, revs === undefined);
+  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize });
+  try {
+    const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
+    // The targets that could not be opened are in the report, and make its exit code 2.
+    result.report.errors.push(...failed);
+    return finish(result, config, range.revs === undefined && failed.length === 0);
+  } catch (err) {
+    const unknown = range.unknownRevision !== undefined && err instanceof SkScanError && /ambiguous argument|unknown revision|bad revision|invalid object name/.test(err.message);
+    throw unknown ? new SkScanError(range.unknownRevision) : err;
+  }
+}
+
+/** A date for --since: `2024-01-01`, `2024-01-01T12:00`, `2024-01-01 12:00:00`. */
+const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+interface Range {
+  revs?: string[];
+  limits?: string[];
+  /** What to say when the repository has no such revision. */
+  unknownRevision?: string;
+}
+
+/** What --since or --range select, checked before anything is read: revisions, or a date to walk back to. */
+function rangeOf(opts: GitScanOptions): Range {
+  if (opts.range !== undefined) {
+    const expected = 'a range such as origin/main..HEAD';
+    return { revs: [revision('--range', opts.range, expected)], unknownRevision: `--range ${opts.range}: no such commit here: pass ${expected}` };
+  }
+  if (opts.since === undefined) return {};
+  const expected = 'a commit, branch or tag, or a date such as 2024-01-01';
+  if (DATE.test(opts.since)) return { revs: ['HEAD'], limits: [`--since=${opts.since}`] };
+  return { revs: [`${revision('--since', opts.since, expected)}..HEAD`], unknownRevision: `--since ${opts.since}: no such commit here: pass ${expected}` };
 }
 
 /** A revision or range from the user: no part of it may look like an option (git would refuse it, unclearly). */
@@ -141,17 +171,19 @@ export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Pr
  * only findings the platform confirmed live count). A scan that found nothing
  * but could not read everything (an unreadable file, a corrupt or missing
  * object) is 2: it cannot vouch for what it did not read. (Other errors are a
- * thrown SkScanError: 2.)
+ * thrown SkScanError: 2.) A target that could not be scanned at all (`errors`) is 2 as well, after
+ * the rest were scanned and reported.
  */
 export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0 | 1 | 2 {
   const open = report.findings.filter((f) => !f.suppressed);
   const failing = failOn === 'active' ? open.filter((f) => f.verification.status === 'active') : open;
+  if (report.errors.length > 0) return 2;
   if (failing.length > 0) return 1;
   if (report.stats.skipped.unreadable > 0) return 2;
   return 0;
 }
 
-export { render, FORMATS, type Format } from './report/index.js';
+export { render, FORMATS, type Format, type RenderOptions } from './report/index.js';
 export type { Finding, Report, SecretInfo, Stats, TargetError } from './report/model.js';
 export type { BaselineUpdate } from './suppress/baseline.js';
 export type { PipelineOptions, Progress } from './pipeline/run.js';

@@ -26,12 +26,17 @@ describe('exit codes', () => {
   });
 
   it.each([
-    [['dir', '--bogus'], /Unknown option '--bogus'/],
+    [['dir', '--bogus'], /unknown option '--bogus' for sk-scan dir \(sk-scan help dir\)/],
+    [['git', '--frmat', 'json'], /unknown option '--frmat' for sk-scan git; did you mean --format\?/],
+    [['git', '--no-ignore'], /--no-ignore applies to sk-scan dir, not sk-scan git \(sk-scan help git\)/],
+    [['gti'], /unknown command 'gti'; did you mean 'git'\?/],
+    [['help', 'foo'], /unknown command 'foo'/],
+    [['dir', '--format'], /--format needs a value: --format FORMAT/],
     [['scan'], /unknown command 'scan'/],
     [['dir', '/definitely/not/here'], /no such file or directory: \/definitely\/not\/here/],
     [['dir', '.', '--format', 'xml'], /unknown format 'xml'/],
     [['dir', '.', '--threads', 'many'], /--threads takes a whole number/],
-    [['stdin', 'extra'], /Unexpected argument 'extra'/],
+    [['stdin', 'extra'], /sk-scan stdin takes no arguments, not 'extra'/],
   ])('2 with one clear line for %j', (args, message) => {
     const r = runCli(args, { cwd: ROOT });
     expect(r.code).toBe(2);
@@ -41,11 +46,20 @@ describe('exit codes', () => {
     expect(r.stderr).toMatch(/^sk-scan: error: /);
   });
 
-  it('prints help and version', () => {
+  it("prints help, each command's own help, and the version, within 80 columns", () => {
     const help = runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['dir', 'stdin', '--format', '--output', '--config', '--show-secrets', '--no-ignore', '--path']) {
+    for (const flag of ['dir', 'stdin', '--format', '--output', '--config', '--show-secrets', 'sk-scan help COMMAND']) {
       expect(help.stdout).toContain(flag);
+    }
+    const dirHelp = runCli(['help', 'dir']);
+    expect(dirHelp.code).toBe(0);
+    expect(dirHelp.stdout).toMatch(/^Usage: sk-scan dir \[PATH\.\.\.\] \[options\]\n/);
+    expect(dirHelp.stdout).toContain('--no-ignore');
+    expect(runCli(['stdin', '--help']).stdout).toMatch(/--path NAME/);
+    expect(runCli(['git', '-h']).stdout).toMatch(/--since REV\|DATE/);
+    for (const args of [['--help'], ['help', 'git'], ['help', 'install-hook']]) {
+      for (const line of runCli(args).stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
     }
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
     expect(runCli(['--version']).stdout.trim()).toBe(version);
@@ -135,9 +149,11 @@ describe('output', () => {
 
   it('text shows each key with severity, rule and its places (path:line:col), then the advice', () => {
     const r = runCli(['dir', project()]);
-    expect(r.stdout).toMatch(/^3 keys exposed in 3 places\n/);
-    expect(r.stdout).toMatch(new RegExp(`sk_live_prod_…${live.slice(-4)} \\[prod\\] {2}critical {2}chatbot-live-key\\n {2}found in 1 place:\\n {4}config/app\\.env:2:17 {2}fingerprint [0-9a-f]{16}\\n`));
-    expect(r.stdout).toMatch(/What to do:\n {2}For sk_live_prod_…\w{4}:\n {4}1\. Revoke it now: in the dashboard open team settings → API Keys/);
+    expect(r.stdout).toMatch(/^sk-scan: 3 keys in 3 places {2}\(scanned \d+ files, .* in \d+\.\d\d s\)\n/);
+    expect(r.stdout).toMatch(new RegExp(` 1\\. sk_live_prod_…${live.slice(-4)} {2}CRITICAL {2}live key, prod\\n {4}config/app\\.env:2:17\\n`));
+    expect(r.stdout).toMatch(/What to do:\n• 1: Revoke now: dashboard → team settings → API Keys → Delete/);
+    // The summary is the last line.
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 keys: 1 live \(critical\), 1 webhook secret, 1 test key$/);
     expect(r.stdout).not.toContain(ESC);
     // Fits an 80-column terminal.
     for (const line of r.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
@@ -153,15 +169,26 @@ describe('output', () => {
     } catch (err) {
       tty = String((err as { stdout: Buffer }).stdout);
     }
-    expect(tty).toMatch(new RegExp(`${ESC}\\[31mcritical`));
+    expect(tty).toMatch(new RegExp(`${ESC}\\[1m${ESC}\\[31mCRITICAL`));
     let plain = '';
     try {
       viaTty({ NO_COLOR: '1' });
     } catch (err) {
       plain = String((err as { stdout: Buffer }).stdout);
     }
-    expect(plain).toContain('critical');
+    expect(plain).toContain('CRITICAL');
     expect(plain).not.toContain(ESC);
+    // --no-color wins over a terminal, --color over a pipe.
+    let flagged = '';
+    try {
+      execFileSync('script', ['-qec', `${process.execPath} ${CLI} dir ${dir} --no-color`, '/dev/null'], { env: { ...process.env, NO_COLOR: '' } });
+    } catch (err) {
+      flagged = String((err as { stdout: Buffer }).stdout);
+    }
+    expect(flagged).toContain('CRITICAL');
+    expect(flagged).not.toContain(ESC);
+    expect(runCli(['dir', dir, '--color']).stdout).toContain(`${ESC}[1m${ESC}[31mCRITICAL`);
+    expect(runCli(['dir', dir], { env: { FORCE_COLOR: '1' } }).stdout).toContain(ESC);
   });
 });
 

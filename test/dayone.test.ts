@@ -1,10 +1,12 @@
 /** A team's first day: the baseline, the hook's advice and what the tool says, as a new user meets them. */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
-import { runCli, tempDir, writeTree } from './helpers/run.js';
+import { progressLine } from '../src/cli/progress.js';
+import { CLI, runCli, tempDir, writeTree } from './helpers/run.js';
 
 const entries = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { entries: { path: string }[] }).entries;
 
@@ -44,5 +46,115 @@ describe('--update-baseline', () => {
     );
     expect(runCli(['dir', dir, '--update-baseline']).stdout).toMatch(/: 2 entries, 1 added, 2 dropped\n$/);
     expect(entries(join(dir, '.sk-scan-baseline.json')).map((e) => e.path)).toEqual(['a.env', 'c.env']);
+  });
+});
+
+describe('progress', () => {
+  it('rounds rates, and once the total is known shows how far along and the time left', () => {
+    expect(progressLine({ phase: 'scanning', items: 14, bytes: 620 }, 700, 'object')).toBe('scanning: 14 objects, 620 B (886 B/s)');
+    const MiB = 1024 * 1024;
+    expect(progressLine({ phase: 'scanning', items: 29469, bytes: 40 * MiB, total: { items: 60000, bytes: 100 * MiB } }, 4000, 'object')).toBe(
+      'scanning: 29,469 objects, 40.0 MiB (10.0 MiB/s), 40%, about 6.00 s left',
+    );
+    expect(progressLine({ phase: 'verifying keys', items: 1, bytes: 0 }, 10, 'file')).toBe('verifying 1 key with the platform');
+  });
+
+  it('is gone from the terminal before the report reaches it through a pipe (sk-scan git | cat)', () => {
+    const repo = makeRepo();
+    repo.commit('k', { 'a.env': `K=${fakeKey('live')}\n` });
+    // A pseudo-terminal for stderr (script), stdout piped through cat onto the same terminal.
+    const r = spawnSync('script', ['-qec', `stty cols 80 rows 40; "${process.execPath}" "${CLI}" git | cat`, '/dev/null'], {
+      cwd: repo.dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: undefined, NO_COLOR: '1' },
+    });
+    const screen = r.stdout;
+    const report = screen.indexOf('sk-scan: 1 key');
+    expect(report).toBeGreaterThan(0);
+    expect(screen.slice(0, report)).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] starting/);
+    // Nothing of the spinner after the report starts: no frame, no redraw.
+    expect(screen.slice(report)).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+    expect(screen.slice(report)).not.toContain(`${String.fromCharCode(27)}[1G`);
+  });
+});
+
+describe('a range is judged by the lines it adds', () => {
+  it('--since REV reports a key the range added, not an untouched key in a blob it changed', () => {
+    const repo = makeRepo();
+    const old = fakeKey('live');
+    repo.commit('old', { 'app.py': `a = 1\nb = 2\n\nKEY = '${old}'\n` });
+    repo.commit('comment above', { 'app.py': `a = 1\nb = 2\n# sk-scan:allow -- just a comment on line 3\nKEY = '${old}'\n` });
+    const quiet = runCli(['git', '--since', 'HEAD~1', '--format', 'json'], { cwd: repo.dir });
+    expect(JSON.parse(quiet.stdout).findings).toEqual([]);
+    expect(quiet.code).toBe(0);
+
+    const fresh = fakeKey('live');
+    repo.commit('new key', { 'app.py': `a = 1\nb = 2\n# sk-scan:allow -- just a comment on line 3\nKEY = '${old}'\nNEW = '${fresh}'\n` });
+    const r = runCli(['git', '--range', 'HEAD~2..HEAD', '--format', 'json'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: { path: string; line: number }) => `${f.path}:${f.line}`)).toEqual(['app.py:5']);
+  });
+
+  it('--since takes a date, and says what to pass when it is neither a date nor a commit', () => {
+    const repo = makeRepo();
+    repo.commit('k', { 'a.env': `K=${fakeKey('live')}\n` }); // committed in November 2023 (the helpers' clock)
+    expect(runCli(['git', '--since', '2023-01-01'], { cwd: repo.dir }).code).toBe(1);
+    expect(runCli(['git', '--since', '2030-01-01'], { cwd: repo.dir }).code).toBe(0);
+    const bad = runCli(['git', '--since', 'yesterdy'], { cwd: repo.dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('sk-scan: error: --since yesterdy: no such commit here: pass a commit, branch or tag, or a date such as 2024-01-01\n');
+  });
+});
+
+describe('places people can act on', () => {
+  it('names a blob staged once and never committed as a dangling blob, in every format, with advice that fits', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    repo.write({ 'oops.env': `K=${fakeKey('live')}\n` });
+    repo.git('add', 'oops.env');
+    repo.git('rm', '-q', '--cached', 'oops.env');
+    repo.remove('oops.env');
+    const blob = repo.git('fsck', '--lost-found', '--no-reflogs').match(/dangling blob ([0-9a-f]{40})/)?.[1] as string;
+    expect(blob).toBeDefined();
+    const text = runCli(['git'], { cwd: repo.dir }).stdout;
+    expect(text).toContain(`dangling blob ${blob.slice(0, 12)}, line 1:3`);
+    expect(text).toMatch(/never committed/);
+    expect(text).not.toMatch(/\(stdin\)|Revoke now|still in HEAD/);
+    const sarif = JSON.parse(runCli(['git', '--format', 'sarif'], { cwd: repo.dir }).stdout);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe(`.git/objects/${blob.slice(0, 2)}/${blob.slice(2)}`);
+    expect(runCli(['git', '--format', 'junit'], { cwd: repo.dir }).stdout).toContain(`dangling blob ${blob.slice(0, 12)}`);
+    const json = JSON.parse(runCli(['git', '--format', 'json'], { cwd: repo.dir }).stdout);
+    expect(json.findings[0].severity).toBe('high');
+    expect(json.findings[0].remediation.join(' ')).toMatch(/never committed/);
+  });
+
+  it('an allow comment at HEAD also accepts the same key at that path in older commits', () => {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    repo.commit('fixture', { 'test/fixture.env': `K=${key}\n` });
+    expect(runCli(['git'], { cwd: repo.dir }).code).toBe(1);
+    repo.commit('allow it', { 'test/fixture.env': `K=${key} # sk-scan:allow -- a fake for tests\n` });
+    const r = runCli(['git', '--format', 'json', '--include-suppressed'], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings.map((f: { suppressed: { reason: string } }) => f.suppressed.reason).sort()).toEqual([
+      'sk-scan:allow -- a fake for tests',
+      'sk-scan:allow -- a fake for tests (at HEAD)',
+    ]);
+    // The same key elsewhere is still found.
+    repo.commit('copy', { 'src/app.env': `K=${key}\n` });
+    expect(runCli(['git'], { cwd: repo.dir }).code).toBe(1);
+  });
+
+  it('.sk-scanignore takes fingerprints too, and refuses a gitleaks fingerprint by name', () => {
+    const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n`, 'b.env': `K=${fakeKey('live')}\n` });
+    const first = JSON.parse(runCli(['dir', dir, '--format', 'json']).stdout);
+    const fp = first.findings[0].fingerprint as string;
+    writeTree(dir, { '.sk-scanignore': `# accepted\n${fp}\n` });
+    const r = JSON.parse(runCli(['dir', dir, '--format', 'json']).stdout);
+    expect(r.findings.map((f: { path: string }) => f.path)).toEqual(['b.env']);
+    writeTree(dir, { '.sk-scanignore': `${fp}\n${'a'.repeat(40)}:b.env:generic-api-key:1\n` });
+    const bad = runCli(['dir', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^sk-scan: error: .*\.sk-scanignore:2: .* looks like a gitleaks fingerprint/);
   });
 });

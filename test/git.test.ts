@@ -141,7 +141,7 @@ describe('whole history', () => {
     const report = await scanGit([repo.dir]);
     expect(byKey(report, staged)).toMatchObject([{ path: 'wip.env', commit: null, git: { in: 'index', refs: [] } }]);
     expect(byKey(report, dangling)).toMatchObject([{ path: null, commit: null, git: { unreachable: true } }]);
-    expect(byKey(report, staged)[0]?.remediation.at(-1)).toMatch(/Move it out of the code/);
+    expect(byKey(report, staged)[0]?.remediation.at(-1)).toMatch(/only staged, in no commit: it has not left this machine/);
   });
 
   it('finds a key in a commit message', async () => {
@@ -262,7 +262,7 @@ describe('ranges', () => {
     const r = runCli(['git', repo.dir, '--since', 'no-such-rev']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^sk-scan: error: git log failed: .*no-such-rev/);
+    expect(r.stderr).toBe('sk-scan: error: --since no-such-rev: no such commit here: pass a commit, branch or tag, or a date such as 2024-01-01\n');
   });
 });
 
@@ -448,8 +448,11 @@ describe('report', () => {
     const key = fakeKey('live');
     const c = repo.commit('add', { 'k.env': `K=${key}\n` });
     const r = runCli(['git', repo.dir]);
-    expect(r.stdout).toMatch(new RegExp(`commit ${c.slice(0, 12)} \\(\\d{4}-\\d\\d-\\d\\d\\) by Dev One <dev@example.test>`));
+    expect(r.stdout).toMatch(new RegExp(`k\\.env:1:3  ${c.slice(0, 7)} \\d{4}-\\d\\d-\\d\\d Dev One\\n`));
     expect(r.stdout).toContain('still in HEAD');
+    const explained = runCli(['git', repo.dir, '--explain']);
+    expect(explained.stdout).toMatch(new RegExp(`commit ${c.slice(0, 12)} \\(\\d{4}-\\d\\d-\\d\\d\\) by Dev One <dev@example.test>`));
+    expect(explained.stdout).toMatch(/fingerprint [0-9a-f]{16}/);
     expect(r.stdout).not.toContain(key);
   });
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
 import { LogFormat, LogParser, parseFor, type Introduced } from '../src/sources/git/log.js';
-import { parseStagedDiff, unquote } from '../src/sources/git/staged.js';
+import { parseStagedDiff, unquote } from '../src/sources/git/diff.js';
 import { makeRepo } from './helpers/git.js';
 import { rng } from './helpers/keys.js';
 

@@ -107,7 +107,7 @@ describe('sk-scan staged', () => {
     repo.git('add', 'leak.env');
     const blocked = spawnSync('git', ['commit', '-m', 'leak'], { cwd: repo.dir, env: gitEnv(), encoding: 'utf8' });
     expect(blocked.status).not.toBe(0);
-    expect(blocked.stdout + blocked.stderr).toMatch(/critical {2}chatbot-live-key\n.*\n {4}leak\.env:1:3/);
+    expect(blocked.stdout + blocked.stderr).toMatch(/^sk-scan: commit blocked: 1 live key in leak\.env:1\n {2}leak\.env:1:3 {2}sk_live_…\w{4} {2}CRITICAL\n/);
     repo.git('reset', '-q');
     repo.remove('leak.env');
     repo.write({ 'fine.txt': 'nothing secret\n' });

@@ -128,7 +128,7 @@ describe('retries', () => {
     const url = platform.url;
     await platform.close();
     const r = await scanStdin(Buffer.from(`K=${fakeKey('live')}`), { verify: { baseUrl: url, backoffMs: 5 } });
-    expect(r.findings[0]?.verification).toEqual({ status: 'unknown', reason: 'connection-error' });
+    expect(r.findings[0]?.verification).toEqual({ status: 'unknown', reason: 'connection-error', detail: 'ECONNREFUSED' });
     platform = await startPlatform();
   });
 
@@ -229,10 +229,11 @@ describe('CLI', () => {
     const { dir, live, dead } = project();
     const r = await runCliAsync(['dir', dir, '--verify', '--verify-url', platform.url]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^2 keys exposed in 2 places; 1 active: revoke it first/);
+    expect(r.stdout).toMatch(/^sk-scan: 2 keys in 2 places/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 keys: 2 live (critical); 1 confirmed active: revoke it first');
     expect(r.stdout.indexOf('z/new.env')).toBeLessThan(r.stdout.indexOf('a/old.env'));
-    expect(r.stdout).toMatch(new RegExp(`sk_live_…${live.slice(-4)}  critical  chatbot-live-key  ACTIVE\\n.*\\n    z/new\\.env:1:3`));
-    expect(r.stdout).toMatch(new RegExp(`sk_live_…${dead.slice(-4)}  high  chatbot-live-key  inactive \\(invalid\\)\\n.*\\n    a/old\\.env:1:3`));
+    expect(r.stdout).toMatch(new RegExp(` 1\\. sk_live_…${live.slice(-4)}  CRITICAL  live key  ACTIVE\\n    z/new\\.env:1:3`));
+    expect(r.stdout).toMatch(new RegExp(` 2\\. sk_live_…${dead.slice(-4)}  high  live key  inactive \\(invalid\\)\\n    a/old\\.env:1:3`));
     for (const k of [live, dead]) expect(r.stdout + r.stderr).not.toContain(k);
   });
 

@@ -3,8 +3,8 @@
  * The command line: parse arguments, call the typed API, pick an exit code.
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
-import { isAbsolute, relative } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { realpathSync } from 'node:fs';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { cleanUpNow } from '../cleanup.js';
 import { SkScanError } from '../errors.js';
 import {
@@ -22,203 +22,160 @@ import {
   type BaselineUpdate,
   type Format,
   type Progress,
+  type RenderOptions,
   type Report,
   type ScanOptions,
 } from '../index.js';
 import { maskSecrets } from '../redact.js';
-import { count, plural, printable, quotePath } from '../report/format.js';
+import { count, printable, quotePath, shellQuote } from '../report/format.js';
 import { VERSION } from '../version.js';
+import { findCommand, parseCommand, unknownCommand, usageError, type Command } from './args.js';
+import { commandHelp, overview } from './help.js';
 import { guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
 
-const HELP = `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak.
-
-Usage:
-  sk-scan dir [PATH...]      scan working trees or files (default .)
-  sk-scan git [REPO...]      scan every object in git repositories (default .);
-                             REPO may be a path, a bare repository or a URL
-  sk-scan staged [FILE...]   scan what the next commit holds (the index): the
-                             lines the staged change adds, or FILEs' staged content
-  sk-scan pre-push REMOTE URL  git's pre-push hook: scan what the push sends
-                             (ref lines on standard input, as git gives them)
-  sk-scan stdin              scan standard input
-  sk-scan install-hook       install a git pre-commit hook running sk-scan staged
-                             (--pre-push: the pre-push hook; --husky: .husky/;
-                             --chain: keep an existing hook and run it first)
-  sk-scan init               write a commented .sk-scan.yaml and print the set-up
-                             for hooks, GitHub Actions and GitLab CI
-  sk-scan help | --help      this text
-  sk-scan --version          the version
-
-Options for every scan:
-  --format FORMAT            text (default), json, sarif, github, junit
-  --output FILE              write the report to FILE instead of stdout
-  --config FILE              use FILE instead of .sk-scan.yaml at the scan root
-  --show-secrets             print keys in full (redacted by default)
-  --threads N                worker threads for detection (default: one per
-                             core for dir; one for the git commands, which
-                             read with git processes on the other cores)
-  --verify                   ask the platform whether each key is live
-                             (GET /v1/bots with the key; off by default)
-  --verify-url BASE          the platform's API (default https://api.chatbotplatform.io,
-                             or $SK_SCAN_VERIFY_URL); https, or http to loopback only
-  --verify-timeout SECONDS   per request (default ${DEFAULT_VERIFY_TIMEOUT_MS / 1000})
-  --verify-deadline SECONDS  for the whole verification phase (default ${DEFAULT_VERIFY_DEADLINE_MS / 1000})
-  --fail-on any|active       exit 1 on any finding (default), or only on keys
-                             --verify confirmed live
-  --quiet, -q                no progress display (shown only on a terminal
-                             outside CI)
-  --baseline FILE            accepted findings (default .sk-scan-baseline.json
-                             at the scan root, used whenever it exists)
-  --update-baseline          write the baseline from this scan's findings, exit 0
-  --include-suppressed       also list accepted findings, marked with why
-
-dir:
-  --no-ignore                also scan files .gitignore excludes (never .git/)
-
-git:
-  --since REV                only what the commits in REV..HEAD introduced
-  --range A..B               only what the commits in the range introduced
-
-stdin:
-  --path NAME                the path to report for standard input
-
-Exit codes: 0 no findings, 1 findings, 2 error.
-`;
-
-const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
-
-const SCAN_FLAGS = {
-  ...HELP_FLAG,
-  format: { type: 'string' },
-  output: { type: 'string' },
-  config: { type: 'string' },
-  'show-secrets': { type: 'boolean' },
-  threads: { type: 'string' },
-  verify: { type: 'boolean' },
-  'verify-url': { type: 'string' },
-  'verify-timeout': { type: 'string' },
-  'verify-deadline': { type: 'string' },
-  'fail-on': { type: 'string' },
-  quiet: { type: 'boolean', short: 'q' },
-  baseline: { type: 'string' },
-  'update-baseline': { type: 'boolean' },
-  'include-suppressed': { type: 'boolean' },
-} as const satisfies ParseArgsConfig['options'];
-
-const DIR_FLAGS = { ...SCAN_FLAGS, 'no-ignore': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
-const GIT_FLAGS = { ...SCAN_FLAGS, since: { type: 'string' }, range: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const STDIN_FLAGS = { ...SCAN_FLAGS, path: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const HOOK_FLAGS = { ...HELP_FLAG, husky: { type: 'boolean' }, 'pre-push': { type: 'boolean' }, chain: { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
-
-type ScanFlags = { [K in keyof typeof SCAN_FLAGS]?: (typeof SCAN_FLAGS)[K]['type'] extends 'string' ? string : boolean };
-
-function usage(message: string): never {
-  throw new SkScanError(`${message} (see sk-scan --help)`);
-}
-
-/** One command's arguments, typed by its flag table; `--help` anywhere prints the help instead. */
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(options: O, argv: string[], allowPositionals: boolean) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
-  } catch (err) {
-    // Node's messages are long and multi-line; keep the first sentence.
-    usage(((err as Error).message.split('\n')[0] ?? '').replace(/\. To specify.*$/, ''));
-  }
+/** The flags every scan takes, as parsed. */
+interface ScanFlags {
+  format?: string;
+  output?: string;
+  explain?: boolean;
+  color?: boolean;
+  'no-color'?: boolean;
+  config?: string;
+  'show-secrets'?: boolean;
+  baseline?: string;
+  'no-baseline'?: boolean;
+  'update-baseline'?: boolean;
+  'include-suppressed'?: boolean;
+  verify?: boolean;
+  'verify-url'?: string;
+  'verify-timeout'?: string;
+  'verify-deadline'?: string;
+  'fail-on'?: string;
+  threads?: string;
+  quiet?: boolean;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return printHelp();
-  if (command === '--version' || command === '-v' || command === 'version') {
-    await writeReport(`${VERSION}\n`, undefined);
-    return 0;
-  }
-  switch (command) {
-    case 'dir': {
-      const { values, positionals } = parse(DIR_FLAGS, rest, true);
-      return values.help ? printHelp() : scan(values, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] }));
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') return print(overview());
+  if (name === '--version' || name === '-v' || name === 'version') return print(`${VERSION}\n`);
+  const command = findCommand(name);
+  if (!command) throw name.startsWith('-') ? usageError(`'${name}' comes after a command: sk-scan COMMAND [options]`) : unknownCommand(name);
+  const { values, positionals } = parseCommand(command, rest);
+  if (values['help']) return print(commandHelp(command));
+  const flags = values as ScanFlags;
+  switch (command.name) {
+    case 'help': {
+      if (positionals.length === 0) return print(overview());
+      const about = findCommand(positionals[0] ?? '');
+      if (!about || positionals.length > 1) throw about ? usageError('help takes one command') : unknownCommand(positionals[0] ?? '');
+      return print(commandHelp(about));
     }
-    case 'git': {
-      const { values, positionals } = parse(GIT_FLAGS, rest, true);
-      if (values.since !== undefined && values.range !== undefined) usage('--since and --range cannot be used together');
-      return values.help ? printHelp() : scan(values, (o) => scanGit(positionals, { ...o, since: values.since, range: values.range }), 'object');
-    }
-    case 'staged': {
-      const { values, positionals } = parse(SCAN_FLAGS, rest, true);
-      return values.help ? printHelp() : scan(values, (o) => scanStaged(positionals, o));
-    }
+    case 'dir':
+      return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true }));
+    case 'git':
+      if (values['since'] !== undefined && values['range'] !== undefined) throw usageError('--since and --range cannot be used together', command);
+      return scan(command, flags, (o) => scanGit(positionals, { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined }));
+    case 'staged':
+      return scan(command, flags, (o) => scanStaged(positionals, o));
     case 'pre-push': {
-      const { values, positionals } = parse(SCAN_FLAGS, rest, true);
       const input = process.stdin.isTTY ? '' : process.stdin;
-      return values.help ? printHelp() : scan(values, (o) => scanPrePush({ args: positionals, input, env: process.env }, o));
+      return scan(command, flags, (o) => scanPrePush({ args: positionals, input, env: process.env }, o));
     }
-    case 'stdin': {
-      const { values } = parse(STDIN_FLAGS, rest, false);
-      if (values.help) return printHelp();
-      if (process.stdin.isTTY) usage('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`');
-      return scan(values, (o) => scanStdin(process.stdin, { ...o, path: values.path }));
-    }
+    case 'stdin':
+      if (process.stdin.isTTY) throw usageError('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`', command);
+      return scan(command, flags, (o) => scanStdin(process.stdin, { ...o, path: values['path'] as string | undefined }));
     case 'install-hook': {
-      const { values } = parse(HOOK_FLAGS, rest, false);
-      if (values.help) return printHelp();
       const { installHook } = await import('../setup/hooks.js');
-      const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values.husky === true, chain: values.chain === true });
-      await writeReport(`sk-scan: ${done.message}\n`, undefined);
-      return 0;
+      const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values['husky'] === true, chain: values['chain'] === true });
+      return print(`sk-scan: ${done.message}\n`);
     }
-    case 'init': {
-      const { values } = parse(HELP_FLAG, rest, false);
-      if (values.help) return printHelp();
+    default: {
       const { setupGuide, writeConfigTemplate } = await import('../setup/init.js');
       const file = writeConfigTemplate('.');
-      await writeReport(`wrote ${file}\n\n${setupGuide()}`, undefined);
-      return 0;
+      return print(`wrote ${file}\n\n${setupGuide()}`);
     }
-    default:
-      usage(`unknown command '${command}'`);
   }
 }
 
-async function printHelp(): Promise<number> {
-  await writeReport(HELP, undefined);
+async function print(text: string): Promise<number> {
+  await writeReport(text, undefined);
   return 0;
 }
 
 /** Every scan command: the shared flags checked, the scan run under a progress display, the report written. */
-async function scan(flags: ScanFlags, run: (options: ScanOptions) => Promise<Report>, unit = 'file'): Promise<number> {
+async function scan(command: Command, flags: ScanFlags, run: (options: ScanOptions) => Promise<Report>): Promise<number> {
   const format = (flags.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) usage(`unknown format '${format}': use one of ${FORMATS.join(', ')}`);
+  const usage = (message: string) => usageError(message, command);
+  if (!FORMATS.includes(format)) throw usage(`unknown format '${format}': use one of ${FORMATS.join(', ')}`);
   const failOn = flags['fail-on'] ?? 'any';
-  if (failOn !== 'any' && failOn !== 'active') usage(`--fail-on takes any or active, not '${failOn}'`);
-  if (failOn === 'active' && !flags.verify) usage('--fail-on active needs --verify: without it no key is confirmed live');
+  if (failOn !== 'any' && failOn !== 'active') throw usage(`--fail-on takes any or active, not '${failOn}'`);
+  if (failOn === 'active' && !flags.verify) throw usage('--fail-on active needs --verify: without it no key is confirmed live');
   if (!flags.verify && (flags['verify-url'] ?? flags['verify-timeout'] ?? flags['verify-deadline']) !== undefined) {
-    usage('--verify-url, --verify-timeout and --verify-deadline go with --verify');
+    throw usage('--verify-url, --verify-timeout and --verify-deadline go with --verify');
   }
-  const progress = await progressView(flags.quiet === true, unit);
+  if (flags.color && flags['no-color']) throw usage('--color and --no-color cannot be used together');
+  if (flags.baseline !== undefined && flags['no-baseline']) throw usage('--baseline and --no-baseline cannot be used together');
+  if (flags['update-baseline'] && flags['no-baseline']) throw usage('--update-baseline writes the baseline; --no-baseline ignores it: pick one');
+  const progress = await progressView(flags.quiet === true, command.name === 'git' || command.name === 'pre-push' ? 'object' : 'file');
   let report: Report;
   try {
-    report = await run(scanOptions(flags, progress));
+    report = await run(scanOptions(flags, progress, command));
   } finally {
-    progress.stop();
+    await progress.stop();
   }
-  const color = flags.output === undefined && format === 'text' && process.stdout.isTTY === true && !process.env['NO_COLOR'];
-  const written = report.baseline ? baselineLine(report.baseline) : null;
-  const open = report.findings.some((f) => !f.suppressed);
-  // Writing the baseline is one ordinary line; the report is shown too only when something was not accepted (a live key).
-  if (written !== null && format === 'text' && flags.output === undefined && !open) {
-    await writeReport(`${written}\n`, undefined);
-  } else {
-    await writeReport(render(report, format, { color }), flags.output, { secret: flags['show-secrets'] === true });
-    if (written !== null) process.stderr.write(`sk-scan: ${written}\n`);
-  }
+  await deliver(report, format, flags, command);
   const code = exitCodeFor(report, failOn);
-  if (code === 2) {
+  if (code === 2 && report.errors.length === 0) {
     const n = report.stats.skipped.unreadable;
-    const what = plural(n, report.target.kind === 'git' ? 'object' : 'file');
-    process.stderr.write(`sk-scan: error: the scan is incomplete: ${n.toLocaleString('en')} ${what} could not be read (see the warnings above), and no key was found in the rest\n`);
+    process.stderr.write(`sk-scan: error: the scan is incomplete: ${count(n, report.target.kind === 'git' ? 'object' : 'file')} could not be read (see the warnings above), and no key was found in the rest\n`);
+  } else if (code === 2) {
+    process.stderr.write(`sk-scan: error: ${count(report.errors.length, 'target')} could not be scanned: ${report.errors.map((e) => printable(maskSecrets(e.target))).join(', ')} (see the report)\n`);
   }
   return code;
+}
+
+/** The report where it goes, in the words that fit: a baseline written is one line; a report to a file, a line on stderr. */
+async function deliver(report: Report, format: Format, flags: ScanFlags, command: Command): Promise<void> {
+  const written = report.baseline ? baselineLine(report.baseline) : null;
+  const open = report.findings.filter((f) => !f.suppressed);
+  if (written !== null && format === 'text' && flags.output === undefined && open.length === 0) {
+    await writeReport(`${written}\n`, undefined);
+    return;
+  }
+  const hook = command.name === 'staged' ? 'pre-commit' : command.name === 'pre-push' ? 'pre-push' : undefined;
+  if (hook && format === 'text' && flags.output === undefined && open.length === 0 && written === null && report.errors.length === 0) {
+    // A clean commit or push: one short line, not a report.
+    const accepted = report.stats.suppressed > 0 ? `; ${count(report.stats.suppressed, 'finding')} accepted` : '';
+    await writeReport(`sk-scan: no keys in ${hook === 'pre-commit' ? 'the staged change' : 'what the push sends'} (${count(report.stats.files, hook === 'pre-commit' ? 'file' : 'object')})${accepted}\n`, undefined);
+    return;
+  }
+  const toTerminal = flags.output === undefined && process.stdout.isTTY === true;
+  const options: RenderOptions = {
+    color: format === 'text' && wantsColor(flags, toTerminal),
+    width: toTerminal ? process.stdout.columns || 80 : 80,
+    explain: flags.explain === true,
+    hook,
+    command: open.length > 0 && format === 'text' ? selfCommand() : undefined,
+    preCommitFramework: process.env['PRE_COMMIT'] === '1',
+  };
+  await writeReport(render(report, format, options), flags.output, { secret: flags['show-secrets'] === true });
+  if (flags.output !== undefined) {
+    const what = open.length === 0 ? 'no keys found' : `${count(report.secrets.length, 'key')} in ${count(open.length, 'place')}`;
+    process.stderr.write(`sk-scan: ${what}; report written to ${quotePath(flags.output)}\n`);
+  }
+  if (written !== null) process.stderr.write(`sk-scan: ${written}\n`);
+}
+
+/** --color and --no-color first, then NO_COLOR, then FORCE_COLOR, then whether stdout is a terminal. */
+function wantsColor(flags: ScanFlags, toTerminal: boolean): boolean {
+  if (flags.color) return true;
+  if (flags['no-color']) return false;
+  if (process.env['NO_COLOR']) return false;
+  const force = process.env['FORCE_COLOR'];
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
+  return toTerminal;
 }
 
 /** `wrote .sk-scan-baseline.json: 8 entries, 1 added, 0 dropped`. */
@@ -228,16 +185,42 @@ function baselineLine(b: BaselineUpdate): string {
   return `wrote ${quotePath(shown)}: ${count(b.entries, 'entry', 'entries')}, ${b.added.toLocaleString('en')} added, ${b.dropped.toLocaleString('en')} dropped`;
 }
 
-function scanOptions(flags: ScanFlags, progress: ProgressView): ScanOptions {
+/**
+ * How the reader can run this very sk-scan, for the commands a report
+ * suggests: `sk-scan` when that is what PATH finds, `npx sk-scan` for the
+ * project's own, else this install's path (the pre-commit framework keeps
+ * its own copy, on no PATH).
+ */
+function selfCommand(): string {
+  const self = realOrNull(process.argv[1] ?? '');
+  if (self === null) return 'sk-scan';
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir && realOrNull(join(dir, 'sk-scan')) === self) return 'sk-scan';
+  }
+  if (realOrNull(join(process.cwd(), 'node_modules', '.bin', 'sk-scan')) === self) return 'npx sk-scan';
+  return `${shellQuote(process.execPath)} ${shellQuote(self)}`;
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function scanOptions(flags: ScanFlags, progress: ProgressView, command: Command): ScanOptions {
   let threads: number | undefined;
   if (flags.threads !== undefined) {
     threads = Number(flags.threads);
-    if (!Number.isInteger(threads) || threads < 1 || threads > 64) usage(`--threads takes a whole number from 1 to 64, not '${flags.threads}'`);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw usageError(`--threads takes a whole number from 1 to 64, not '${flags.threads}'`, command);
   }
+  const seconds = (value: string | undefined, flag: string, fallbackMs: number) => secondsOf(value, flag, fallbackMs, command);
   return {
     config: flags.config,
     baseline: flags.baseline,
     updateBaseline: flags['update-baseline'] === true,
+    noBaseline: flags['no-baseline'] === true,
     includeSuppressed: flags['include-suppressed'] === true,
     showSecrets: flags['show-secrets'] === true,
     threads,
@@ -256,10 +239,10 @@ function scanOptions(flags: ScanFlags, progress: ProgressView): ScanOptions {
 /** Node's timers take at most 2^31 - 1 ms (about 24.8 days); a longer one fires at once. */
 const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
-function seconds(value: string | undefined, flag: string, fallbackMs: number): number {
+function secondsOf(value: string | undefined, flag: string, fallbackMs: number, command: Command): number {
   if (value === undefined) return fallbackMs;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0.001 || n > MAX_SECONDS) usage(`${flag} takes a number of seconds from 0.001 to ${MAX_SECONDS.toLocaleString('en')}, not '${value}'`);
+  if (!Number.isFinite(n) || n < 0.001 || n > MAX_SECONDS) throw usageError(`${flag} takes a number of seconds from 0.001 to ${MAX_SECONDS.toLocaleString('en')}, not '${value}'`, command);
   return Math.round(n * 1000);
 }
 

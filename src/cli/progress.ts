@@ -1,18 +1,38 @@
 /**
- * Progress on long work, with ora on stderr: phase, items done, throughput.
+ * Progress on long work, with ora on stderr: phase, items done, throughput,
+ * and once the total is known, how far along and how long is left.
  * Only on a terminal, never when CI is set or with --quiet; ora is loaded only then.
  */
 import type { Progress } from '../index.js';
-import { formatBytes } from '../report/format.js';
+import { count, formatBytes, formatDuration } from '../report/format.js';
 
 export interface ProgressView {
   update(p: Progress): void;
   /** Print something (a warning) without the spinner drawing over it. */
   print(write: () => void): void;
-  stop(): void;
+  /** Stop, clear the line, and let the terminal have it before anything else is written (the report, on stdout). */
+  stop(): Promise<void>;
 }
 
-const NONE: ProgressView = { update: () => {}, print: (write) => write(), stop: () => {} };
+const NONE: ProgressView = { update: () => {}, print: (write) => write(), stop: () => Promise.resolve() };
+
+/**
+ * The spinner's text: `scanning: 1,204 objects, 8.1 MiB (2.3 MiB/s), 41%, about 6 s left`.
+ * The share and the time left come from bytes, once the total is known.
+ */
+export function progressLine(p: Progress, elapsedMs: number, unit: string): string {
+  if (p.phase === 'verifying keys') return `verifying ${count(p.items, 'key')} with the platform`;
+  const seconds = Math.max(0.001, elapsedMs / 1000);
+  const rate = p.bytes / seconds;
+  let line = `${p.phase}: ${count(p.items, unit)}, ${formatBytes(p.bytes)} (${formatBytes(rate)}/s)`;
+  if (p.phase === 'scanning' && p.total && p.total.bytes > 0 && p.bytes < p.total.bytes) {
+    const share = Math.min(99, Math.floor((100 * p.bytes) / p.total.bytes));
+    line += `, ${share}%`;
+    // An estimate needs a rate worth extrapolating from: a second of work.
+    if (elapsedMs >= 1000 && rate > 0) line += `, about ${formatDuration(((p.total.bytes - p.bytes) / rate) * 1000)} left`;
+  }
+  return line;
+}
 
 export async function progressView(quiet: boolean, unit: string): Promise<ProgressView> {
   // A terminal that reports no width (a bare pty) cannot be redrawn in place.
@@ -27,14 +47,8 @@ export async function progressView(quiet: boolean, unit: string): Promise<Progre
       const now = Date.now();
       if (now - last < 100 && p.phase === 'scanning') return; // a few redraws a second is plenty
       last = now;
-      if (p.phase === 'verifying keys') {
-        spinner.text = `verifying ${p.items} key${p.items === 1 ? '' : 's'} with the platform`;
-        spinner.render();
-        return;
-      }
-      const rate = p.bytes / Math.max(0.001, (now - started) / 1000);
-      const done = `${p.items.toLocaleString('en')} ${unit}${p.items === 1 ? '' : 's'}, ${formatBytes(p.bytes)} (${formatBytes(rate)}/s)`;
-      spinner.text = `${p.phase}: ${done}`;
+      // One line, never wrapped: a wrapped spinner line is what leaves debris when it is cleared.
+      spinner.text = progressLine(p, now - started, unit).slice(0, Math.max(10, process.stderr.columns - 4));
       // Draw now: a busy scan keeps the spinner's own timer from firing.
       spinner.render();
     },
@@ -44,8 +58,10 @@ export async function progressView(quiet: boolean, unit: string): Promise<Progre
       write();
       spinner.render();
     },
-    stop() {
+    async stop() {
       spinner.stop();
+      // The clearing must reach the terminal before the report does (`sk-scan git | head` shares it).
+      await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { RuleSpec } from '../detect/rule.js';
-import { SkScanError } from '../errors.js';
+import { SkScanError, locatedError } from '../errors.js';
 import { readSettingsFile } from '../files.js';
 import { BASELINE_FILE_NAME, parseBaseline, type BaselineEntry } from '../suppress/index.js';
 import { builtinRules } from './builtin.js';
@@ -57,8 +57,36 @@ export async function loadConfig(opts: { root?: string; explicit?: string; basel
   const baselineText = readSettingsFile(baselineFile, { what: `the baseline ${baselineFile}`, max: MAX_BASELINE, within: opts.baseline === undefined ? root : undefined });
   config.baseline = { file: baselineFile, entries: baselineText === null ? null : parseBaseline(baselineFile, baselineText) };
   const ignoreFile = join(root, IGNORE_FILE_NAME);
-  config.ignoreFile = readSettingsFile(ignoreFile, { what: ignoreFile, max: MAX_CONFIG, within: root })?.split(/\r?\n/) ?? null;
+  const ignoreText = readSettingsFile(ignoreFile, { what: ignoreFile, max: MAX_CONFIG, within: root });
+  if (ignoreText !== null) {
+    const { paths, fingerprints } = parseIgnoreFile(ignoreFile, ignoreText);
+    config.ignoreFile = paths;
+    config.fingerprints = [...config.fingerprints, ...fingerprints];
+  }
   return config;
+}
+
+/** A fingerprint as the report shows it: 16 hex digits. */
+const FINGERPRINT = /^[0-9a-f]{16}$/i;
+/** gitleaks' `commit:path:rule:line` (or `path:rule:line`), which names nothing sk-scan can match. */
+const GITLEAKS_FINGERPRINT = /^(?:[0-9a-f]{40}:)?[^:]+:[\w.-]+:\d+$/;
+
+/**
+ * `.sk-scanignore`: paths in gitignore syntax, and fingerprints (as in the
+ * config's `ignore:`), one per line. A gitleaks fingerprint is refused by
+ * name rather than matching nothing silently.
+ */
+export function parseIgnoreFile(file: string, text: string): { paths: string[]; fingerprints: string[] } {
+  const paths: string[] = [];
+  const fingerprints: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (FINGERPRINT.test(line)) fingerprints.push(line.toLowerCase());
+    else if (GITLEAKS_FINGERPRINT.test(line) && !line.startsWith('#')) {
+      throw locatedError(file, i + 1, `'${line.slice(0, 60)}' looks like a gitleaks fingerprint (commit:path:rule:line); sk-scan's are the 16 hex digits a report shows after "fingerprint", or list the path`);
+    } else paths.push(raw);
+  });
+  return { paths, fingerprints };
 }
 
 async function loadYamlConfig(root: string, explicit: string | undefined): Promise<Config> {

@@ -52,6 +52,8 @@ export interface Progress {
   phase: 'scanning' | 'placing findings in history' | 'verifying keys';
   items: number;
   bytes: number;
+  /** What the scan will read in all, once the source knows (a history scan does after listing its objects). */
+  total?: { items: number; bytes: number };
 }
 
 export interface PipelineResult {
@@ -113,6 +115,7 @@ class ScanRun implements SourceEvents {
   private readonly started = performance.now();
   /** The first few binary files and links skipped, for the warning that counts them. */
   private readonly named = { binary: [] as string[], symlink: [] as string[] };
+  private all: Progress['total'];
 
   constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress'>) {}
 
@@ -137,10 +140,15 @@ class ScanRun implements SourceEvents {
     }
   }
 
+  total(items: number, bytes: number): void {
+    // Several repositories each list theirs: the totals add up.
+    this.all = { items: (this.all?.items ?? 0) + items, bytes: (this.all?.bytes ?? 0) + bytes };
+  }
+
   scanned(bytes: number): void {
     this.stats.files++;
     this.stats.bytes += bytes;
-    this.opts.onProgress?.({ phase: 'scanning', items: this.stats.files, bytes: this.stats.bytes });
+    this.opts.onProgress?.({ phase: 'scanning', items: this.stats.files, bytes: this.stats.bytes, total: this.all });
   }
 
   phase(phase: Progress['phase'], items = this.stats.files): void {

@@ -14,7 +14,7 @@ import { VERSION } from '../version.js';
 import { advisories, exposures } from './exposure.js';
 import { redact, secretInfo, tail } from './mask.js';
 import type { Finding, Report, Stats } from './model.js';
-import { placeOf, remediation } from './remediation.js';
+import { placeOf, remediation, type Place } from './remediation.js';
 
 export interface ReportInput {
   target: { kind: TargetKind; root: string };
@@ -35,7 +35,9 @@ export function buildReport(input: ReportInput): Report {
   const { verified, target } = input;
   const rules = new Map(input.rules.map((r) => [r.id, r]));
   const maskPath = input.showSecrets ? (p: string) => p : pathMasker([...verified.reported, ...verified.accepted.map((s) => s.detection)]);
-  const finding = (d: Detection) => toFinding(d, rules.get(d.match.ruleId) as RuleSpec, input.showSecrets, verified.verdicts?.get(d.sha256) ?? NOT_VERIFIED, maskPath);
+  // What the hook judges is staged: in no commit yet, so it has not left this machine.
+  const placeOfFinding = (o: Detection['origin']) => (target.kind === 'staged' ? 'staged' : placeOf(o.git, o.inName));
+  const finding = (d: Detection) => toFinding(d, rules.get(d.match.ruleId) as RuleSpec, input.showSecrets, verified.verdicts?.get(d.sha256) ?? NOT_VERIFIED, maskPath, placeOfFinding(d.origin));
   const findings = verified.reported.map(finding);
   if (input.includeSuppressed) {
     for (const s of verified.accepted) findings.push({ ...finding(s.detection), suppressed: s.suppression });
@@ -93,16 +95,21 @@ function pathMasker(detections: Detection[]): (path: string) => string {
 
 /** A live key is more urgent than its rule says; a dead one less. */
 function adjustSeverity(severity: Severity, v: Verification): Severity {
-  const i = SEVERITIES.indexOf(severity);
-  if (v.status === 'active') return SEVERITIES[Math.max(0, i - 1)] ?? severity;
-  if (v.status === 'inactive') return SEVERITIES[Math.min(SEVERITIES.length - 1, i + 1)] ?? severity;
+  if (v.status === 'active') return SEVERITIES[Math.max(0, SEVERITIES.indexOf(severity) - 1)] ?? severity;
+  if (v.status === 'inactive') return lower(severity);
   return severity;
 }
 
-function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSecrets: boolean, verification: Verification, maskPath: (p: string) => string): Finding {
+function lower(severity: Severity): Severity {
+  return SEVERITIES[Math.min(SEVERITIES.length - 1, SEVERITIES.indexOf(severity) + 1)] ?? severity;
+}
+
+ 
+function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSecrets: boolean, verification: Verification, maskPath: (p: string) => string, place: Place): Finding {
   const finding: Finding = {
     ruleId: rule.id,
-    severity: adjustSeverity(rule.severity, verification),
+    // A blob staged once and never committed has not left this clone: less urgent than its rule says.
+    severity: place === 'dangling' ? lower(adjustSeverity(rule.severity, verification)) : adjustSeverity(rule.severity, verification),
     path: origin.path === null ? null : maskPath(origin.path),
     line: match.line,
     column: match.column,
@@ -114,7 +121,7 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
       last4: tail(match.secret, match.prefixLength),
       environment: match.environment,
       status: verification.status,
-      place: origin.inName ? 'name' : placeOf(origin.git),
+      place,
       custom: rule.remediation,
     }),
     verification,

@@ -8,6 +8,14 @@ export function messageOf(f: Finding): string | null {
   return null;
 }
 
+/** Where a finding without a file is: `message of commit 0123456789ab`, `dangling blob 1a2b3c4d5e6f`, `(stdin)`. */
+export function placeLabel(f: Finding): string {
+  const message = messageOf(f);
+  if (message) return `message of ${message}`;
+  if (f.git?.blob !== undefined) return `${f.git.unreachable ? 'dangling ' : ''}blob ${f.git.blob.slice(0, 12)}`;
+  return '(stdin)';
+}
+
 export function plural(n: number, word: string, many = `${word}s`): string {
   return n === 1 ? word : many;
 }
@@ -28,6 +36,14 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** `0.07 s`, `39.0 s`, `2 min 05 s`: a duration as people read it. */
+export function formatDuration(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return s < 7200 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s` : `${Math.floor(s / 3600)} h ${String(Math.floor(s / 60) % 60).padStart(2, '0')} min`;
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r' };
@@ -64,4 +80,26 @@ export function quotePath(path: string): string {
   UNPRINTABLE.lastIndex = 0;
   if (!UNPRINTABLE.test(path) && !/["\\]/.test(path)) return path;
   return `"${path.replace(/["\\]/g, (c) => `\\${c}`).replace(UNPRINTABLE, escapeChar)}"`;
+}
+
+/** Word-wrap to `width` columns: the first line indented by `first`, the rest by `rest`. A word longer than a line is never broken. */
+export function wrap(text: string, width: number, first: number, rest = first): string[] {
+  const lines: string[] = [];
+  let line = ' '.repeat(first);
+  for (const word of text.split(' ')) {
+    const fresh = line.trim() === '';
+    if (!fresh && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = ' '.repeat(rest) + word;
+    } else {
+      line += fresh ? word : ` ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** A word as a POSIX shell reads it back, for commands a message suggests: `'my repo'`. */
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${printable(s).replace(/'/g, "'\\''")}'`;
 }

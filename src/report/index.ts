@@ -4,17 +4,20 @@ import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import type { Report } from './model.js';
 import { renderSarif } from './sarif.js';
-import { renderText } from './text.js';
+import { renderText, type TextOptions } from './text.js';
 
 export const FORMATS = ['text', 'json', 'sarif', 'github', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function render(report: Report, format: Format, opts: { color?: boolean } = {}): string {
+/** The text format's options (colour, width, --explain, a hook's message); the other formats take none. */
+export type RenderOptions = Partial<TextOptions>;
+
+export function render(report: Report, format: Format, opts: RenderOptions = {}): string {
   switch (format) {
     case 'json':
       return renderJson(report);
     case 'text':
-      return renderText(report, { color: opts.color ?? false });
+      return renderText(report, { ...opts, color: opts.color ?? false });
     case 'sarif':
       return renderSarif(report);
     case 'github':

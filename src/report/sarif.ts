@@ -14,7 +14,7 @@
  *   `security-severity` (GitHub's 0–10 scale) with the `security` tag.
  */
 import { nameBytes } from '../sources/names.js';
-import { messageOf } from './format.js';
+import { messageOf, placeLabel } from './format.js';
 import type { Finding, Report } from './model.js';
 import type { Severity } from '../detect/rule.js';
 
@@ -82,7 +82,7 @@ function message(f: Finding): string {
         ? ` The platform says it no longer works (${f.verification.reason}).`
         : '';
   const inMessage = messageOf(f);
-  const where = inMessage ? ` in the message of ${inMessage}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : '';
+  const where = inMessage ? ` in the message of ${inMessage}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : f.path === null ? ` in ${placeLabel(f)}` : '';
   return `${describeKind(f.secret.kind)} ${key}${where}.${status} ${f.remediation[0] ?? ''}`.trim();
 }
 
@@ -101,7 +101,10 @@ function describeKind(kind: string): string {
 
 function location(f: Finding) {
   // A key in a message has no file: it is placed at the message, as a path under .git (where git edits such messages).
-  const uri = f.path ?? (f.git?.tag ? `.git/TAG_EDITMSG@${f.git.tag.name}` : `.git/COMMIT_EDITMSG@${f.commit ?? 'unknown'}`);
+  // A blob no commit holds (staged once, dropped) is placed at its loose object's path, where git keeps it.
+  const blob = f.git?.blob;
+  const uri =
+    f.path ?? (f.git?.tag ? `.git/TAG_EDITMSG@${f.git.tag.name}` : f.commit ? `.git/COMMIT_EDITMSG@${f.commit}` : blob ? `.git/objects/${blob.slice(0, 2)}/${blob.slice(2)}` : 'stdin');
   return {
     physicalLocation: {
       artifactLocation: { uri: uriPath(uri), uriBaseId: '%SRCROOT%' },

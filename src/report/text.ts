@@ -1,146 +1,330 @@
 /**
- * The human report, for an 80-column terminal: the picture first (how many
- * keys, which are live), then each key with the places that hold it and what to
- * do about it, worst first; then advisories and what the scan skipped.
+ * The human report, for a terminal (its width) or 80 columns. Compact by
+ * default: the keys first, numbered, each with the places that hold it; then
+ * each thing to do once, with the numbers of the keys it applies to; the
+ * summary again as the last line, where the eye lands when the scan ends.
+ * `explain` gives every key its own full advice and every place its history.
+ * As a hook's message (`hook`), a block says so on its first line and fits a
+ * small screen.
  */
 import type { Finding, Report, SecretExposure } from './model.js';
-import { placeOf, remediation, type RemediationFacts } from './remediation.js';
+import { isLocalOnly, placeOf, steps, type Place } from './remediation.js';
 import { groupBy } from '../group.js';
-import { formatBytes, messageOf, plural, printable, quotePath } from './format.js';
+import { count, formatBytes, formatDuration, placeLabel, plural, printable, quotePath, shellQuote, wrap } from './format.js';
+import type { Severity } from '../detect/rule.js';
 
 export interface TextOptions {
   color: boolean;
+  /** Columns to wrap prose at (default 80). Paths are never broken. */
+  width?: number;
+  /** Full advice per key and every place's history, instead of each step once. */
+  explain?: boolean;
+  /** The report is a hook's message: a block is said as one first line, with the ways out. */
+  hook?: 'pre-commit' | 'pre-push';
+  /** How the reader runs sk-scan (`sk-scan`, `npx sk-scan`, a path): commands the report suggests use it. */
+  command?: string;
+  /** The hook runs under the pre-commit framework, where `SKIP=` skips a hook once. */
+  preCommitFramework?: boolean;
 }
 
-const WIDTH = 80;
-const BUILTIN_KINDS = new Set(['live', 'test', 'webhook']);
+/** Places listed per key before the rest are counted (all of them in JSON and with --explain). */
+const PLACES_SHOWN = 10;
 
 type Paint = (s: string) => string;
+type Palette = ReturnType<typeof palette>;
 
 function palette(color: boolean) {
-  const sgr = (open: number, close: number): Paint => (color ? (s) => `\u001b[${open}m${s}\u001b[${close}m` : (s) => s);
-  return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), yellow: sgr(33, 39), cyan: sgr(36, 39), green: sgr(32, 39) };
+  const sgr = (open: string, close: string): Paint => (color ? (s) => `\u001b[${open}m${s}\u001b[${close}m` : (s) => s);
+  const p = { bold: sgr('1', '22'), dim: sgr('2', '22'), red: sgr('31', '39'), yellow: sgr('33', '39'), cyan: sgr('36', '39'), green: sgr('32', '39') };
+  // Critical and high must look different, with colour and without: critical is bold red and in capitals.
+  const severity: Record<Severity, Paint> = { critical: (s) => p.bold(p.red(s.toUpperCase())), high: p.yellow, medium: p.cyan, low: p.dim };
+  return { ...p, severity };
+}
+
+/** One report as text: everything below works from these, prepared once. */
+interface View {
+  report: Report;
+  opts: TextOptions;
+  p: Palette;
+  width: number;
+  command: string;
+  open: Finding[];
+  /** Open findings per key (sha256). */
+  byKey: Map<string, Finding[]>;
+  /** Several targets: each place names its own. */
+  many: boolean;
 }
 
 export function renderText(report: Report, opts: TextOptions): string {
-  const p = palette(opts.color);
-  const sev = { critical: p.red, high: p.red, medium: p.yellow, low: p.cyan };
-  const out: string[] = [];
-  const { stats, secrets } = report;
-  const findings = report.findings.filter((f) => !f.suppressed);
-  const accepted = report.findings.filter((f) => f.suppressed);
-  const unit = report.target.kind === 'git' ? 'object' : 'file';
-  const scanned = `scanned ${stats.files} ${plural(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${stats.durationMs} ms`;
-
-  if (findings.length === 0) {
-    out.push(p.green('No secrets found.') + p.dim(` (${scanned})`));
-  } else {
-    out.push(p.bold(headline(secrets, findings.length)));
-    out.push(p.dim(scanned));
-    const byKey = groupBy(findings, (f) => f.secret.sha256);
-    const many = new Set(findings.map((f) => f.target)).size > 1;
-    for (const s of secrets) {
-      const group = byKey.get(s.sha256) ?? [];
-      const first = group[0] as Finding;
-      const shown = first.secret.value ?? s.redacted;
-      const env = s.environment ? ` [${s.environment}]` : '';
-      const status = statusTag(s, p);
-      out.push('', `${p.bold(shown)}${env}  ${sev[s.severity](s.severity)}  ${s.ruleId}${status ? `  ${status}` : ''}`);
-      out.push(p.dim(`  found in ${group.length} ${plural(group.length, 'place')}${s.firstSeen ? `, first in commit ${s.firstSeen.commit.slice(0, 12)}${s.firstSeen.date ? ` (${s.firstSeen.date.slice(0, 10)})` : ''}` : ''}:`));
-      for (const f of group) {
-        out.push(`    ${where(f, many)}  ${p.dim(`fingerprint ${f.fingerprint}`)}`);
-        const history = historyLine(f);
-        if (history) out.push(...wrap(history, 6).map(p.dim));
-      }
-    }
-    out.push(...adviceSection(findings, secrets, p));
-    if (report.target.kind === 'staged') out.push(...blocked(p));
-    else out.push('', p.dim('A false positive? Put `sk-scan:allow -- why` on its line.'));
-  }
-
-  if (accepted.length > 0) {
-    out.push('', p.bold(`Accepted (${accepted.length}), listed by --include-suppressed:`));
-    for (const f of accepted) out.push(...wrap(`${where(f, false)}  ${f.secret.value ?? f.secret.redacted}  ${f.suppressed?.reason ?? ''}`, 2, 4));
-  }
-  if (report.advisories.length > 0) {
-    out.push('', p.bold('Advisories:'));
-    for (const a of report.advisories) out.push(...wrap(`• ${printable(a.message)}`, 2, 4));
-  }
-  const sk = stats.skipped;
-  const skipped = [
-    [sk.binary, 'binary'],
-    [sk.tooLarge, 'too large'],
-    [sk.unreadable, 'unreadable'],
-    [sk.symlink, 'symbolic links (not followed)'],
-  ]
-    .filter(([n]) => (n as number) > 0)
-    .map(([n, what]) => `${n} ${what}`);
-  if (skipped.length > 0) out.push('', p.dim(`Skipped: ${skipped.join(', ')}.`));
-  if (stats.suppressed > 0 && accepted.length === 0) out.push(p.dim(`Accepted: ${stats.suppressed} (allow comments, exclusions, .sk-scanignore, fingerprints, baseline); --include-suppressed lists them.`));
+  const open = report.findings.filter((f) => !f.suppressed);
+  const view: View = {
+    report,
+    opts,
+    p: palette(opts.color),
+    width: Math.max(40, opts.width ?? 80),
+    command: opts.command ?? 'sk-scan',
+    open,
+    byKey: groupBy(open, (f) => f.secret.sha256),
+    many: new Set(report.findings.map((f) => f.target)).size > 1,
+  };
+  if (opts.hook && open.length > 0) return hookBlock(view).join('\n') + '\n';
+  const out = open.length === 0 ? [clean(view)] : [...headline(view), ...(opts.explain ? explained(view) : compact(view)), ...advice(view)];
+  out.push(...accepted(view), ...advisories(view), ...targetErrors(view), ...skipped(view));
+  if (open.length > 0) out.push('', view.p.bold(summary(view)));
   return out.join('\n') + '\n';
 }
 
-/**
- * The advice, once per situation rather than once per key: keys that need the
- * same steps (same kind, same verdict, same place) share one numbered list.
- */
-function adviceSection(findings: Finding[], secrets: SecretExposure[], p: ReturnType<typeof palette>): string[] {
-  const rank = new Map(secrets.map((s, i) => [s.sha256, i]));
-  const worstFirst = [...findings].sort((a, b) => (rank.get(a.secret.sha256) ?? 0) - (rank.get(b.secret.sha256) ?? 0));
-  const groups = new Map<string, { steps: string[]; keys: Set<string> }>();
-  for (const f of worstFirst) {
-    const facts: RemediationFacts = {
-      kind: f.secret.kind,
-      last4: '',
-      environment: null,
-      status: f.verification.status,
-      place: f.inName ? 'name' : placeOf(f.git),
-    };
-    // Built-in kinds get the steps without this key's name in them; a custom rule's steps are used as they are.
-    const steps = BUILTIN_KINDS.has(f.secret.kind) ? remediation(facts) : f.remediation;
-    const key = JSON.stringify(steps);
-    const g = groups.get(key) ?? { steps, keys: new Set<string>() };
-    g.keys.add(f.secret.value ?? f.secret.redacted);
-    groups.set(key, g);
-  }
-  const out: string[] = ['', p.bold('What to do:')];
-  for (const { steps, keys } of groups.values()) {
-    const names = [...keys];
-    const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ');
-    out.push(...wrap(`For ${shown}:`, 2, 4));
-    steps.forEach((step, i) => out.push(...wrap(`${i + 1}. ${step}`, 4, 7)));
-  }
+function headline(v: View): string[] {
+  const { stats } = v.report;
+  const unit = v.report.target.kind === 'git' ? 'object' : 'file';
+  const places = `${count(v.report.secrets.length, 'key')} in ${count(v.open.length, 'place')}`;
+  return [`${v.p.bold(`sk-scan: ${places}`)}${v.p.dim(`  (scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)})`)}`];
+}
+
+/** Each key on one line, numbered; under it, the places that hold it. */
+function compact(v: View): string[] {
+  const out: string[] = [''];
+  v.report.secrets.forEach((s, i) => {
+    const group = v.byKey.get(s.sha256) ?? [];
+    out.push(keyLine(v, s, i + 1, group));
+    for (const f of group.slice(0, PLACES_SHOWN)) out.push(`    ${where(f, v.many)}${v.p.dim(placeNote(f))}`);
+    if (group.length > PLACES_SHOWN) out.push(v.p.dim(`    and ${count(group.length - PLACES_SHOWN, 'more place')} (--explain or --format json lists them all)`));
+  });
   return out;
 }
 
-/** What the pre-commit hook says when it stops a commit, and the honest ways out. */
-function blocked(p: ReturnType<typeof palette>): string[] {
-  return [
-    '',
-    p.red(p.bold('Commit blocked: the staged change adds the key(s) above.')),
-    ...wrap('Fix: take the key out of the file and read it from an environment variable or a secrets manager. If it was ever pushed or shared, rotate it as above: removing it from the next commit does not un-leak it.', 0, 5),
-    ...wrap('Not a secret? Put `sk-scan:allow -- why` on its line, or accept it in the baseline with `sk-scan staged --update-baseline` and commit .sk-scan-baseline.json.', 0, 5),
-  ];
+/** `1. sk_live_prod_…x7Qa  CRITICAL  live key, prod  ACTIVE · still in HEAD`. */
+function keyLine(v: View, s: SecretExposure, n: number, group: Finding[]): string {
+  const first = group[0] as Finding;
+  const shown = first.secret.value ?? s.redacted;
+  const state = keyState(v, s, group);
+  const status = statusTag(s, v.p);
+  const kind = `${KIND_NAMES[s.kind] ?? s.ruleId}${s.environment ? `, ${s.environment}` : ''}`;
+  return `${String(n).padStart(2)}. ${v.p.bold(shown)}  ${v.p.severity[s.severity](s.severity)}  ${kind}${status ? `  ${status}` : ''}${state ? v.p.dim(` · ${state}`) : ''}`;
 }
 
-/** "3 keys exposed in 5 places; 1 active: revoke it first". */
-function headline(secrets: SecretExposure[], places: number): string {
+const KIND_NAMES: Record<string, string> = { live: 'live key', test: 'test key', webhook: 'webhook secret' };
+
+/** Where a key is, in two words: only git scans have a history to tell apart from the present. */
+function keyState(v: View, s: SecretExposure, group: Finding[]): string {
+  if (v.report.target.kind !== 'git') return '';
+  const places = new Set(group.map(placeOfFinding));
+  if (s.atHead) return 'still in HEAD';
+  if ([...places].every(isLocalOnly)) return places.has('staged') ? 'staged, in no commit' : 'never committed';
+  return 'history only';
+}
+
+function placeOfFinding(f: Finding): Place {
+  return placeOf(f.git, f.inName === true);
+}
+
+/** After a place: the commit that brought the key in, and what is unusual about it. */
+function placeNote(f: Finding): string {
+  if (f.git === undefined) return '';
+  const place = placeOfFinding(f);
+  if (place === 'dangling') return '  staged once, never committed';
+  if (place === 'staged') return '  staged, in no commit yet';
+  const by = [f.commit && f.git.in !== 'message' ? f.commit.slice(0, 7) : '', f.date?.slice(0, 10) ?? '', f.author ? printable(f.author.replace(/ <[^>]*>$/, '')) : ''].filter(Boolean).join(' ');
+  const unreachable = f.git.unreachable ? ' (unreachable: on no branch or tag)' : '';
+  return by || unreachable ? `  ${by}${unreachable}` : '';
+}
+
+/** Each step once, for the keys it applies to: `• 1-4: Revoke now: …`. */
+function advice(v: View): string[] {
+  if (v.opts.explain) return [];
+  const applies = new Map<string, { text: string; keys: number[] }>();
+  v.report.secrets.forEach((s, i) => {
+    const seen = new Set<string>();
+    for (const f of v.byKey.get(s.sha256) ?? []) {
+      for (const step of steps(factsOf(f))) {
+        if (seen.has(step.id)) continue;
+        seen.add(step.id);
+        const entry = applies.get(step.id) ?? { text: step.short, keys: [] };
+        entry.keys.push(i + 1);
+        applies.set(step.id, entry);
+      }
+    }
+  });
+  const one = v.report.secrets.length === 1;
+  const out = ['', v.p.bold('What to do:')];
+  const ordered = [...applies].sort(([a], [b]) => stepRank(a) - stepRank(b)).map(([, entry]) => entry);
+  for (const { text, keys } of ordered) out.push(...wrap(`• ${one ? '' : `${numbers(keys)}: `}${text}`, v.width, 0, 2));
+  if (v.report.target.kind !== 'staged') out.push(...wrap(falsePositive(v), v.width, 0, 2).map(v.p.dim));
+  return out;
+}
+
+/** The order steps are printed in: stop the damage first, then tidy up. */
+const STEP_ORDER = ['revoke-active', 'revoke', 'rotate-test', 'webhook', 'exposed', 'custom', 'replace', 'inactive', 'staged', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
+
+function stepRank(id: string): number {
+  const i = STEP_ORDER.indexOf(id.split(':')[0] ?? id);
+  return i === -1 ? STEP_ORDER.length : i;
+}
+
+function factsOf(f: Finding) {
+  return { kind: f.secret.kind, last4: '', environment: null, status: f.verification.status, place: placeOfFinding(f), custom: KIND_NAMES[f.secret.kind] ? undefined : f.remediation };
+}
+
+/** What to do about a false positive, as it works for this kind of scan. */
+function falsePositive(v: View): string {
+  const { kind, root } = v.report.target;
+  const target = root === '.' || root === '-' ? '' : ` ${shellQuote(root)}`;
+  const accept = kind === 'stdin' ? `${v.command} stdin --update-baseline` : `${v.command} ${kind === 'git' ? 'git' : 'dir'}${target} --update-baseline`;
+  const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
+  return `Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above with ${accept}.`;
+}
+
+/** `1-4, 6`. */
+function numbers(keys: number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < keys.length; ) {
+    let j = i;
+    while (j + 1 < keys.length && keys[j + 1] === (keys[j] as number) + 1) j++;
+    runs.push(j - i >= 2 ? `${keys[i]}-${keys[j]}` : keys.slice(i, j + 1).join(', '));
+    i = j + 1;
+  }
+  return runs.join(', ');
+}
+
+/** --explain: each key with every place, its history, and its own numbered advice. */
+function explained(v: View): string[] {
+  const out: string[] = [];
+  v.report.secrets.forEach((s, i) => {
+    const group = v.byKey.get(s.sha256) ?? [];
+    out.push('', keyLine(v, s, i + 1, group));
+    if (s.firstSeen) out.push(v.p.dim(`    first in commit ${s.firstSeen.commit.slice(0, 12)}${s.firstSeen.date ? ` (${s.firstSeen.date.slice(0, 10)})` : ''}`));
+    for (const f of group) {
+      out.push(`    ${where(f, v.many)}  ${v.p.dim(`fingerprint ${f.fingerprint}`)}`);
+      const history = historyLine(f);
+      if (history) out.push(...wrap(history, v.width, 6).map(v.p.dim));
+    }
+    (group[0] as Finding).remediation.forEach((step, k) => out.push(...wrap(`${k + 1}. ${step}`, v.width, 4, 7)));
+  });
+  out.push('', ...wrap(falsePositive(v), v.width, 0, 2).map(v.p.dim));
+  return out;
+}
+
+/** For --explain: which commit brought the key in, which refs reach it, whether it is still there. */
+function historyLine(f: Finding): string | null {
+  if (f.git === undefined) return null;
+  const place = placeOfFinding(f);
+  if (place === 'dangling') return `a blob staged once and never committed (dangling): only in this clone's object store`;
+  if (place === 'staged') return 'staged in the index, in no commit yet';
+  const parts: string[] = [];
+  const by = `${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${printable(f.author)}` : ''}`;
+  if (f.git.in === 'tag') parts.push(`tagged${by}${f.commit ? `, on commit ${f.commit.slice(0, 12)}` : ''}`);
+  else if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${by}`);
+  if (f.git.unreachable) parts.push('unreachable: on no branch or tag, still in the object store');
+  else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).map(printable).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
+  parts.push(f.git.atHead ? (f.git.unreachable ? 'the same key is also in HEAD' : 'still in HEAD') : 'not in HEAD (history only)');
+  return parts.join(' · ');
+}
+
+/** `6 keys: 4 live (critical), 1 webhook secret, 1 test key; 2 still in HEAD`. */
+function summary(v: View): string {
+  const { secrets } = v.report;
+  const parts: string[] = [];
+  for (const [kind, group] of groupBy(secrets, (s) => s.kind)) {
+    const worst = group[0]?.severity ?? 'low';
+    const name = kind === 'live' ? 'live' : kind === 'test' ? plural(group.length, 'test key') : kind === 'webhook' ? plural(group.length, 'webhook secret') : plural(group.length, 'other secret');
+    parts.push(`${group.length} ${name}${kind === 'live' ? ` (${worst})` : ''}`);
+  }
   const active = secrets.filter((s) => s.verification.status === 'active').length;
-  const keys = `${secrets.length} ${plural(secrets.length, 'key')} exposed in ${places} ${plural(places, 'place')}`;
-  return active > 0 ? `${keys}; ${active} active: revoke ${active === 1 ? 'it' : 'them'} first` : keys;
+  const tail: string[] = [];
+  if (active > 0) tail.push(`${active} confirmed active: revoke ${active === 1 ? 'it' : 'them'} first`);
+  const atHead = secrets.filter((s) => s.atHead).length;
+  if (v.report.target.kind === 'git') tail.push(atHead > 0 ? `${atHead} still in HEAD` : 'none in HEAD');
+  const accepted = v.report.stats.suppressed;
+  if (accepted > 0) tail.push(`${accepted} accepted`);
+  return `${count(secrets.length, 'key')}: ${parts.join(', ')}${tail.length > 0 ? `; ${tail.join('; ')}` : ''}`;
+}
+
+/** Nothing to report: say so, and what was accepted instead (so a baseline never passes as "nothing found"). */
+function clean(v: View): string {
+  const { stats } = v.report;
+  const unit = v.report.target.kind === 'git' ? 'object' : 'file';
+  const scanned = v.p.dim(` (scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)})`);
+  if (stats.suppressed === 0) return v.p.green('No secrets found.') + scanned;
+  const by = stats.suppressedBy;
+  const parts: string[] = [];
+  if (by.baseline) parts.push(`${by.baseline.toLocaleString('en')} accepted by the baseline (--no-baseline to see them)`);
+  const others = stats.suppressed - (by.baseline ?? 0);
+  if (others > 0) parts.push(`${others.toLocaleString('en')} accepted by allow comments or ignores (--include-suppressed lists them)`);
+  return v.p.green(`No new keys; ${parts.join('; ')}.`) + scanned;
+}
+
+function accepted(v: View): string[] {
+  const list = v.report.findings.filter((f) => f.suppressed);
+  if (list.length === 0) return [];
+  const out = ['', v.p.bold(`Accepted (${list.length}), listed by --include-suppressed:`)];
+  for (const f of list) out.push(...wrap(`${where(f, v.many)}  ${f.secret.value ?? f.secret.redacted}  ${f.suppressed?.reason ?? ''}`, v.width, 2, 4));
+  return out;
+}
+
+function advisories(v: View): string[] {
+  if (v.report.advisories.length === 0) return [];
+  return ['', v.p.bold('Advisories:'), ...v.report.advisories.flatMap((a) => wrap(`• ${printable(a.message)}`, v.width, 0, 2))];
+}
+
+function targetErrors(v: View): string[] {
+  if (v.report.errors.length === 0) return [];
+  return ['', v.p.bold(v.p.red(`Not scanned (${v.report.errors.length}):`)), ...v.report.errors.flatMap((e) => wrap(`• ${quotePath(e.target)}: ${printable(e.message)}`, v.width, 0, 2))];
+}
+
+function skipped(v: View): string[] {
+  const sk = v.report.stats.skipped;
+  const parts = (
+    [
+      [sk.binary, 'binary'],
+      [sk.tooLarge, 'too large'],
+      [sk.unreadable, 'unreadable'],
+      [sk.symlink, 'symbolic links (not followed)'],
+    ] as const
+  )
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n.toLocaleString('en')} ${what}`);
+  return parts.length > 0 ? ['', v.p.dim(`Skipped: ${parts.join(', ')} (named in the warnings).`)] : [];
+}
+
+/**
+ * A hook's block: `sk-scan: commit blocked: 1 live key in src/payments.js:1`,
+ * the places, what to do about a key that has not left this machine, and the
+ * ways out, in at most 15 lines for one key.
+ */
+function hookBlock(v: View): string[] {
+  const { p } = v;
+  const verb = v.opts.hook === 'pre-push' ? 'push' : 'commit';
+  const keys = v.report.secrets;
+  const kinds = [...groupBy(keys, (s) => KIND_NAMES[s.kind] ?? 'secret')].map(([name, g]) => `${g.length} ${name.replace(/ key$/, '')}`);
+  const what = keys.length === 1 ? `1 ${KIND_NAMES[keys[0]?.kind ?? ''] ?? 'secret'}` : `${count(keys.length, 'key')} (${kinds.join(', ')})`;
+  const shownPlaces = v.open.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(f.path)}:${f.line}`));
+  const more = v.open.length > 2 ? ` and ${count(v.open.length - 2, 'more place')}` : '';
+  const out = [p.bold(p.red(`sk-scan: ${verb} blocked: ${what} in ${shownPlaces.join(', ')}${more}`))];
+  v.report.secrets.forEach((s) => {
+    for (const f of (v.byKey.get(s.sha256) ?? []).slice(0, 5)) out.push(`  ${where(f, false)}  ${f.secret.value ?? s.redacted}  ${v.p.severity[s.severity](s.severity)}${v.opts.hook === 'pre-push' && f.commit ? p.dim(`  in ${f.commit.slice(0, 7)}`) : ''}`);
+  });
+  if (v.open.length > 5 * keys.length) out.push(p.dim('  (sk-scan staged --explain lists every place)'));
+  out.push('');
+  const variable = keys.every((s) => s.kind === 'webhook') ? 'WEBHOOK_SECRET' : 'CHATBOT_API_KEY';
+  if (verb === 'commit') {
+    out.push(...wrap(`Not committed yet, so ${keys.length === 1 ? 'it has' : 'they have'} not left this machine (unless copied elsewhere). Take ${keys.length === 1 ? 'it' : 'them'} out of the file, read ${variable} or a secrets manager instead, and git add the file again.`, v.width, 0));
+  } else {
+    out.push(...wrap(`Not pushed yet: remove ${keys.length === 1 ? 'the key' : 'the keys'} from those commits (git commit --amend, or git rebase -i for older ones), read ${variable} or a secrets manager instead, and push again. Rotate any key that has been shared.`, v.width, 0));
+  }
+  const skipOnce = v.opts.preCommitFramework ? `SKIP=sk-scan${verb === 'push' ? '-push' : ''} git ${verb}` : `git ${verb} --no-verify`;
+  const accept = verb === 'commit' ? `${v.command} staged --update-baseline && git add .sk-scan-baseline.json` : `${v.command} git --since @{upstream} --update-baseline`;
+  out.push(`Not a secret? Put \`sk-scan:allow -- why\` on its line, or accept ${keys.length === 1 ? 'it' : 'them'}:`, `  ${accept}`, `To ${verb} anyway, once: ${skipOnce}`);
+  return out;
 }
 
 function where(f: Finding, withTarget: boolean): string {
   const prefix = withTarget && f.target ? `${quotePath(f.target)}: ` : '';
-  if (f.path === null) {
-    const message = messageOf(f);
-    return message ? `${prefix}message of ${message}, line ${f.line}:${f.column}` : `${prefix}(stdin) ${f.line}:${f.column}`;
-  }
+  if (f.path === null) return `${prefix}${placeLabel(f)}, line ${f.line}:${f.column}`;
   return f.inName ? `${prefix}${quotePath(f.path)} (the key is in the name)` : `${prefix}${quotePath(f.path)}:${f.line}:${f.column}`;
 }
 
 /** What --verify learned, in a few words; nothing without --verify. */
-function statusTag(s: SecretExposure, p: ReturnType<typeof palette>): string {
+function statusTag(s: SecretExposure, p: Palette): string {
   const v = s.verification;
   switch (v.status) {
     case 'active':
@@ -148,39 +332,8 @@ function statusTag(s: SecretExposure, p: ReturnType<typeof palette>): string {
     case 'inactive':
       return p.green(`inactive (${v.reason})`);
     case 'unknown':
-      return p.yellow(`unverified (${v.reason}${v.httpStatus ? ` ${v.httpStatus}` : ''})`);
+      return p.yellow('unverified');
     default:
       return v.reason === 'no-check' ? p.dim('not verifiable') : '';
   }
-}
-
-/** For history findings: which commit brought the key in, and whether it is still there. */
-function historyLine(f: Finding): string | null {
-  if (f.git === undefined) return null;
-  const parts: string[] = [];
-  const by = `${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${printable(f.author)}` : ''}`;
-  if (f.git.in === 'tag') parts.push(`tagged${by}${f.commit ? `, on commit ${f.commit.slice(0, 12)}` : ''}`);
-  else if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${by}`);
-  if (f.git.in === 'index') parts.push('staged in the index, in no commit yet');
-  else if (f.git.unreachable) parts.push('unreachable: dropped from every branch, still in the object store');
-  else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).map(printable).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
-  parts.push(f.git.atHead ? 'still in HEAD' : 'not in HEAD (history only)');
-  return parts.join(' · ');
-}
-
-/** Word-wrap to the terminal width: first line indented by `first`, the rest by `rest`. */
-function wrap(text: string, first: number, rest = first): string[] {
-  const lines: string[] = [];
-  let line = ' '.repeat(first);
-  for (const word of text.split(' ')) {
-    const fresh = line.trim() === '';
-    if (!fresh && line.length + 1 + word.length > WIDTH) {
-      lines.push(line);
-      line = ' '.repeat(rest) + word;
-    } else {
-      line += fresh ? word : ` ${word}`;
-    }
-  }
-  lines.push(line);
-  return lines;
 }

@@ -12,6 +12,8 @@ export interface GitPlace {
   refs?: string[];
   /** Whether the key is still in HEAD's tree. */
   atHead?: boolean;
+  /** This very blob is in HEAD's tree (an allow comment in it also covers older versions of the file). */
+  blobAtHead?: true;
   /** True when no ref reaches the commit (a dropped commit), no ref names the tag, or no commit holds the blob. */
   unreachable?: boolean;
   /** `message`: in a commit message; `tag`: in an annotated tag's message; `index`: staged (at `path`) but in no commit yet; `ref`: in the name of the ref at `path`. */
@@ -77,6 +79,8 @@ export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged';
 export interface SourceEvents {
   skip(reason: SkipReason, path: string, message?: string): void;
   warn(message: string): void;
+  /** How much the source will hand over in all, once it knows (a history scan, after listing its objects). */
+  total?(items: number, bytes: number): void;
 }
 
 /** One secret found in one item, as handed back to the source for attribution. */

@@ -59,6 +59,13 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
   const prints = (accepted.fingerprints ?? []).map((f) => f.toLowerCase());
   const baseline = new Set((accepted.baseline ?? []).map(baselineKey));
   const excluded = accepted.excluded ?? null;
+  // An allow comment at HEAD covers the same key at the same path in older blobs, which cannot carry one.
+  const allowedAtHead = new Map<string, Suppression>();
+  for (const d of detections) {
+    if (d.match.allow && d.origin.git?.blobAtHead && d.origin.path !== null) {
+      allowedAtHead.set(`${d.origin.path}\0${d.sha256}`, { kind: 'allow', reason: `${allowReason(d.match.allow.reason)} (at HEAD)` });
+    }
+  }
   const judged: Judged = { kept: [], accepted: [] };
   for (const d of detections) {
     const suppression = why(d);
@@ -69,7 +76,9 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
 
   function why(d: Detection): Suppression | null {
     const path = d.origin.path;
-    if (d.match.allow) return { kind: 'allow', reason: `sk-scan:allow${d.match.allow.reason ? ` -- ${d.match.allow.reason}` : ''}` };
+    if (d.match.allow) return { kind: 'allow', reason: allowReason(d.match.allow.reason) };
+    const atHead = path !== null ? allowedAtHead.get(`${path}\0${d.sha256}`) : undefined;
+    if (atHead) return atHead;
     if (excluded && path !== null && excluded.covers(path)) return { kind: 'excluded', reason: 'excluded by the config' };
     if (ignored && path !== null && ignored.ignores(path)) return { kind: 'ignore-file', reason: 'path listed in .sk-scanignore' };
     if (prints.length > 0) {
@@ -79,6 +88,10 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
     if (baseline.has(baselineKey({ ruleId: d.match.ruleId, path, sha256: d.sha256 }))) return { kind: 'baseline', reason: 'in the baseline' };
     return null;
   }
+}
+
+function allowReason(why: string | null | undefined): string {
+  return `sk-scan:allow${why ? ` -- ${why}` : ''}`;
 }
 
 export { mergeBaseline, parseBaseline, writeBaseline, BASELINE_FILE_NAME, type BaselineEntry, type BaselineUpdate } from './baseline.js';

@@ -144,11 +144,19 @@ async function verifyOne(base: URL, key: KeyToVerify, spec: VerifySpec, s: Setti
     } else if (outcome.kind === 'deadline') {
       return { status: 'unknown', reason: 'deadline' };
     } else {
-      last = { status: 'unknown', reason: 'connection-error' };
+      last = { status: 'unknown', reason: 'connection-error', detail: outcome.code };
     }
     if (attempt < MAX_ATTEMPTS && !(await sleep(wait, deadline))) return { status: 'unknown', reason: 'deadline' };
   }
   return last;
+}
+
+/** The system's name for a failed connection (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED), wherever undici put it. */
+function errorCode(err: unknown): string {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && !e.code.startsWith('UND_ERR_')) return e.code;
+  }
+  return (err as { code?: string })?.code ?? 'error';
 }
 
 /** Exponential backoff with full jitter: a random wait up to base × 2^(attempt-1). */
@@ -183,7 +191,7 @@ type Outcome =
   | { kind: 'response'; status: number; body: unknown; retryAfter: number | null }
   | { kind: 'timeout' }
   | { kind: 'deadline' }
-  | { kind: 'error' };
+  | { kind: 'error'; code: string };
 
 async function send(base: URL, secret: string, spec: VerifySpec, s: Settings, deadline: AbortSignal): Promise<Outcome> {
   const url = new URL(base.pathname.replace(/\/$/, '') + spec.request.path, base);
@@ -215,8 +223,8 @@ async function send(base: URL, secret: string, spec: VerifySpec, s: Settings, de
     }
     const ra = res.headers['retry-after'];
     return { kind: 'response', status: res.statusCode, body, retryAfter: parseRetryAfter(typeof ra === 'string' ? ra : ra?.[0]) };
-  } catch {
-    return why === null ? { kind: 'error' } : { kind: why };
+  } catch (err) {
+    return why === null ? { kind: 'error', code: errorCode(err) } : { kind: why };
   } finally {
     clearTimeout(timer);
     deadline.removeEventListener('abort', onDeadline);

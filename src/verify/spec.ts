@@ -19,6 +19,8 @@ export interface Verification {
   /** ok, insufficient-permissions, invalid, expired, rate-limited, timeout, server-error, connection-error, unexpected-response, deadline, not-verified, no-check */
   reason: string;
   httpStatus?: number;
+  /** For a connection error: the system's code (ECONNREFUSED, ENOTFOUND). */
+  detail?: string;
   /** The scope the platform said the key lacks (403 INSUFFICIENT_PERMISSIONS). */
   requiredScope?: string;
 }

@@ -27,6 +27,27 @@ export interface VerifyHooks {
   onVerifying(keys: number): void;
 }
 
+const WHY: Record<string, string> = {
+  'connection-error': 'could not connect to',
+  timeout: 'no answer in time from',
+  deadline: 'the verification deadline passed before an answer from',
+  'rate-limited': 'rate-limited (429) by',
+  'server-error': 'server errors from',
+  'unexpected-response': 'an answer the rule does not describe from',
+};
+
+/** Why keys stayed unverified, once per reason (not once per key): `unverified: could not connect to api.chatbotplatform.io (ECONNREFUSED): 3 keys`. */
+function unverified(verdicts: Map<string, Verification>, host: string): string[] {
+  const byWhy = new Map<string, number>();
+  for (const v of verdicts.values()) {
+    if (v.status !== 'unknown') continue;
+    const code = v.detail ?? (v.httpStatus !== undefined ? `HTTP ${v.httpStatus}` : '');
+    const why = `${WHY[v.reason] ?? `${v.reason} from`} ${host}${code ? ` (${code})` : ''}`;
+    byWhy.set(why, (byWhy.get(why) ?? 0) + 1);
+  }
+  return [...byWhy].map(([why, n]) => `unverified: ${why}: ${n} ${n === 1 ? 'key' : 'keys'}`);
+}
+
 /** Refuse an endpoint keys may not be sent to, or times no timer can keep, before anything is read, let alone sent. */
 export async function checkVerifyEndpoint(opts: VerifyOptions | undefined): Promise<void> {
   if (opts) (await import('./index.js')).checkVerifyOptions(opts);
@@ -43,6 +64,7 @@ export async function verifyStage(judged: Judged, rules: RuleSpec[], opts: Verif
     toVerify.map((d) => ({ sha256: d.sha256, secret: d.match.secret, spec: checks.get(d.match.ruleId) })),
     opts,
   );
+  for (const line of unverified(verdicts, new URL(opts.baseUrl).host)) hooks.warn(line);
   const live = baselined.filter((s) => verdicts.get(s.detection.sha256)?.status === 'active');
   if (live.length > 0) hooks.warn(`${live.length} baselined finding(s) hold a key the platform says is live: reported again`);
   return {

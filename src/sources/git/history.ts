@@ -19,6 +19,8 @@ export interface GitOptions {
    * `['REV..HEAD']`, pushed ids and `^` exclusions); the whole object store when absent.
    */
   revs?: string[];
+  /** Options that limit a range's walk (`--since=DATE`). */
+  limits?: string[];
   maxFileSize: number;
 }
 
@@ -29,7 +31,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     root: repos.length === 1 ? (repos[0]?.given ?? '.') : '.',
     async *items(events) {
       for (const repo of repos) {
-        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize) : new WholeHistory(repo, events, opts.maxFileSize);
+        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize);
         scans.set(repo.given, scan);
         yield* scan.items();
       }

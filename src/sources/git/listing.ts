@@ -1,4 +1,5 @@
 /** Which objects a history scan reads, from `git cat-file --batch-check` output. */
+import { formatBytes } from '../../report/format.js';
 import type { SourceEvents } from '../types.js';
 import type { WantedObject } from './objects.js';
 
@@ -16,6 +17,8 @@ const LOWER_R = 0x72;
  */
 export class Listing {
   private rest = '';
+  private listed = 0;
+  private bytes = 0;
 
   constructor(
     private readonly maxFileSize: number,
@@ -38,11 +41,11 @@ export class Listing {
       const type = data.slice(sp + 1, sp2);
       const size = sp2 < nl ? Number(data.slice(sp2 + 1, nl)) : 0;
       if (type === 'blob') {
-        if (size > this.maxFileSize) this.events.skip('tooLarge', `blob ${oid}`, `${size} bytes`);
-        else wanted.push({ oid, size });
+        if (size > this.maxFileSize) this.events.skip('tooLarge', `blob ${oid}`, formatBytes(size));
+        else this.want(wanted, oid, size);
       } else if (type === 'commit' || type === 'tag') {
         if (type === 'commit') this.onCommit?.(oid);
-        wanted.push({ oid, size });
+        this.want(wanted, oid, size);
       } else if (type === 'missing') {
         this.events.skip('unreadable', `object ${oid}`, 'missing or corrupt: git cannot read it');
       }
@@ -51,7 +54,16 @@ export class Listing {
     return wanted;
   }
 
+  /** The last objects; the listing's totals are known from here. */
   end(): WantedObject[] {
-    return this.rest === '' ? [] : this.push('\n');
+    const last = this.rest === '' ? [] : this.push('\n');
+    this.events.total?.(this.listed, this.bytes);
+    return last;
+  }
+
+  private want(wanted: WantedObject[], oid: string, size: number): void {
+    wanted.push({ oid, size });
+    this.listed++;
+    this.bytes += size;
   }
 }

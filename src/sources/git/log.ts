@@ -63,10 +63,10 @@ export class LogFormat {
 const ZERO = /^0+$/;
 
 /** `git log` for `revs`, read as git writes it: `onEntry` for each blob a commit added or changed. */
-export async function logIntroduced(git: Git, revs: string[], onEntry: (e: Introduced) => void, onCommit?: (c: CommitInfo) => void): Promise<void> {
+export async function logIntroduced(git: Git, revs: string[], onEntry: (e: Introduced) => void, onCommit?: (c: CommitInfo) => void, limits: string[] = []): Promise<void> {
   const format = new LogFormat();
   const parser = new LogParser(format, onEntry, onCommit);
-  for await (const chunk of gitOutput(git, format.args, { revs, what: 'git log' })) parser.push(chunk);
+  for await (const chunk of gitOutput(git, [...format.args, ...limits], { revs, what: 'git log' })) parser.push(chunk);
   parser.end();
 }
 

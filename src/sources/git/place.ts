@@ -35,6 +35,7 @@ export async function placeHits(history: History, hits: Hit[]): Promise<Origin[]
   return Promise.all(
     hits.map(async (hit) => {
       const place: GitPlace = { ...hit.origin.git, atHead: atHead.has(hit.sha256) };
+      if (place.blob !== undefined && history.head.blobs.has(place.blob)) place.blobAtHead = true;
       if (place.in === 'message') return inCommitMessage(hit.origin, place, history.graph, byCommit);
       if (place.in === 'tag') return inTagMessage(hit.origin, place, history.graph);
       if (place.in === 'ref') return [{ ...hit.origin, git: { ...place, refs: [hit.origin.path ?? ''] } }];

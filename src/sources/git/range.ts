@@ -3,16 +3,27 @@
  * over the range says which blobs its commits introduced, at which paths; only
  * those blobs and the range's commit messages are read. Where each blob was
  * introduced is known before anything is read.
+ *
+ * A range is judged by what it adds, as a pull request is: `git log -p -U0`
+ * gives the lines each commit added, and a key counts only on one of them. A
+ * key on a line the range did not touch (an allow comment added above it, a
+ * file renamed) is not the range's doing. A blob that only a merge brought in
+ * (a conflict resolution) is judged whole, since a merge has no single diff.
  */
 import type { SourceEvents, SourceItem } from '../types.js';
+import { parseDiff } from './diff.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
 import { logIntroduced, recordEarliest, type Introductions } from './log.js';
 import type { WantedObject } from './objects.js';
 import type { Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
 
+const PATCHES = ['log', '-p', '-U0', '--format=', '--full-index', '--text', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
+
 export class RangeHistory extends HistoryScan {
   private readonly introductions: Introductions = new Map();
+  /** Blob → the line numbers the range's commits added to it. */
+  private readonly added = new Map<string, Set<number>>();
 
   constructor(
     repo: Repo,
@@ -20,6 +31,8 @@ export class RangeHistory extends HistoryScan {
     /** Revisions for `git log`, placed after --end-of-options; none selects nothing (a push that only deletes). */
     private readonly revs: string[],
     private readonly maxFileSize: number,
+    /** Options that limit the walk (`--since=DATE`), before --end-of-options. */
+    private readonly limits: string[] = [],
   ) {
     super(repo, events);
   }
@@ -29,17 +42,41 @@ export class RangeHistory extends HistoryScan {
     if (this.revs.length === 0) return;
     const git = this.repo.git;
     const commits: WantedObject[] = [];
+    const merged = new Set<string>();
     await logIntroduced(
       git,
       this.revs,
-      (e) => recordEarliest(this.introductions, e),
+      (e) => {
+        recordEarliest(this.introductions, e);
+        if (e.commit.parents.length > 1) merged.add(e.blob);
+      },
       (c) => commits.push({ oid: c.commit, size: 0 }),
+      this.limits,
     );
+    await this.readAdded(merged);
+    // A blob the range added no line to (a rename, a deletion inside it) has nothing of the range's to judge.
+    const blobs = [...this.introductions.keys()].filter((b) => merged.has(b) || (this.added.get(b)?.size ?? 0) > 0);
     // Sizes first, so that an oversized blob is counted rather than read.
-    const blobs = [...this.introductions.keys()];
     const sizes = blobs.length > 0 ? await git.text(['cat-file', LISTING_FORMAT], { input: blobs.join('\n') + '\n' }) : '';
     const listing = new Listing(this.maxFileSize, this.events);
     yield* this.objectItems([commits, listing.push(sizes), listing.end()]);
+  }
+
+  /** The lines each non-merge commit of the range added, per blob. */
+  private async readAdded(merged: Set<string>): Promise<void> {
+    const patches = await this.repo.git.text([...PATCHES, ...this.limits, '--end-of-options', ...this.revs]);
+    for (const file of parseDiff(patches)) {
+      let lines = this.added.get(file.blob);
+      if (!lines) this.added.set(file.blob, (lines = new Set()));
+      for (const n of file.lines ?? []) lines.add(n);
+    }
+    // Judged whole: the lines a merge brought need no diff to count.
+    for (const blob of merged) this.added.delete(blob);
+  }
+
+  protected override linesOf(blob: string): number[] | undefined {
+    const lines = this.added.get(blob);
+    return lines ? [...lines] : undefined;
   }
 
   protected introduced(): Promise<Introductions> {

@@ -77,9 +77,17 @@ export abstract class HistoryScan {
     }
   }
 
+  /** Only these lines of a blob count (a range judges the lines it added); undefined: the whole blob. */
+  protected linesOf(_blob: string): number[] | undefined {
+    return undefined;
+  }
+
   private item(obj: GitObject): SourceItem {
     const at = (fields: Partial<Origin>): Origin => ({ path: null, commit: null, target: this.repo.given, ...fields });
-    if (obj.type === 'blob') return { origin: at({ git: { blob: obj.oid } }), bytes: obj.bytes };
+    if (obj.type === 'blob') {
+      const lines = this.linesOf(obj.oid);
+      return { origin: at({ git: { blob: obj.oid }, ...(lines ? { onlyLines: lines } : {}) }), bytes: obj.bytes };
+    }
     // Only a message is scanned; a commit's author and date are looked up for the few with findings.
     const view = obj.bytes.view();
     const end = view.indexOf('\n\n');

@@ -68,16 +68,29 @@ async function cloneForScan(url: string): Promise<Repo> {
   }
 }
 
-/** Open each repository (cloning URLs); on failure, what was already cloned is removed. */
-export async function openRepos(targets: string[], opts: { fromEnvironment?: boolean } = {}): Promise<Repo[]> {
+/**
+ * Open each repository (cloning URLs). One that cannot be opened is set aside
+ * with why, and the rest are scanned; only when none opens is it an error.
+ * On failure, what was already cloned is removed.
+ */
+export async function openRepos(targets: string[], opts: { fromEnvironment?: boolean } = {}): Promise<{ repos: Repo[]; failed: { target: string; message: string }[] }> {
   const repos: Repo[] = [];
+  const failed: { target: string; message: string }[] = [];
   try {
-    for (const t of targets) repos.push(await openRepo(t, opts));
+    for (const t of targets) {
+      try {
+        repos.push(await openRepo(t, opts));
+      } catch (err) {
+        if (!(err instanceof SkScanError) || targets.length === 1) throw err;
+        failed.push({ target: t, message: err.message });
+      }
+    }
+    if (repos.length === 0 && failed[0]) throw new SkScanError(failed.map((f) => f.message).join('; '));
   } catch (err) {
     for (const r of repos) r.close();
     throw err;
   }
-  return repos;
+  return { repos, failed };
 }
 
 export interface HeadTree {

@@ -1,0 +1,188 @@
+/**
+ * The command line's grammar: each command's flags in one table, from which
+ * both the parsing and the help are made, so they cannot disagree. Argument
+ * errors share one shape, `sk-scan: error: <what>; <the fix> (sk-scan help
+ * <command>)`, with the nearest command or flag suggested, and a flag that
+ * belongs to another command named as such.
+ */
+import { parseArgs } from 'node:util';
+import { SkScanError } from '../errors.js';
+import { FORMATS } from '../report/index.js';
+import { DEFAULT_VERIFY_DEADLINE_MS, DEFAULT_VERIFY_TIMEOUT_MS } from '../verify/spec.js';
+
+export interface Flag {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The value's name in help: `--format FORMAT`. */
+  arg?: string;
+  help: string;
+}
+
+export type Flags = Record<string, Flag>;
+
+const HELP_FLAG: Flags = { help: { type: 'boolean', short: 'h', help: "this command's help" } };
+
+/** Every scan command takes these. */
+export const SCAN_FLAGS: Flags = {
+  format: { type: 'string', arg: 'FORMAT', help: `${FORMATS.join(', ')} (default text)` },
+  output: { type: 'string', arg: 'FILE', help: 'write the report to FILE (a summary line goes to stderr)' },
+  explain: { type: 'boolean', help: 'text: every place and the full advice for each key' },
+  color: { type: 'boolean', help: 'text: colour even when stdout is not a terminal' },
+  'no-color': { type: 'boolean', help: 'text: no colour (as NO_COLOR does)' },
+  config: { type: 'string', arg: 'FILE', help: 'use FILE instead of .sk-scan.yaml at the scan root' },
+  'show-secrets': { type: 'boolean', help: 'print keys in full (redacted by default)' },
+  baseline: { type: 'string', arg: 'FILE', help: 'accepted findings (default .sk-scan-baseline.json at the scan root)' },
+  'no-baseline': { type: 'boolean', help: 'use no baseline: report what it accepts too' },
+  'update-baseline': { type: 'boolean', help: 'accept every finding into the baseline (a limited scan adds; a whole one also drops what is gone)' },
+  'include-suppressed': { type: 'boolean', help: 'also list accepted findings, each with why' },
+  verify: { type: 'boolean', help: 'ask the platform whether each key is live (GET /v1/bots; off by default)' },
+  'verify-url': { type: 'string', arg: 'URL', help: 'the platform API (default https://api.chatbotplatform.io or $SK_SCAN_VERIFY_URL); https, or http to loopback' },
+  'verify-timeout': { type: 'string', arg: 'SECONDS', help: `per request (default ${DEFAULT_VERIFY_TIMEOUT_MS / 1000})` },
+  'verify-deadline': { type: 'string', arg: 'SECONDS', help: `for all verification (default ${DEFAULT_VERIFY_DEADLINE_MS / 1000})` },
+  'fail-on': { type: 'string', arg: 'any|active', help: 'exit 1 on any finding (default), or only on keys --verify confirmed live' },
+  threads: { type: 'string', arg: 'N', help: 'detection threads (default: one per core for dir, one for git)' },
+  quiet: { type: 'boolean', short: 'q', help: 'no progress display (shown only on a terminal, outside CI)' },
+  ...HELP_FLAG,
+};
+
+export interface Command {
+  name: string;
+  /** What follows the name in usage: `[PATH...]`. */
+  args: string;
+  summary: string;
+  /** More about it, for its own help. */
+  about?: string;
+  /** Its own flags, listed first in its help. */
+  own: Flags;
+  /** Whether the scan flags apply. */
+  scan: boolean;
+  positionals: boolean;
+}
+
+export const COMMANDS: Command[] = [
+  { name: 'dir', args: '[PATH...]', summary: 'scan working trees or files (default .)', own: { 'no-ignore': { type: 'boolean', help: 'also scan files .gitignore excludes (never .git/)' } }, scan: true, positionals: true },
+  {
+    name: 'git',
+    args: '[REPO...]',
+    summary: 'scan every object in git repositories (default .)',
+    about: 'REPO may be a working tree, a bare repository or a URL (cloned for the scan, then removed). A repository that cannot be opened is reported and the rest are scanned (exit 2).',
+    own: {
+      since: { type: 'string', arg: 'REV|DATE', help: 'only lines the commits since REV (REV..HEAD) or DATE (2024-01-01) added' },
+      range: { type: 'string', arg: 'A..B', help: 'only lines the commits in the range added' },
+    },
+    scan: true,
+    positionals: true,
+  },
+  {
+    name: 'staged',
+    args: '[FILE...]',
+    summary: 'scan what the next commit holds: the pre-commit hook',
+    about: "Reads the index, never the working tree: the lines the staged change adds, or with FILEs their whole staged content (as the pre-commit framework passes them). A block says `sk-scan: commit blocked: …` on its first line.",
+    own: {},
+    scan: true,
+    positionals: true,
+  },
+  {
+    name: 'pre-push',
+    args: 'REMOTE URL',
+    summary: "git's pre-push hook: scan the lines the push adds",
+    about: "Reads git's ref lines on standard input (or the pre-commit framework's PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF).",
+    own: {},
+    scan: true,
+    positionals: true,
+  },
+  { name: 'stdin', args: '', summary: 'scan standard input', own: { path: { type: 'string', arg: 'NAME', help: 'the path to report for standard input' } }, scan: true, positionals: false },
+  {
+    name: 'install-hook',
+    args: '',
+    summary: 'install a git hook that runs sk-scan',
+    own: {
+      'pre-push': { type: 'boolean', help: 'the pre-push hook (default: pre-commit)' },
+      husky: { type: 'boolean', help: 'write it under .husky/ (husky v9)' },
+      chain: { type: 'boolean', help: 'keep an existing hook and run it first' },
+    },
+    scan: false,
+    positionals: false,
+  },
+  { name: 'init', args: '', summary: 'write a commented .sk-scan.yaml; print the hook and CI set-up', own: {}, scan: false, positionals: false },
+  { name: 'help', args: '[COMMAND]', summary: 'this text, or the usage and options of COMMAND', own: {}, scan: false, positionals: true },
+];
+
+export function flagsOf(command: Command): Flags {
+  return { ...command.own, ...(command.scan ? SCAN_FLAGS : HELP_FLAG) };
+}
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** An argument error: one line, the fix, and where the help is. */
+export function usageError(message: string, command?: Command): SkScanError {
+  return new SkScanError(`${message} (sk-scan help${command && command.name !== 'help' ? ` ${command.name}` : ''})`);
+}
+
+export function unknownCommand(name: string): SkScanError {
+  const near = nearest(name, COMMANDS.map((c) => c.name).concat(['version']));
+  return usageError(`unknown command '${name}'${near ? `; did you mean '${near}'?` : ''}`);
+}
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** One command's arguments, checked against its table. */
+export function parseCommand(command: Command, argv: string[]): Parsed {
+  const flags = flagsOf(command);
+  const options = Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, f.short ? { type: f.type, short: f.short } : { type: f.type }]));
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: command.positionals, strict: true });
+    return { values: values, positionals };
+  } catch (err) {
+    throw explain(err as Error & { code?: string }, command, flags);
+  }
+}
+
+/** Node's parse error, said as this tool says things. */
+function explain(err: Error & { code?: string }, command: Command, flags: Flags): SkScanError {
+  const quoted = /'([^']*)'/.exec(err.message)?.[1] ?? '';
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = quoted.replace(/^-+/, '').split('=')[0] ?? '';
+    const owner = COMMANDS.find((c) => c !== command && name in c.own);
+    if (owner) return usageError(`--${name} applies to sk-scan ${owner.name}, not sk-scan ${command.name}`, command);
+    const near = nearest(name, Object.keys(flags));
+    return usageError(`unknown option '${quoted}' for sk-scan ${command.name}${near ? `; did you mean --${near}?` : ''}`, command);
+  }
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = /--([\w-]+)/.exec(err.message)?.[1] ?? quoted;
+    const flag = flags[name];
+    return flag?.type === 'string' ? usageError(`--${name} needs a value: --${name} ${flag.arg ?? 'VALUE'}`, command) : usageError(`--${name} takes no value`, command);
+  }
+  if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return usageError(`sk-scan ${command.name} takes no arguments, not '${quoted}'`, command);
+  return usageError((err.message.split('\n')[0] ?? '').replace(/\. To specify.*$/, ''), command);
+}
+
+/** The closest name within a few edits, for "did you mean". */
+export function nearest(word: string, names: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const name of names) {
+    const d = distance(word.toLowerCase(), name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+/** Edit distance, a swap of two neighbours counting as one edit (`gti` is one from `git`). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}

@@ -1,0 +1,62 @@
+/** Help, made from the command table (args.ts): the overview, and each command's own page. Both fit 80 columns. */
+import { wrap as wrapTo } from '../report/format.js';
+import { VERSION } from '../version.js';
+import { COMMANDS, SCAN_FLAGS, flagsOf, type Command, type Flags } from './args.js';
+
+const WIDTH = 80;
+const wrap = (text: string, first: number, rest: number) => wrapTo(text, WIDTH, first, rest);
+
+export function overview(): string {
+  const usage = COMMANDS.map((c) => [`${c.name} ${c.args}`.trim(), c.summary] as const);
+  return [
+    `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak through git.`,
+    '',
+    'Usage: sk-scan COMMAND [options]',
+    '',
+    'Commands:',
+    ...table(usage),
+    '',
+    'Options for every scan (dir, git, staged, pre-push, stdin):',
+    ...flagTable(SCAN_FLAGS),
+    '',
+    "Each command's own options: sk-scan help COMMAND, or sk-scan COMMAND --help.",
+    'Exit codes: 0 no keys found, 1 keys found, 2 an error (or a scan that could',
+    'not read everything).',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(command: Command): string {
+  const own = Object.keys(command.own).length > 0;
+  return [
+    `Usage: sk-scan ${command.name}${command.args ? ` ${command.args}` : ''}${Object.keys(flagsOf(command)).length > 0 ? ' [options]' : ''}`,
+    '',
+    ...wrap(`${capital(command.summary)}.${command.about ? ` ${command.about}` : ''}`, 0, 0),
+    ...(own ? ['', 'Options:', ...flagTable(command.own)] : []),
+    ...(command.scan ? ['', 'Options for every scan:', ...flagTable(SCAN_FLAGS)] : []),
+    '',
+  ].join('\n');
+}
+
+function flagTable(flags: Flags): string[] {
+  return table(Object.entries(flags).map(([name, f]) => [`${f.short ? `-${f.short}, ` : ''}--${name}${f.arg ? ` ${f.arg}` : ''}`, f.help] as const));
+}
+
+/** Two columns; a left side too wide for the column puts its text on the next line. */
+function table(rows: (readonly [string, string])[]): string[] {
+  const column = 26;
+  const out: string[] = [];
+  for (const [left, right] of rows) {
+    if (left.length + 4 > column) {
+      out.push(`  ${left}`, ...wrap(right, column, column));
+    } else {
+      const [first = '', ...rest] = wrap(right, column, column);
+      out.push(`  ${left.padEnd(column - 2)}${first.slice(column)}`, ...rest);
+    }
+  }
+  return out;
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
