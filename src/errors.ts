@@ -18,16 +18,25 @@ const IO_REASONS: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   EACCES: 'permission denied',
   EPERM: 'not permitted',
-  ENOENT: 'the folder does not exist',
+  ENOENT: 'it does not exist',
   ENOTDIR: 'a part of the path is not a folder',
   EISDIR: 'it is a folder',
   EROFS: 'the file system is read-only',
   EIO: 'an input/output error',
+  EEXIST: 'it already exists',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EBUSY: 'it is busy',
+  ETXTBSY: 'it is busy',
+  EXDEV: 'it is on another file system',
 };
 
-/** Why a read or write failed, in words: `no space left on device (ENOSPC)`. */
-export function describeIoError(err: unknown): string {
+/** Why a read or write failed, as a sentence: `no space left on device`; a code without words stays a code, in words: `a system error (EFOO)`. */
+export function describeIoError(err: unknown, opts: { writing?: boolean } = {}): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === undefined) return (err as Error).message ?? String(err);
-  return IO_REASONS[code] ? `${IO_REASONS[code]} (${code})` : code;
+  // Writing a file that does not exist creates it: ENOENT then means its folder is missing.
+  if (code === 'ENOENT' && opts.writing) return 'the folder does not exist';
+  return IO_REASONS[code] ?? `a system error (${code})`;
 }

@@ -97,7 +97,7 @@ describe('what the config changes', () => {
     const report = JSON.parse(r.stdout);
     expect(report.stats.skipped.tooLarge).toBe(1);
     expect(report.stats.files).toBe(1);
-    expect(r.stderr).toMatch(/too large, skipped: big\.txt/);
+    expect(r.stderr).toMatch(/skipped, too large: big\.txt: /);
   });
 
   it('parses sizes', () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from './helpers/git.js';
-import { fakeKey } from './helpers/keys.js';
+import { fakeHex, fakeKey } from './helpers/keys.js';
 import { progressLine } from '../src/cli/progress.js';
 import { CLI, runCli, tempDir, writeTree } from './helpers/run.js';
 
@@ -156,5 +156,91 @@ describe('places people can act on', () => {
     const bad = runCli(['dir', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^sk-scan: error: .*\.sk-scanignore:2: .* looks like a gitleaks fingerprint/);
+  });
+});
+
+describe('the text report, for people', () => {
+  /** Six keys in six places, four of them only in history: the report a team meets on its first `sk-scan git`. */
+  function sixKeys() {
+    const repo = makeRepo();
+    const places = ['src/payments.js:1', 'config/.env.production:1', 'config/webhook.env:1', 'legacy.py:1', 'billing.py:1', 'test/fixtures.env:1'];
+    repo.commit('payments', { 'src/payments.js': `const key = '${fakeKey('live')}';\n`, 'config/.env.production': `CHATBOT_API_KEY=${fakeKey('live', 'prod')}\n` });
+    repo.commit('webhook', { 'config/webhook.env': `WEBHOOK_SECRET=${fakeHex(48)}\n`, 'test/fixtures.env': `KEY=${fakeKey('test')}\n` });
+    repo.commit('legacy', { 'legacy.py': `old = '${fakeKey('live')}'\n`, 'billing.py': `billing = '${fakeKey('live')}'\n` });
+    repo.git('rm', '-q', 'legacy.py', 'billing.py', 'config/webhook.env', 'test/fixtures.env');
+    repo.commit('cleanup');
+    return { repo, places };
+  }
+
+  it('fits a 6-key report in 40 lines of 80 columns, every place visible, the summary last', () => {
+    const { repo, places } = sixKeys();
+    const r = runCli(['git'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(40);
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+    for (const place of places) expect(r.stdout).toContain(place);
+    expect(lines.at(-1)).toBe('6 keys: 4 live (critical), 1 webhook secret, 1 test key; 2 still in HEAD');
+    // Each step once: revoking is said one time for the four live keys.
+    expect(r.stdout.match(/Revoke now/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/• 1-4: Revoke now/);
+    // Numbers read the same everywhere: seconds, not milliseconds.
+    expect(lines[0]).toMatch(/^sk-scan: 6 keys in 6 places {2}\(scanned \d+ objects, [\d.]+ (B|KiB) in \d+\.\d\d s\)$/);
+    // The full advice per key, and every commit, behind --explain.
+    const explained = runCli(['git', '--explain'], { cwd: repo.dir }).stdout;
+    expect(explained.match(/Revoke it now/g)).toHaveLength(4);
+  });
+
+  it('wraps to the terminal it is shown on', () => {
+    const { repo } = sixKeys();
+    const r = spawnSync('script', ['-qec', `stty cols 120 rows 40; "${process.execPath}" "${CLI}" git --no-color`, '/dev/null'], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const lines = r.stdout.replace(/\r/g, '').split('\n');
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeGreaterThan(80);
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(120);
+  });
+
+  it('never says "No secrets found" when the baseline accepted keys; --no-baseline shows them', () => {
+    const { repo } = sixKeys();
+    runCli(['git', '--update-baseline'], { cwd: repo.dir });
+    const r = runCli(['git'], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^No new keys; 6 accepted by the baseline \(--no-baseline to see them\)\. \(scanned /);
+    expect(r.stdout).not.toMatch(/No secrets found/);
+    const all = runCli(['git', '--no-baseline'], { cwd: repo.dir });
+    expect(all.code).toBe(1);
+    expect(all.stdout).toMatch(/^sk-scan: 6 keys in 6 places/);
+  });
+
+  it('with --output, says on stderr where the report went, and file errors read as sentences', () => {
+    const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n` });
+    const out = join(tempDir(), 'r.json');
+    const r = runCli(['dir', dir, '--format', 'json', '--output', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`sk-scan: 1 key in 1 place; report written to ${out}\n`);
+    const bad = runCli(['dir', dir, '--output', '/nonexistent/dir/o.json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('sk-scan: error: cannot write /nonexistent/dir/o.json: the folder does not exist\n');
+  });
+});
+
+describe('many targets', () => {
+  it('scans every repository it can, reports the one it cannot, and exits 2 at the end', () => {
+    const a = makeRepo();
+    const key = fakeKey('live');
+    a.commit('k', { 'a.env': `K=${key}\n` });
+    const b = makeRepo();
+    b.commit('k', { 'b.env': `K=${key}\n` });
+    const notRepo = tempDir();
+    const r = runCli(['git', a.dir, notRepo, b.dir, '--format', 'json']);
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.stdout);
+    expect(report.errors).toEqual([{ target: notRepo, message: `not a git repository: ${notRepo}` }]);
+    expect(report.findings.map((f: { target: string; path: string }) => `${f.target}:${f.path}`).sort()).toEqual([`${a.dir}:a.env`, `${b.dir}:b.env`].sort());
+    expect(r.stderr).toContain(`sk-scan: error: 1 target could not be scanned: ${notRepo}`);
+    const text = runCli(['git', a.dir, notRepo, b.dir]).stdout;
+    expect(text).toContain(`${a.dir}: a.env:1:3`);
+    expect(text).toContain(`${b.dir}: b.env:1:3`);
+    expect(text).toMatch(/Not scanned \(1\):\n• .*: not a git repository/);
   });
 });

@@ -347,7 +347,7 @@ describe('kinds of repository', () => {
     chmodSync(file, 0o644);
     writeFileSync(file, 'not zlib at all');
     const r = runCli(['git', repo.dir, '--format', 'json']);
-    expect(r.stderr).toMatch(new RegExp(`warning: cannot read: object ${victim}`));
+    expect(r.stderr).toMatch(new RegExp(`warning: cannot read object ${victim}`));
     expect(r.code).toBe(1); // the key elsewhere is still found
     expect(JSON.parse(r.stdout).stats.skipped.unreadable).toBe(1);
 
@@ -389,7 +389,7 @@ describe('damaged object stores', () => {
     const report = JSON.parse(r.stdout) as Report;
     expect(report.findings.map((f) => f.path)).toEqual(['k.env']);
     expect(report.stats.skipped.unreadable).toBe(20);
-    for (const oid of bad) expect(r.stderr).toContain(`cannot read: object ${oid}`);
+    for (const oid of bad) expect(r.stderr).toContain(`cannot read object ${oid}`);
   });
 
   it('reads every object exactly once across many git processes, around corrupt ones, from a listing that streams in', async () => {

@@ -229,7 +229,7 @@ describe('content that looked binary, and what was not read', () => {
     chmodSync(join(dir, 'locked.env'), 0o000);
     const r = runCli(['dir', dir], { wrap: WITHOUT_ROOT_OVERRIDE });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/warning: cannot read: locked\.env \(permission denied|EACCES/);
+    expect(r.stderr).toMatch(/warning: cannot read locked\.env: permission denied/);
     expect(r.stderr).toMatch(/error: the scan is incomplete: 1 file could not be read/);
   });
 });
@@ -373,7 +373,7 @@ describe('files the scanner reads from what it scans', () => {
     execFileSync('mkfifo', [join(dir, 'p')]);
     const r = runCli(['dir', join(dir, 'p')], { timeout: 20_000 });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot read: .*p \(not a regular file\)/);
+    expect(r.stderr).toMatch(/cannot read .*p: not a regular file/);
   });
 
   it('a baseline that is not JSON is named with the line, without quoting it', () => {
@@ -391,7 +391,7 @@ describe('inputs that must not hang or run away', () => {
     const dir = writeTree(tempDir(), { '.sk-scan.yaml': 'maxFileSize: 1MiB\n' });
     const r = spawnSync('bash', ['-c', `yes sk_live_ | "${process.execPath}" "${CLI}" stdin`], { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, CI: '' } });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/too large, skipped: \(stdin\) \(\d+ bytes is over the 1048576-byte limit/);
+    expect(r.stderr).toMatch(/skipped, too large: \(stdin\): [\d.]+ \w+, over the 1\.0 MiB limit/);
   });
 
   const userRule = (pattern: string, extra = '') =>
@@ -428,7 +428,7 @@ describe('inputs that must not hang or run away', () => {
     for (const flag of ['--verify-deadline', '--verify-timeout']) {
       const r = runCli(['dir', dir, '--verify', '--verify-url', 'http://127.0.0.1:9', flag, '3000000']);
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe(`sk-scan: error: ${flag} takes a number of seconds from 0.001 to 2,147,483, not '3000000' (see sk-scan --help)\n`);
+      expect(r.stderr).toBe(`sk-scan: error: ${flag} takes a number of seconds from 0.001 to 2,147,483, not '3000000' (sk-scan help dir)\n`);
     }
     await expect(scanDir([dir], { verify: { baseUrl: 'http://127.0.0.1:9', deadlineMs: 3_000_000_000 } })).rejects.toThrow(/deadlineMs must be from 1 to 2147483647 ms/);
   });

@@ -91,7 +91,7 @@ describe('sk-scan staged', () => {
     const repo = makeRepo();
     repo.commit('init', { 'a.txt': 'a\n' });
     const r = runCli(['staged', 'nope.txt'], { cwd: repo.dir });
-    expect(r.stderr).toMatch(/cannot read: nope\.txt \(not in the index/);
+    expect(r.stderr).toMatch(/cannot read nope\.txt: not in the index/);
     const outside = runCli(['staged'], { cwd: tempDir() });
     expect(outside.code).toBe(2);
     expect(outside.stderr).toMatch(/^sk-scan: error: not a git repository/);

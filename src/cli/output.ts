@@ -46,7 +46,7 @@ function writeWhole(file: string, text: string, mode: number): void {
     // A link is followed: the file it names is replaced, the link stays.
     target = realpathSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SkScanError(`cannot write ${file}: ${describeIoError(err, { writing: true })}`);
   }
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   const forget = untilDone(() => rmSync(temporary, { force: true }));
@@ -55,7 +55,7 @@ function writeWhole(file: string, text: string, mode: number): void {
     renameSync(temporary, target);
   } catch (err) {
     rmSync(temporary, { force: true });
-    throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
+    throw new SkScanError(`cannot write ${file}: ${describeIoError(err, { writing: true })}`);
   } finally {
     forget();
   }
@@ -65,6 +65,6 @@ function writeInPlace(file: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (err) {
-    throw new SkScanError(`cannot write ${file}: ${describeIoError(err)}`);
+    throw new SkScanError(`cannot write ${file}: ${describeIoError(err, { writing: true })}`);
   }
 }

@@ -134,7 +134,7 @@ class ScanRun implements SourceEvents {
   skip(reason: SkipReason, path: string, message?: string): void {
     this.stats.skipped[reason]++;
     if (reason === 'unreadable' || reason === 'tooLarge') {
-      this.warn(`${reason === 'unreadable' ? 'cannot read' : 'too large, skipped'}: ${path}${message ? ` (${message})` : ''}`);
+      this.warn(`${reason === 'unreadable' ? 'cannot read' : 'skipped, too large:'} ${path}${message ? `: ${message}` : ''}`);
     } else if (this.named[reason].length < NAMED) {
       this.named[reason].push(path);
     }

@@ -16,10 +16,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { SkScanError } from '../errors.js';
+import { SkScanError, describeIoError } from '../errors.js';
 import { IgnoreRules } from './gitignore.js';
 import { decodeName, fsPath } from './names.js';
-import { describe } from './read.js';
 import type { Source, SourceEvents, SourceItem } from './types.js';
 
 export interface DirOptions {
@@ -127,8 +126,8 @@ class TreeWalk {
     const { dir } = listed;
     if ('error' in listed) {
       // The root itself failing is fatal; a subdirectory is a counted warning.
-      if (dir.rel === '') throw new SkScanError(`cannot read ${this.root}: ${describe(listed.error)}`);
-      this.events.skip('unreadable', dir.rel, describe(listed.error));
+      if (dir.rel === '') throw new SkScanError(`cannot read ${this.root}: ${describeIoError(listed.error)}`);
+      this.events.skip('unreadable', dir.rel, describeIoError(listed.error));
       return;
     }
     const named = listed.entries.map((entry) => ({ entry, name: decodeName(entry.name) }));

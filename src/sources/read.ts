@@ -1,5 +1,7 @@
 /** Turning an item into bytes, and the checks that skip content rather than scan it. */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { describeIoError } from '../errors.js';
+import { formatBytes } from '../report/format.js';
 import { fsPath } from './names.js';
 import type { Bytes, Origin, SkipReason, SourceItem } from './types.js';
 
@@ -105,7 +107,7 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
     // Non-blocking: a FIFO put where a file was listed must not hang the scan.
     fd = openSync(fsPath(item.file), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    return { skip: 'unreadable', message: describe(err) };
+    return { skip: 'unreadable', message: describeIoError(err) };
   }
   try {
     const st = fstatSync(fd);
@@ -120,7 +122,7 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
     got += readFully(fd, buf, got, size - got);
     return order ? textOrBinary(buf.subarray(0, got), order) : { bytes: buf.subarray(0, got) };
   } catch (err) {
-    return { skip: 'unreadable', message: describe(err) };
+    return { skip: 'unreadable', message: describeIoError(err) };
   } finally {
     closeSync(fd);
   }
@@ -137,10 +139,5 @@ function readFully(fd: number, buf: Buffer, at: number, length: number): number 
 }
 
 function tooLarge(size: number, max: number): string {
-  return `${size} bytes is over the ${max}-byte limit (maxFileSize)`;
-}
-
-export function describe(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ?? e.message ?? String(err);
+  return `${formatBytes(size)}, over the ${formatBytes(max)} limit (maxFileSize)`;
 }

@@ -79,7 +79,7 @@ export function writeBaseline(file: string, entries: BaselineEntry[]): number {
   try {
     writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
   } catch (err) {
-    throw new SkScanError(`cannot write the baseline ${file}: ${describeIoError(err)}`);
+    throw new SkScanError(`cannot write the baseline ${file}: ${describeIoError(err, { writing: true })}`);
   }
   return sorted.length;
 }
