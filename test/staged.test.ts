@@ -175,7 +175,13 @@ describe('sk-scan pre-push', () => {
     repo.commit('leak', { 'x.env': `K=${fakeKey('live')}\n` });
     const push = spawnSync('git', ['push', 'origin', 'leaky'], { cwd: repo.dir, env: gitEnv(), encoding: 'utf8' });
     expect(push.status).not.toBe(0);
-    expect(push.stdout + push.stderr).toMatch(/x\.env:1:3/);
+    const said = push.stdout + push.stderr;
+    expect(said).toMatch(/x\.env:1:3/);
+    // Ours first, then git's own refusal.
+    expect(said.indexOf('sk-scan: push blocked: 1 live key in x.env:1')).toBeGreaterThan(-1);
+    expect(said.indexOf('sk-scan: push blocked')).toBeLessThan(said.indexOf('failed to push'));
+    expect(said).toMatch(/To push anyway, once: git push --no-verify/);
+    expect(said).not.toMatch(/Revoke/);
     expect(repoAt(repo.dir).tryGit('ls-remote', '--exit-code', 'origin', 'refs/heads/leaky').ok).toBe(false);
   });
 });

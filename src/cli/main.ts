@@ -194,6 +194,8 @@ function baselineLine(b: BaselineUpdate): string {
 function selfCommand(): string {
   const self = realOrNull(process.argv[1] ?? '');
   if (self === null) return 'sk-scan';
+  // The pre-commit framework puts its own copy first on PATH for the hook only: the user's shell has no such PATH.
+  if (process.env['PRE_COMMIT'] === '1') return `${shellQuote(process.execPath)} ${shellQuote(self)}`;
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
     if (dir && realOrNull(join(dir, 'sk-scan')) === self) return 'sk-scan';
   }
