@@ -244,3 +244,14 @@ describe('many targets', () => {
     expect(text).toMatch(/Not scanned \(1\):\n• .*: not a git repository/);
   });
 });
+
+describe('--verify failures', () => {
+  it('say why, once, not once per key', () => {
+    const dir = writeTree(tempDir(), { 'a.env': `K=${fakeKey('live')}\n`, 'b.env': `K=${fakeKey('live')}\n`, 'c.env': `K=${fakeKey('live')}\n` });
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    const r = runCli(['dir', dir, '--verify', '--verify-url', 'http://127.0.0.1:9', '--verify-deadline', '20']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.includes('unverified'))).toEqual(['sk-scan: warning: unverified: could not connect to 127.0.0.1:9 (ECONNREFUSED): 3 keys']);
+    expect(r.stdout.match(/unverified/g)).toHaveLength(3);
+  });
+});
