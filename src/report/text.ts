@@ -225,9 +225,8 @@ function summary(v: View): string {
   const { secrets } = v.report;
   const parts: string[] = [];
   for (const [kind, group] of groupBy(secrets, (s) => s.kind)) {
-    const worst = group[0]?.severity ?? 'low';
     const name = kind === 'live' ? 'live' : kind === 'test' ? plural(group.length, 'test key') : kind === 'webhook' ? plural(group.length, 'webhook secret') : plural(group.length, 'other secret');
-    parts.push(`${group.length} ${name}${kind === 'live' ? ` (${worst})` : ''}`);
+    parts.push(`${group.length} ${name}${kind === 'live' ? ` (${severities(group)})` : ''}`);
   }
   const active = secrets.filter((s) => s.verification.status === 'active').length;
   const tail: string[] = [];
@@ -237,6 +236,12 @@ function summary(v: View): string {
   const accepted = v.report.stats.suppressed;
   if (accepted > 0) tail.push(`${accepted} accepted`);
   return `${count(secrets.length, 'key')}: ${parts.join(', ')}${tail.length > 0 ? `; ${tail.join('; ')}` : ''}`;
+}
+
+/** `critical`, or `3 critical, 1 high` when they differ. */
+function severities(group: SecretExposure[]): string {
+  const by = [...groupBy(group, (s) => s.severity)];
+  return by.length === 1 ? (by[0]?.[0] ?? '') : by.map(([severity, g]) => `${g.length} ${severity}`).join(', ');
 }
 
 /** Nothing to report: say so, and what was accepted instead (so a baseline never passes as "nothing found"). */
