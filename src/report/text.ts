@@ -253,8 +253,15 @@ function clean(v: View): string {
   const by = stats.suppressedBy;
   const parts: string[] = [];
   if (by.baseline) parts.push(`${by.baseline.toLocaleString('en')} accepted by the baseline (--no-baseline to see them)`);
-  const others = stats.suppressed - (by.baseline ?? 0);
-  if (others > 0) parts.push(`${others.toLocaleString('en')} accepted by allow comments or ignores (--include-suppressed lists them)`);
+  const others = (
+    [
+      [by.excluded, 'excluded by the config'],
+      [by['ignore-file'], 'ignored by .sk-scanignore'],
+      [by.fingerprint, 'ignored by fingerprint'],
+      [by.allow, 'allowed by sk-scan:allow comments'],
+    ] as const
+  ).flatMap(([n, how]) => (n ? [`${n.toLocaleString('en')} ${how}`] : []));
+  if (others.length > 0) parts.push(`${others.join(', ')} (--include-suppressed lists them)`);
   return v.p.green(`No new keys; ${parts.join('; ')}.`) + scanned;
 }
 
