@@ -127,6 +127,10 @@ describe('whole history', () => {
     expect(repo.git('rev-list', '--all')).not.toContain(dropped);
     const [f] = byKey(await scanGit([repo.dir]), key);
     expect(f).toMatchObject({ path: 'leak.env', commit: dropped, git: { unreachable: true, refs: [], atHead: false } });
+    const text = runCli(['git', repo.dir]).stdout;
+    expect(text).toContain(`leak.env:1:3  ${dropped.slice(0, 7)}`);
+    expect(text).toMatch(/\(unreachable: on no branch or tag\)/);
+    expect(text).not.toMatch(/dangling|never committed/);
   });
 
   it('names a key that was staged but never committed by its index path, and a dropped one as unreachable', async () => {
@@ -140,7 +144,7 @@ describe('whole history', () => {
     repo.remove('oops.env');
     const report = await scanGit([repo.dir]);
     expect(byKey(report, staged)).toMatchObject([{ path: 'wip.env', commit: null, git: { in: 'index', refs: [] } }]);
-    expect(byKey(report, dangling)).toMatchObject([{ path: null, commit: null, git: { unreachable: true } }]);
+    expect(byKey(report, dangling)).toMatchObject([{ path: null, commit: null, git: { unreachable: true, in: 'dangling' } }]);
     expect(byKey(report, staged)[0]?.remediation.at(-1)).toMatch(/only staged, in no commit: it has not left this machine/);
   });
 

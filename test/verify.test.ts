@@ -230,7 +230,7 @@ describe('CLI', () => {
     const r = await runCliAsync(['dir', dir, '--verify', '--verify-url', platform.url]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^sk-scan: 2 keys in 2 places/);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 keys: 2 live (critical); 1 confirmed active: revoke it first');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 keys: 2 live (1 critical, 1 high); 1 confirmed active: revoke it first');
     expect(r.stdout.indexOf('z/new.env')).toBeLessThan(r.stdout.indexOf('a/old.env'));
     expect(r.stdout).toMatch(new RegExp(` 1\\. sk_live_…${live.slice(-4)}  CRITICAL  live key  ACTIVE\\n    z/new\\.env:1:3`));
     expect(r.stdout).toMatch(new RegExp(` 2\\. sk_live_…${dead.slice(-4)}  high  live key  inactive \\(invalid\\)\\n    a/old\\.env:1:3`));

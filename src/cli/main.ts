@@ -27,7 +27,7 @@ import {
   type ScanOptions,
 } from '../index.js';
 import { maskSecrets } from '../redact.js';
-import { count, printable, quotePath, shellQuote } from '../report/format.js';
+import { count, formatNumber, printable, quotePath, shellQuote } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { findCommand, parseCommand, unknownCommand, usageError, type Command } from './args.js';
 import { commandHelp, overview } from './help.js';
@@ -152,12 +152,15 @@ async function deliver(report: Report, format: Format, flags: ScanFlags, command
     return;
   }
   const toTerminal = flags.output === undefined && process.stdout.isTTY === true;
+  // Worked out only for a text report that will suggest commands.
+  const self = open.length > 0 && format === 'text' ? selfCommand() : undefined;
   const options: RenderOptions = {
     color: format === 'text' && wantsColor(flags, toTerminal),
     width: toTerminal ? process.stdout.columns || 80 : 80,
     explain: flags.explain === true,
     hook,
-    command: open.length > 0 && format === 'text' ? selfCommand() : undefined,
+    command: self,
+    accept: self && command.name !== 'stdin' && command.name !== 'pre-push' ? acceptCommand(self, process.argv.slice(2)) : undefined,
     preCommitFramework: process.env['PRE_COMMIT'] === '1',
   };
   await writeReport(render(report, format, options), flags.output, { secret: flags['show-secrets'] === true });
@@ -182,7 +185,23 @@ function wantsColor(flags: ScanFlags, toTerminal: boolean): boolean {
 function baselineLine(b: BaselineUpdate): string {
   const here = relative(process.cwd(), b.file);
   const shown = here !== '' && !here.startsWith('..') && !isAbsolute(here) ? here : b.file;
-  return `wrote ${quotePath(shown)}: ${count(b.entries, 'entry', 'entries')}, ${b.added.toLocaleString('en')} added, ${b.dropped.toLocaleString('en')} dropped`;
+  return `wrote ${quotePath(shown)}: ${count(b.entries, 'entry', 'entries')}, ${formatNumber(b.added)} added, ${formatNumber(b.dropped)} dropped`;
+}
+
+/** Flags that only shape the output: the command that accepts a report's findings leaves them out. */
+const OUTPUT_ONLY = new Set(['--update-baseline', '--format', '--output', '--explain', '--color', '--no-color', '--quiet', '-q', '--show-secrets', '--include-suppressed', '--no-baseline', '--fail-on', '--threads']);
+const WITH_VALUE = new Set(['--format', '--output', '--fail-on', '--threads']);
+
+/** The scan as the user ran it, with --update-baseline: what accepts every finding of its report. */
+function acceptCommand(self: string, argv: string[]): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const name = arg.split('=')[0] as string;
+    if (!OUTPUT_ONLY.has(name)) kept.push(arg);
+    else if (WITH_VALUE.has(name) && !arg.includes('=')) i++;
+  }
+  return `${self} ${kept.map(shellQuote).join(' ')} --update-baseline`;
 }
 
 /**
@@ -244,7 +263,7 @@ const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 function secondsOf(value: string | undefined, flag: string, fallbackMs: number, command: Command): number {
   if (value === undefined) return fallbackMs;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0.001 || n > MAX_SECONDS) throw usageError(`${flag} takes a number of seconds from 0.001 to ${MAX_SECONDS.toLocaleString('en')}, not '${value}'`, command);
+  if (!Number.isFinite(n) || n < 0.001 || n > MAX_SECONDS) throw usageError(`${flag} takes a number of seconds from 0.001 to ${formatNumber(MAX_SECONDS)}, not '${value}'`, command);
   return Math.round(n * 1000);
 }
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { LineCursor } from './lines.js';
 import type { Rule } from './rule.js';
-import { pushTo } from '../group.js';
+import { compareText, pushTo } from '../group.js';
 
 export interface Match {
   ruleId: string;
@@ -162,7 +162,7 @@ export class Detector {
       this.scanWindows(buf, rule, spans, matches);
     }
     if (matches.length === 0) return matches;
-    matches.sort((a, b) => a.offset - b.offset || a.ruleId.localeCompare(b.ruleId));
+    matches.sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
     this.work += locate(buf, matches);
     return matches;
   }

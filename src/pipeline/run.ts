@@ -14,7 +14,7 @@ import type { Config } from '../config/config.js';
 import { detectStage, type Detection } from '../detect/stage.js';
 import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
-import { count } from '../report/format.js';
+import { count, formatNumber } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
@@ -168,5 +168,5 @@ const NAMED = 3;
 
 
 function names(first: string[], total: number): string {
-  return first.join(', ') + (total > first.length ? ` and ${(total - first.length).toLocaleString('en')} more` : '');
+  return first.join(', ') + (total > first.length ? ` and ${formatNumber(total - first.length)} more` : '');
 }

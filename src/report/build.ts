@@ -4,6 +4,7 @@
  * remediation, and its severity moved by what verification learned; then the
  * picture per key (secrets) and the environment advisories are worked out.
  */
+import { compareText } from '../group.js';
 import type { Detection } from '../detect/stage.js';
 import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
 import type { TargetKind } from '../sources/types.js';
@@ -44,12 +45,12 @@ export function buildReport(input: ReportInput): Report {
   }
   findings.sort(
     (a, b) =>
-      (a.target ?? '').localeCompare(b.target ?? '') ||
-      (a.path ?? '').localeCompare(b.path ?? '') ||
-      (a.commit ?? '').localeCompare(b.commit ?? '') ||
+      compareText(a.target ?? '', b.target ?? '') ||
+      compareText(a.path ?? '', b.path ?? '') ||
+      compareText(a.commit ?? '', b.commit ?? '') ||
       a.line - b.line ||
       a.column - b.column ||
-      a.ruleId.localeCompare(b.ruleId),
+      compareText(a.ruleId, b.ruleId),
   );
   const secrets = exposures(
     findings.filter((f) => !f.suppressed),

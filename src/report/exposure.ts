@@ -4,7 +4,7 @@
  * per environment), judged from paths and the keys' own environment tags.
  */
 import { SEVERITY_ORDER, type Advisory, type Finding, type SecretExposure } from './model.js';
-import { groupBy, pushTo } from '../group.js';
+import { compareText, groupBy, pushTo } from '../group.js';
 
 const STATUS_RANK = { active: 0, unknown: 1, unchecked: 2, inactive: 3 } as const;
 
@@ -13,7 +13,7 @@ export function exposures(findings: Finding[], gitMode: boolean): SecretExposure
   const out: SecretExposure[] = [];
   for (const [sha256, group] of byKey) {
     const first = group[0] as Finding;
-    const dated = group.filter((f) => f.commit !== null).sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''));
+    const dated = group.filter((f) => f.commit !== null).sort((a, b) => compareText(a.date ?? '', b.date ?? ''));
     const earliest = dated[0];
     out.push({
       sha256,

@@ -12,7 +12,7 @@ export function messageOf(f: Finding): string | null {
 export function placeLabel(f: Finding): string {
   const message = messageOf(f);
   if (message) return `message of ${message}`;
-  if (f.git?.blob !== undefined) return `${f.git.unreachable ? 'dangling ' : ''}blob ${f.git.blob.slice(0, 12)}`;
+  if (f.git?.blob !== undefined) return `${f.git.in === 'dangling' ? 'dangling ' : ''}blob ${f.git.blob.slice(0, 12)}`;
   return '(stdin)';
 }
 
@@ -20,9 +20,14 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return n === 1 ? word : many;
 }
 
+/** `29,469`. (Not toLocaleString: its first call loads ICU's locale data, a cost every hook run would pay.) */
+export function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : String(n);
+}
+
 /** `1 key`, `29,469 objects`: a number as people read it, with its noun. */
 export function count(n: number, word: string, many?: string): string {
-  return `${n.toLocaleString('en')} ${plural(n, word, many)}`;
+  return `${formatNumber(n)} ${plural(n, word, many)}`;
 }
 
 /** `512 B`, `78.3 KiB`, `1.2 GiB`. */

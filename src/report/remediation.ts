@@ -47,8 +47,7 @@ export function placeOf(git: GitPlace | undefined, inName = false): Place {
   if (git?.in === 'message') return 'message';
   if (git?.in === 'tag') return 'tag';
   if (git?.in === 'index') return 'staged';
-  // A blob no commit holds, with no index path: staged once and dropped (a blocked commit leaves one).
-  if (git?.blob !== undefined && git.unreachable && (git.refs?.length ?? 0) === 0 && git.in === undefined) return 'dangling';
+  if (git?.in === 'dangling') return 'dangling';
   if (git && !git.atHead) return 'history';
   return 'present';
 }
@@ -92,7 +91,7 @@ export function steps(f: RemediationFacts): Step[] {
     out.push(
       {
         id: 'replace',
-        short: 'Create a replacement for each, with only the scopes its service needs and one key per environment; deploy it and check every service.',
+        short: 'Create a replacement with only the scopes its service needs, one key per environment; deploy it and check every service.',
         long: `Create a replacement${f.environment ? ` for ${f.environment}` : ''} with only the scopes its service needs (bots:read rather than admin, say), and a separate key for each environment. Deploy it and confirm every service that used the old key works with the new one.`,
       },
     );

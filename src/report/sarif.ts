@@ -101,8 +101,8 @@ function describeKind(kind: string): string {
 
 function location(f: Finding) {
   // A key in a message has no file: it is placed at the message, as a path under .git (where git edits such messages).
-  // A blob no commit holds (staged once, dropped) is placed at its loose object's path, where git keeps it.
-  const blob = f.git?.blob;
+  // A dangling blob (staged once, never committed) is placed at its loose object's path, where git keeps it.
+  const blob = f.git?.in === 'dangling' ? f.git.blob : undefined;
   const uri =
     f.path ?? (f.git?.tag ? `.git/TAG_EDITMSG@${f.git.tag.name}` : f.commit ? `.git/COMMIT_EDITMSG@${f.commit}` : blob ? `.git/objects/${blob.slice(0, 2)}/${blob.slice(2)}` : 'stdin');
   return {

@@ -10,7 +10,7 @@
 import type { Finding, Report, SecretExposure } from './model.js';
 import { isLocalOnly, placeOf, steps, type Place } from './remediation.js';
 import { groupBy } from '../group.js';
-import { count, formatBytes, formatDuration, placeLabel, plural, printable, quotePath, shellQuote, wrap } from './format.js';
+import { count, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
 import type { Severity } from '../detect/rule.js';
 
 export interface TextOptions {
@@ -23,6 +23,8 @@ export interface TextOptions {
   hook?: 'pre-commit' | 'pre-push';
   /** How the reader runs sk-scan (`sk-scan`, `npx sk-scan`, a path): commands the report suggests use it. */
   command?: string;
+  /** The command that accepts every finding of this report (the scan as it was run, with --update-baseline); none when it cannot be run again as is (stdin). */
+  accept?: string;
   /** The hook runs under the pre-commit framework, where `SKIP=` skips a hook once. */
   preCommitFramework?: boolean;
 }
@@ -167,11 +169,9 @@ function factsOf(f: Finding) {
 
 /** What to do about a false positive, as it works for this kind of scan. */
 function falsePositive(v: View): string {
-  const { kind, root } = v.report.target;
-  const target = root === '.' || root === '-' ? '' : ` ${shellQuote(root)}`;
-  const accept = kind === 'stdin' ? `${v.command} stdin --update-baseline` : `${v.command} ${kind === 'git' ? 'git' : 'dir'}${target} --update-baseline`;
   const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
-  return `Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above with ${accept}.`;
+  const accept = v.opts.accept ? `with ${v.opts.accept}` : 'by running the same scan with --update-baseline';
+  return `Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above ${accept}.`;
 }
 
 /** `1-4, 6`. */
@@ -252,7 +252,7 @@ function clean(v: View): string {
   if (stats.suppressed === 0) return v.p.green('No secrets found.') + scanned;
   const by = stats.suppressedBy;
   const parts: string[] = [];
-  if (by.baseline) parts.push(`${by.baseline.toLocaleString('en')} accepted by the baseline (--no-baseline to see them)`);
+  if (by.baseline) parts.push(`${formatNumber(by.baseline)} accepted by the baseline (--no-baseline to see them)`);
   const others = (
     [
       [by.excluded, 'excluded by the config'],
@@ -260,7 +260,7 @@ function clean(v: View): string {
       [by.fingerprint, 'ignored by fingerprint'],
       [by.allow, 'allowed by sk-scan:allow comments'],
     ] as const
-  ).flatMap(([n, how]) => (n ? [`${n.toLocaleString('en')} ${how}`] : []));
+  ).flatMap(([n, how]) => (n ? [`${formatNumber(n)} ${how}`] : []));
   if (others.length > 0) parts.push(`${others.join(', ')} (--include-suppressed lists them)`);
   return v.p.green(`No new keys; ${parts.join('; ')}.`) + scanned;
 }
@@ -294,7 +294,7 @@ function skipped(v: View): string[] {
     ] as const
   )
     .filter(([n]) => n > 0)
-    .map(([n, what]) => `${n.toLocaleString('en')} ${what}`);
+    .map(([n, what]) => `${formatNumber(n)} ${what}`);
   return parts.length > 0 ? ['', v.p.dim(`Skipped: ${parts.join(', ')} (named in the warnings).`)] : [];
 }
 
@@ -315,7 +315,7 @@ function hookBlock(v: View): string[] {
   v.report.secrets.forEach((s) => {
     for (const f of (v.byKey.get(s.sha256) ?? []).slice(0, 5)) out.push(`  ${where(f, false)}  ${f.secret.value ?? s.redacted}  ${v.p.severity[s.severity](s.severity)}${v.opts.hook === 'pre-push' && f.commit ? p.dim(`  in ${f.commit.slice(0, 7)}`) : ''}`);
   });
-  if (v.open.length > 5 * keys.length) out.push(p.dim('  (sk-scan staged --explain lists every place)'));
+  if (v.open.length > 5 * keys.length) out.push(p.dim(`  (${v.command} staged --explain lists every place)`));
   out.push('');
   const variable = keys.every((s) => s.kind === 'webhook') ? 'WEBHOOK_SECRET' : 'CHATBOT_API_KEY';
   if (verb === 'commit') {
@@ -324,7 +324,7 @@ function hookBlock(v: View): string[] {
     out.push(...wrap(`Not pushed yet: remove ${keys.length === 1 ? 'the key' : 'the keys'} from those commits (git commit --amend, or git rebase -i for older ones), read ${variable} or a secrets manager instead, and push again. Rotate any key that has been shared.`, v.width, 0));
   }
   const skipOnce = v.opts.preCommitFramework ? `SKIP=sk-scan${verb === 'push' ? '-push' : ''} git ${verb}` : `git ${verb} --no-verify`;
-  const accept = verb === 'commit' ? `${v.command} staged --update-baseline && git add .sk-scan-baseline.json` : `${v.command} git --since @{upstream} --update-baseline`;
+  const accept = verb === 'commit' ? `${v.command} staged --update-baseline && git add .sk-scan-baseline.json` : `${v.command} git --update-baseline && git add .sk-scan-baseline.json`;
   out.push(`Not a secret? Put \`sk-scan:allow -- why\` on its line, or accept ${keys.length === 1 ? 'it' : 'them'}:`, `  ${accept}`, `To ${verb} anyway, once: ${skipOnce}`);
   return out;
 }

@@ -16,8 +16,13 @@ export interface GitPlace {
   blobAtHead?: true;
   /** True when no ref reaches the commit (a dropped commit), no ref names the tag, or no commit holds the blob. */
   unreachable?: boolean;
-  /** `message`: in a commit message; `tag`: in an annotated tag's message; `index`: staged (at `path`) but in no commit yet; `ref`: in the name of the ref at `path`. */
-  in?: 'message' | 'tag' | 'index' | 'ref';
+  /**
+   * `message`: in a commit message; `tag`: in an annotated tag's message;
+   * `index`: staged (at `path`) but in no commit yet; `dangling`: a blob
+   * neither a commit nor the index holds (staged once, never committed);
+   * `ref`: in the name of the ref at `path`.
+   */
+  in?: 'message' | 'tag' | 'index' | 'dangling' | 'ref';
   /** For `in: 'tag'`: the tag's name (from the tag object) and the tag object's id. */
   tag?: { name: string; id: string };
 }

@@ -4,6 +4,7 @@
  * the key's SHA-256: never the key, never the line, so moving code does not
  * bring a finding back while a new key on an old line is still caught.
  */
+import { compareText } from '../group.js';
 import { writeFileSync } from 'node:fs';
 import { SkScanError, describeIoError } from '../errors.js';
 
@@ -69,7 +70,7 @@ export function mergeBaseline(existing: BaselineEntry[], found: BaselineEntry[],
 export function writeBaseline(file: string, entries: BaselineEntry[]): number {
   const unique = new Map(entries.map((e) => [baselineKey(e), e]));
   const sorted = [...unique.values()].sort(
-    (a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.ruleId.localeCompare(b.ruleId) || a.sha256.localeCompare(b.sha256),
+    (a, b) => compareText(a.path ?? '', b.path ?? '') || compareText(a.ruleId, b.ruleId) || compareText(a.sha256, b.sha256),
   );
   const body = {
     version: 1,

@@ -72,7 +72,7 @@ function inCommittedBlob(origin: Origin, place: GitPlace, paths: Map<string, { c
 async function uncommittedBlob(origin: Origin, place: GitPlace, indexPaths: () => Promise<Map<string, string[]>>): Promise<Origin[]> {
   const staged = place.blob !== undefined ? (await indexPaths()).get(place.blob) : undefined;
   if (staged) return staged.map((path) => ({ ...origin, path, git: { ...place, refs: [], in: 'index' as const } }));
-  return [{ ...origin, git: { ...place, refs: [], unreachable: true } }];
+  return [{ ...origin, git: { ...place, refs: [], unreachable: true, in: 'dangling' as const } }];
 }
 
 interface Author {
