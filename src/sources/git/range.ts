@@ -43,17 +43,21 @@ export class RangeHistory extends HistoryScan {
     const git = this.repo.git;
     const commits: WantedObject[] = [];
     const merged = new Set<string>();
-    await logIntroduced(
-      git,
-      this.revs,
-      (e) => {
-        recordEarliest(this.introductions, e);
-        if (e.commit.parents.length > 1) merged.add(e.blob);
-      },
-      (c) => commits.push({ oid: c.commit, size: 0 }),
-      this.limits,
-    );
-    await this.readAdded(merged);
+    // Two walks over the range, side by side: which blobs its commits introduced, and the lines they added.
+    const [, patches] = await Promise.all([
+      logIntroduced(
+        git,
+        this.revs,
+        (e) => {
+          recordEarliest(this.introductions, e);
+          if (e.commit.parents.length > 1) merged.add(e.blob);
+        },
+        (c) => commits.push({ oid: c.commit, size: 0 }),
+        this.limits,
+      ),
+      git.text([...PATCHES, ...this.limits, '--end-of-options', ...this.revs]),
+    ]);
+    this.recordAdded(patches, merged);
     // A blob the range added no line to (a rename, a deletion inside it) has nothing of the range's to judge.
     const blobs = [...this.introductions.keys()].filter((b) => merged.has(b) || (this.added.get(b)?.size ?? 0) > 0);
     // Sizes first, so that an oversized blob is counted rather than read.
@@ -63,8 +67,7 @@ export class RangeHistory extends HistoryScan {
   }
 
   /** The lines each non-merge commit of the range added, per blob. */
-  private async readAdded(merged: Set<string>): Promise<void> {
-    const patches = await this.repo.git.text([...PATCHES, ...this.limits, '--end-of-options', ...this.revs]);
+  private recordAdded(patches: string, merged: Set<string>): void {
     for (const file of parseDiff(patches)) {
       let lines = this.added.get(file.blob);
       if (!lines) this.added.set(file.blob, (lines = new Set()));
