@@ -105,7 +105,7 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     result.report.errors.push(...failed);
     return finish(result, config, range.revs === undefined && failed.length === 0);
   } catch (err) {
-    const unknown = range.unknownRevision !== undefined && err instanceof SkScanError && /ambiguous argument|unknown revision|bad revision|invalid object name/.test(err.message);
+    const unknown = range.unknownRevision !== undefined && err instanceof Error && /ambiguous argument|unknown revision|bad revision|invalid object name/.test(err.message);
     throw unknown ? new SkScanError(range.unknownRevision) : err;
   }
 }
