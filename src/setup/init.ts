@@ -48,7 +48,9 @@ export function setupGuide(): string {
         rev: v${VERSION}
         hooks:
           - id: sk-scan          # pre-commit: the staged content of changed files
-          - id: sk-scan-push     # pre-push: what the push sends
+          - id: sk-scan-push     # pre-push: the lines the push adds
+    then: pre-commit install && pre-commit install --hook-type pre-push
+    (skip once: SKIP=sk-scan git commit, SKIP=sk-scan-push git push)
 
   GitHub Actions (.github/workflows/secrets.yml), with code scanning alerts:
     name: secrets
