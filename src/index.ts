@@ -74,6 +74,8 @@ export interface GitScanOptions extends ScanOptions {
   since?: string;
   /** Scan only what the commits in this range (`A..B`) introduced. */
   range?: string;
+  /** Do not fetch the objects a partial clone lacks from its promisor remote; count them as unread. */
+  noFetch?: boolean;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     throw err;
   }
   // Git does the heavy lifting in its own processes; detection stays on this thread.
-  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize });
+  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, noFetch: opts.noFetch });
   try {
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
     // The targets that could not be opened are in the report, and make its exit code 2.
@@ -106,7 +108,10 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     return finish(result, config, range.revs === undefined && failed.length === 0);
   } catch (err) {
     const unknown = range.unknownRevision !== undefined && err instanceof Error && /ambiguous argument|unknown revision|bad revision|invalid object name/.test(err.message);
-    throw unknown ? new SkScanError(range.unknownRevision) : err;
+    if (!unknown) throw err;
+    // A shallow checkout (CI's default) lacks the commits a range names: say what to fetch.
+    const shallow = repos.some((r) => r.shallow);
+    throw new SkScanError(`${range.unknownRevision}: ${shallow ? SHALLOW : `no such commit here: pass ${range.expected}`}`);
   }
 }
 
@@ -116,20 +121,24 @@ const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{
 interface Range {
   revs?: string[];
   limits?: string[];
-  /** What to say when the repository has no such revision. */
+  /** The flag and value, for a revision the repository does not have (`--since v9`). */
   unknownRevision?: string;
+  /** What the flag takes. */
+  expected?: string;
 }
+
+const SHALLOW = 'not in this shallow clone: fetch the history the range needs (git fetch --unshallow; in GitHub Actions, actions/checkout with fetch-depth: 0)';
 
 /** What --since or --range select, checked before anything is read: revisions, or a date to walk back to. */
 function rangeOf(opts: GitScanOptions): Range {
   if (opts.range !== undefined) {
     const expected = 'a range such as origin/main..HEAD';
-    return { revs: [revision('--range', opts.range, expected)], unknownRevision: `--range ${opts.range}: no such commit here: pass ${expected}` };
+    return { revs: [revision('--range', opts.range, expected)], unknownRevision: `--range ${opts.range}`, expected };
   }
   if (opts.since === undefined) return {};
   const expected = 'a commit, branch or tag, or a date such as 2024-01-01';
   if (DATE.test(opts.since)) return { revs: ['HEAD'], limits: [`--since=${opts.since}`] };
-  return { revs: [`${revision('--since', opts.since, expected)}..HEAD`], unknownRevision: `--since ${opts.since}: no such commit here: pass ${expected}` };
+  return { revs: [`${revision('--since', opts.since, expected)}..HEAD`], unknownRevision: `--since ${opts.since}`, expected };
 }
 
 /** A revision or range from the user: no part of it may look like an option (git would refuse it, unclearly). */

@@ -69,6 +69,7 @@ export const COMMANDS: Command[] = [
     own: {
       since: { type: 'string', arg: 'REV|DATE', help: 'only lines the commits since REV (REV..HEAD) or DATE (2024-01-01) added' },
       range: { type: 'string', arg: 'A..B', help: 'only lines the commits in the range added' },
+      'no-fetch': { type: 'boolean', help: "a partial clone: do not fetch the objects it lacks (they count as unread: exit 2)" },
     },
     scan: true,
     positionals: true,

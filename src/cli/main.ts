@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
       return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true }));
     case 'git':
       if (values['since'] !== undefined && values['range'] !== undefined) throw usageError('--since and --range cannot be used together', command);
-      return scan(command, flags, (o) => scanGit(positionals, { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined }));
+      return scan(command, flags, (o) => scanGit(positionals, { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, noFetch: values['no-fetch'] === true }));
     case 'staged':
       return scan(command, flags, (o) => scanStaged(positionals, o));
     case 'pre-push': {

@@ -249,6 +249,8 @@ function clean(v: View): string {
   const { stats } = v.report;
   const unit = v.report.target.kind === 'git' ? 'object' : 'file';
   const scanned = v.p.dim(` (scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)})`);
+  // A scan that could not read everything vouches for nothing it did not read.
+  if (stats.skipped.unreadable > 0) return v.p.yellow(`No keys in what was read; ${count(stats.skipped.unreadable, unit)} could not be read (see the warnings).`) + scanned;
   if (stats.suppressed === 0) return v.p.green('No secrets found.') + scanned;
   const by = stats.suppressedBy;
   const parts: string[] = [];

@@ -21,6 +21,8 @@ export interface GitOptions {
   revs?: string[];
   /** Options that limit a range's walk (`--since=DATE`). */
   limits?: string[];
+  /** Whole histories: do not fetch what a partial clone lacks (it is counted as unread instead). */
+  noFetch?: boolean;
   maxFileSize: number;
 }
 
@@ -31,7 +33,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     root: repos.length === 1 ? (repos[0]?.given ?? '.') : '.',
     async *items(events) {
       for (const repo of repos) {
-        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize);
+        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true);
         scans.set(repo.given, scan);
         yield* scan.items();
       }

@@ -15,8 +15,10 @@ import { early, signal } from '../../async.js';
 import { GitToFile, TempDir, gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
+import { count } from '../../report/format.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
 import { LogFormat, parseFor, recordEarliest, type Introductions } from './log.js';
+import { fetchMissing, missingObjects, promisorRemote } from './missing.js';
 import type { WantedObject } from './objects.js';
 import type { Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
@@ -31,15 +33,35 @@ export class WholeHistory extends HistoryScan {
     repo: Repo,
     events: SourceEvents,
     private readonly maxFileSize: number,
+    /** Fetch what a partial clone lacks from its promisor remote (else it is counted as unread). */
+    private readonly fetch = true,
   ) {
     super(repo, events);
   }
 
   async *items(): AsyncIterable<SourceItem[]> {
     const limits = early(this.describeLimits());
+    // Objects the history names but the store lacks are looked for alongside the read.
+    const missing = early(missingObjects(this.repo.git));
     // Objects are read while git is still listing them.
     yield* this.objectItems(this.listing());
+    yield* this.missingItems(await missing);
     await limits;
+  }
+
+  /** A partial clone's missing objects, fetched in one batch and read; what cannot be had is counted as unread. */
+  private async *missingItems(oids: string[]): AsyncIterable<SourceItem[]> {
+    if (oids.length === 0) return;
+    const { git, given } = this.repo;
+    const remote = await promisorRemote(git);
+    if (remote !== null && this.fetch && (await fetchMissing(git, remote, oids))) {
+      this.events.warn(`${given}: partial clone: fetched ${count(oids.length, 'object')} it lacked from ${remote}, to scan them`);
+      yield* this.objectItems([oids.map((oid) => ({ oid, size: 0 }))]);
+      return;
+    }
+    const why =
+      remote === null ? 'named by the history but missing from the object store' : this.fetch ? `missing from this partial clone, and fetching it from ${remote} failed` : 'missing from this partial clone (--no-fetch)';
+    for (const oid of oids) this.events.skip('unreadable', `object ${oid}`, why);
   }
 
   /** A finding in a blob starts the walk now, alongside the rest of the read. */
