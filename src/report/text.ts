@@ -8,7 +8,8 @@
  * small screen.
  */
 import type { Finding, Report, SecretExposure } from './model.js';
-import { isLocalOnly, placeOf, steps, type Place } from './remediation.js';
+import { KIND_NAMES, keyNumbers, placeOfFinding, sharedSteps } from './advice.js';
+import { isLocalOnly } from './remediation.js';
 import { groupBy } from '../group.js';
 import { count, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
 import type { Severity } from '../detect/rule.js';
@@ -105,8 +106,6 @@ function keyLine(v: View, s: SecretExposure, n: number, group: Finding[]): strin
   return `${String(n).padStart(2)}. ${v.p.bold(shown)}  ${v.p.severity[s.severity](s.severity)}  ${kind}${status ? `  ${status}` : ''}${state ? v.p.dim(` · ${state}`) : ''}`;
 }
 
-const KIND_NAMES: Record<string, string> = { live: 'live key', test: 'test key', webhook: 'webhook secret' };
-
 /** Where a key is, in two words: only git scans have a history to tell apart from the present. */
 function keyState(v: View, s: SecretExposure, group: Finding[]): string {
   if (v.report.target.kind !== 'git') return '';
@@ -114,10 +113,6 @@ function keyState(v: View, s: SecretExposure, group: Finding[]): string {
   if (s.atHead) return 'still in HEAD';
   if ([...places].every(isLocalOnly)) return places.has('staged') ? 'staged, in no commit' : 'never committed';
   return 'history only';
-}
-
-function placeOfFinding(f: Finding): Place {
-  return placeOf(f.git, f.inName === true);
 }
 
 /** After a place: the commit that brought the key in, and what is unusual about it. */
@@ -134,37 +129,11 @@ function placeNote(f: Finding): string {
 /** Each step once, for the keys it applies to: `• 1-4: Revoke now: …`. */
 function advice(v: View): string[] {
   if (v.opts.explain) return [];
-  const applies = new Map<string, { text: string; keys: number[] }>();
-  v.report.secrets.forEach((s, i) => {
-    const seen = new Set<string>();
-    for (const f of v.byKey.get(s.sha256) ?? []) {
-      for (const step of steps(factsOf(f))) {
-        if (seen.has(step.id)) continue;
-        seen.add(step.id);
-        const entry = applies.get(step.id) ?? { text: step.short, keys: [] };
-        entry.keys.push(i + 1);
-        applies.set(step.id, entry);
-      }
-    }
-  });
   const one = v.report.secrets.length === 1;
   const out = ['', v.p.bold('What to do:')];
-  const ordered = [...applies].sort(([a], [b]) => stepRank(a) - stepRank(b)).map(([, entry]) => entry);
-  for (const { text, keys } of ordered) out.push(...wrap(`• ${one ? '' : `${numbers(keys)}: `}${text}`, v.width, 0, 2));
+  for (const { text, keys } of sharedSteps(v.report)) out.push(...wrap(`• ${one ? '' : `${keyNumbers(keys)}: `}${text}`, v.width, 0, 2));
   if (v.report.target.kind !== 'staged') out.push(...wrap(falsePositive(v), v.width, 0, 2).map(v.p.dim));
   return out;
-}
-
-/** The order steps are printed in: stop the damage first, then tidy up. */
-const STEP_ORDER = ['revoke-active', 'revoke', 'rotate-test', 'webhook', 'exposed', 'custom', 'replace', 'inactive', 'staged', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
-
-function stepRank(id: string): number {
-  const i = STEP_ORDER.indexOf(id.split(':')[0] ?? id);
-  return i === -1 ? STEP_ORDER.length : i;
-}
-
-function factsOf(f: Finding) {
-  return { kind: f.secret.kind, last4: '', environment: null, status: f.verification.status, place: placeOfFinding(f), custom: KIND_NAMES[f.secret.kind] ? undefined : f.remediation };
 }
 
 /** What to do about a false positive, as it works for this kind of scan. */
@@ -172,18 +141,6 @@ function falsePositive(v: View): string {
   const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
   const accept = v.opts.accept ? `with ${v.opts.accept}` : 'by running the same scan with --update-baseline';
   return `Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above ${accept}.`;
-}
-
-/** `1-4, 6`. */
-function numbers(keys: number[]): string {
-  const runs: string[] = [];
-  for (let i = 0; i < keys.length; ) {
-    let j = i;
-    while (j + 1 < keys.length && keys[j + 1] === (keys[j] as number) + 1) j++;
-    runs.push(j - i >= 2 ? `${keys[i]}-${keys[j]}` : keys.slice(i, j + 1).join(', '));
-    i = j + 1;
-  }
-  return runs.join(', ');
 }
 
 /** --explain: each key with every place, its history, and its own numbered advice. */

@@ -1,0 +1,65 @@
+/**
+ * What the human formats (text, markdown) share: each key's kind in words,
+ * and the advice said once per step for all the keys it applies to, in the
+ * order to act (stop the damage first, then tidy up).
+ */
+import { groupBy } from '../group.js';
+import type { Finding, Report } from './model.js';
+import { placeOf, steps, type Place, type RemediationFacts } from './remediation.js';
+
+export const KIND_NAMES: Record<string, string> = { live: 'live key', test: 'test key', webhook: 'webhook secret' };
+
+export function placeOfFinding(f: Finding): Place {
+  return placeOf(f.git, f.inName === true);
+}
+
+/** One step, and the numbers (1-based, in `report.secrets` order) of the keys it applies to. */
+export interface SharedStep {
+  text: string;
+  keys: number[];
+}
+
+const STEP_ORDER = ['revoke-active', 'revoke', 'rotate-test', 'webhook', 'exposed', 'custom', 'replace', 'inactive', 'staged', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
+
+function stepRank(id: string): number {
+  const i = STEP_ORDER.indexOf(id.split(':')[0] ?? id);
+  return i === -1 ? STEP_ORDER.length : i;
+}
+
+function factsOf(f: Finding): RemediationFacts {
+  return { kind: f.secret.kind, last4: '', environment: null, status: f.verification.status, place: placeOfFinding(f), custom: KIND_NAMES[f.secret.kind] ? undefined : f.remediation };
+}
+
+/** Each step once, for the keys it applies to, in the order to act. */
+export function sharedSteps(report: Report): SharedStep[] {
+  const byKey = groupBy(
+    report.findings.filter((f) => !f.suppressed),
+    (f) => f.secret.sha256,
+  );
+  const applies = new Map<string, SharedStep>();
+  report.secrets.forEach((s, i) => {
+    const seen = new Set<string>();
+    for (const f of byKey.get(s.sha256) ?? []) {
+      for (const step of steps(factsOf(f))) {
+        if (seen.has(step.id)) continue;
+        seen.add(step.id);
+        const entry = applies.get(step.id) ?? { text: step.short, keys: [] };
+        entry.keys.push(i + 1);
+        applies.set(step.id, entry);
+      }
+    }
+  });
+  return [...applies].sort(([a], [b]) => stepRank(a) - stepRank(b)).map(([, entry]) => entry);
+}
+
+/** `1-4, 6`. */
+export function keyNumbers(keys: number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < keys.length; ) {
+    let j = i;
+    while (j + 1 < keys.length && keys[j + 1] === (keys[j] as number) + 1) j++;
+    runs.push(j - i >= 2 ? `${keys[i]}-${keys[j]}` : keys.slice(i, j + 1).join(', '));
+    i = j + 1;
+  }
+  return runs.join(', ');
+}
