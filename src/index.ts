@@ -107,7 +107,7 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     result.report.errors.push(...failed);
     return finish(result, config, range.revs === undefined && failed.length === 0);
   } catch (err) {
-    const unknown = range.unknownRevision !== undefined && err instanceof Error && /ambiguous argument|unknown revision|bad revision|invalid object name/.test(err.message);
+    const unknown = range.unknownRevision !== undefined && err instanceof Error && /ambiguous argument|unknown revision|bad revision|invalid object name|invalid revision range/i.test(err.message);
     if (!unknown) throw err;
     // A shallow checkout (CI's default) lacks the commits a range names: say what to fetch.
     const shallow = repos.some((r) => r.shallow);
