@@ -226,10 +226,20 @@ describe('init', () => {
     expect(r.code).toBe(0);
     const yaml = readFileSync(join(dir, '.sk-scan.yaml'), 'utf8');
     expect(yaml).toMatch(/^# sk-scan configuration/);
-    for (const what of ['install-hook --husky', 'id: sk-scan', 'upload-sarif', 'GitLab CI', 'reports: { junit']) expect(r.stdout).toContain(what);
+    for (const what of ['install-hook --husky', 'init --hook pre-commit', 'init --ci github', 'init --ci gitlab']) expect(r.stdout).toContain(what);
+    expect(r.stdout).not.toMatch(/npx --yes/);
     writeFileSync(join(dir, 'a.env'), `K=${fakeKey('live')}\n`);
     expect((await scanDir([dir], { threads: 1 })).findings).toHaveLength(1);
-    expect(runCli(['init'], { cwd: dir }).code).toBe(2);
+    // Asks nothing, overwrites nothing: the config is kept; a CI file that exists is refused.
+    writeFileSync(join(dir, '.sk-scan.yaml'), 'exclude: [mine]\n');
+    const again = runCli(['init', '--ci', 'gitlab'], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('sk-scan: kept the existing .sk-scan.yaml\nsk-scan: wrote .gitlab-ci.yml\n');
+    expect(readFileSync(join(dir, '.sk-scan.yaml'), 'utf8')).toBe('exclude: [mine]\n');
+    const refused = runCli(['init', '--ci', 'gitlab'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^sk-scan: error: \.gitlab-ci\.yml already exists; not overwriting it/);
+    expect(runCli(['init', '--ci', 'jenkins'], { cwd: dir }).stderr).toMatch(/--ci takes github or gitlab, not 'jenkins'/);
   });
 });
 

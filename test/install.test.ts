@@ -5,10 +5,11 @@
  * npm cache that installing this project filled, never the network.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeRepo, type TestRepo } from './helpers/git.js';
+import { parse } from 'yaml';
+import { gitEnv, makeRepo, type TestRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { ROOT, tempDir } from './helpers/run.js';
 
@@ -33,6 +34,14 @@ function run(bin: string, args: string[], cwd: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A project with sk-scan installed from the tarball as a dev dependency (package-lock.json included). */
+let tarballForProjects = '';
+function installed(): { repo: TestRepo; key: string } {
+  const p = project();
+  npm(['install', '--save-dev', tarballForProjects], p.repo.dir);
+  return p;
+}
+
 /** A scan of a repository holding only the planted key: found, and nothing of sk-scan's own, even in node_modules. */
 function expectOnlyThePlantedKey(bin: string, cwd: string) {
   const r = run(bin, ['dir', '.', '--no-ignore', '--format', 'json'], cwd);
@@ -50,6 +59,7 @@ describe('installing the package', () => {
     // dist/ is already built (test/global-setup.ts): packing need not build again.
     const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: ROOT, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
     tarball = join(out, packed[0]?.filename ?? '');
+    tarballForProjects = tarball;
     files = (packed[0]?.files ?? []).map((f) => f.path);
   });
 
@@ -74,6 +84,67 @@ describe('installing the package', () => {
     expectOnlyThePlantedKey(bin, repo.dir);
     // npx finds the project's own copy, offline.
     expect(run('npx', ['--offline', 'sk-scan', '--version'], repo.dir).stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  }, 180_000);
+
+  it("init --ci github writes a workflow whose steps work as written, for a pull request with two keys", () => {
+    const { repo } = installed();
+    const init = run(join(repo.dir, 'node_modules', '.bin', 'sk-scan'), ['init', '--ci', 'github'], repo.dir);
+    expect(init.code).toBe(0);
+    const workflow = parse(readFileSync(join(repo.dir, '.github', 'workflows', 'sk-scan.yml'), 'utf8')) as { jobs: { 'sk-scan': { steps: { id?: string; run?: string }[] } } };
+    const steps = workflow.jobs['sk-scan'].steps;
+    repo.commit('ci', {});
+    const base = repo.git('rev-parse', 'HEAD').trim();
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.commit('two keys', { 'src/a.js': `const a = '${fakeKey('live')}';\n`, 'config/b.env': `B=${fakeKey('live', 'prod')}\n` });
+    const head = repo.git('rev-parse', 'HEAD').trim();
+    const dir = tempDir('sk-scan-runner-');
+    writeFileSync(join(dir, 'event.json'), JSON.stringify({ number: 3, pull_request: { number: 3, base: { sha: base }, head: { sha: head } } }));
+    writeFileSync(join(dir, 'summary.md'), '');
+    writeFileSync(join(dir, 'output'), '');
+    const env = { ...process.env, npm_config_offline: 'true', GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: join(dir, 'event.json'), GITHUB_STEP_SUMMARY: join(dir, 'summary.md'), GITHUB_OUTPUT: join(dir, 'output'), RUNNER_TEMP: dir };
+    const ran = steps.filter((step) => step.run !== undefined).map((step) => ({ id: step.id, ...spawnSync('bash', ['-e', '-c', step.run as string], { cwd: repo.dir, env, encoding: 'utf8' }) }));
+    expect(ran.map((r) => r.status)).toEqual([0, 1]);
+    const scan = ran.find((r) => r.id === 'sk-scan');
+    expect(scan?.stdout).toMatch(/^::error file=src\/a\.js,line=1,col=12/m);
+    const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
+    expect(summary).toMatch(/^## sk-scan: 2 keys in 2 places/);
+    expect(readFileSync(join(dir, 'output'), 'utf8')).toMatch(/^findings=2\nsarif=.*sk-scan\.sarif$/m);
+    writeFileSync(join(ROOT, '..', 'notes', 'action-summary.md'), summary);
+  }, 180_000);
+
+  it('init --ci gitlab writes a job whose script works as written, for a merge request and a push', () => {
+    const { repo } = installed();
+    expect(run(join(repo.dir, 'node_modules', '.bin', 'sk-scan'), ['init', '--ci', 'gitlab'], repo.dir).code).toBe(0);
+    const job = (parse(readFileSync(join(repo.dir, '.gitlab-ci.yml'), 'utf8')) as { 'sk-scan': { script: string[]; artifacts: { reports: { junit: string } } } })['sk-scan'];
+    repo.commit('ci', {});
+    const base = repo.git('rev-parse', 'HEAD').trim();
+    repo.commit('key', { 'new.env': `K=${fakeKey('live')}\n` });
+    const head = repo.git('rev-parse', 'HEAD').trim();
+    const script = (vars: Record<string, string>) => spawnSync('sh', ['-e', '-c', job.script.join('\n')], { cwd: repo.dir, env: { ...process.env, npm_config_offline: 'true', CI_COMMIT_SHA: head, ...vars }, encoding: 'utf8' });
+    const mr = script({ CI_MERGE_REQUEST_DIFF_BASE_SHA: base });
+    expect(mr.status).toBe(1);
+    const xml = readFileSync(join(repo.dir, job.artifacts.reports.junit), 'utf8');
+    expect(xml).toMatch(/failures="1"/);
+    expect(xml).toContain('new.env');
+    expect(xml).not.toContain('src/config.js'); // the planted key predates the merge request
+    const push = script({ CI_COMMIT_BEFORE_SHA: head });
+    expect(push.status).toBe(0);
+    const firstPush = script({ CI_COMMIT_BEFORE_SHA: '0'.repeat(40) });
+    expect(firstPush.status).toBe(1);
+    expect(readFileSync(join(repo.dir, 'sk-scan.xml'), 'utf8')).toMatch(/failures="2"/);
+  }, 180_000);
+
+  it('init --hook pre-commit writes local hooks the real pre-commit tool runs', () => {
+    const { repo } = installed();
+    expect(run(join(repo.dir, 'node_modules', '.bin', 'sk-scan'), ['init', '--hook', 'pre-commit'], repo.dir).stdout).toMatch(/wrote \.pre-commit-config\.yaml; now run: pre-commit install/);
+    repo.commit('hooks', {});
+    const env = { ...process.env, PRE_COMMIT_HOME: join(tempDir(), 'cache'), npm_config_offline: 'true' };
+    execFileSync('pre-commit', ['install'], { cwd: repo.dir, env });
+    repo.write({ 'leak.env': `K=${fakeKey('live')}\n` });
+    repo.git('add', 'leak.env');
+    const blocked = spawnSync('git', ['commit', '-m', 'leak'], { cwd: repo.dir, env: { ...gitEnv(), ...env }, encoding: 'utf8' });
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toMatch(/sk-scan: commit blocked: 1 live key in leak\.env:1/);
   }, 180_000);
 
   it('installs globally from the tarball', () => {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The GitHub Action's entry (action.yml runs it): what to scan comes from the
  * event, the scan is one run of the CLI writing the JSON report, and every

@@ -105,7 +105,18 @@ export const COMMANDS: Command[] = [
     scan: false,
     positionals: false,
   },
-  { name: 'init', args: '', summary: 'write a commented .sk-scan.yaml; print the hook and CI set-up', own: {}, scan: false, positionals: false },
+  {
+    name: 'init',
+    args: '',
+    summary: 'write a commented .sk-scan.yaml; print the hook and CI set-up',
+    about: 'Asks nothing and overwrites nothing: an existing .sk-scan.yaml is kept, and a CI or hook file that exists is refused.',
+    own: {
+      ci: { type: 'string', arg: 'github|gitlab', help: 'write the CI set-up: .github/workflows/sk-scan.yml, or .gitlab-ci.yml' },
+      hook: { type: 'string', arg: 'git|husky|pre-commit', help: 'install the commit hook, or write .pre-commit-config.yaml' },
+    },
+    scan: false,
+    positionals: false,
+  },
   { name: 'help', args: '[COMMAND]', summary: 'this text, or the usage and options of COMMAND', own: {}, scan: false, positionals: true },
 ];
 

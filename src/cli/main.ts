@@ -92,9 +92,19 @@ async function main(argv: string[]): Promise<number> {
       return print(`sk-scan: ${done.message}\n`);
     }
     default: {
-      const { setupGuide, writeConfigTemplate } = await import('../setup/init.js');
-      const file = writeConfigTemplate('.');
-      return print(`wrote ${file}\n\n${setupGuide()}`);
+      const init = await import('../setup/init.js');
+      const hook = values['hook'] as string | undefined;
+      if (hook !== undefined && !['git', 'husky', 'pre-commit'].includes(hook)) throw usageError(`--hook takes git, husky or pre-commit, not '${hook}'`, command);
+      const said: string[] = [];
+      const config = init.writeConfigTemplate('.');
+      said.push(config ? `wrote ${config}` : 'kept the existing .sk-scan.yaml');
+      if (values['ci'] !== undefined) said.push(`wrote ${init.writeCi('.', values['ci'] as string)}`);
+      if (hook === 'pre-commit') said.push(`wrote ${init.writePreCommitConfig('.')}; now run: pre-commit install && pre-commit install --hook-type pre-push`);
+      else if (hook !== undefined) {
+        const { installHook } = await import('../setup/hooks.js');
+        said.push((await installHook({ kind: 'pre-commit', husky: hook === 'husky', chain: false })).message);
+      }
+      return print(`${said.map((s) => `sk-scan: ${s}\n`).join('')}${values['ci'] === undefined && hook === undefined ? `\n${init.setupGuide()}` : ''}`);
     }
   }
 }

@@ -1,8 +1,7 @@
 /** `sk-scan init`: a commented `.sk-scan.yaml`, and the set-up for hooks and CI. */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SkScanError } from '../errors.js';
-import { VERSION } from '../version.js';
 
 export const CONFIG_TEMPLATE = `# sk-scan configuration. Every field is optional; delete what you do not need.
 # Docs: the README of the sk-scan package.
@@ -36,59 +35,116 @@ rules: []
 #      noMatch: ["tok_short"]
 `;
 
+/**
+ * The GitHub workflow `init --ci github` writes. It runs the project's own
+ * sk-scan (a devDependency: `npm ci` installs the pinned version) through its
+ * Action entry, which picks the range from the event.
+ */
+export const GITHUB_WORKFLOW = `# sk-scan: Chatbot Platform keys in what each pull request and push adds,
+# and the whole history every Monday. Written by sk-scan init --ci github.
+name: sk-scan
+on:
+  push:
+  pull_request:
+  schedule: [{ cron: '0 6 * * 1' }]
+  workflow_dispatch:
+permissions: { contents: read, security-events: write }
+jobs:
+  sk-scan:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with: { fetch-depth: 0 }     # a range needs the commits it starts from
+      - uses: actions/setup-node@v4
+        with: { node-version: 20 }
+      - run: npm ci                  # sk-scan is a devDependency, pinned in package-lock.json
+      - id: sk-scan
+        run: npx --no sk-scan-action  # annotations, a step summary, and a SARIF file
+      - uses: github/codeql-action/upload-sarif@v3
+        if: always() && steps.sk-scan.outputs.sarif != ''
+        with:
+          sarif_file: \${{ steps.sk-scan.outputs.sarif }}
+          category: sk-scan
+`;
+
+/** The GitLab job `init --ci gitlab` writes: a merge request's diff base, a push's previous commit, else the whole history. */
+export const GITLAB_JOB = `# sk-scan: Chatbot Platform keys in what each merge request and push adds.
+# Written by sk-scan init --ci gitlab.
+sk-scan:
+  image: node:20
+  variables:
+    GIT_DEPTH: 0                     # a range needs the commits it starts from
+  script:
+    - npm ci                         # sk-scan is a devDependency, pinned in package-lock.json
+    - if [ -n "$CI_MERGE_REQUEST_DIFF_BASE_SHA" ]; then set -- --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA"; elif [ -n "$CI_COMMIT_BEFORE_SHA" ] && [ "$CI_COMMIT_BEFORE_SHA" != "0000000000000000000000000000000000000000" ]; then set -- --range "$CI_COMMIT_BEFORE_SHA..$CI_COMMIT_SHA"; else set --; fi; npx --no sk-scan git . "$@" --format junit --output sk-scan.xml
+  artifacts:
+    when: always
+    reports:
+      junit: sk-scan.xml
+`;
+
+/** The pre-commit framework's config `init --hook pre-commit` writes: local hooks running the project's own sk-scan. */
+export const PRE_COMMIT_CONFIG = `# sk-scan before each commit and push. Written by sk-scan init --hook pre-commit.
+# Then: pre-commit install && pre-commit install --hook-type pre-push
+repos:
+  - repo: local
+    hooks:
+      - id: sk-scan
+        name: sk-scan (Chatbot Platform keys)
+        entry: npx --no sk-scan staged
+        language: system
+        stages: [commit]
+        require_serial: true
+      - id: sk-scan-push
+        name: sk-scan (what the push sends)
+        entry: npx --no sk-scan pre-push
+        language: system
+        stages: [push]
+        pass_filenames: false
+        always_run: true
+`;
+
 export function setupGuide(): string {
-  return `Set-up:
+  return `Set-up (sk-scan as a devDependency: npm install --save-dev <the tarball or git URL>):
 
-  Git hook (this repository):     npx sk-scan install-hook
+  Git hook (this repository):     npx sk-scan install-hook      (or: init --hook git)
                                   npx sk-scan install-hook --pre-push
-  husky v9:                       npx sk-scan install-hook --husky
-  pre-commit (.pre-commit-config.yaml):
-    repos:
-      - repo: <URL of the sk-scan repository>
-        rev: v${VERSION}
-        hooks:
-          - id: sk-scan          # pre-commit: the staged content of changed files
-          - id: sk-scan-push     # pre-push: the lines the push adds
-    then: pre-commit install && pre-commit install --hook-type pre-push
+  husky v9:                       npx sk-scan install-hook --husky  (or: init --hook husky)
+  pre-commit framework:           npx sk-scan init --hook pre-commit
     (skip once: SKIP=sk-scan git commit, SKIP=sk-scan-push git push)
-
-  GitHub Actions (.github/workflows/secrets.yml), with code scanning alerts:
-    name: secrets
-    on: [push, pull_request]
-    permissions: { contents: read, security-events: write }
-    jobs:
-      sk-scan:
-        runs-on: ubuntu-latest
-        steps:
-          - uses: actions/checkout@v4
-            with: { fetch-depth: 0 }      # the whole history
-          - uses: actions/setup-node@v4
-            with: { node-version: 20 }
-          - run: npx --yes sk-scan git . --format sarif --output sk-scan.sarif
-          - uses: github/codeql-action/upload-sarif@v3
-            if: always()
-            with: { sarif_file: sk-scan.sarif, category: sk-scan }
-    For pull requests only what they add: sk-scan git . --range origin/\${{ github.base_ref }}..HEAD
-
-  GitLab CI (.gitlab-ci.yml):
-    sk-scan:
-      image: node:20
-      variables: { GIT_DEPTH: 0 }
-      script:
-        - npx --yes sk-scan git . --format junit --output sk-scan.xml
-      artifacts:
-        when: always
-        reports: { junit: sk-scan.xml }
+  GitHub Actions:                 npx sk-scan init --ci github
+    writes .github/workflows/sk-scan.yml: annotations, a step summary and
+    code scanning alerts; pull requests judged by what they add
+  GitLab CI:                      npx sk-scan init --ci gitlab
+    writes .gitlab-ci.yml (a JUnit report; merge requests judged by what they add)
 
   Accept what is already there, block every new key:
                                   npx sk-scan git . --update-baseline
 `;
 }
 
-/** Write `.sk-scan.yaml` in `dir` unless one is there. */
-export function writeConfigTemplate(dir: string): string {
-  const file = join(dir, '.sk-scan.yaml');
-  if (existsSync(file)) throw new SkScanError(`${file} already exists; not overwriting it`);
-  writeFileSync(file, CONFIG_TEMPLATE);
+/** Write `text` to `file` under `dir`, never over an existing file. */
+function writeNew(dir: string, file: string, text: string): string {
+  const path = join(dir, file);
+  if (existsSync(path)) throw new SkScanError(`${file} already exists; not overwriting it (sk-scan init prints what to add)`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
   return file;
+}
+
+/** Write `.sk-scan.yaml` in `dir`, unless one is there: then it is kept, and null says so. */
+export function writeConfigTemplate(dir: string): string | null {
+  return existsSync(join(dir, '.sk-scan.yaml')) ? null : writeNew(dir, '.sk-scan.yaml', CONFIG_TEMPLATE);
+}
+
+/** `init --ci github|gitlab`: the CI set-up, as a file. */
+export function writeCi(dir: string, ci: string): string {
+  if (ci === 'github') return writeNew(dir, '.github/workflows/sk-scan.yml', GITHUB_WORKFLOW);
+  if (ci === 'gitlab') return writeNew(dir, '.gitlab-ci.yml', GITLAB_JOB);
+  throw new SkScanError(`--ci takes github or gitlab, not '${ci}' (sk-scan help init)`);
+}
+
+/** `init --hook pre-commit`: the framework's config (git and husky hooks are install-hook's). */
+export function writePreCommitConfig(dir: string): string {
+  return writeNew(dir, '.pre-commit-config.yaml', PRE_COMMIT_CONFIG);
 }
