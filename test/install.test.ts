@@ -147,6 +147,21 @@ describe('installing the package', () => {
     expect(blocked.stdout + blocked.stderr).toMatch(/sk-scan: commit blocked: 1 live key in leak\.env:1/);
   }, 180_000);
 
+  it("the README's 'Use it on your repository' commands work when pasted into a fresh repository", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- use-it[^>]*-->\n```sh\n([\s\S]*?)```\n<!-- \/use-it -->/.exec(readme)?.[1] as string;
+    expect(block).toMatch(/^SK_SCAN=/);
+    // Where sk-scan comes from is the one line a reader adapts: here, the tarball.
+    const script = block.replace(/^SK_SCAN=.*$/m, `SK_SCAN='${tarball}'`);
+    const { repo } = project();
+    const r = spawnSync('sh', ['-e', '-c', script], { cwd: repo.dir, env: { ...process.env, npm_config_offline: 'true', CI: '1' }, encoding: 'utf8' });
+    // The last command is the audit, which finds the planted key.
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/installed the pre-commit hook/);
+    expect(r.stdout).toMatch(/wrote \.github\/workflows\/sk-scan\.yml/);
+    expect(r.stdout).toMatch(/src\/config\.js:1:21/);
+  }, 180_000);
+
   it('installs globally from the tarball', () => {
     const { repo } = project();
     const prefix = tempDir();
