@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { gitEnv, makeRepo, repoAt, type TestRepo } from './helpers/git.js';
 import { fakeHex, fakeKey } from './helpers/keys.js';
 import { ROOT, tempDir } from './helpers/run.js';
@@ -156,5 +157,23 @@ describe('the GitHub Action', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not in this shallow clone: .*fetch-depth: 0/);
     expect(r.summary).toMatch(/## sk-scan: the scan did not run\n\n.*fetch-depth: 0/);
+  });
+});
+
+describe('action.yml', () => {
+  it('declares the inputs the entry reads and the outputs it writes, and runs the built entry', () => {
+    const action = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { default: string }>;
+      outputs: Record<string, { value: string }>;
+      runs: { using: string; steps: { id?: string; run: string; env?: Record<string, string> }[] };
+    };
+    expect(Object.keys(action.inputs).sort()).toEqual(['args', 'baseline', 'config', 'fail-on', 'verify', 'verify-url']);
+    expect(action.inputs['verify']?.default).toBe('false');
+    expect(Object.keys(action.outputs).sort()).toEqual(['findings', 'sarif']);
+    expect(action.runs.using).toBe('composite');
+    const scan = action.runs.steps.find((s) => s.id === 'scan');
+    expect(scan?.run).toBe('node "$GITHUB_ACTION_PATH/dist/action/main.js"');
+    // Each input reaches the entry as INPUT_<NAME> (upper case, `-` as `_`).
+    for (const name of Object.keys(action.inputs)) expect(scan?.env?.[`INPUT_${name.toUpperCase().replace(/-/g, '_')}`]).toBe(`\${{ inputs.${name} }}`);
   });
 });

@@ -234,3 +234,14 @@ describe('markdown', () => {
     expect(clean).toMatch(/^## sk-scan: no keys found\n/);
   });
 });
+
+describe('one place, two rules', () => {
+  it('a key two rules match at one spot is one place in text and markdown, and both findings in JSON', async () => {
+    const report = await scanStdin(Buffer.from(`WEBHOOK_SECRET=${fakeKey('test')}\n`), { path: 'a.env' });
+    expect(report.findings.map((f) => f.ruleId).sort()).toEqual(['chatbot-test-key', 'chatbot-webhook-secret']);
+    const text = render(report, 'text');
+    expect(text).toMatch(/^sk-scan: 1 key in 1 place/);
+    expect(text.match(/a\.env:1:16/g)).toHaveLength(1);
+    expect(render(report, 'markdown').match(/a\.env:1:16/g)).toHaveLength(1);
+  });
+});

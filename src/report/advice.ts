@@ -63,3 +63,17 @@ export function keyNumbers(keys: number[]): string {
   }
   return runs.join(', ');
 }
+
+/**
+ * Findings at distinct places: two rules matching the same key at the same
+ * spot (a test key assigned to WEBHOOK_SECRET) are one place to a reader.
+ */
+export function distinctPlaces(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const at = [f.target ?? '', f.path ?? '', f.line, f.column, f.commit ?? '', f.git?.blob ?? ''].join('\0');
+    if (seen.has(at)) return false;
+    seen.add(at);
+    return true;
+  });
+}

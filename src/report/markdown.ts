@@ -3,7 +3,7 @@
  * merge-request comment. Counts by severity, each key with its places, and
  * each thing to do once. GitHub-flavoured: tables, code spans.
  */
-import { KIND_NAMES, keyNumbers, sharedSteps } from './advice.js';
+import { KIND_NAMES, distinctPlaces, keyNumbers, sharedSteps } from './advice.js';
 import { count, formatBytes, formatDuration, placeLabel, printable } from './format.js';
 import type { Finding, Report } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
@@ -13,7 +13,7 @@ import { groupBy } from '../group.js';
 const PLACES_SHOWN = 5;
 
 export function renderMarkdown(report: Report): string {
-  const open = report.findings.filter((f) => !f.suppressed);
+  const open = distinctPlaces(report.findings.filter((f) => !f.suppressed));
   const unit = report.target.kind === 'git' ? 'object' : 'file';
   const { stats } = report;
   const scanned = `Scanned ${count(stats.files, unit)} (${formatBytes(stats.bytes)}) in ${formatDuration(stats.durationMs)} with sk-scan ${report.tool.version}.`;

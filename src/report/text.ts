@@ -8,7 +8,7 @@
  * small screen.
  */
 import type { Finding, Report, SecretExposure } from './model.js';
-import { KIND_NAMES, keyNumbers, placeOfFinding, sharedSteps } from './advice.js';
+import { KIND_NAMES, distinctPlaces, keyNumbers, placeOfFinding, sharedSteps } from './advice.js';
 import { isLocalOnly } from './remediation.js';
 import { groupBy } from '../group.js';
 import { count, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
@@ -52,7 +52,9 @@ interface View {
   width: number;
   command: string;
   open: Finding[];
-  /** Open findings per key (sha256). */
+  /** The open findings at distinct places (two rules on one spot are one place to a reader). */
+  places: Finding[];
+  /** Those places per key (sha256). */
   byKey: Map<string, Finding[]>;
   /** Several targets: each place names its own. */
   many: boolean;
@@ -60,6 +62,7 @@ interface View {
 
 export function renderText(report: Report, opts: TextOptions): string {
   const open = report.findings.filter((f) => !f.suppressed);
+  const places = distinctPlaces(open);
   const view: View = {
     report,
     opts,
@@ -67,7 +70,8 @@ export function renderText(report: Report, opts: TextOptions): string {
     width: Math.max(40, opts.width ?? 80),
     command: opts.command ?? 'sk-scan',
     open,
-    byKey: groupBy(open, (f) => f.secret.sha256),
+    places,
+    byKey: groupBy(places, (f) => f.secret.sha256),
     many: new Set(report.findings.map((f) => f.target)).size > 1,
   };
   if (opts.hook && open.length > 0) return hookBlock(view).join('\n') + '\n';
@@ -80,7 +84,7 @@ export function renderText(report: Report, opts: TextOptions): string {
 function headline(v: View): string[] {
   const { stats } = v.report;
   const unit = v.report.target.kind === 'git' ? 'object' : 'file';
-  const places = `${count(v.report.secrets.length, 'key')} in ${count(v.open.length, 'place')}`;
+  const places = `${count(v.report.secrets.length, 'key')} in ${count(v.places.length, 'place')}`;
   return [`${v.p.bold(`sk-scan: ${places}`)}${v.p.dim(`  (scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)})`)}`];
 }
 
@@ -147,7 +151,7 @@ function falsePositive(v: View): string {
 function explained(v: View): string[] {
   const out: string[] = [];
   v.report.secrets.forEach((s, i) => {
-    const group = v.byKey.get(s.sha256) ?? [];
+    const group = v.open.filter((f) => f.secret.sha256 === s.sha256);
     out.push('', keyLine(v, s, i + 1, group));
     if (s.firstSeen) out.push(v.p.dim(`    first in commit ${s.firstSeen.commit.slice(0, 12)}${s.firstSeen.date ? ` (${s.firstSeen.date.slice(0, 10)})` : ''}`));
     for (const f of group) {
@@ -268,13 +272,13 @@ function hookBlock(v: View): string[] {
   const keys = v.report.secrets;
   const kinds = [...groupBy(keys, (s) => KIND_NAMES[s.kind] ?? 'secret')].map(([name, g]) => `${g.length} ${name.replace(/ key$/, '')}`);
   const what = keys.length === 1 ? `1 ${KIND_NAMES[keys[0]?.kind ?? ''] ?? 'secret'}` : `${count(keys.length, 'key')} (${kinds.join(', ')})`;
-  const shownPlaces = v.open.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(f.path)}:${f.line}`));
-  const more = v.open.length > 2 ? ` and ${count(v.open.length - 2, 'more place')}` : '';
+  const shownPlaces = v.places.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(f.path)}:${f.line}`));
+  const more = v.places.length > 2 ? ` and ${count(v.places.length - 2, 'more place')}` : '';
   const out = [p.bold(p.red(`sk-scan: ${verb} blocked: ${what} in ${shownPlaces.join(', ')}${more}`))];
   v.report.secrets.forEach((s) => {
     for (const f of (v.byKey.get(s.sha256) ?? []).slice(0, 5)) out.push(`  ${where(f, false)}  ${f.secret.value ?? s.redacted}  ${v.p.severity[s.severity](s.severity)}${v.opts.hook === 'pre-push' && f.commit ? p.dim(`  in ${f.commit.slice(0, 7)}`) : ''}`);
   });
-  if (v.open.length > 5 * keys.length) out.push(p.dim(`  (${v.command} staged --explain lists every place)`));
+  if (v.places.length > 5 * keys.length) out.push(p.dim(`  (${v.command} staged --explain lists every place)`));
   out.push('');
   const variable = keys.every((s) => s.kind === 'webhook') ? 'WEBHOOK_SECRET' : 'CHATBOT_API_KEY';
   if (verb === 'commit') {
