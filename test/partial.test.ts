@@ -46,7 +46,7 @@ describe('partial clones', () => {
     const dir = clone(['--bare', '--filter=blob:limit=1k'], repo);
     const r = runCli(['git', dir, '--no-fetch']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot read object [0-9a-f]{40}: missing from this partial clone \(--no-fetch\)/);
+    expect(r.stderr).toMatch(/cannot read object [0-9a-f]{40} \(big\.env in commit [0-9a-f]{12}\): missing from this partial clone \(--no-fetch\)/);
     expect(r.stdout).toMatch(/^No keys in what was read; 1 object could not be read/);
   });
 
@@ -64,7 +64,7 @@ describe('partial clones', () => {
     rmSync(join(repo.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
     const r = runCli(['git', repo.dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`cannot read object ${blob}: named by the history but missing from the object store`);
+    expect(r.stderr).toContain(`cannot read object ${blob} (big.env in commit ${repo.git("rev-parse", "HEAD~1").trim().slice(0, 12)}): named by the history but missing from the object store`);
   });
 });
 

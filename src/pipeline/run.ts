@@ -119,22 +119,23 @@ class ScanRun implements SourceEvents {
 
   constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress'>) {}
 
-  /** Said to the user as it happens, and kept for the report; never with a key in it. */
-  warn(message: string): void {
+  /** Said to the user as it happens (unless `quietly`), and kept for the report; never with a key in it. */
+  warn(message: string, quietly = false): void {
     const masked = maskSecrets(message);
     this.warnings.push(masked);
-    this.opts.onWarning?.(masked);
+    if (!quietly) this.opts.onWarning?.(masked);
   }
 
   /**
-   * Counted and named: an unreadable or oversized item in a warning of its
-   * own, binary files and links in one warning at the end (the first few
-   * names, then a count).
+   * Counted and named: each unreadable or oversized item in a warning of its
+   * own (in the report; as they happen, the first few, then one line counts
+   * the rest), binary files and links in one warning at the end (the first
+   * few names, then a count).
    */
   skip(reason: SkipReason, path: string, message?: string): void {
-    this.stats.skipped[reason]++;
+    const n = ++this.stats.skipped[reason];
     if (reason === 'unreadable' || reason === 'tooLarge') {
-      this.warn(`${reason === 'unreadable' ? 'cannot read' : 'skipped, too large:'} ${path}${message ? `: ${message}` : ''}`);
+      this.warn(`${reason === 'unreadable' ? 'cannot read' : 'skipped, too large:'} ${path}${message ? `: ${message}` : ''}`, n > NAMED_ONE_BY_ONE);
     } else if (this.named[reason].length < NAMED) {
       this.named[reason].push(path);
     }
@@ -156,7 +157,10 @@ class ScanRun implements SourceEvents {
   }
 
   finish(): RunStats {
-    const { binary, symlink } = this.stats.skipped;
+    const { binary, symlink, unreadable, tooLarge } = this.stats.skipped;
+    // The rest were named in the report only: one line says how many, and where they are named.
+    if (unreadable > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(unreadable - NAMED_ONE_BY_ONE, 'more item')} could not be read (${formatNumber(unreadable)} in all; --format json names each)`);
+    if (tooLarge > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(tooLarge - NAMED_ONE_BY_ONE, 'more item')} skipped as too large (${formatNumber(tooLarge)} in all; --format json names each)`);
     if (binary > 0) this.warn(`skipped ${count(binary, 'binary file')} (a NUL byte in the first 8 KiB): ${names(this.named.binary, binary)}`);
     if (symlink > 0) this.warn(`skipped ${count(symlink, 'symbolic link')} (links are not followed): ${names(this.named.symlink, symlink)}`);
     return { ...this.stats, durationMs: Math.round(performance.now() - this.started) };
@@ -165,6 +169,8 @@ class ScanRun implements SourceEvents {
 
 /** Skipped files named in a warning before the rest are only counted. */
 const NAMED = 3;
+/** Unreadable and oversized items each named in a warning of their own, before the rest are counted in one. */
+const NAMED_ONE_BY_ONE = 10;
 
 
 function names(first: string[], total: number): string {

@@ -61,7 +61,12 @@ export class WholeHistory extends HistoryScan {
     }
     const why =
       remote === null ? 'named by the history but missing from the object store' : this.fetch ? `missing from this partial clone, and fetching it from ${remote} failed` : 'missing from this partial clone (--no-fetch)';
-    for (const oid of oids) this.events.skip('unreadable', `object ${oid}`, why);
+    // Named by where the history has them: a path and the commit that introduced it (one log walk, only now).
+    const where = await this.introduced(new Set(oids));
+    for (const oid of oids) {
+      const [path, commit] = [...(where.get(oid) ?? [])][0] ?? [];
+      this.events.skip('unreadable', `object ${oid}${path !== undefined && commit ? ` (${path} in commit ${commit.commit.slice(0, 12)})` : ''}`, why);
+    }
   }
 
   /** A finding in a blob starts the walk now, alongside the rest of the read. */
