@@ -105,6 +105,7 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
     // The targets that could not be opened are in the report, and make its exit code 2.
     result.report.errors.push(...failed);
+    result.report.targets?.push(...failed.map((f) => ({ target: f.target, kind: null, objects: 0, bytes: 0, durationMs: 0, findings: 0, error: f.message })));
     return finish(result, config, range.revs === undefined && failed.length === 0);
   } catch (err) {
     const unknown = range.unknownRevision !== undefined && err instanceof Error && /ambiguous argument|unknown revision|bad revision|invalid object name|invalid revision range/i.test(err.message);

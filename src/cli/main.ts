@@ -3,10 +3,10 @@
  * The command line: parse arguments, call the typed API, pick an exit code.
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { cleanUpNow } from '../cleanup.js';
-import { SkScanError } from '../errors.js';
+import { SkScanError, describeIoError } from '../errors.js';
 import {
   DEFAULT_VERIFY_DEADLINE_MS,
   DEFAULT_VERIFY_TIMEOUT_MS,
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
       return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true }));
     case 'git':
       if (values['since'] !== undefined && values['range'] !== undefined) throw usageError('--since and --range cannot be used together', command);
-      return scan(command, flags, (o) => scanGit(positionals, { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, noFetch: values['no-fetch'] === true }));
+      return scan(command, flags, (o) => scanGit([...positionals, ...targetsFile(values['targets-file'] as string | undefined, command)], { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, noFetch: values['no-fetch'] === true }));
     case 'staged':
       return scan(command, flags, (o) => scanStaged(positionals, o));
     case 'pre-push': {
@@ -107,6 +107,23 @@ async function main(argv: string[]): Promise<number> {
       return print(`${said.map((s) => `sk-scan: ${s}\n`).join('')}${values['ci'] === undefined && hook === undefined ? `\n${init.setupGuide()}` : ''}`);
     }
   }
+}
+
+/** --targets-file: one path or URL a line; blank lines and `#` comments skipped. */
+function targetsFile(file: string | undefined, command: Command): string[] {
+  if (file === undefined) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw usageError(`cannot read the targets file ${file}: ${describeIoError(err)}`, command);
+  }
+  const targets = text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
+    .filter(Boolean);
+  if (targets.length === 0) throw usageError(`the targets file ${file} names no repository`, command);
+  return targets;
 }
 
 async function print(text: string): Promise<number> {

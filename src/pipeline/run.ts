@@ -90,6 +90,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     warnings: run.warnings,
     showSecrets: opts.showSecrets ?? false,
     includeSuppressed: opts.includeSuppressed ?? false,
+    targets: source.targets?.(),
   });
   return { report, accepting };
 }

@@ -7,7 +7,7 @@
 import { compareText } from '../group.js';
 import type { Detection } from '../detect/stage.js';
 import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
-import type { TargetKind } from '../sources/types.js';
+import type { TargetKind, TargetRead } from '../sources/types.js';
 import { fingerprint } from '../suppress/index.js';
 import type { Verification } from '../verify/spec.js';
 import type { Verified } from '../verify/stage.js';
@@ -28,6 +28,8 @@ export interface ReportInput {
   showSecrets: boolean;
   /** List accepted findings too, each marked with why. */
   includeSuppressed: boolean;
+  /** Per target, what the source read (git). */
+  targets?: TargetRead[];
 }
 
 const NOT_VERIFIED: Verification = { status: 'unchecked', reason: 'not-verified' };
@@ -73,6 +75,7 @@ export function buildReport(input: ReportInput): Report {
     })),
     warnings: input.warnings,
     errors: [],
+    ...(input.targets ? { targets: input.targets.map((t) => ({ ...t, findings: findings.filter((f) => !f.suppressed && f.target === t.target).length, error: null })) } : {}),
   };
 }
 

@@ -74,8 +74,23 @@ export interface Report {
   warnings: string[];
   /** Targets that could not be scanned at all (a folder that is not a repository), each with why; the rest were scanned. */
   errors: TargetError[];
+  /** git: each repository scanned (or not), with what was read of it and its findings. */
+  targets?: TargetSummary[];
   /** With --update-baseline: the baseline written, and how it changed. */
   baseline?: BaselineUpdate;
+}
+
+export interface TargetSummary {
+  target: string;
+  /** null for a target that could not be opened. */
+  kind: 'worktree' | 'bare' | 'url' | null;
+  objects: number;
+  bytes: number;
+  durationMs: number;
+  /** Findings that stand (not accepted) in this target. */
+  findings: number;
+  /** Why it could not be scanned; null when it was. */
+  error: string | null;
 }
 
 export interface TargetError {

@@ -75,7 +75,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     many: new Set(report.findings.map((f) => f.target)).size > 1,
   };
   if (opts.hook && open.length > 0) return hookBlock(view).join('\n') + '\n';
-  const out = open.length === 0 ? [clean(view)] : [...headline(view), ...(opts.explain ? explained(view) : compact(view)), ...advice(view)];
+  const out = open.length === 0 ? [clean(view), ...targetLines(view)] : [...headline(view), ...targetLines(view), ...(opts.explain ? explained(view) : compact(view)), ...advice(view)];
   out.push(...accepted(view), ...advisories(view), ...targetErrors(view), ...skipped(view));
   if (open.length > 0) out.push('', view.p.bold(summary(view)));
   return out.join('\n') + '\n';
@@ -239,6 +239,22 @@ function accepted(v: View): string[] {
 function advisories(v: View): string[] {
   if (v.report.advisories.length === 0) return [];
   return ['', v.p.bold('Advisories:'), ...v.report.advisories.flatMap((a) => wrap(`• ${printable(a.message)}`, v.width, 0, 2))];
+}
+
+/** With several repositories, one line each: what was read, how long it took, how many keys. */
+function targetLines(v: View): string[] {
+  const targets = v.report.targets ?? [];
+  if (targets.length < 2) return [];
+  const width = Math.min(40, Math.max(...targets.map((t) => quotePath(t.target).length)));
+  const keys = (t: string) => new Set(v.open.filter((f) => f.target === t).map((f) => f.secret.sha256)).size;
+  const lines = targets.map((t) => {
+    const name = quotePath(t.target).padEnd(width);
+    if (t.error !== null) return `  ${name}  ${v.p.red('not scanned')} (below)`;
+    const n = keys(t.target);
+    const found = n === 0 ? v.p.green('no keys') : v.p.bold(count(n, 'key'));
+    return `  ${name}  ${count(t.objects, 'object').padStart(15)}  ${formatBytes(t.bytes).padStart(10)}  ${formatDuration(t.durationMs).padStart(7)}  ${found}`;
+  });
+  return ['', v.p.bold(`Repositories (${targets.length}):`), ...lines];
 }
 
 function targetErrors(v: View): string[] {

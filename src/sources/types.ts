@@ -95,6 +95,16 @@ export interface Hit {
   sha256: string;
 }
 
+/** One target of a scan over several (git's repositories): what was read of it, and how long it took. */
+export interface TargetRead {
+  target: string;
+  /** `worktree`: a repository with a working tree; `bare`; `url`: cloned for the scan. */
+  kind: 'worktree' | 'bare' | 'url';
+  objects: number;
+  bytes: number;
+  durationMs: number;
+}
+
 export interface Source {
   readonly kind: TargetKind;
   /** The root as the user gave it. */
@@ -118,6 +128,8 @@ export interface Source {
    * once, after `items()`.
    */
   names?(): Promise<Origin[]>;
+  /** Per target, what was read: asked once, after `items()`. */
+  targets?(): TargetRead[];
   /** Releases what the source holds (a temporary clone). Called however the scan ends. */
   close?(): Promise<void>;
 }

@@ -7,9 +7,9 @@
  * - RangeHistory (range.ts): only what the commits of a range introduced.
  */
 import { groupBy } from '../../group.js';
-import type { Hit, Origin, Source } from '../types.js';
+import type { Hit, Origin, Source, TargetRead } from '../types.js';
 import { RangeHistory } from './range.js';
-import type { Repo } from './repo.js';
+import { isUrl, type Repo } from './repo.js';
 import type { HistoryScan } from './repo-scan.js';
 import { WholeHistory } from './whole.js';
 
@@ -28,6 +28,7 @@ export interface GitOptions {
 
 export function gitSource(repos: Repo[], opts: GitOptions): Source {
   const scans = new Map<string, HistoryScan>();
+  const read: TargetRead[] = [];
   return {
     kind: 'git',
     root: repos.length === 1 ? (repos[0]?.given ?? '.') : '.',
@@ -35,9 +36,18 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
       for (const repo of repos) {
         const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true);
         scans.set(repo.given, scan);
-        yield* scan.items();
+        const started = performance.now();
+        const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
+        read.push(counts);
+        for await (const batch of scan.items()) {
+          counts.objects += batch.length;
+          for (const item of batch) if ('bytes' in item) counts.bytes += item.bytes.length;
+          yield batch;
+        }
+        counts.durationMs = Math.round(performance.now() - started);
       }
     },
+    targets: () => read,
     async attribute(hits) {
       const out: Origin[][] = [];
       for (const [target, indexes] of groupBy(hits.keys(), (i) => hits[i]?.origin.target ?? '')) {

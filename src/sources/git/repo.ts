@@ -3,7 +3,9 @@
  * repository, a linked worktree) or a URL, which is cloned bare into a
  * temporary folder and removed after the scan.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
+import { compareText } from '../../group.js';
 import { SkScanError } from '../../errors.js';
 import { TempDir } from '../../git/output.js';
 import { Git, GitError, firstLine } from '../../git/run.js';
@@ -81,8 +83,12 @@ export async function openRepos(targets: string[], opts: { fromEnvironment?: boo
       try {
         repos.push(await openRepo(t, opts));
       } catch (err) {
-        if (!(err instanceof SkScanError) || targets.length === 1) throw err;
-        failed.push({ target: t, message: err.message });
+        if (!(err instanceof SkScanError)) throw err;
+        // A folder that is no repository may hold many: each one below it is a target.
+        const below = !opts.fromEnvironment && !isUrl(t) ? findRepositories(t) : [];
+        if (below.length === 0 && targets.length === 1) throw err;
+        if (below.length === 0) failed.push({ target: t, message: err.message });
+        else await openEach(below, repos, failed);
       }
     }
     if (repos.length === 0 && failed[0]) throw new SkScanError(failed.map((f) => f.message).join('; '));
@@ -91,6 +97,47 @@ export async function openRepos(targets: string[], opts: { fromEnvironment?: boo
     throw err;
   }
   return { repos, failed };
+}
+
+/** Open each of `targets` into `repos`; one that fails goes to `failed`. */
+async function openEach(targets: string[], repos: Repo[], failed: { target: string; message: string }[]): Promise<void> {
+  for (const t of targets) {
+    try {
+      repos.push(await openRepo(t));
+    } catch (err) {
+      if (!(err instanceof SkScanError)) throw err;
+      failed.push({ target: t, message: err.message });
+    }
+  }
+}
+
+/** How deep below a named folder repositories are looked for. */
+const FIND_DEPTH = 6;
+
+/**
+ * The repositories below `root` (a folder of clones, `~/src`): a folder with a
+ * `.git` entry is a working tree, one with HEAD, objects/ and refs/ a bare
+ * repository; neither is entered. Links are not followed.
+ */
+export function findRepositories(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const names = new Set(entries.map((e) => e.name));
+    if (depth > 0 && (names.has('.git') || (names.has('HEAD') && names.has('objects') && names.has('refs')))) {
+      found.push(dir);
+      return;
+    }
+    if (depth >= FIND_DEPTH) return;
+    for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name), depth + 1);
+  };
+  if (existsSync(root)) walk(root, 0);
+  return found.sort(compareText);
 }
 
 export interface HeadTree {
