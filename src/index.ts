@@ -194,6 +194,7 @@ export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0
 }
 
 export { render, FORMATS, type Format, type RenderOptions } from './report/index.js';
+export { mergeReports, parseReport } from './report/merge.js';
 export type { Finding, Report, SecretInfo, Stats, TargetError } from './report/model.js';
 export type { BaselineUpdate } from './suppress/baseline.js';
 export type { PipelineOptions, Progress } from './pipeline/run.js';

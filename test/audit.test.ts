@@ -1,6 +1,6 @@
 /** Auditing many repositories in one run: a folder of clones, a targets file, per-repository lines and targets[]. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitEnv, makeRepo } from './helpers/git.js';
@@ -52,5 +52,59 @@ describe('an audit of many repositories', () => {
     expect(r.stderr).toBe(`sk-scan: error: not a git repository: ${empty}\n`);
     const missing = runCli(['git', '--targets-file', join(empty, 'nope.txt')]);
     expect(missing.stderr).toMatch(/^sk-scan: error: cannot read the targets file .*nope\.txt: it does not exist \(sk-scan help git\)$/m);
+  });
+});
+
+describe('merge', () => {
+  function threeRepos() {
+    const shared = fakeKey('live');
+    const a = makeRepo();
+    a.commit('k', { 'a.env': `K=${shared}\n` });
+    const b = makeRepo();
+    b.commit('k', { 'b.env': `K=${fakeKey('test')}\n` });
+    const c = makeRepo();
+    c.commit('k', { 'c.env': `K=${shared}\nW=${fakeKey('live', 'prod')}\n` });
+    return [a.dir, b.dir, c.dir] as const;
+  }
+  const places = (r: { findings: { target: string; path: string; line: number; ruleId: string }[] }) => r.findings.map((f) => `${f.target}:${f.path}:${f.line}:${f.ruleId}`).sort();
+  const keys = (r: { secrets: { sha256: string; occurrences: number; paths: string[] }[] }) => r.secrets.map((s) => `${s.sha256}:${s.occurrences}:${s.paths.join(',')}`).sort();
+
+  it('two shards merge into the report one unsharded run makes: the same keys, places and counts', () => {
+    const [a, b, c] = threeRepos();
+    const out = tempDir();
+    expect(runCli(['git', a, b, '--format', 'json', '--output', join(out, 's1.json')]).code).toBe(1);
+    expect(runCli(['git', c, '--format', 'json', '--output', join(out, 's2.json')]).code).toBe(1);
+    const whole = JSON.parse(runCli(['git', a, b, c, '--format', 'json']).stdout);
+    const merged = runCli(['merge', join(out, 's1.json'), join(out, 's2.json'), '--format', 'json']);
+    expect(merged.code).toBe(1);
+    const m = JSON.parse(merged.stdout);
+    expect(places(m)).toEqual(places(whole));
+    expect(keys(m)).toEqual(keys(whole));
+    expect(m.secrets).toHaveLength(3);
+    expect(m.targets.map((t: { target: string }) => t.target).sort()).toEqual([a, b, c].sort());
+    // The same shard twice is not twice the findings; any format renders the merge.
+    expect(JSON.parse(runCli(['merge', join(out, 's1.json'), join(out, 's1.json'), '--format', 'json']).stdout).findings).toHaveLength(2);
+    expect(runCli(['merge', join(out, 's1.json'), join(out, 's2.json')]).stdout).toMatch(/^sk-scan: 3 keys in 4 places/);
+  });
+
+  it("keeps each key's most telling verdict, and refuses what is not a version-1 report, naming the file", () => {
+    const [a] = threeRepos();
+    const out = tempDir();
+    runCli(['git', a, '--format', 'json', '--output', join(out, 'old.json')]);
+    const old = JSON.parse(readFileSync(join(out, 'old.json'), 'utf8'));
+    old.findings[0].verification = { status: 'unknown', reason: 'timeout' };
+    const fresh = structuredClone(old);
+    fresh.findings[0].verification = { status: 'active', reason: 'ok', httpStatus: 200 };
+    writeFileSync(join(out, 'old.json'), JSON.stringify(old));
+    writeFileSync(join(out, 'fresh.json'), JSON.stringify(fresh));
+    const m = JSON.parse(runCli(['merge', join(out, 'old.json'), join(out, 'fresh.json'), '--format', 'json']).stdout);
+    expect(m.findings).toHaveLength(1);
+    expect(m.secrets[0].verification.status).toBe('active');
+    writeFileSync(join(out, 'v2.json'), JSON.stringify({ ...old, version: 2 }));
+    const bad = runCli(['merge', join(out, 'old.json'), join(out, 'v2.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(`sk-scan: error: ${join(out, 'v2.json')}: report version 2, and this sk-scan reads version 1\n`);
+    writeFileSync(join(out, 'junk.json'), '{ nope');
+    expect(runCli(['merge', join(out, 'junk.json')]).stderr).toMatch(/junk\.json: not valid JSON/);
   });
 });

@@ -119,6 +119,22 @@ export const COMMANDS: Command[] = [
     scan: false,
     positionals: false,
   },
+  {
+    name: 'merge',
+    args: 'REPORT.json...',
+    summary: 'one report from the JSON reports of separate runs (shards, days)',
+    about: 'Findings put together, each key once across reports (its most telling verdict: active over inactive over unknown), advisories worked out again. Exit codes as for a scan.',
+    own: {
+      format: SCAN_FLAGS['format'] as Flag,
+      output: SCAN_FLAGS['output'] as Flag,
+      explain: SCAN_FLAGS['explain'] as Flag,
+      color: SCAN_FLAGS['color'] as Flag,
+      'no-color': SCAN_FLAGS['no-color'] as Flag,
+      'fail-on': SCAN_FLAGS['fail-on'] as Flag,
+    },
+    scan: false,
+    positionals: true,
+  },
   { name: 'help', args: '[COMMAND]', summary: 'this text, or the usage and options of COMMAND', own: {}, scan: false, positionals: true },
 ];
 

@@ -13,6 +13,8 @@ import {
   DEFAULT_VERIFY_URL,
   FORMATS,
   exitCodeFor,
+  mergeReports,
+  parseReport,
   render,
   scanDir,
   scanGit,
@@ -86,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
     case 'stdin':
       if (process.stdin.isTTY) throw usageError('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`', command);
       return scan(command, flags, (o) => scanStdin(process.stdin, { ...o, path: values['path'] as string | undefined }));
+    case 'merge':
+      return mergeCommand(command, flags, positionals);
     case 'install-hook': {
       const { installHook } = await import('../setup/hooks.js');
       const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values['husky'] === true, chain: values['chain'] === true });
@@ -107,6 +111,25 @@ async function main(argv: string[]): Promise<number> {
       return print(`${said.map((s) => `sk-scan: ${s}\n`).join('')}${values['ci'] === undefined && hook === undefined ? `\n${init.setupGuide()}` : ''}`);
     }
   }
+}
+
+/** `sk-scan merge`: the reports read and checked, merged, and delivered as a scan's report is. */
+async function mergeCommand(command: Command, flags: ScanFlags, files: string[]): Promise<number> {
+  if (files.length === 0) throw usageError('merge needs at least one JSON report', command);
+  const format = (flags.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) throw usageError(`unknown format '${format}': use one of ${FORMATS.join(', ')}`, command);
+  const failOn = flags['fail-on'] ?? 'any';
+  if (failOn !== 'any' && failOn !== 'active') throw usageError(`--fail-on takes any or active, not '${failOn}'`, command);
+  const reports = files.map((file) => {
+    try {
+      return parseReport(file, readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw err instanceof SkScanError ? err : new SkScanError(`cannot read ${file}: ${describeIoError(err)}`);
+    }
+  });
+  const report = mergeReports(reports);
+  await deliver(report, format, flags, command);
+  return exitCodeFor(report, failOn);
 }
 
 /** --targets-file: one path or URL a line; blank lines and `#` comments skipped. */
@@ -187,7 +210,7 @@ async function deliver(report: Report, format: Format, flags: ScanFlags, command
     explain: flags.explain === true,
     hook,
     command: self,
-    accept: self && command.name !== 'stdin' && command.name !== 'pre-push' ? acceptCommand(self, process.argv.slice(2)) : undefined,
+    accept: self && (command.name === 'dir' || command.name === 'git' || command.name === 'staged') ? acceptCommand(self, process.argv.slice(2)) : undefined,
     preCommitFramework: process.env['PRE_COMMIT'] === '1',
   };
   await writeReport(render(report, format, options), flags.output, { secret: flags['show-secrets'] === true });

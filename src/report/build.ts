@@ -45,15 +45,7 @@ export function buildReport(input: ReportInput): Report {
   if (input.includeSuppressed) {
     for (const s of verified.accepted) findings.push({ ...finding(s.detection), suppressed: s.suppression });
   }
-  findings.sort(
-    (a, b) =>
-      compareText(a.target ?? '', b.target ?? '') ||
-      compareText(a.path ?? '', b.path ?? '') ||
-      compareText(a.commit ?? '', b.commit ?? '') ||
-      a.line - b.line ||
-      a.column - b.column ||
-      compareText(a.ruleId, b.ruleId),
-  );
+  findings.sort(compareFindings);
   const secrets = exposures(
     findings.filter((f) => !f.suppressed),
     target.kind === 'git',
@@ -83,6 +75,18 @@ function countBy(accepted: Verified['accepted']): Stats['suppressedBy'] {
   const out: Stats['suppressedBy'] = {};
   for (const { suppression } of accepted) out[suppression.kind] = (out[suppression.kind] ?? 0) + 1;
   return out;
+}
+
+/** The report's order of findings: by target, path, commit, line, column, rule. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareText(a.target ?? '', b.target ?? '') ||
+    compareText(a.path ?? '', b.path ?? '') ||
+    compareText(a.commit ?? '', b.commit ?? '') ||
+    a.line - b.line ||
+    a.column - b.column ||
+    compareText(a.ruleId, b.ruleId)
+  );
 }
 
 /** Paths with the keys found in names replaced by their redacted form: a report never shows a key in a path either. */

@@ -1,0 +1,83 @@
+/**
+ * `sk-scan merge`: one report from the JSON reports of separate runs (the
+ * shards of a CI matrix, or audits on different days). Findings are put
+ * together (one place reported twice is kept once), each key's verdict is the
+ * most telling any run got (active over inactive over unknown over unchecked),
+ * and the picture per key and the advisories are worked out again from the
+ * whole.
+ */
+import { SkScanError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { compareFindings } from './build.js';
+import { advisories, exposures } from './exposure.js';
+import type { Finding, Report, RuleSummary, Stats } from './model.js';
+
+const TELLING = { active: 0, inactive: 1, unknown: 2, unchecked: 3 } as const;
+
+/** A JSON report as another run wrote it, checked enough to merge; else an error naming the file. */
+export function parseReport(file: string, text: string): Report {
+  let data: Partial<Report>;
+  try {
+    data = JSON.parse(text) as Partial<Report>;
+  } catch {
+    throw new SkScanError(`${file}: not valid JSON (merge takes reports written with --format json)`);
+  }
+  if (data === null || typeof data !== 'object' || data.tool?.name !== 'sk-scan') throw new SkScanError(`${file}: not an sk-scan JSON report (merge takes reports written with --format json)`);
+  if (data.version !== 1) throw new SkScanError(`${file}: report version ${String(data.version)}, and this sk-scan reads version 1`);
+  if (!Array.isArray(data.findings) || !data.stats || !data.target) throw new SkScanError(`${file}: an sk-scan report without findings, stats or target`);
+  return { errors: [], warnings: [], rules: [], advisories: [], secrets: [], ...data } as Report;
+}
+
+export function mergeReports(reports: Report[]): Report {
+  const all = reports.flatMap((r) => r.findings);
+  // Each key's most telling verdict, from every run, on every finding of it.
+  const verdict = new Map<string, Finding['verification']>();
+  for (const f of all) {
+    const best = verdict.get(f.secret.sha256);
+    if (!best || TELLING[f.verification.status] < TELLING[best.status]) verdict.set(f.secret.sha256, f.verification);
+  }
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const f of all) {
+    const at = [f.fingerprint, f.target ?? '', f.line, f.column, f.commit ?? '', f.suppressed ? 's' : ''].join('\0');
+    if (seen.has(at)) continue;
+    seen.add(at);
+    findings.push(f);
+  }
+  const merged = findings.map((f) => ({ ...f, verification: verdict.get(f.secret.sha256) ?? f.verification })).sort(compareFindings);
+  const kinds = new Set(reports.map((r) => r.target.kind));
+  const kind = kinds.size === 1 ? (reports[0]?.target.kind ?? 'git') : 'git';
+  const secrets = exposures(
+    merged.filter((f) => !f.suppressed),
+    kind === 'git',
+  );
+  const rules = new Map<string, RuleSummary>();
+  for (const r of reports) for (const rule of r.rules) if (!rules.has(rule.id)) rules.set(rule.id, rule);
+  const targets = reports.flatMap((r) => r.targets ?? []);
+  return {
+    version: 1,
+    tool: { name: 'sk-scan', version: VERSION },
+    target: { kind, root: reports.length === 1 ? (reports[0]?.target.root ?? '.') : '.' },
+    stats: sumStats(reports.map((r) => r.stats)),
+    findings: merged,
+    secrets,
+    advisories: advisories(secrets),
+    rules: [...rules.values()],
+    warnings: reports.flatMap((r) => r.warnings),
+    errors: reports.flatMap((r) => r.errors),
+    ...(targets.length > 0 ? { targets } : {}),
+  };
+}
+
+function sumStats(all: Stats[]): Stats {
+  const out: Stats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0 }, suppressed: 0, suppressedBy: {}, durationMs: 0 };
+  for (const s of all) {
+    out.files += s.files;
+    out.bytes += s.bytes;
+    out.durationMs += s.durationMs;
+    out.suppressed += s.suppressed;
+    for (const k of Object.keys(out.skipped) as (keyof Stats['skipped'])[]) out.skipped[k] += s.skipped[k] ?? 0;
+    for (const [k, n] of Object.entries(s.suppressedBy ?? {}) as [keyof Stats['suppressedBy'], number][]) out.suppressedBy[k] = (out.suppressedBy[k] ?? 0) + n;
+  }
+  return out;
+}
