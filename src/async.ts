@@ -16,3 +16,40 @@ export function early<T>(work: Promise<T>): Promise<T> {
   work.catch(() => {});
   return work;
 }
+
+/**
+ * The items of several async sources, at most `concurrency` of them running
+ * at once, in whatever order they come. A source starts when a slot frees;
+ * an error from any ends the whole (the others are returned).
+ */
+export async function* interleave<T>(sources: (() => AsyncIterable<T>)[], concurrency: number): AsyncIterable<T> {
+  type Running = { it: AsyncIterator<T>; next: Promise<{ running: Running; result: IteratorResult<T> }> };
+  const running = new Set<Running>();
+  let started = 0;
+  const pull = (r: Running) => {
+    r.next = r.it.next().then((result) => ({ running: r, result }));
+    r.next.catch(() => {});
+  };
+  const start = () => {
+    const source = sources[started++];
+    if (!source) return;
+    const r = { it: source()[Symbol.asyncIterator]() } as Running;
+    pull(r);
+    running.add(r);
+  };
+  try {
+    while (running.size < concurrency && started < sources.length) start();
+    while (running.size > 0) {
+      const { running: r, result } = await Promise.race([...running].map((x) => x.next));
+      if (result.done) {
+        running.delete(r);
+        if (started < sources.length) start();
+        continue;
+      }
+      pull(r);
+      yield result.value;
+    }
+  } finally {
+    for (const r of running) void r.it.return?.();
+  }
+}

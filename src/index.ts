@@ -8,6 +8,7 @@
  * source and, when asked to (`updateBaseline`), writes the baseline from the
  * report: the pipeline itself writes nothing.
  */
+import { availableParallelism } from 'node:os';
 import { loadConfig, type Config } from './config/config.js';
 import { SkScanError } from './errors.js';
 import { runPipeline, type PipelineOptions, type PipelineResult } from './pipeline/run.js';
@@ -76,6 +77,8 @@ export interface GitScanOptions extends ScanOptions {
   range?: string;
   /** Do not fetch the objects a partial clone lacks from its promisor remote; count them as unread. */
   noFetch?: boolean;
+  /** Repositories scanned at once (default: one per two cores, at least one). */
+  jobs?: number;
 }
 
 /**
@@ -100,7 +103,7 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     throw err;
   }
   // Git does the heavy lifting in its own processes; detection stays on this thread.
-  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, noFetch: opts.noFetch });
+  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, noFetch: opts.noFetch, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
   try {
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
     // The targets that could not be opened are in the report, and make its exit code 2.

@@ -45,6 +45,22 @@ describe('an audit of many repositories', () => {
     expect(text).toMatch(/\/definitely\/not\/here +not scanned/);
   });
 
+  it('--jobs 2 scans repositories side by side and reports what --jobs 1 does', () => {
+    const dirs = [0, 1, 2].map(() => {
+      const repo = makeRepo();
+      for (let c = 0; c < 3; c++) repo.commit(`c${c}`, { [`f${c}.env`]: `K=${fakeKey('live')}\n` });
+      return repo.dir;
+    });
+    const summary = (args: string[]) => {
+      const r = JSON.parse(runCli(['git', ...dirs, ...args, '--format', 'json']).stdout);
+      return { findings: r.findings.map((f: { target: string; path: string }) => `${f.target}:${f.path}`).sort(), targets: r.targets.map((t: { target: string; objects: number }) => `${t.target}:${t.objects}`).sort() };
+    };
+    const serial = summary(['--jobs', '1']);
+    expect(serial.findings).toHaveLength(9);
+    expect(summary(['--jobs', '2'])).toEqual(serial);
+    expect(runCli(['git', '--jobs', '0']).stderr).toMatch(/--jobs takes a whole number from 1 to 64, not '0'/);
+  });
+
   it('a folder with no repository below it is still an error', () => {
     const empty = tempDir();
     const r = runCli(['git', empty]);

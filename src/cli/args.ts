@@ -69,6 +69,7 @@ export const COMMANDS: Command[] = [
       'REPO may be a working tree, a bare repository, a URL (cloned for the scan, then removed), or a folder holding repositories (each one below it is scanned). A repository that cannot be opened is reported and the rest are scanned (exit 2).',
     own: {
       'targets-file': { type: 'string', arg: 'FILE', help: 'more REPOs, one path or URL a line (# starts a comment)' },
+      jobs: { type: 'string', arg: 'N', help: 'repositories scanned at once (default: one per two cores)' },
       since: { type: 'string', arg: 'REV|DATE', help: 'only lines the commits since REV (REV..HEAD) or DATE (2024-01-01) added' },
       range: { type: 'string', arg: 'A..B', help: 'only lines the commits in the range added' },
       'no-fetch': { type: 'boolean', help: "a partial clone: do not fetch the objects it lacks (they count as unread: exit 2)" },

@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
       return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true }));
     case 'git':
       if (values['since'] !== undefined && values['range'] !== undefined) throw usageError('--since and --range cannot be used together', command);
-      return scan(command, flags, (o) => scanGit([...positionals, ...targetsFile(values['targets-file'] as string | undefined, command)], { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, noFetch: values['no-fetch'] === true }));
+      return scan(command, flags, (o) => scanGit([...positionals, ...targetsFile(values['targets-file'] as string | undefined, command)], { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, noFetch: values['no-fetch'] === true, jobs: jobsOf(values['jobs'] as string | undefined, command) }));
     case 'staged':
       return scan(command, flags, (o) => scanStaged(positionals, o));
     case 'pre-push': {
@@ -130,6 +130,13 @@ async function mergeCommand(command: Command, flags: ScanFlags, files: string[])
   const report = mergeReports(reports);
   await deliver(report, format, flags, command);
   return exitCodeFor(report, failOn);
+}
+
+function jobsOf(value: string | undefined, command: Command): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw usageError(`--jobs takes a whole number from 1 to 64, not '${value}'`, command);
+  return n;
 }
 
 /** --targets-file: one path or URL a line; blank lines and `#` comments skipped. */

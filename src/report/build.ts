@@ -66,8 +66,8 @@ export function buildReport(input: ReportInput): Report {
       help: remediation({ kind: r.kind, last4: '', environment: null, status: 'unchecked', place: 'present', custom: r.remediation }),
     })),
     warnings: input.warnings,
-    errors: [],
-    ...(input.targets ? { targets: input.targets.map((t) => ({ ...t, findings: findings.filter((f) => !f.suppressed && f.target === t.target).length, error: null })) } : {}),
+    errors: (input.targets ?? []).flatMap((t) => (t.error !== undefined ? [{ target: t.target, message: t.error }] : [])),
+    ...(input.targets ? { targets: input.targets.map((t) => ({ ...t, findings: findings.filter((f) => !f.suppressed && f.target === t.target).length, error: t.error ?? null })) } : {}),
   };
 }
 

@@ -103,6 +103,8 @@ export interface TargetRead {
   objects: number;
   bytes: number;
   durationMs: number;
+  /** Why the scan of this target stopped part-way (the others went on). */
+  error?: string;
 }
 
 export interface Source {

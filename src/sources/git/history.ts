@@ -7,7 +7,9 @@
  * - RangeHistory (range.ts): only what the commits of a range introduced.
  */
 import { groupBy } from '../../group.js';
-import type { Hit, Origin, Source, TargetRead } from '../types.js';
+import { interleave } from '../../async.js';
+import { SkScanError } from '../../errors.js';
+import type { Hit, Origin, Source, SourceItem, TargetRead } from '../types.js';
 import { RangeHistory } from './range.js';
 import { isUrl, type Repo } from './repo.js';
 import type { HistoryScan } from './repo-scan.js';
@@ -23,6 +25,8 @@ export interface GitOptions {
   limits?: string[];
   /** Whole histories: do not fetch what a partial clone lacks (it is counted as unread instead). */
   noFetch?: boolean;
+  /** Repositories scanned at once (default 1). */
+  jobs?: number;
   maxFileSize: number;
 }
 
@@ -32,20 +36,29 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
   return {
     kind: 'git',
     root: repos.length === 1 ? (repos[0]?.given ?? '.') : '.',
-    async *items(events) {
-      for (const repo of repos) {
-        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true);
-        scans.set(repo.given, scan);
-        const started = performance.now();
-        const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
-        read.push(counts);
-        for await (const batch of scan.items()) {
-          counts.objects += batch.length;
-          for (const item of batch) if ('bytes' in item) counts.bytes += item.bytes.length;
-          yield batch;
-        }
-        counts.durationMs = Math.round(performance.now() - started);
-      }
+    items(events) {
+      // Each repository's objects, with what was read of it and how long it took; `jobs` repositories at once.
+      const one = (repo: Repo) =>
+        async function* (): AsyncIterable<SourceItem[]> {
+          const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true);
+          scans.set(repo.given, scan);
+          const started = performance.now();
+          const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
+          read.push(counts);
+          try {
+            for await (const batch of scan.items()) {
+              counts.objects += batch.length;
+              for (const item of batch) if ('bytes' in item) counts.bytes += item.bytes.length;
+              yield batch;
+            }
+          } catch (err) {
+            // One repository's failure is its own: reported with it, and the others go on.
+            if (!(err instanceof SkScanError) || repos.length === 1) throw err;
+            counts.error = err.message;
+          }
+          counts.durationMs = Math.round(performance.now() - started);
+        };
+      return interleave(repos.map(one), Math.max(1, opts.jobs ?? 1));
     },
     targets: () => read,
     async attribute(hits) {
