@@ -1,13 +1,14 @@
 /** Formats: pure functions from the report model to text. */
 import { renderGithub } from './github.js';
 import { renderJson } from './json.js';
+import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import type { Report } from './model.js';
 import { renderSarif } from './sarif.js';
 import { renderText, type TextOptions } from './text.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'github', 'junit', 'markdown'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'github', 'junit', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** The text format's options (colour, width, --explain, a hook's message); the other formats take none. */
@@ -27,6 +28,8 @@ export function render(report: Report, format: Format, opts: RenderOptions = {})
       return renderJunit(report);
     case 'markdown':
       return renderMarkdown(report);
+    case 'html':
+      return renderHtml(report);
   }
 }
 

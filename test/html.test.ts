@@ -1,0 +1,74 @@
+/**
+ * The HTML audit report, in a real browser: headless Chromium renders it from
+ * disk, runs its script (filters from the address's #fragment) and dumps the
+ * DOM, which the tests read; a screenshot at 1280x800 is saved.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeRepo } from './helpers/git.js';
+import { fakeKey } from './helpers/keys.js';
+import { runCli, tempDir } from './helpers/run.js';
+
+function chromium(args: string[]): string {
+  const profile = tempDir('sk-scan-chromium-');
+  const r = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return r.stdout;
+}
+
+/** The cards the page shows after its script ran: article elements without `hidden`. */
+function shownCards(dom: string): string[] {
+  return [...dom.matchAll(/<article class="card [^"]*"([^>]*)>/g)].filter((m) => !/\shidden(=|\s|$)/.test(m[1] ?? '')).map((m) => /data-severity="(\w+)"/.exec(m[1] ?? '')?.[1] ?? '');
+}
+
+describe('--format html', () => {
+  it('renders from disk with no network: counts, cards, filters and search work, and hostile text stays text', () => {
+    const api = makeRepo();
+    api.commit('keys', { 'config.env': `K=${fakeKey('live')}\nT=${fakeKey('test')}\n` });
+    api.git('-c', 'user.name=<script>document.title="pwned"</script>', 'commit', '-q', '--allow-empty', '-m', 'noise');
+    const web = makeRepo();
+    web.commit('<img src=x onerror=alert(1)>', { '<img src=x onerror=alert(1)>.env': `K=${fakeKey('live')}\n` });
+    const out = join(tempDir(), 'audit.html');
+    const r = runCli(['git', api.dir, web.dir, '--format', 'html', '--output', out]);
+    expect(r.code).toBe(1);
+    const html = readFileSync(out, 'utf8');
+    // Self-contained: nothing fetched from anywhere.
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;.env');
+
+    const all = chromium(['--dump-dom', `file://${out}`]);
+    expect(all).toContain('<title>sk-scan audit: 3 keys</title>');
+    expect(shownCards(all)).toEqual(['critical', 'critical', 'medium']);
+    expect(all).toMatch(/<span class="n" data-count="critical">2<\/span>/);
+    expect(all).toMatch(/<span class="n" id="repositories">2<\/span>/);
+    expect(all).toContain('3 of 3 keys shown');
+    expect(all).not.toMatch(/<img src="x"/);
+
+    expect(shownCards(chromium(['--dump-dom', `file://${out}#severity=medium`]))).toEqual(['medium']);
+    const byRepo = chromium(['--dump-dom', `file://${out}#target=${encodeURIComponent(web.dir)}`]);
+    expect(shownCards(byRepo)).toEqual(['critical']);
+    expect(byRepo).toContain('1 of 3 keys shown');
+    expect(shownCards(chromium(['--dump-dom', `file://${out}#q=onerror`]))).toEqual(['critical']);
+    const none = chromium(['--dump-dom', `file://${out}#q=nothing-like-this`]);
+    expect(shownCards(none)).toEqual([]);
+    expect(none).toMatch(/<p id="none">No key matches these filters\.<\/p>/);
+
+    const png = join(tempDir(), 'audit.png');
+    chromium(['--screenshot=' + png, '--window-size=1280,800', `file://${out}`]);
+    expect(existsSync(png) && statSync(png).size).toBeGreaterThan(10_000);
+  }, 120_000);
+
+  it('holds no full key unless --show-secrets', () => {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    repo.commit('k', { 'a.env': `K=${key}\n` });
+    const out = join(tempDir(), 'a.html');
+    runCli(['git', repo.dir, '--format', 'html', '--output', out]);
+    expect(readFileSync(out, 'utf8')).not.toContain(key);
+    runCli(['git', repo.dir, '--format', 'html', '--output', out, '--show-secrets']);
+    expect(readFileSync(out, 'utf8')).toContain(key);
+  });
+});
