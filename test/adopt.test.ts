@@ -239,7 +239,7 @@ describe('init', () => {
     const refused = runCli(['init', '--ci', 'gitlab'], { cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^sk-scan: error: \.gitlab-ci\.yml already exists; not overwriting it/);
-    expect(runCli(['init', '--ci', 'jenkins'], { cwd: dir }).stderr).toMatch(/--ci takes github or gitlab, not 'jenkins'/);
+    expect(runCli(['init', '--ci', 'jenkins'], { cwd: dir }).stderr).toMatch(/--ci takes github, gitlab or github-org, not 'jenkins'/);
   });
 });
 

@@ -161,6 +161,33 @@ describe('installing the package', () => {
     expect(r.stdout).toMatch(/src\/config\.js:1:21/);
   }, 180_000);
 
+  it('init --ci github-org: the shard and merge steps it writes, run here over three repositories in two shards, report what one unsharded run does', () => {
+    const { repo } = installed();
+    const bin = join(repo.dir, 'node_modules', '.bin', 'sk-scan');
+    expect(run(bin, ['init', '--ci', 'github-org'], repo.dir).stdout).toMatch(/wrote \.github\/workflows\/sk-scan-audit\.yml and audit-targets\.txt/);
+    const workflow = parse(readFileSync(join(repo.dir, '.github', 'workflows', 'sk-scan-audit.yml'), 'utf8')) as { jobs: Record<string, { steps: { name?: string; run?: string }[] }> };
+    const shardStep = workflow.jobs['audit']?.steps.find((s) => s.name?.startsWith('Audit'))?.run as string;
+    const mergeStep = workflow.jobs['report']?.steps.find((s) => s.name?.startsWith('Merge'))?.run as string;
+    const shared = fakeKey('live');
+    const repos = ['a', 'b', 'c'].map((name, i) => {
+      const r = makeRepo();
+      r.commit(name, { [`${name}.env`]: `K=${i === 1 ? fakeKey('test') : shared}\nP=${fakeKey('live', 'prod')}\n` });
+      return r.dir;
+    });
+    writeFileSync(join(repo.dir, 'audit-targets.txt'), `# the org\n${repos.join('\n')}\n`);
+    const env = { ...process.env, npm_config_offline: 'true', CI: '1', SHARDS: '2', GITHUB_STEP_SUMMARY: join(tempDir(), 'summary.md') };
+    for (const shard of ['0', '1']) expect(spawnSync('bash', ['-e', '-c', shardStep], { cwd: repo.dir, env: { ...env, SHARD: shard }, encoding: 'utf8' }).status).toBe(0);
+    // Keys were found: the report job fails, after writing the report.
+    expect(spawnSync('bash', ['-e', '-c', mergeStep], { cwd: repo.dir, env, encoding: 'utf8' }).status).toBe(1);
+    expect(readFileSync(join(repo.dir, 'sk-scan-audit.html'), 'utf8')).toContain('<title>sk-scan audit: 5 keys</title>');
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toMatch(/^## sk-scan: 5 keys in 6 places/);
+    const merged = JSON.parse(run(bin, ['merge', 'sk-scan-shard-0.json', 'sk-scan-shard-1.json', '--format', 'json'], repo.dir).stdout);
+    const whole = JSON.parse(run(bin, ['git', ...repos, '--format', 'json'], repo.dir).stdout);
+    const places = (r: { findings: { target: string; path: string; line: number }[] }) => r.findings.map((f) => `${f.target}:${f.path}:${f.line}`).sort();
+    expect(places(merged)).toEqual(places(whole));
+    expect(merged.secrets.map((s: { sha256: string; occurrences: number }) => `${s.sha256}:${s.occurrences}`).sort()).toEqual(whole.secrets.map((s: { sha256: string; occurrences: number }) => `${s.sha256}:${s.occurrences}`).sort());
+  }, 180_000);
+
   it('installs globally from the tarball', () => {
     const { repo } = project();
     const prefix = tempDir();

@@ -114,7 +114,7 @@ export const COMMANDS: Command[] = [
     summary: 'write a commented .sk-scan.yaml; print the hook and CI set-up',
     about: 'Asks nothing and overwrites nothing: an existing .sk-scan.yaml is kept, and a CI or hook file that exists is refused.',
     own: {
-      ci: { type: 'string', arg: 'github|gitlab', help: 'write the CI set-up: .github/workflows/sk-scan.yml, or .gitlab-ci.yml' },
+      ci: { type: 'string', arg: 'github|gitlab|github-org', help: 'write the CI set-up: .github/workflows/sk-scan.yml, .gitlab-ci.yml, or an audit of many repositories on a matrix' },
       hook: { type: 'string', arg: 'git|husky|pre-commit', help: 'install the commit hook, or write .pre-commit-config.yaml' },
     },
     scan: false,

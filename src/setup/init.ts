@@ -67,6 +67,77 @@ jobs:
           category: sk-scan
 `;
 
+/**
+ * `init --ci github-org`: an audit of many repositories on a GitHub Actions
+ * matrix. Each job audits its shard of audit-targets.txt and uploads the JSON
+ * report; a last job merges them into one HTML report.
+ */
+export const GITHUB_ORG_WORKFLOW = `# sk-scan: an audit of many repositories, sharded over a GitHub Actions matrix,
+# merged into one HTML report. Written by sk-scan init --ci github-org.
+# The repositories are listed in audit-targets.txt (one URL a line). For private
+# ones, give the job a token that can read them (a fine-grained PAT or an App
+# token in the secret SK_SCAN_READ_TOKEN).
+name: sk-scan audit
+on:
+  schedule: [{ cron: '0 5 * * 1' }]
+  workflow_dispatch:
+permissions: { contents: read }
+jobs:
+  audit:
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: false
+      matrix:
+        shard: [0, 1, 2, 3]
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with: { node-version: 20 }
+      - run: npm ci
+      - name: Audit this shard's repositories
+        env:
+          SHARDS: 4
+          SHARD: \${{ matrix.shard }}
+          TOKEN: \${{ secrets.SK_SCAN_READ_TOKEN }}
+        run: |
+          if [ -n "$TOKEN" ]; then git config --global url."https://x-access-token:$TOKEN@github.com/".insteadOf https://github.com/; fi
+          awk -v n="$SHARDS" -v i="$SHARD" '!/^[[:space:]]*(#|$)/ { if (k++ % n == i) print }' audit-targets.txt > shard.txt
+          if [ ! -s shard.txt ]; then echo "shard $SHARD: nothing to audit"; exit 0; fi
+          # 1 (keys found) and 2 (a repository failed) are the report's to show: only a missing report fails the shard.
+          npx --no sk-scan git --targets-file shard.txt --format json --output "sk-scan-shard-$SHARD.json" --quiet || true
+          test -f "sk-scan-shard-$SHARD.json"
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: sk-scan-shard-\${{ matrix.shard }}
+          path: sk-scan-shard-*.json
+          if-no-files-found: ignore
+  report:
+    needs: audit
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with: { node-version: 20 }
+      - run: npm ci
+      - uses: actions/download-artifact@v4
+        with: { pattern: sk-scan-shard-*, merge-multiple: true }
+      - name: Merge the shards into one report
+        run: |
+          npx --no sk-scan merge sk-scan-shard-*.json --format markdown >> "$GITHUB_STEP_SUMMARY" || true
+          # The job fails when the audit found keys (1) or a repository could not be scanned (2); the report is uploaded either way.
+          npx --no sk-scan merge sk-scan-shard-*.json --format html --output sk-scan-audit.html
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with: { name: sk-scan-audit, path: sk-scan-audit.html }
+`;
+
+/** The list the org audit reads, written once beside its workflow. */
+export const AUDIT_TARGETS = `# Repositories for the sk-scan audit workflow: one URL (or path) a line.
+# https://github.com/your-org/api.git
+`;
+
 /** The GitLab job `init --ci gitlab` writes: a merge request's diff base, a push's previous commit, else the whole history. */
 export const GITLAB_JOB = `# sk-scan: Chatbot Platform keys in what each merge request and push adds.
 # Written by sk-scan init --ci gitlab.
@@ -141,7 +212,11 @@ export function writeConfigTemplate(dir: string): string | null {
 export function writeCi(dir: string, ci: string): string {
   if (ci === 'github') return writeNew(dir, '.github/workflows/sk-scan.yml', GITHUB_WORKFLOW);
   if (ci === 'gitlab') return writeNew(dir, '.gitlab-ci.yml', GITLAB_JOB);
-  throw new SkScanError(`--ci takes github or gitlab, not '${ci}' (sk-scan help init)`);
+  if (ci === 'github-org') {
+    const workflow = writeNew(dir, '.github/workflows/sk-scan-audit.yml', GITHUB_ORG_WORKFLOW);
+    return existsSync(join(dir, 'audit-targets.txt')) ? workflow : `${workflow} and ${writeNew(dir, 'audit-targets.txt', AUDIT_TARGETS)} (list the repositories there)`;
+  }
+  throw new SkScanError(`--ci takes github, gitlab or github-org, not '${ci}' (sk-scan help init)`);
 }
 
 /** `init --hook pre-commit`: the framework's config (git and husky hooks are install-hook's). */
