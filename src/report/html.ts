@@ -93,8 +93,9 @@ function timeline(secrets: SecretExposure[], byKey: Map<string, Finding[]>): str
   const rows = spans.map((k, i) => {
     const y = 24 + i * row;
     if (!k) return `<g class="bar"><text x="4" y="${y + 12}">${i + 1}. ${esc((secrets[i] as SecretExposure).redacted)}</text><text x="${left}" y="${y + 12}" class="axis">in no commit (staged or dangling): no date</text></g>`;
-    const x1 = x(k.from);
-    const x2 = k.s.atHead ? left + width : Math.max(x(k.to), x1 + 4);
+    // At least 4 pixels: a key that lived for a day is still a mark the eye finds.
+    const x1 = Math.min(x(k.from), left + width - 4);
+    const x2 = Math.max(k.s.atHead ? left + width : x(k.to), x1 + 4);
     return `<g class="bar ${esc(k.s.severity)}"><text x="4" y="${y + 12}">${i + 1}. ${esc(k.s.redacted)}</text><rect x="${x1.toFixed(1)}" y="${y}" width="${(x2 - x1).toFixed(1)}" height="14" rx="3"><title>${esc(`${k.s.redacted}: first ${new Date(k.from).toISOString().slice(0, 10)}, ${k.s.atHead ? 'still in HEAD' : `last ${new Date(k.to).toISOString().slice(0, 10)}, not in HEAD`}`)}</title></rect>${k.s.atHead ? `<text x="${left + width + 4}" y="${y + 12}">HEAD</text>` : ''}</g>`;
   });
   const height = 40 + secrets.length * row;
