@@ -92,7 +92,8 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   // Arguments are checked before anything is cloned.
   const range = rangeOf(opts);
   await checkVerifyEndpoint(opts.verify);
-  const { repos, failed } = targets.length > 0 ? await openRepos(targets) : await openRepos(['.'], { fromEnvironment: true });
+  const onClone = (url: string, stage: string, percent: number) => opts.onProgress?.({ phase: 'cloning', label: `${url} (${stage})`, items: percent, bytes: 0 });
+  const { repos, failed } = targets.length > 0 ? await openRepos(targets, { onClone }) : await openRepos(['.'], { fromEnvironment: true });
   let config: Config;
   try {
     // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.

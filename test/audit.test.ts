@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitEnv, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
+import { progressLine } from '../src/cli/progress.js';
 import { runCli, tempDir } from './helpers/run.js';
 
 describe('an audit of many repositories', () => {
@@ -122,5 +123,12 @@ describe('merge', () => {
     expect(bad.stderr).toBe(`sk-scan: error: ${join(out, 'v2.json')}: report version 2, and this sk-scan reads version 1\n`);
     writeFileSync(join(out, 'junk.json'), '{ nope');
     expect(runCli(['merge', join(out, 'junk.json')]).stderr).toMatch(/junk\.json: not valid JSON/);
+  });
+});
+
+describe('cloning URLs', () => {
+  it('says how far a clone is, from the stages git reports', () => {
+    expect(progressLine({ phase: 'cloning', label: 'https://example.test/org/api.git (receiving)', items: 45, bytes: 0 }, 900, 'object')).toBe('cloning https://example.test/org/api.git (receiving): 45%');
+    expect(progressLine({ phase: 'cloning', label: 'file:///srv/a.git (remote:)', items: 0, bytes: 0 }, 10, 'object')).toBe('cloning file:///srv/a.git (preparing): 0%');
   });
 });

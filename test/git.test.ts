@@ -301,7 +301,7 @@ describe('kinds of repository', () => {
     const { repo, key } = withKeys();
     const before = readdirSync(tmpdir()).filter((n) => n.startsWith('sk-scan-clone-'));
     const r = runCli(['git', `file://${repo.dir}`, '--format', 'json']);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.findings[0]).toMatchObject({ path: 'k.env', target: `file://${repo.dir}` });
     expect(r.stdout).not.toContain(key);

@@ -22,6 +22,7 @@ const NONE: ProgressView = { update: () => {}, print: (write) => write(), stop: 
  */
 export function progressLine(p: Progress, elapsedMs: number, unit: string): string {
   if (p.phase === 'verifying keys') return `verifying ${count(p.items, 'key')} with the platform`;
+  if (p.phase === 'cloning') return `cloning ${(p.label ?? '').replace(/ \(remote:\)$/, ' (preparing)')}: ${p.items}%`;
   const seconds = Math.max(0.001, elapsedMs / 1000);
   const rate = p.bytes / seconds;
   let line = `${p.phase}: ${count(p.items, unit)}, ${formatBytes(p.bytes)} (${formatBytes(rate)}/s)`;
@@ -40,12 +41,16 @@ export async function progressView(quiet: boolean, unit: string): Promise<Progre
   if (quiet || !process.stderr.isTTY || 'CI' in process.env || !(process.stderr.columns > 0)) return NONE;
   const { default: ora } = await import('ora');
   const spinner = ora({ stream: process.stderr, discardStdin: false }).start('starting');
-  const started = Date.now();
+  // Rates and estimates count from the start of the scan itself, not from a clone before it.
+  let started = Date.now();
+  let phase: Progress['phase'] | null = null;
   let last = 0;
   return {
     update(p) {
       const now = Date.now();
-      if (now - last < 100 && p.phase === 'scanning') return; // a few redraws a second is plenty
+      if (phase === 'cloning' && p.phase !== 'cloning') started = now;
+      phase = p.phase;
+      if (now - last < 100 && (p.phase === 'scanning' || p.phase === 'cloning')) return; // a few redraws a second is plenty
       last = now;
       // One line, never wrapped: a wrapped spinner line is what leaves debris when it is cleared.
       spinner.text = progressLine(p, now - started, unit).slice(0, Math.max(10, process.stderr.columns - 4));

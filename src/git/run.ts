@@ -55,6 +55,11 @@ function environment(keepLocation: boolean, extra: Record<string, string> = {}):
   return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_NO_REPLACE_OBJECTS: '1', LC_ALL: 'C', ...extra };
 }
 
+/** The environment for a git process that must not inherit which repository to use (a clone made from a hook). */
+export function neutralEnvironment(): NodeJS.ProcessEnv {
+  return environment(false);
+}
+
 export class GitError extends Error {
   constructor(
     readonly args: string[],

@@ -49,7 +49,9 @@ export interface PipelineOptions {
 }
 
 export interface Progress {
-  phase: 'scanning' | 'placing findings in history' | 'verifying keys';
+  phase: 'cloning' | 'scanning' | 'placing findings in history' | 'verifying keys';
+  /** For `cloning`: what is cloned, and git's stage (receiving objects, resolving deltas); `items` is then a percentage. */
+  label?: string;
   items: number;
   bytes: number;
   /** What the scan will read in all, once the source knows (a history scan does after listing its objects). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { compareText } from '../../group.js';
 import { SkScanError } from '../../errors.js';
 import { TempDir } from '../../git/output.js';
-import { Git, GitError, firstLine } from '../../git/run.js';
+import { Git, GitError, firstLine, neutralEnvironment } from '../../git/run.js';
 import { decodeName } from '../names.js';
 
 export interface Repo {
@@ -34,8 +34,14 @@ export function isUrl(s: string): boolean {
  * (the repository of a hook, or of a scan given no target), git's environment
  * decides, as it does for git itself.
  */
-export async function openRepo(given: string, opts: { fromEnvironment?: boolean } = {}): Promise<Repo> {
-  if (isUrl(given)) return cloneForScan(given);
+export interface OpenOptions {
+  fromEnvironment?: boolean;
+  /** How a clone advances: `percent` of `what` git reports (receiving, resolving). */
+  onClone?: (url: string, stage: string, percent: number) => void;
+}
+
+export async function openRepo(given: string, opts: OpenOptions = {}): Promise<Repo> {
+  if (isUrl(given)) return cloneForScan(given, opts.onClone);
   if (!existsSync(given)) throw new SkScanError(`no such file or directory: ${given}`);
   const finder = opts.fromEnvironment ? Git.fromEnvironment(given) : Git.at(given);
   // One git process: --show-toplevel comes last because it fails (after printing
@@ -54,19 +60,30 @@ export async function openRepo(given: string, opts: { fromEnvironment?: boolean 
   return { given, git, worktree: worktree || null, shallow: shallow === 'true', close: () => {} };
 }
 
-async function cloneForScan(url: string): Promise<Repo> {
+async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Promise<Repo> {
   const temp = new TempDir('sk-scan-clone-');
   const dir = temp.path;
   const close = () => temp.remove();
   try {
-    // --mirror: every ref the remote has (branches, tags, notes, pull-request refs).
-    await Git.at(dir).run(['clone', '--mirror', '--quiet', '--', url, dir]);
+    // --mirror: every ref the remote has (branches, tags, notes, pull-request refs). simple-git reports
+    // git's progress as events (and refuses unsafe transports and options such as ext:: or --upload-pack).
+    const { simpleGit } = await import('simple-git');
+    const progress = onClone ? ({ stage, progress: percent }: { stage: string; progress: number }) => onClone(url, stage, percent) : undefined;
+    // The user's own environment is trusted (their askpass, credential helper, GIT_CONFIG_* for a private
+    // clone); an editor or pager has no part in a clone.
+    const env = neutralEnvironment();
+    for (const name of ['EDITOR', 'VISUAL', 'GIT_EDITOR', 'PAGER', 'GIT_PAGER']) delete env[name];
+    const unsafe = { allowUnsafeAskPass: true, allowUnsafeCredentialHelper: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true };
+    await simpleGit({ baseDir: dir, progress, unsafe }).env(env).clone(url, dir, ['--mirror']);
     const git = Git.pinned(dir, dir);
     const shallow = (await git.text(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
     return { given: url, git, worktree: null, shallow, close };
   } catch (err) {
     close();
-    throw new SkScanError(`cannot clone ${url}: ${err instanceof GitError ? firstLine(err.stderr) : (err as Error).message}`);
+    // git's complaint, not its chatter ("Cloning into bare repository …").
+    const said = err instanceof GitError ? err.stderr : (err as Error).message;
+    const complaint = said.split('\n').find((l) => /^(fatal|error):/.test(l.trim())) ?? said;
+    throw new SkScanError(`cannot clone ${url}: ${firstLine(complaint)}`);
   }
 }
 
@@ -75,7 +92,7 @@ async function cloneForScan(url: string): Promise<Repo> {
  * with why, and the rest are scanned; only when none opens is it an error.
  * On failure, what was already cloned is removed.
  */
-export async function openRepos(targets: string[], opts: { fromEnvironment?: boolean } = {}): Promise<{ repos: Repo[]; failed: { target: string; message: string }[] }> {
+export async function openRepos(targets: string[], opts: OpenOptions = {}): Promise<{ repos: Repo[]; failed: { target: string; message: string }[] }> {
   const repos: Repo[] = [];
   const failed: { target: string; message: string }[] = [];
   try {
