@@ -1,5 +1,6 @@
 /** Auditing many repositories in one run: a folder of clones, a targets file, per-repository lines and targets[]. */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +131,22 @@ describe('cloning URLs', () => {
   it('says how far a clone is, from the stages git reports', () => {
     expect(progressLine({ phase: 'cloning', label: 'https://example.test/org/api.git (receiving)', items: 45, bytes: 0 }, 900, 'object')).toBe('cloning https://example.test/org/api.git (receiving): 45%');
     expect(progressLine({ phase: 'cloning', label: 'file:///srv/a.git (remote:)', items: 0, bytes: 0 }, 10, 'object')).toBe('cloning file:///srv/a.git (preparing): 0%');
+  });
+});
+
+describe('exposure', () => {
+  it("says when each key entered HEAD's line, when it was last there and which commit took it out", () => {
+    const repo = makeRepo();
+    const gone = fakeKey('live');
+    const back = fakeKey('live');
+    const added = repo.commit('add', { 'a.env': `K=${gone}\n`, 'b.env': `K=${back}\n` });
+    const kept = repo.commit('more', { 'c.txt': 'c\n' });
+    repo.remove('a.env', 'b.env');
+    const removed = repo.commit('remove both');
+    repo.commit('b again', { 'b.env': `K=${back}\n` });
+    const report = JSON.parse(runCli(['git', repo.dir, '--format', 'json']).stdout) as { secrets: { sha256: string; exposure: { firstSeen: { commit: string }; lastSeen: { commit: string } | null; removedIn: { commit: string } | null; atHead: boolean } }[] };
+    const of = (key: string) => report.secrets.find((s) => s.sha256 === createHash('sha256').update(key).digest('hex'))?.exposure;
+    expect(of(gone)).toMatchObject({ firstSeen: { commit: added }, lastSeen: { commit: kept }, removedIn: { commit: removed }, atHead: false });
+    expect(of(back)).toMatchObject({ firstSeen: { commit: added }, lastSeen: null, removedIn: null, atHead: true });
   });
 });

@@ -15,6 +15,8 @@ export function exposures(findings: Finding[], gitMode: boolean): SecretExposure
     const first = group[0] as Finding;
     const dated = group.filter((f) => f.commit !== null).sort((a, b) => compareText(a.date ?? '', b.date ?? ''));
     const earliest = dated[0];
+    const atHead = group.some((f) => f.git?.atHead ?? true);
+    const firstSeen = gitMode && earliest?.commit ? { commit: earliest.commit, date: earliest.date ?? null } : null;
     out.push({
       sha256,
       redacted: first.secret.redacted,
@@ -23,8 +25,9 @@ export function exposures(findings: Finding[], gitMode: boolean): SecretExposure
       environment: first.secret.environment,
       occurrences: group.length,
       paths: [...new Set(group.map((f) => f.path).filter((p): p is string => p !== null))].sort(),
-      firstSeen: gitMode && earliest?.commit ? { commit: earliest.commit, date: earliest.date ?? null } : null,
-      atHead: group.some((f) => f.git?.atHead ?? true),
+      firstSeen,
+      atHead,
+      ...(gitMode ? { exposure: { firstSeen, lastSeen: atHead ? null : latest(group.map((f) => f.git?.lastSeen)), removedIn: atHead ? null : latest(group.map((f) => f.git?.removedIn)), atHead } } : {}),
       verification: first.verification,
       severity: group.map((f) => f.severity).sort((a, b) => SEVERITY_ORDER[a] - SEVERITY_ORDER[b])[0] ?? first.severity,
     });
@@ -36,6 +39,12 @@ export function exposures(findings: Finding[], gitMode: boolean): SecretExposure
       Number(b.atHead) - Number(a.atHead) ||
       b.occurrences - a.occurrences,
   );
+}
+
+/** The most recent of some commits, by date (several repositories may each have one). */
+function latest(refs: ({ commit: string; date: string } | null | undefined)[]): { commit: string; date: string } | null {
+  const known = refs.filter((r): r is { commit: string; date: string } => !!r).sort((a, b) => compareText(a.date, b.date));
+  return known.at(-1) ?? null;
 }
 
 type Env = 'production' | 'staging' | 'development';

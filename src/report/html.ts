@@ -81,7 +81,8 @@ function summary(report: Report, repositories: number): string {
 /** One row per key: a bar from the first commit that held it to the last; an arrow to the right edge if it is still in HEAD. */
 function timeline(secrets: SecretExposure[], byKey: Map<string, Finding[]>): string {
   const spans = secrets.map((s) => {
-    const dates = (byKey.get(s.sha256) ?? []).map((f) => Date.parse(f.date ?? '')).filter((t) => Number.isFinite(t));
+    // From the first commit that held it to the one that took it out (the exposure window), else its last entry.
+    const dates = [...(byKey.get(s.sha256) ?? []).map((f) => f.date ?? ''), s.exposure?.removedIn?.date ?? ''].map((d) => Date.parse(d)).filter((t) => Number.isFinite(t));
     return dates.length > 0 ? { s, from: Math.min(...dates), to: Math.max(...dates) } : null;
   });
   const known = spans.filter((x): x is { s: SecretExposure; from: number; to: number } => x !== null);

@@ -112,9 +112,20 @@ export interface SecretExposure {
   firstSeen: { commit: string; date: string | null } | null;
   /** Still in the working tree, the input, or (git mode) HEAD's tree. */
   atHead: boolean;
+  /** git mode: the window the key was exposed in on the default branch (HEAD's first-parent line). */
+  exposure?: Exposure;
   verification: Verification;
   /** The worst severity among its findings. */
   severity: Severity;
+}
+
+export interface Exposure {
+  firstSeen: { commit: string; date: string | null } | null;
+  /** The last commit that held it, once it left HEAD; null while it is still there. */
+  lastSeen: { commit: string; date: string } | null;
+  /** The first commit whose tree no longer holds it at any path it was at; null while it is still there (or never was on HEAD's line). */
+  removedIn: { commit: string; date: string } | null;
+  atHead: boolean;
 }
 
 export interface Advisory {

@@ -23,6 +23,9 @@ export interface GitPlace {
    * `ref`: in the name of the ref at `path`.
    */
   in?: 'message' | 'tag' | 'index' | 'dangling' | 'ref';
+  /** For a key no longer in HEAD: the last commit on HEAD's first-parent line that held it, and the one that took it out. */
+  lastSeen?: { commit: string; date: string } | null;
+  removedIn?: { commit: string; date: string } | null;
   /** For `in: 'tag'`: the tag's name (from the tag object) and the tag object's id. */
   tag?: { name: string; id: string };
 }

@@ -12,6 +12,7 @@ import type { Git } from '../../git/run.js';
 import { pushTo } from '../../group.js';
 import { decodeName } from '../names.js';
 import type { GitPlace, Hit, Origin } from '../types.js';
+import { exposureWindows, type KeyPlaces } from './exposure.js';
 import type { CommitGraph } from './graph.js';
 import type { Introductions } from './log.js';
 import type { HeadTree } from './repo.js';
@@ -32,7 +33,8 @@ export async function placeHits(history: History, hits: Hit[]): Promise<Origin[]
   const atHead = new Set(hits.filter((h) => h.origin.git?.blob !== undefined && history.head.blobs.has(h.origin.git.blob)).map((h) => h.sha256));
   let index: Promise<Map<string, string[]>> | null = null;
   const uncommittedPaths = () => (index ??= readIndex(history.git));
-  return Promise.all(
+  const windows = exposureWindows(history.git, keyPlaces(hits, history.introductions, atHead));
+  const placed = await Promise.all(
     hits.map(async (hit) => {
       const place: GitPlace = { ...hit.origin.git, atHead: atHead.has(hit.sha256) };
       if (place.blob !== undefined && history.head.blobs.has(place.blob)) place.blobAtHead = true;
@@ -44,6 +46,27 @@ export async function placeHits(history: History, hits: Hit[]): Promise<Origin[]
       return uncommittedBlob(hit.origin, place, uncommittedPaths);
     }),
   );
+  // When each key that left HEAD left it: on every place of that key.
+  const left = await windows;
+  return placed.map((origins, i) => {
+    const window = left.get(hits[i]?.sha256 ?? '');
+    return window ? origins.map((o) => ({ ...o, git: { ...o.git, lastSeen: window.lastSeen, removedIn: window.removedIn } })) : origins;
+  });
+}
+
+/** The keys no longer in HEAD, each with the blobs that hold it and the paths those were introduced at. */
+function keyPlaces(hits: Hit[], introductions: Introductions, atHead: Set<string>): KeyPlaces {
+  const out: KeyPlaces = new Map();
+  for (const hit of hits) {
+    const blob = hit.origin.git?.blob;
+    const paths = blob !== undefined ? introductions.get(blob) : undefined;
+    if (atHead.has(hit.sha256) || blob === undefined || !paths) continue;
+    let k = out.get(hit.sha256);
+    if (!k) out.set(hit.sha256, (k = { blobs: new Set(), paths: new Set() }));
+    k.blobs.add(blob);
+    for (const p of paths.keys()) k.paths.add(p);
+  }
+  return out;
 }
 
 function inCommitMessage(origin: Origin, place: GitPlace, graph: CommitGraph, byCommit: Map<string, Author>): Origin[] {
