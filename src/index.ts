@@ -88,7 +88,7 @@ export interface GitScanOptions extends ScanOptions {
  * repository of the current directory is found as git would find it.
  */
 export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
-  const { gitSource, openRepos } = await import('./sources/git/index.js');
+  const { gitSource, openRepos, UnknownRevision } = await import('./sources/git/index.js');
   // Arguments are checked before anything is cloned.
   const range = rangeOf(opts);
   await checkVerifyEndpoint(opts.verify);
@@ -112,11 +112,9 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     result.report.targets?.push(...failed.map((f) => ({ target: f.target, kind: null, objects: 0, bytes: 0, durationMs: 0, findings: 0, error: f.message })));
     return finish(result, config, range.revs === undefined && failed.length === 0);
   } catch (err) {
-    const unknown = range.unknownRevision !== undefined && err instanceof Error && /ambiguous argument|unknown revision|bad revision|invalid object name|invalid revision range/i.test(err.message);
-    if (!unknown) throw err;
+    if (!(err instanceof UnknownRevision) || range.unknownRevision === undefined) throw err;
     // A shallow checkout (CI's default) lacks the commits a range names: say what to fetch.
-    const shallow = repos.some((r) => r.shallow);
-    throw new SkScanError(`${range.unknownRevision}: ${shallow ? SHALLOW : `no such commit here: pass ${range.expected}`}`);
+    throw new SkScanError(`${range.unknownRevision}: ${err.shallow ? SHALLOW : `no such commit here: pass ${range.expected}`}`);
   }
 }
 

@@ -1,4 +1,5 @@
 /** The git sources: whole histories and ranges, the staged change, what a push sends. */
 export { gitSource, type GitOptions } from './history.js';
+export { UnknownRevision } from './range.js';
 export { openRepo, openRepos } from './repo.js';
 export { pushRevisions, pushTarget, type PrePushHook } from './prepush.js';

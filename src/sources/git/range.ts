@@ -10,6 +10,7 @@
  * file renamed) is not the range's doing. A blob that only a merge brought in
  * (a conflict resolution) is judged whole, since a merge has no single diff.
  */
+import { SkScanError } from '../../errors.js';
 import type { SourceEvents, SourceItem } from '../types.js';
 import { parseDiff } from './diff.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
@@ -17,6 +18,18 @@ import { logIntroduced, recordEarliest, type Introductions } from './log.js';
 import type { WantedObject } from './objects.js';
 import type { Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
+
+/** The range names a revision this repository does not have (in a shallow clone, perhaps only beyond its boundary). */
+export class UnknownRevision extends SkScanError {
+  constructor(
+    readonly shallow: boolean,
+    why: string,
+  ) {
+    super(why);
+  }
+}
+
+const UNKNOWN = /ambiguous argument|unknown revision|bad revision|invalid object name|invalid revision range/i;
 
 const PATCHES = ['log', '-p', '-U0', '--format=', '--full-index', '--text', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
 
@@ -44,7 +57,21 @@ export class RangeHistory extends HistoryScan {
     const commits: WantedObject[] = [];
     const merged = new Set<string>();
     // Two walks over the range, side by side: which blobs its commits introduced, and the lines they added.
-    const [, patches] = await Promise.all([
+    const [, patches] = await this.walks(commits, merged);
+    this.recordAdded(patches, merged);
+    // A blob the range added no line to (a rename, a deletion inside it) has nothing of the range's to judge.
+    const blobs = [...this.introductions.keys()].filter((b) => merged.has(b) || (this.added.get(b)?.size ?? 0) > 0);
+    // Sizes first, so that an oversized blob is counted rather than read.
+    const sizes = blobs.length > 0 ? await git.text(['cat-file', LISTING_FORMAT], { input: blobs.join('\n') + '\n' }) : '';
+    const listing = new Listing(this.maxFileSize, this.events);
+    yield* this.objectItems([commits, listing.push(sizes), listing.end()]);
+  }
+
+  /** Both walks; a revision the repository lacks is an UnknownRevision, whichever walk notices it. */
+  private async walks(commits: WantedObject[], merged: Set<string>): Promise<[void, string]> {
+    const git = this.repo.git;
+    try {
+      return await Promise.all([
       logIntroduced(
         git,
         this.revs,
@@ -56,14 +83,11 @@ export class RangeHistory extends HistoryScan {
         this.limits,
       ),
       git.text([...PATCHES, ...this.limits, '--end-of-options', ...this.revs]),
-    ]);
-    this.recordAdded(patches, merged);
-    // A blob the range added no line to (a rename, a deletion inside it) has nothing of the range's to judge.
-    const blobs = [...this.introductions.keys()].filter((b) => merged.has(b) || (this.added.get(b)?.size ?? 0) > 0);
-    // Sizes first, so that an oversized blob is counted rather than read.
-    const sizes = blobs.length > 0 ? await git.text(['cat-file', LISTING_FORMAT], { input: blobs.join('\n') + '\n' }) : '';
-    const listing = new Listing(this.maxFileSize, this.events);
-    yield* this.objectItems([commits, listing.push(sizes), listing.end()]);
+      ]);
+    } catch (err) {
+      if (err instanceof Error && UNKNOWN.test(err.message)) throw new UnknownRevision(this.repo.shallow, err.message);
+      throw err;
+    }
   }
 
   /** The lines each non-merge commit of the range added, per blob. */
