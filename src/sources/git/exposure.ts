@@ -27,37 +27,51 @@ const ZERO = /^0+$/;
 
 export async function exposureWindows(git: Git, keys: KeyPlaces): Promise<Map<string, Window>> {
   const out = new Map<string, Window>();
-  const paths = new Set([...keys.values()].flatMap((k) => [...k.paths]));
+  // Paths go to git on standard input, literally (a name may hold glob characters); one holding a newline cannot.
+  const paths = new Set([...keys.values()].flatMap((k) => [...k.paths]).filter((p) => !p.includes('\n')));
   if (paths.size === 0) return out;
   const nonce = randomBytes(8).toString('hex');
   const marker = `\x01${nonce}\x02`;
   let text: Buffer;
   try {
-    // Every commit of the line (not only those touching the paths: the one before a removal is `lastSeen`).
-    text = await git.run(['log', '--first-parent', '--reverse', '-z', '--raw', '--no-abbrev', '--no-renames', '--no-ext-diff', `--format=${marker}%H\x02%aI`], { revs: ['HEAD'] });
+    // Only the commits of the line that touch those paths; each with its first parent, which is `lastSeen` of a removal.
+    text = await git.run(['--literal-pathspecs', 'log', '--first-parent', '--reverse', '-z', '--raw', '--no-abbrev', '--no-renames', '--no-ext-diff', `--format=${marker}%H\x02%aI\x02%P`, '--stdin'], {
+      input: `HEAD\n--\n${[...paths].join('\n')}\n`,
+    });
   } catch {
     return out; // no HEAD (an empty or detached-unborn repository): nothing on the default branch
   }
   const current = new Map<string, string>();
-  const state = new Map<string, { present: boolean; previous: CommitRef | null; window: Window }>();
-  for (const sha of keys.keys()) state.set(sha, { present: false, previous: null, window: { lastSeen: null, removedIn: null } });
+  const state = new Map<string, { present: boolean; window: { lastSeen: string | null; removedIn: CommitRef | null } }>();
+  for (const sha of keys.keys()) state.set(sha, { present: false, window: { lastSeen: null, removedIn: null } });
   const data = text.toString('latin1');
   for (const record of data.split(marker).slice(1)) {
     const headEnd = record.indexOf('\0');
-    const [commit = '', date = ''] = record.slice(0, headEnd === -1 ? record.length : headEnd).split('\x02');
+    const [commit = '', date = '', parents = ''] = record.slice(0, headEnd === -1 ? record.length : headEnd).split('\x02');
     applyChanges(record.slice(headEnd + 1), current, paths);
-    const here = { commit, date };
     for (const [sha, k] of keys) {
       const s = state.get(sha);
       if (!s) continue;
       const present = [...k.paths].some((p) => k.blobs.has(current.get(p) ?? ''));
-      if (s.present && !present) s.window = { lastSeen: s.previous, removedIn: here };
+      if (s.present && !present) s.window = { lastSeen: parents.split(' ')[0] || null, removedIn: { commit, date } };
       if (present) s.window = { lastSeen: null, removedIn: null };
       s.present = present;
-      s.previous = here;
     }
   }
-  for (const [sha, s] of state) out.set(sha, s.window);
+  // The dates of the commits just before each removal, in one call.
+  const before = [...new Set([...state.values()].map((s) => s.window.lastSeen).filter((c): c is string => c !== null))];
+  const dates = new Map<string, string>();
+  if (before.length > 0) {
+    const listed = await git.text(['log', '--no-walk=unsorted', '--stdin', '--format=%H%x02%aI'], { input: before.join('\n') + '\n' });
+    for (const line of listed.split('\n')) {
+      const [c = '', d = ''] = line.split('\x02');
+      if (c) dates.set(c, d);
+    }
+  }
+  for (const [sha, s] of state) {
+    const last = s.window.lastSeen;
+    out.set(sha, { lastSeen: last ? { commit: last, date: dates.get(last) ?? '' } : null, removedIn: s.window.removedIn });
+  }
   return out;
 }
 
