@@ -29,9 +29,12 @@ describe('--format html', () => {
     api.git('-c', 'user.name=<script>document.title="pwned"</script>', 'commit', '-q', '--allow-empty', '-m', 'noise');
     const web = makeRepo();
     web.commit('<img src=x onerror=alert(1)>', { '<img src=x onerror=alert(1)>.env': `K=${fakeKey('live')}\n` });
+    const clean = makeRepo();
+    clean.commit('docs', { 'README.md': 'nothing secret\n' });
     const out = join(tempDir(), 'audit.html');
-    const r = runCli(['git', api.dir, web.dir, '--format', 'html', '--output', out]);
-    expect(r.code).toBe(1);
+    // Three repositories and one target that is none: the three are reported, and the failure.
+    const r = runCli(['git', api.dir, web.dir, clean.dir, tempDir('sk-scan-not-a-repo-'), '--format', 'html', '--output', out]);
+    expect(r.code).toBe(2);
     const html = readFileSync(out, 'utf8');
     // Self-contained: nothing fetched from anywhere.
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
@@ -43,7 +46,8 @@ describe('--format html', () => {
     expect(all).toContain('<title>sk-scan audit: 3 keys</title>');
     expect(shownCards(all)).toEqual(['critical', 'critical', 'medium']);
     expect(all).toMatch(/<span class="n" data-count="critical">2<\/span>/);
-    expect(all).toMatch(/<span class="n" id="repositories">2<\/span>/);
+    expect(all).toMatch(/<span class="n" id="repositories">4<\/span>/);
+    expect(all).toMatch(/<section id="errors"><h2>Not scanned<\/h2><ul><li><code>[^<]*not-a-repo-[^<]*<\/code>: not a git repository/);
     expect(all).toContain('3 of 3 keys shown');
     expect(all).not.toMatch(/<img src="x"/);
 
