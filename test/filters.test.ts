@@ -5,6 +5,7 @@ import { Detector } from '../src/detect/engine.js';
 import { compileRule } from '../src/detect/rule.js';
 import { readRulesDir } from '../src/config/builtin.js';
 import { randomBody, rng } from './helpers/keys.js';
+import { runCli } from './helpers/run.js';
 
 const detector = new Detector((await readRulesDir()).map(compileRule));
 const found = (text: string) => detector.scan(Buffer.from(text)).map((m) => m.secret);
@@ -66,5 +67,21 @@ describe('shannonEntropy', () => {
     expect(shannonEntropy('aaaa')).toBe(0);
     expect(shannonEntropy('abcd')).toBeCloseTo(2);
     expect(shannonEntropy('0123456789abcdef')).toBeCloseTo(4);
+  });
+});
+
+describe('counting runs', () => {
+  it('treats a body holding eight or more counting characters as made up, wherever the run sits', () => {
+    for (const body of ['envkey1234567890', '51QrtvMAbc1234567890', 'Zq8Lm3Vxabcdefghij', 'Kd9s7654321098Wq']) expect(placeholderReason(body), body).toBe('sequential');
+    // Seven in a row, and random bodies, stand.
+    for (const body of ['Zq8Lm3Vx1234567Rp2Wn5Ks9Dt4Hy6Pa', 'mT4vQ9xLr2Wc8NpZ5sKd7YhB3gFjE6aU']) expect(placeholderReason(body), body).toBeNull();
+  });
+});
+
+describe('counting runs, through the CLI', () => {
+  it('reports neither made-up key from public code, and still the random one beside them', () => {
+    const real = `sk_live_${randomBody(rng(4242), 32)}`;
+    const r = runCli(['stdin', '--format', 'json'], { input: `t.Setenv("KEY", "sk_test_envkey1234567890")\nbad: "sk_test_51QrtvMAbc1234567890"\nK=${real}\n` });
+    expect(JSON.parse(r.stdout).findings.map((f: { line: number }) => f.line)).toEqual([3]);
   });
 });

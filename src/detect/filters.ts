@@ -41,7 +41,7 @@ export function placeholderReason(body: string): string | null {
   const lower = body.toLowerCase();
   if (/(.)\1{5,}/.test(lower)) return 'repeated';
   if (hasShortPeriod(lower)) return 'repeated';
-  if (isSequential(lower)) return 'sequential';
+  if (isSequential(lower) || hasCountingRun(lower)) return 'sequential';
   for (const w of LONG_WORDS) if (lower.includes(w)) return 'placeholder-word';
   if (madeOfWords(lower)) return 'placeholder-word';
   return null;
@@ -74,6 +74,40 @@ function isSequential(s: string): boolean {
     if (Math.abs(a - b) === 1) steps++;
   }
   return pairs > 0 && steps / pairs >= 0.6;
+}
+
+/** A counting run at least this long marks a made-up body wherever it sits. */
+const COUNTING_RUN = 8;
+
+/**
+ * `envkey1234567890`, `51QrtvMAbc1234567890`, `…stuvwxyz`: somewhere a run of
+ * eight or more characters counts up or down (digits, or letters; 9 to 0 wraps
+ * as people type it). A word before the run dilutes the whole-body check
+ * above, and a random base62 body holds such a run about once in 10^12.
+ */
+function hasCountingRun(s: string): boolean {
+  let run = 1;
+  let direction = 0;
+  for (let i = 1; i < s.length; i++) {
+    const step = countingStep(s.charCodeAt(i - 1), s.charCodeAt(i));
+    if (step !== 0 && (step === direction || run === 1)) {
+      direction = step;
+      if (++run >= COUNTING_RUN) return true;
+    } else {
+      run = step === 0 ? 1 : 2;
+      direction = step;
+    }
+  }
+  return false;
+}
+
+/** +1 or -1 when `b` follows `a` in counting order (same class: digits, or lower-case letters), else 0. */
+function countingStep(a: number, b: number): number {
+  const digit = (c: number) => c >= 48 && c <= 57;
+  const letter = (c: number) => c >= 97 && c <= 122;
+  if (digit(a) && digit(b)) return b - a === 1 || (a === 57 && b === 48) ? 1 : a - b === 1 || (a === 48 && b === 57) ? -1 : 0;
+  if (letter(a) && letter(b)) return b - a === 1 ? 1 : a - b === 1 ? -1 : 0;
+  return 0;
 }
 
 /** `your_api_key_here`, `REPLACEME`, `xxxx_your_key`: nothing left once the words are gone. */
