@@ -30,6 +30,8 @@ export interface Match {
   column: number;
   /** Present when the line carries `sk-scan:allow`; `reason` is the text after `--`, if any. */
   allow?: { reason: string | null };
+  /** The key was found by decoding: `base64`, or `base64/base64` for base64 inside base64. `offset` is then the encoded run's. */
+  encoding?: string;
 }
 
 /** A key's identity after detection: the hex SHA-256 of the full secret, the same wherever the key is found. */
@@ -139,6 +141,53 @@ export class Detector {
   scan(input: Uint8Array): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.work = 0;
+    const matches = this.plain(buf);
+    const encoded = this.decoded(buf, 0);
+    if (encoded.length === 0) return matches;
+    // Keys found by decoding sit at their encoded run: located like the rest.
+    const all = [...matches, ...encoded].sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
+    this.work += locate(buf, all);
+    return all;
+  }
+
+  /**
+   * Keys inside base64 runs. A run is decoded only where one of the three
+   * forms `sk_` takes in base64 (one per byte alignment) sits in it, so a
+   * buffer without them costs four native searches. Nested base64 is
+   * decoded once more (depth 2).
+   */
+  private decoded(buf: Buffer, depth: number): Match[] {
+    if (depth >= MAX_DEPTH) return [];
+    const out: Match[] = [];
+    const seen = new Set<number>();
+    // Base64 inside base64 is looked for where it is kept: a Kubernetes Secret (its dockerconfigjson holds
+    // base64 of JSON whose `auth` is base64). Nine more searches over every file would cost the tree scan ~10%.
+    const nested = depth === 0 && buf.indexOf(SECRET_KIND) !== -1;
+    for (const { anchor, forms } of nested ? ALL_ANCHORS : PLAIN_ANCHORS) {
+      // Searched by a 3-byte anchor that starts at the form's rarest byte, then compared whole.
+      for (let found = buf.indexOf(anchor); found !== -1; found = buf.indexOf(anchor, found + 1)) {
+        for (const { needle, groupOffset, at } of forms) this.decodeAt(buf, found - at, needle, groupOffset, depth, seen, out);
+      }
+    }
+    return out;
+  }
+
+  /** The run of the form `needle` found at `hit`, decoded and scanned (once per run). */
+   
+  private decodeAt(buf: Buffer, hit: number, needle: Buffer, groupOffset: number, depth: number, seen: Set<number>, out: Match[]): void {
+    if (hit < 0 || buf.compare(needle, 0, needle.length, hit, hit + needle.length) !== 0) return;
+    const run = base64Run(buf, hit, groupOffset);
+    if (run === null || seen.has(run.start)) return;
+    seen.add(run.start);
+    const inner = Buffer.from(buf.toString('latin1', run.start, run.end), 'base64');
+    this.work += run.end - run.start;
+    for (const m of [...this.plain(inner), ...this.decoded(inner, depth + 1)]) {
+      out.push({ ...m, offset: run.start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `base64/${m.encoding}` : 'base64' });
+    }
+  }
+
+  /** Keys as they are written, located. */
+  private plain(buf: Buffer): Match[] {
     // Allocated on the first keyword hit: most buffers have none.
     let perRule: KeywordWindows[][] | null = null;
     for (const { needle, keywords } of this.anchors) {
@@ -187,6 +236,90 @@ export class Detector {
       }
     }
   }
+}
+
+/** Base64 inside base64 is decoded; deeper is not. */
+const MAX_DEPTH = 2;
+/** A base64 run shorter than this holds no key; one longer than this is not decoded. */
+const MIN_RUN = 24;
+const MAX_RUN = 1 << 20;
+
+/**
+ * `sk_` in base64, one form per byte alignment: the characters fixed whatever
+ * surrounds it, and where they sit in their 4-character group. (`c2tf` at a
+ * group's start; `NrX2`/`NrX3` from its third character, `_l`/`_t` telling
+ * which follows; `za19` from its fourth.)
+ */
+const BASE64_FORMS = [
+  ['c2tf', 0],
+  ['NrX2', 2],
+  ['NrX3', 2],
+  ['za19', 3],
+].map(([needle, groupOffset]) => form(needle as string, groupOffset as number));
+
+interface Base64Form {
+  needle: Buffer;
+  groupOffset: number;
+  /** Where its anchor starts inside it. */
+  at: number;
+  anchor: string;
+}
+
+/** A base64 form with its search anchor: three bytes from its rarest one. */
+function form(needle: string, groupOffset: number): Base64Form {
+  const bytes = Buffer.from(needle);
+  let at = 0;
+  for (let i = 1; i + 3 <= bytes.length; i++) if (commonness(bytes[i] ?? 0) < commonness(bytes[at] ?? 0)) at = i;
+  return { needle: bytes, groupOffset, at, anchor: needle.slice(at, at + 3) };
+}
+
+/** Forms grouped by anchor: one search per distinct anchor (`NrX2` and `NrX3` share one). */
+function byAnchor(forms: Base64Form[]): { anchor: Buffer; forms: Base64Form[] }[] {
+  const groups = new Map<string, Base64Form[]>();
+  for (const f of forms) pushTo(groups, f.anchor, f);
+  return [...groups].map(([anchor, list]) => ({ anchor: Buffer.from(anchor, 'latin1'), forms: list }));
+}
+
+/**
+ * The same forms in base64 once more, for base64 inside base64 (a Kubernetes
+ * dockerconfigjson Secret holds base64 of JSON whose `auth` is base64): each
+ * found form's run is decoded, and the decoded text searched for the forms above.
+ */
+const NESTED_FORMS = [
+  ['YzJ0Z', 0],
+  ['MydG', 2],
+  ['jMnRm', 3],
+  ['TnJYM', 0],
+  ['5yWD', 2],
+  ['Oclg', 3],
+  ['emExO', 0],
+  ['phMT', 2],
+  ['6YTE5', 3],
+].map(([needle, groupOffset]) => form(needle as string, groupOffset as number));
+
+const PLAIN_ANCHORS = byAnchor(BASE64_FORMS);
+const ALL_ANCHORS = byAnchor([...BASE64_FORMS, ...NESTED_FORMS]);
+/** Where nested base64 is looked for: a Kubernetes Secret manifest. */
+const SECRET_KIND = Buffer.from('Secret');
+
+const BASE64 = new Uint8Array(256);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_') BASE64[ch.charCodeAt(0)] = 1;
+
+/**
+ * The base64 run around a form found at `hit`, from the first group boundary
+ * that keeps the form aligned (`=` only ends a run, so `KEY=c2tf…` starts after
+ * it) to its padding; null when too short or too long to be worth decoding.
+ */
+function base64Run(buf: Buffer, hit: number, groupOffset: number): { start: number; end: number } | null {
+  let first = hit;
+  while (first > 0 && hit - first < MAX_RUN && BASE64[buf[first - 1] as number]) first--;
+  const groupStart = hit - groupOffset;
+  if (groupStart < first) return null;
+  const start = first + ((((groupStart - first) % 4) + 4) % 4);
+  let end = hit;
+  while (end < buf.length && end - start < MAX_RUN && BASE64[buf[end] as number]) end++;
+  while (end < buf.length && buf[end] === 0x3d && end - start < MAX_RUN) end++;
+  return end - start >= MIN_RUN && end - start < MAX_RUN ? { start, end } : null;
 }
 
 /** Whether the whole keyword is at `start` (its anchor is known to be there). */

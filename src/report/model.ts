@@ -16,6 +16,8 @@ export interface SecretInfo {
   environment: string | null;
   /** The full secret, present only with --show-secrets. */
   value?: string;
+  /** Found by decoding what is written: `base64`, `base64/base64`. The place is the encoded run's. */
+  encoding?: string;
 }
 
 export interface Finding {

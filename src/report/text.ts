@@ -311,7 +311,8 @@ function hookBlock(v: View): string[] {
 function where(f: Finding, withTarget: boolean): string {
   const prefix = withTarget && f.target ? `${quotePath(f.target)}: ` : '';
   if (f.path === null) return `${prefix}${placeLabel(f)}, line ${f.line}:${f.column}`;
-  return f.inName ? `${prefix}${quotePath(f.path)} (the key is in the name)` : `${prefix}${quotePath(f.path)}:${f.line}:${f.column}`;
+  const encoded = f.secret.encoding ? ` (in ${f.secret.encoding})` : '';
+  return f.inName ? `${prefix}${quotePath(f.path)} (the key is in the name)` : `${prefix}${quotePath(f.path)}:${f.line}:${f.column}${encoded}`;
 }
 
 /** What --verify learned, in a few words; nothing without --verify. */

@@ -1,0 +1,50 @@
+/** Keys written encoded: base64 in a Kubernetes Secret, a Docker config's auth, base64 inside base64. */
+import { describe, expect, it } from 'vitest';
+import { scanStdin } from '../src/index.js';
+import { fakeKey } from './helpers/keys.js';
+import { runCli } from './helpers/run.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('base64', () => {
+  it('finds a key in a Secret manifest, a Docker auth and base64 inside base64, at the encoded place, as the same key', async () => {
+    const key = fakeKey('live', 'prod');
+    const text = [
+      'apiVersion: v1',
+      'kind: Secret',
+      'data:',
+      `  CHATBOT_API_KEY: ${b64(key)}`,
+      `  .dockerconfigjson: ${b64(JSON.stringify({ auths: { 'registry.example': { auth: b64(`ci:${key}`) } } }))}`,
+      '---',
+      `{"auths": {"registry.example": {"auth": "${b64(`deploy:${key}`)}"}}}`,
+      `PLAIN=${key}`,
+      '',
+    ].join('\n');
+    const report = await scanStdin(Buffer.from(text), { path: 'deploy.yaml' });
+    expect(report.findings.map((f) => [f.line, f.column, f.secret.encoding ?? 'plain'])).toEqual([
+      [4, 20, 'base64'],
+      [5, 22, 'base64/base64'],
+      [7, 42, 'base64'],
+      [8, 7, 'plain'],
+    ]);
+    // One key, wherever and however it is written; redacted as the plain one.
+    expect(report.secrets).toHaveLength(1);
+    expect(new Set(report.findings.map((f) => f.secret.redacted))).toEqual(new Set([`sk_live_prod_…${key.slice(-4)}`]));
+  });
+
+  it('reports nothing for base64 of a placeholder, nor for base64 that holds no key', () => {
+    const text = `data:\n  A: ${b64('sk_live_your_api_key_here_0000000')}\n  B: ${b64('sk_test_envkey1234567890')}\n  C: ${b64('just some configuration text here')}\n`;
+    const r = runCli(['stdin', '--format', 'json'], { input: text });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+
+  it('accepts an encoded key by an allow comment on its line, and never prints it', () => {
+    const key = fakeKey('live');
+    const r = runCli(['stdin'], { input: `token: ${b64(key)}  # sk-scan:allow -- a revoked demo key\nother: ${b64(`x:${key}`)}\n` });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\(stdin\), line 2:8/);
+    expect(r.stdout).not.toContain(key);
+    expect(r.stdout).not.toContain(b64(key).slice(0, 20));
+  });
+});
