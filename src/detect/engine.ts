@@ -141,11 +141,10 @@ export class Detector {
   scan(input: Uint8Array): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.work = 0;
-    const matches = this.plain(buf);
-    const encoded = this.decoded(buf, 0);
-    if (encoded.length === 0) return matches;
-    // Keys found by decoding sit at their encoded run: located like the rest.
-    const all = [...matches, ...encoded].sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
+    // Keys found by decoding sit at their encoded run: all are located once, in this buffer.
+    const all = [...this.plain(buf), ...this.decoded(buf, 0)];
+    if (all.length === 0) return all;
+    all.sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
     this.work += locate(buf, all);
     return all;
   }
@@ -186,7 +185,7 @@ export class Detector {
     }
   }
 
-  /** Keys as they are written, located. */
+  /** Keys as they are written (not yet located). */
   private plain(buf: Buffer): Match[] {
     // Allocated on the first keyword hit: most buffers have none.
     let perRule: KeywordWindows[][] | null = null;
@@ -210,9 +209,6 @@ export class Detector {
       for (const [start, end] of spans) this.work += end - start;
       this.scanWindows(buf, rule, spans, matches);
     }
-    if (matches.length === 0) return matches;
-    matches.sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
-    this.work += locate(buf, matches);
     return matches;
   }
 
