@@ -32,7 +32,6 @@ import { maskSecrets } from '../redact.js';
 import { count, formatNumber, printable, quotePath, shellQuote } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { findCommand, parseCommand, unknownCommand, usageError, type Command } from './args.js';
-import { commandHelp, overview } from './help.js';
 import { guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
 
@@ -60,19 +59,19 @@ interface ScanFlags {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') return print(overview());
+  if (name === undefined || name === '--help' || name === '-h') return print((await help()).overview());
   if (name === '--version' || name === '-v' || name === 'version') return print(`${VERSION}\n`);
   const command = findCommand(name);
   if (!command) throw name.startsWith('-') ? usageError(`'${name}' comes after a command: sk-scan COMMAND [options]`) : unknownCommand(name);
   const { values, positionals } = parseCommand(command, rest);
-  if (values['help']) return print(commandHelp(command));
+  if (values['help']) return print((await help()).commandHelp(command));
   const flags = values as ScanFlags;
   switch (command.name) {
     case 'help': {
-      if (positionals.length === 0) return print(overview());
+      if (positionals.length === 0) return print((await help()).overview());
       const about = findCommand(positionals[0] ?? '');
       if (!about || positionals.length > 1) throw about ? usageError('help takes one command') : unknownCommand(positionals[0] ?? '');
-      return print(commandHelp(about));
+      return print((await help()).commandHelp(about));
     }
     case 'dir':
       return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true }));
@@ -154,6 +153,11 @@ function targetsFile(file: string | undefined, command: Command): string[] {
     .filter(Boolean);
   if (targets.length === 0) throw usageError(`the targets file ${file} names no repository`, command);
   return targets;
+}
+
+/** The help pages, loaded only when asked for (a hook never needs them). */
+function help() {
+  return import('./help.js');
 }
 
 async function print(text: string): Promise<number> {
