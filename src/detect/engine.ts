@@ -172,7 +172,6 @@ export class Detector {
   }
 
   /** The run of the form `needle` found at `hit`, decoded and scanned (once per run). */
-   
   private decodeAt(buf: Buffer, hit: number, needle: Buffer, groupOffset: number, depth: number, seen: Set<number>, out: Match[]): void {
     if (hit < 0 || buf.compare(needle, 0, needle.length, hit, hit + needle.length) !== 0) return;
     const run = base64Run(buf, hit, groupOffset);
