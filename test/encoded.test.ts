@@ -48,3 +48,17 @@ describe('base64', () => {
     expect(r.stdout).not.toContain(b64(key).slice(0, 20));
   });
 });
+
+describe('hex', () => {
+  it('finds a key written in hex, either case, as the same key', async () => {
+    const key = fakeKey('test');
+    const hex = Buffer.from(key).toString('hex');
+    const report = await scanStdin(Buffer.from(`lower=${hex}\nUPPER=${hex.toUpperCase()}\nshort=736b5f6c697665\nplain=${key}\n`));
+    expect(report.findings.map((f) => [f.line, f.column, f.secret.encoding ?? 'plain'])).toEqual([
+      [1, 7, 'hex'],
+      [2, 7, 'hex'],
+      [4, 7, 'plain'],
+    ]);
+    expect(report.secrets).toHaveLength(1);
+  });
+});

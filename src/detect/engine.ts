@@ -168,7 +168,28 @@ export class Detector {
         for (const { needle, groupOffset, at } of forms) this.decodeAt(buf, found - at, needle, groupOffset, depth, seen, out);
       }
     }
+    // Hex: `sk_` is 736b5f (or 736B5F), which plain text almost never holds.
+    for (const needle of HEX_FORMS) {
+      for (let hit = buf.indexOf(needle); hit !== -1; hit = buf.indexOf(needle, hit + 1)) this.decodeHexAt(buf, hit, depth, seen, out);
+    }
     return out;
+  }
+
+  /** The hex run around `hit`, decoded from the byte boundary that keeps `hit` on one, and scanned (once per run). */
+  // eslint-disable-next-line max-params -- one hit's facts and the scan's running state
+  private decodeHexAt(buf: Buffer, hit: number, depth: number, seen: Set<number>, out: Match[]): void {
+    let first = hit;
+    while (first > 0 && hit - first < MAX_RUN && HEX[buf[first - 1] as number]) first--;
+    const start = first + ((hit - first) % 2);
+    let end = hit;
+    while (end < buf.length && end - start < MAX_RUN && HEX[buf[end] as number]) end++;
+    if (end - start < MIN_HEX_RUN || seen.has(start)) return;
+    seen.add(start);
+    const inner = Buffer.from(buf.toString('latin1', start, end - ((end - start) % 2)), 'hex');
+    this.work += end - start;
+    for (const m of [...this.plain(inner), ...this.decoded(inner, depth + 1)]) {
+      out.push({ ...m, offset: start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `hex/${m.encoding}` : 'hex' });
+    }
   }
 
   /** The run of the form `needle` found at `hit`, decoded and scanned (once per run). */
@@ -296,6 +317,12 @@ const PLAIN_ANCHORS = byAnchor(BASE64_FORMS);
 const ALL_ANCHORS = byAnchor([...BASE64_FORMS, ...NESTED_FORMS]);
 /** Where nested base64 is looked for: a Kubernetes Secret manifest. */
 const SECRET_KIND = Buffer.from('Secret');
+
+/** `sk_` in hex, either case. A key in hex is at least 48 digits long. */
+const HEX_FORMS = [Buffer.from('736b5f'), Buffer.from('736B5F')];
+const MIN_HEX_RUN = 48;
+const HEX = new Uint8Array(256);
+for (const ch of '0123456789abcdefABCDEF') HEX[ch.charCodeAt(0)] = 1;
 
 const BASE64 = new Uint8Array(256);
 for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_') BASE64[ch.charCodeAt(0)] = 1;
