@@ -176,7 +176,6 @@ export class Detector {
   }
 
   /** The hex run around `hit`, decoded from the byte boundary that keeps `hit` on one, and scanned (once per run). */
-  // eslint-disable-next-line max-params -- one hit's facts and the scan's running state
   private decodeHexAt(buf: Buffer, hit: number, depth: number, seen: Set<number>, out: Match[]): void {
     let first = hit;
     while (first > 0 && hit - first < MAX_RUN && HEX[buf[first - 1] as number]) first--;
