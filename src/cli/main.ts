@@ -115,10 +115,7 @@ async function main(argv: string[]): Promise<number> {
 /** `sk-scan merge`: the reports read and checked, merged, and delivered as a scan's report is. */
 async function mergeCommand(command: Command, flags: ScanFlags, files: string[]): Promise<number> {
   if (files.length === 0) throw usageError('merge needs at least one JSON report', command);
-  const format = (flags.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) throw usageError(`unknown format '${format}': use one of ${FORMATS.join(', ')}`, command);
-  const failOn = flags['fail-on'] ?? 'any';
-  if (failOn !== 'any' && failOn !== 'active') throw usageError(`--fail-on takes any or active, not '${failOn}'`, command);
+  const { format, failOn } = reportFlags(flags, command);
   const reports = files.map((file) => {
     try {
       return parseReport(file, readFileSync(file, 'utf8'));
@@ -165,13 +162,19 @@ async function print(text: string): Promise<number> {
   return 0;
 }
 
+/** --format and --fail-on, checked: what every command that writes a report takes. */
+function reportFlags(flags: ScanFlags, command: Command): { format: Format; failOn: 'any' | 'active' } {
+  const format = (flags.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) throw usageError(`unknown format '${format}': use one of ${FORMATS.join(', ')}`, command);
+  const failOn = flags['fail-on'] ?? 'any';
+  if (failOn !== 'any' && failOn !== 'active') throw usageError(`--fail-on takes any or active, not '${failOn}'`, command);
+  return { format, failOn };
+}
+
 /** Every scan command: the shared flags checked, the scan run under a progress display, the report written. */
 async function scan(command: Command, flags: ScanFlags, run: (options: ScanOptions) => Promise<Report>): Promise<number> {
-  const format = (flags.format ?? 'text') as Format;
+  const { format, failOn } = reportFlags(flags, command);
   const usage = (message: string) => usageError(message, command);
-  if (!FORMATS.includes(format)) throw usage(`unknown format '${format}': use one of ${FORMATS.join(', ')}`);
-  const failOn = flags['fail-on'] ?? 'any';
-  if (failOn !== 'any' && failOn !== 'active') throw usage(`--fail-on takes any or active, not '${failOn}'`);
   if (failOn === 'active' && !flags.verify) throw usage('--fail-on active needs --verify: without it no key is confirmed live');
   if (!flags.verify && (flags['verify-url'] ?? flags['verify-timeout'] ?? flags['verify-deadline']) !== undefined) {
     throw usage('--verify-url, --verify-timeout and --verify-deadline go with --verify');
