@@ -4,7 +4,7 @@ import { defaults, type Config } from './config.js';
 import { checkedRules } from './rules.js';
 import { YamlFile } from './yaml.js';
 
-const FIELDS = ['rules', 'disable', 'exclude', 'maxFileSize', 'ignore'] as const;
+const FIELDS = ['rules', 'disable', 'exclude', 'maxFileSize', 'maxArchiveBytes', 'ignore'] as const;
 const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
 export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Config {
@@ -48,11 +48,12 @@ export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Co
     });
   }
 
-  const sizeNode = f.get('maxFileSize')?.value;
-  if (sizeNode !== undefined) {
+  for (const field of ['maxFileSize', 'maxArchiveBytes'] as const) {
+    const sizeNode = f.get(field)?.value;
+    if (sizeNode === undefined) continue;
     const bytes = parseSize(yf.scalar(sizeNode));
-    if (bytes === null) yf.fail(sizeNode, '`maxFileSize` must be a number of bytes or a size such as 10MiB or 500KB');
-    config.maxFileSize = bytes;
+    if (bytes === null) yf.fail(sizeNode, `\`${field}\` must be a number of bytes or a size such as 10MiB or 500KB`);
+    config[field] = bytes;
   }
   return config;
 }

@@ -11,11 +11,12 @@ import { builtinRules } from './builtin.js';
 import type { PathPatterns } from './paths.js';
 
 export function defaults(file: string | null, rules: RuleSpec[]): Config {
-  return { file, rules, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
+  return { file, rules, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
 }
 
 export const CONFIG_FILE_NAME = '.sk-scan.yaml';
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+export const DEFAULT_MAX_ARCHIVE_BYTES = 256 * 1024 * 1024;
 
 export interface Config {
   /** The file it was read from, or null for the defaults. */
@@ -28,6 +29,8 @@ export interface Config {
   excluded: PathPatterns | null;
   /** Files larger than this many bytes are skipped (and counted). */
   maxFileSize: number;
+  /** What one archive (zip, tar, gzip, nested ones included) may decompress in all; the rest is skipped and counted. */
+  maxArchiveBytes: number;
   /** Findings ignored by fingerprint (the config's `ignore:` list). */
   fingerprints: string[];
   /** Lines of `.sk-scanignore` at the scan root (gitignore syntax), or null. */

@@ -1,5 +1,6 @@
 /** One item through read → detect: the unit of work a worker thread does. */
-import { load, type Scratch } from '../sources/read.js';
+import { openArchive, type ArchiveLimits } from '../sources/archive/index.js';
+import { load, OwnedBytes, type Scratch } from '../sources/read.js';
 import type { Origin, SkipReason, SourceItem } from '../sources/types.js';
 import type { Detector, Match } from './engine.js';
 
@@ -11,8 +12,35 @@ export interface ItemResult {
   matches: Match[];
 }
 
-export function processItem(detector: Detector, item: SourceItem, maxFileSize: number, scratch?: Scratch): ItemResult {
-  const loaded = load(item, maxFileSize, scratch);
-  if ('skip' in loaded) return { origin: item.origin, size: 0, skip: { reason: loaded.skip, message: loaded.message }, matches: [] };
-  return { origin: item.origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) };
+/** What an item may cost to read: its size, and what an archive may decompress. */
+export type ReadLimits = ArchiveLimits;
+
+/**
+ * The item's results: one, or for an archive one per member (each origin
+ * naming its member), so that a key inside `pkg.tgz` is found at
+ * `pkg.tgz!package/.env` with its own line and column.
+ */
+export function processItem(detector: Detector, item: SourceItem, limits: ReadLimits, scratch?: Scratch): ItemResult[] {
+  const loaded = load(item, limits.maxFileSize, scratch);
+  if ('skip' in loaded) return [skipped(item.origin, loaded.skip, loaded.message)];
+  if ('bytes' in loaded) return [{ origin: item.origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) }];
+  const name = item.origin.path ?? item.origin.git?.blob ?? 'stdin';
+  const results: ItemResult[] = [];
+  for (const part of openArchive(loaded.archive, name, limits)) {
+    // A member is judged whole: the lines a change adds are lines of the archive, not of its members.
+    const origin: Origin = { ...item.origin, member: part.member || undefined, onlyLines: undefined };
+    if ('skip' in part) {
+      results.push(skipped(origin, part.skip, part.message));
+      continue;
+    }
+    const member = load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize);
+    if ('bytes' in member) results.push({ origin, size: member.bytes.length, matches: detector.scan(member.bytes) });
+    else if ('skip' in member) results.push(skipped(origin, member.skip, member.message));
+    else results.push(skipped(origin, 'binary', 'an archive nested too deep'));
+  }
+  return results;
+}
+
+function skipped(origin: Origin, reason: SkipReason, message: string): ItemResult {
+  return { origin, size: 0, skip: { reason, message }, matches: [] };
 }

@@ -8,12 +8,11 @@ import { Worker } from 'node:worker_threads';
 import { OwnedBytes, Scratch } from '../sources/read.js';
 import type { SourceItem } from '../sources/types.js';
 import { Detector } from './engine.js';
-import { processItem, type ItemResult } from './item.js';
+import { processItem, type ItemResult, type ReadLimits } from './item.js';
 import { compileRule, type RuleSpec } from './rule.js';
 
-export interface WorkerSetup {
+export interface WorkerSetup extends ReadLimits {
   rules: RuleSpec[];
-  maxFileSize: number;
 }
 
 /** Below this many items a scan stays on the main thread: a worker costs ~30 ms to start. */
@@ -116,7 +115,7 @@ export function localDetector(rules: RuleSpec[]): { detector: Detector; scratch:
 
 function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): void {
   const { detector, scratch } = localDetector(setup.rules);
-  for (const item of items) onResult(processItem(detector, item, setup.maxFileSize, scratch));
+  for (const item of items) for (const r of processItem(detector, item, setup, scratch)) onResult(r);
 }
 
 /**

@@ -11,6 +11,7 @@
 import { originLabel } from '../sources/read.js';
 import type { Origin, Source, SourceEvents, SourceItem } from '../sources/types.js';
 import { sha256, type Match } from './engine.js';
+import type { ReadLimits } from './item.js';
 import { detectAll, localDetector } from './pool.js';
 import type { RuleSpec } from './rule.js';
 
@@ -22,9 +23,8 @@ export interface Detection {
   sha256: string;
 }
 
-export interface DetectOptions {
+export interface DetectOptions extends ReadLimits {
   rules: RuleSpec[];
-  maxFileSize: number;
   /** Worker threads; 1 keeps everything on the calling thread. */
   threads?: number;
   /** Where the source reports what it skipped and what the user should know; items skipped here are reported there too. */
@@ -38,7 +38,7 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
   const names = new NameScanner(opts.rules, found);
   await detectAll(
     names.tap(source.items(opts.events)),
-    { rules: opts.rules, maxFileSize: opts.maxFileSize },
+    { rules: opts.rules, maxFileSize: opts.maxFileSize, maxArchiveBytes: opts.maxArchiveBytes },
     (r) => {
       if (r.skip) return opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);
       opts.onScanned(r.size);

@@ -11,5 +11,5 @@ const detector = new Detector(setup.rules.map(compileRule));
 const scratch = new Scratch();
 
 parentPort?.on('message', (batch: Batch) => {
-  parentPort?.postMessage(unpack(batch).map((item) => processItem(detector, item, setup.maxFileSize, scratch)));
+  parentPort?.postMessage(unpack(batch).flatMap((item) => processItem(detector, item, setup, scratch)));
 });

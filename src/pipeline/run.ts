@@ -17,6 +17,7 @@ import { buildReport } from '../report/build.js';
 import { count, formatNumber } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
+import { placePath } from '../sources/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
 import { suppressStage, type BaselineEntry } from '../suppress/index.js';
 import type { VerifyOptions } from '../verify/index.js';
@@ -69,7 +70,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
   let detected;
   try {
     await checkVerifyEndpoint(opts.verify);
-    detected = await detectStage(source, { rules: config.rules, maxFileSize: config.maxFileSize, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
+    detected = await detectStage(source, { rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
     if (source.attribute && detected.length > 0) run.phase('placing findings in history');
     detected = await attributeStage(source, detected);
   } finally {
@@ -107,14 +108,14 @@ function intoBaseline(verified: Verified): { verified: Verified; accepting: Base
       reported: verified.reported.filter(live),
       accepted: [...verified.accepted, ...taken.map((detection) => ({ detection, suppression: { kind: 'baseline' as const, reason: 'added to the baseline by this scan' } }))],
     },
-    accepting: taken.map((d) => ({ ruleId: d.match.ruleId, path: d.origin.path, sha256: d.sha256 })),
+    accepting: taken.map((d) => ({ ruleId: d.match.ruleId, path: placePath(d.origin), sha256: d.sha256 })),
   };
 }
 
 /** What a run counts as it goes (files, bytes, what it skipped) and what it tells the user. */
 class ScanRun implements SourceEvents {
   readonly warnings: string[] = [];
-  private readonly stats: RunStats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0 }, durationMs: 0 };
+  private readonly stats: RunStats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0, corrupt: 0 }, durationMs: 0 };
   private readonly started = performance.now();
   /** The first few binary files and links skipped, for the warning that counts them. */
   private readonly named = { binary: [] as string[], symlink: [] as string[] };
@@ -137,8 +138,8 @@ class ScanRun implements SourceEvents {
    */
   skip(reason: SkipReason, path: string, message?: string): void {
     const n = ++this.stats.skipped[reason];
-    if (reason === 'unreadable' || reason === 'tooLarge') {
-      this.warn(`${reason === 'unreadable' ? 'cannot read' : 'skipped, too large:'} ${path}${message ? `: ${message}` : ''}`, n > NAMED_ONE_BY_ONE);
+    if (reason === 'unreadable' || reason === 'tooLarge' || reason === 'corrupt') {
+      this.warn(`${ONE_BY_ONE[reason]} ${path}${message ? `: ${message}` : ''}`, n > NAMED_ONE_BY_ONE);
     } else if (this.named[reason].length < NAMED) {
       this.named[reason].push(path);
     }
@@ -160,15 +161,19 @@ class ScanRun implements SourceEvents {
   }
 
   finish(): RunStats {
-    const { binary, symlink, unreadable, tooLarge } = this.stats.skipped;
+    const { binary, symlink, unreadable, tooLarge, corrupt } = this.stats.skipped;
     // The rest were named in the report only: one line says how many, and where they are named.
     if (unreadable > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(unreadable - NAMED_ONE_BY_ONE, 'more item')} could not be read (${formatNumber(unreadable)} in all; --format json names each)`);
     if (tooLarge > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(tooLarge - NAMED_ONE_BY_ONE, 'more item')} skipped as too large (${formatNumber(tooLarge)} in all; --format json names each)`);
+    if (corrupt > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(corrupt - NAMED_ONE_BY_ONE, 'more archive member')} could not be opened (${formatNumber(corrupt)} in all; --format json names each)`);
     if (binary > 0) this.warn(`skipped ${count(binary, 'binary file')} (a NUL byte in the first 8 KiB): ${names(this.named.binary, binary)}`);
     if (symlink > 0) this.warn(`skipped ${count(symlink, 'symbolic link')} (links are not followed): ${names(this.named.symlink, symlink)}`);
     return { ...this.stats, durationMs: Math.round(performance.now() - this.started) };
   }
 }
+
+/** How a warning that names one skipped item begins. */
+const ONE_BY_ONE = { unreadable: 'cannot read', tooLarge: 'skipped, too large:', corrupt: 'cannot open' };
 
 /** Skipped files named in a warning before the rest are only counted. */
 const NAMED = 3;

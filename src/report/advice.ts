@@ -4,6 +4,7 @@
  * order to act (stop the damage first, then tidy up).
  */
 import { groupBy } from '../group.js';
+import { filePath } from './format.js';
 import type { Finding, Report } from './model.js';
 import { placeOf, steps, type Place, type RemediationFacts } from './remediation.js';
 
@@ -71,7 +72,7 @@ export function keyNumbers(keys: number[]): string {
 export function distinctPlaces(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const at = [f.target ?? '', f.path ?? '', f.line, f.column, f.commit ?? '', f.git?.blob ?? ''].join('\0');
+    const at = [f.target ?? '', filePath(f) ?? '', f.line, f.column, f.commit ?? '', f.git?.blob ?? ''].join('\0');
     if (seen.has(at)) return false;
     seen.add(at);
     return true;

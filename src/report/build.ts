@@ -135,6 +135,7 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
     verification,
   };
   if (origin.inName) finding.inName = true;
+  if (origin.member !== undefined) finding.member = maskPath(origin.member);
   if (match.encoding !== undefined) finding.secret.encoding = match.encoding;
   if (origin.target !== undefined) finding.target = origin.target;
   if (origin.author !== undefined) finding.author = origin.author;

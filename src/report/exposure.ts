@@ -5,6 +5,7 @@
  */
 import { SEVERITY_ORDER, type Advisory, type Finding, type SecretExposure } from './model.js';
 import { compareText, groupBy, pushTo } from '../group.js';
+import { filePath } from './format.js';
 
 const STATUS_RANK = { active: 0, unknown: 1, unchecked: 2, inactive: 3 } as const;
 
@@ -24,7 +25,7 @@ export function exposures(findings: Finding[], gitMode: boolean): SecretExposure
       kind: first.secret.kind,
       environment: first.secret.environment,
       occurrences: group.length,
-      paths: [...new Set(group.map((f) => f.path).filter((p): p is string => p !== null))].sort(),
+      paths: [...new Set(group.map(filePath).filter((p): p is string => p !== null))].sort(),
       firstSeen,
       atHead,
       ...(gitMode ? { exposure: { firstSeen, lastSeen: atHead ? null : latest(group.map((f) => f.git?.lastSeen)), removedIn: atHead ? null : latest(group.map((f) => f.git?.removedIn)), atHead } } : {}),

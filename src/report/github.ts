@@ -4,7 +4,7 @@
  * `::warning` for keys the platform says are dead and for test keys. A finding
  * without a file (a commit message) gets an annotation without `file=`.
  */
-import { placeLabel, printable } from './format.js';
+import { filePath, placeLabel, printable } from './format.js';
 import type { Finding, Report } from './model.js';
 
 /** Escaping for the message part: %, CR and LF. */
@@ -30,7 +30,8 @@ function annotation(f: Finding): string {
   if (f.path !== null) props.push(`file=${escapeProperty(printable(f.path))}`, `line=${f.line}`, `col=${f.column}`);
   const live = f.verification.status === 'active' ? ' (ACTIVE)' : '';
   props.push(`title=${escapeProperty(`${f.ruleId}: ${f.secret.value ?? f.secret.redacted}${live}`)}`);
-  const where = f.path === null ? `In the ${placeLabel(f)}: ` : f.commit ? `Introduced in commit ${f.commit.slice(0, 12)}. ` : '';
+  const inside = f.member !== undefined ? `Inside ${printable(f.path ?? '')}, in ${printable(f.member)} (line ${f.line}). ` : '';
+  const where = inside + (f.path === null ? `In the ${placeLabel(f)}: ` : f.commit ? `Introduced in commit ${f.commit.slice(0, 12)}. ` : '');
   const steps = f.remediation.map((s, i) => `${i + 1}. ${s}`).join('\n');
   return `::${level} ${props.join(',')}::${escapeData(`${where}${f.severity} ${f.ruleId}\n${steps}`)}\n`;
 }

@@ -15,7 +15,7 @@
  * holding `<script>` renders as text.
  */
 import { KIND_NAMES, distinctPlaces } from './advice.js';
-import { count, formatBytes, formatDuration, placeLabel, printable } from './format.js';
+import { count, filePath, formatBytes, formatDuration, placeLabel, printable } from './format.js';
 import type { Finding, Report, SecretExposure } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
 import { groupBy } from '../group.js';
@@ -124,7 +124,7 @@ function card(s: SecretExposure, n: number, places: Finding[]): string {
   const v = s.verification;
   const status = v.status === 'active' ? `ACTIVE${v.requiredScope ? ` (lacks ${v.requiredScope})` : ''}` : v.status === 'unchecked' ? 'not verified' : `${v.status} (${v.reason})`;
   const targets = [...new Set(places.map((f) => f.target ?? ''))];
-  const text = [s.redacted, s.ruleId, ...places.flatMap((f) => [f.path ?? placeLabel(f), f.commit ?? '', f.author ?? '', f.target ?? ''])].join(' ').toLowerCase();
+  const text = [s.redacted, s.ruleId, ...places.flatMap((f) => [filePath(f) ?? placeLabel(f), f.commit ?? '', f.author ?? '', f.target ?? ''])].join(' ').toLowerCase();
   return `<article class="card ${esc(s.severity)}" data-severity="${esc(s.severity)}" data-status="${esc(v.status)}" data-targets="${esc(targets.join('\n'))}" data-text="${esc(text)}">
 <h3><span class="num">${n}.</span> <code>${esc(first?.secret.value ?? s.redacted)}</code> <span class="sev">${esc(s.severity)}</span></h3>
 <p class="facts">${esc(KIND_NAMES[s.kind] ?? s.kind)} · rule ${esc(s.ruleId)}${s.environment ? ` · environment ${esc(s.environment)}` : ''} · <span class="status">${esc(status)}</span> · ${s.atHead ? 'still in HEAD' : 'history only'}</p>
@@ -136,7 +136,7 @@ ${places.map(placeRow).join('\n')}
 }
 
 function placeRow(f: Finding): string {
-  const place = f.path === null ? `${placeLabel(f)}, line ${f.line}` : `${f.path}:${f.line}:${f.column}`;
+  const place = f.path === null ? `${placeLabel(f)}, line ${f.line}` : `${filePath(f)}:${f.line}:${f.column}`;
   const refs = f.git?.unreachable ? 'unreachable' : (f.git?.refs ?? []).join(', ');
   return `<tr><td>${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td>${esc(f.date?.slice(0, 10) ?? '')}</td><td>${esc(refs)}</td></tr>`;
 }

@@ -3,7 +3,7 @@
  * target, one failing test case per finding. A clean target is one passing case,
  * so the suite still shows that the check ran.
  */
-import { placeLabel, quotePath } from './format.js';
+import { filePath, placeLabel, quotePath } from './format.js';
 import type { Report } from './model.js';
 import { groupBy } from '../group.js';
 
@@ -33,7 +33,7 @@ export function renderJunit(report: Report): string {
     out.push(`  <testsuite name="${name}" tests="${Math.max(1, findings.length)}" failures="${findings.length}" errors="0" skipped="0" time="${seconds}">`);
     if (findings.length === 0) out.push(`    <testcase classname="${name}" name="no secrets found" time="0"/>`);
     for (const f of findings) {
-      const where = f.path !== null ? quotePath(f.path) : placeLabel(f);
+      const where = f.path !== null ? quotePath(filePath(f) as string) : placeLabel(f);
       const key = f.secret.value ?? f.secret.redacted;
       out.push(`    <testcase classname="${escapeXml(where)}" name="${escapeXml(`${f.ruleId} ${key} at ${where}:${f.line}:${f.column}`)}" time="0">`);
       out.push(`      <failure type="${escapeXml(f.ruleId)}" message="${escapeXml(`${f.severity}: ${key} (${f.verification.status})`)}">${escapeXml(f.remediation.map((s, i) => `${i + 1}. ${s}`).join('\n'))}</failure>`);

@@ -70,7 +70,7 @@ export function mergeReports(reports: Report[]): Report {
 }
 
 function sumStats(all: Stats[]): Stats {
-  const out: Stats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0 }, suppressed: 0, suppressedBy: {}, durationMs: 0 };
+  const out: Stats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0, corrupt: 0 }, suppressed: 0, suppressedBy: {}, durationMs: 0 };
   for (const s of all) {
     out.files += s.files;
     out.bytes += s.bytes;

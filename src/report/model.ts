@@ -37,6 +37,8 @@ export interface Finding {
   fingerprint: string;
   /** The key is in the name at `path` (a file's or a folder's), not in content; `column` is its place in the path. */
   inName?: true;
+  /** Inside the archive at `path`: the member (`package/.env`; nested archives joined by `!`). `line` and `column` are the member's. */
+  member?: string;
   /** Only with --include-suppressed: why this finding was accepted. It does not fail the scan. */
   suppressed?: Suppression;
   /** git mode: the repository as given. */
@@ -52,7 +54,8 @@ export interface Finding {
 export interface Stats {
   files: number;
   bytes: number;
-  skipped: { binary: number; tooLarge: number; unreadable: number; symlink: number };
+  /** `corrupt`: archive members that could not be opened (damaged, encrypted, an unknown compression); each is named in a warning. */
+  skipped: { binary: number; tooLarge: number; unreadable: number; symlink: number; corrupt: number };
   /** Findings accepted, whatever accepted them: allow comments, `exclude`, `.sk-scanignore`, fingerprints, the baseline. */
   suppressed: number;
   /** The same findings, counted by what accepted them. */

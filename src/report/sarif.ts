@@ -82,7 +82,9 @@ function message(f: Finding): string {
         ? ` The platform says it no longer works (${f.verification.reason}).`
         : '';
   const inMessage = messageOf(f);
-  const where = inMessage ? ` in the message of ${inMessage}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : f.path === null ? ` in ${placeLabel(f)}` : '';
+  // The artifact is the archive; the member, and the line inside it, are said here.
+  const member = f.member !== undefined ? ` inside the archive, in ${f.member} at line ${f.line}, column ${f.column}` : '';
+  const where = member + (inMessage ? ` in the message of ${inMessage}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : f.path === null ? ` in ${placeLabel(f)}` : '');
   return `${describeKind(f.secret.kind)} ${key}${where}.${status} ${f.remediation[0] ?? ''}`.trim();
 }
 
@@ -108,7 +110,8 @@ function location(f: Finding) {
   return {
     physicalLocation: {
       artifactLocation: { uri: uriPath(uri), uriBaseId: '%SRCROOT%' },
-      region: { startLine: f.line, startColumn: f.column },
+      // Lines inside an archive's member are not lines of the archive: the region is the archive's start.
+      region: f.member !== undefined ? { startLine: 1 } : { startLine: f.line, startColumn: f.column },
     },
   };
 }

@@ -11,7 +11,7 @@ import type { Finding, Report, SecretExposure } from './model.js';
 import { KIND_NAMES, distinctPlaces, keyNumbers, placeOfFinding, sharedSteps } from './advice.js';
 import { isLocalOnly } from './remediation.js';
 import { groupBy } from '../group.js';
-import { count, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
+import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
 import type { Severity } from '../detect/rule.js';
 
 export interface TextOptions {
@@ -270,6 +270,7 @@ function skipped(v: View): string[] {
       [sk.tooLarge, 'too large'],
       [sk.unreadable, 'unreadable'],
       [sk.symlink, 'symbolic links (not followed)'],
+      [sk.corrupt ?? 0, 'not opened (in archives)'],
     ] as const
   )
     .filter(([n]) => n > 0)
@@ -288,7 +289,7 @@ function hookBlock(v: View): string[] {
   const keys = v.report.secrets;
   const kinds = [...groupBy(keys, (s) => KIND_NAMES[s.kind] ?? 'secret')].map(([name, g]) => `${g.length} ${name.replace(/ key$/, '')}`);
   const what = keys.length === 1 ? `1 ${KIND_NAMES[keys[0]?.kind ?? ''] ?? 'secret'}` : `${count(keys.length, 'key')} (${kinds.join(', ')})`;
-  const shownPlaces = v.places.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(f.path)}:${f.line}`));
+  const shownPlaces = v.places.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(filePath(f) as string)}:${f.line}`));
   const more = v.places.length > 2 ? ` and ${count(v.places.length - 2, 'more place')}` : '';
   const out = [p.bold(p.red(`sk-scan: ${verb} blocked: ${what} in ${shownPlaces.join(', ')}${more}`))];
   v.report.secrets.forEach((s) => {
@@ -312,7 +313,7 @@ function where(f: Finding, withTarget: boolean): string {
   const prefix = withTarget && f.target ? `${quotePath(f.target)}: ` : '';
   if (f.path === null) return `${prefix}${placeLabel(f)}, line ${f.line}:${f.column}`;
   const encoded = f.secret.encoding ? ` (in ${f.secret.encoding})` : '';
-  return f.inName ? `${prefix}${quotePath(f.path)} (the key is in the name)` : `${prefix}${quotePath(f.path)}:${f.line}:${f.column}${encoded}`;
+  return f.inName ? `${prefix}${quotePath(f.path)} (the key is in the name)` : `${prefix}${quotePath(filePath(f) as string)}:${f.line}:${f.column}${encoded}`;
 }
 
 /** What --verify learned, in a few words; nothing without --verify. */

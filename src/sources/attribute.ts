@@ -28,5 +28,7 @@ export async function attributeStage<T extends Found>(source: Source, found: T[]
   };
   const positions = found.map(hitOf);
   const places = await source.attribute(hits);
-  return found.flatMap((f, k) => (places[positions[k] as number] ?? [f.origin]).map((origin) => ({ ...f, origin })));
+  // A member of an archive is where the archive is, one level down.
+  const member = (f: T, origin: Origin): Origin => (f.origin.member !== undefined && origin !== f.origin ? { ...origin, member: f.origin.member } : origin);
+  return found.flatMap((f, k) => (places[positions[k] as number] ?? [f.origin]).map((origin) => ({ ...f, origin: member(f, origin) })));
 }

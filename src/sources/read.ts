@@ -2,6 +2,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { describeIoError } from '../errors.js';
 import { formatBytes } from '../report/format.js';
+import { archiveKind } from './archive/index.js';
 import { fsPath } from './names.js';
 import type { Bytes, Origin, SkipReason, SourceItem } from './types.js';
 
@@ -26,9 +27,14 @@ export class OwnedBytes implements Bytes {
   }
 }
 
+/** A path with the member inside it, for a place inside an archive: `pkg.tgz!package/.env`. */
+export function placePath(o: { path: string | null; member?: string }): string | null {
+  return o.path !== null && o.member !== undefined ? `${o.path}!${o.member}` : o.path;
+}
+
 /** How an item is named in a warning: its path, else the object it is, else standard input. */
 export function originLabel(o: Origin): string {
-  if (o.path !== null) return o.path;
+  if (o.path !== null) return placePath(o) as string;
   if (o.git?.blob) return `blob ${o.git.blob}`;
   if (o.git?.tag) return `tag ${o.git.tag.name}`;
   return o.commit ? `commit ${o.commit}` : '(stdin)';
@@ -37,7 +43,8 @@ export function originLabel(o: Origin): string {
 /** A NUL byte in the first 8 KiB marks binary content, as git and ripgrep judge it. */
 export const BINARY_PROBE = 8192;
 
-export type Loaded = { bytes: Buffer } | { skip: SkipReason; message: string };
+/** Text to scan; an archive to open (zip, tar, gzip: see ./archive); or why the content is skipped. */
+export type Loaded = { bytes: Buffer } | { archive: Buffer } | { skip: SkipReason; message: string };
 
 export function isBinary(bytes: Uint8Array): boolean {
   // Most source files are smaller than the probe: search them without making a view.
@@ -100,7 +107,8 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
   if ('bytes' in item) {
     if (item.bytes.length > maxFileSize) return { skip: 'tooLarge', message: tooLarge(item.bytes.length, maxFileSize) };
     const bytes = item.bytes.view();
-    return isBinary(bytes) ? textOrBinary(bytes) : { bytes };
+    if (!isBinary(bytes)) return { bytes };
+    return archiveKind(bytes) ? { archive: bytes } : textOrBinary(bytes);
   }
   let fd: number;
   try {
@@ -117,9 +125,12 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
     const buf = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
     // Read the probe first, so a large binary file costs 8 KiB, not its whole size.
     let got = readFully(fd, buf, 0, Math.min(size, BINARY_PROBE));
-    const order = isBinary(buf.subarray(0, got)) ? utf16Order(buf.subarray(0, got)) : undefined;
+    const binary = isBinary(buf.subarray(0, got));
+    const archive = binary && archiveKind(buf.subarray(0, got)) !== null;
+    const order = binary && !archive ? utf16Order(buf.subarray(0, got)) : undefined;
     if (order === null) return { skip: 'binary', message: 'binary content' };
     got += readFully(fd, buf, got, size - got);
+    if (archive) return { archive: buf.subarray(0, got) };
     return order ? textOrBinary(buf.subarray(0, got), order) : { bytes: buf.subarray(0, got) };
   } catch (err) {
     return { skip: 'unreadable', message: describeIoError(err) };

@@ -47,6 +47,8 @@ export interface Origin {
   onlyLines?: number[];
   /** The key is in the name at `path` (a file's or a folder's), not in content. */
   inName?: true;
+  /** Inside the archive at `path`: the member's path, `!` between nested archives (`inner.tgz!package/.env`). */
+  member?: string;
 }
 
 /** A file on disk, read lazily (by a worker thread when the scan is parallel). */
@@ -79,7 +81,8 @@ export interface BytesItem {
 
 export type SourceItem = FileItem | BytesItem;
 
-export type SkipReason = 'binary' | 'tooLarge' | 'unreadable' | 'symlink';
+/** `corrupt`: inside an archive, a member (or the rest of the archive) that could not be opened: damaged, encrypted, an unknown compression. */
+export type SkipReason = 'binary' | 'tooLarge' | 'unreadable' | 'symlink' | 'corrupt';
 
 export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged';
 

@@ -1,0 +1,101 @@
+/**
+ * A zip reader over bytes in memory: the central directory (zip64 too) lists
+ * the entries, each local header says where its data starts. Stored and
+ * deflated entries are read; others (encrypted, bzip2, lzma, zstd) are named
+ * as not read. The caller inflates, so that it can bound what that costs.
+ */
+
+export interface ZipEntry {
+  name: string;
+  /** 0 stored, 8 deflated; anything else cannot be read here. */
+  method: number;
+  encrypted: boolean;
+  /** As the directory states them (a zip bomb may lie: the caller bounds the real output). */
+  compressedSize: number;
+  size: number;
+  /** The entry's data as stored, or why it could not be found. */
+  data: Buffer | string;
+}
+
+export class ZipError extends Error {}
+
+const EOCD = 0x06054b50;
+const EOCD64_LOCATOR = 0x07064b50;
+const EOCD64 = 0x06064b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+
+/** Whether these bytes start like a zip (jar, war, whl, nupkg, apk and ipa are zips too). */
+export function looksLikeZip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+}
+
+/** The entries the directory lists, and, if it is damaged part-way, why the rest are missing. */
+export function zipEntries(buf: Buffer): { entries: ZipEntry[]; damaged: string | null } {
+  const end = findEocd(buf);
+  if (end === -1) throw new ZipError('no central directory (cut off or damaged)');
+  let count = buf.readUInt16LE(end + 10);
+  let dirAt = buf.readUInt32LE(end + 16);
+  if (count === 0xffff || dirAt === 0xffffffff) {
+    const locator = end - 20;
+    if (locator < 0 || buf.readUInt32LE(locator) !== EOCD64_LOCATOR) throw new ZipError('zip64 directory missing');
+    const at = Number(buf.readBigUInt64LE(locator + 8));
+    if (at + 56 > buf.length || buf.readUInt32LE(at) !== EOCD64) throw new ZipError('zip64 directory damaged');
+    count = Number(buf.readBigUInt64LE(at + 32));
+    dirAt = Number(buf.readBigUInt64LE(at + 48));
+  }
+  const entries: ZipEntry[] = [];
+  let at = dirAt;
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) return { entries, damaged: `central directory damaged after entry ${i} of ${count}` };
+    const flags = buf.readUInt16LE(at + 8);
+    const method = buf.readUInt16LE(at + 10);
+    let compressedSize = buf.readUInt32LE(at + 20);
+    let size = buf.readUInt32LE(at + 24);
+    const nameLength = buf.readUInt16LE(at + 28);
+    const extraLength = buf.readUInt16LE(at + 30);
+    const commentLength = buf.readUInt16LE(at + 32);
+    let local = buf.readUInt32LE(at + 42);
+    const name = buf.toString((flags & 0x800) !== 0 ? 'utf8' : 'latin1', at + 46, at + 46 + nameLength);
+    // zip64: the sizes and offset that overflow 32 bits are in extra field 0x0001, in this order.
+    const extra = buf.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength);
+    for (let e = 0; e + 4 <= extra.length; ) {
+      const id = extra.readUInt16LE(e);
+      const length = extra.readUInt16LE(e + 2);
+      if (id === 0x0001) {
+        let f = e + 4;
+        const next = (): number => {
+          const v = f + 8 <= e + 4 + length && f + 8 <= extra.length ? Number(extra.readBigUInt64LE(f)) : 0;
+          f += 8;
+          return v;
+        };
+        if (size === 0xffffffff) size = next();
+        if (compressedSize === 0xffffffff) compressedSize = next();
+        if (local === 0xffffffff) local = next();
+      }
+      e += 4 + length;
+    }
+    at += 46 + nameLength + extraLength + commentLength;
+    if (name.endsWith('/')) continue;
+    entries.push({ name, method, encrypted: (flags & 1) !== 0, compressedSize, size, data: dataOf(buf, local, compressedSize) });
+  }
+  return { entries, damaged: null };
+}
+
+function dataOf(buf: Buffer, local: number, compressedSize: number): Buffer | string {
+  if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) return 'local header missing';
+  const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+  if (start + compressedSize > buf.length) return 'data cut off';
+  return buf.subarray(start, start + compressedSize);
+}
+
+/** The end-of-central-directory record: within the last 64 KiB + 22 bytes (its comment may be up to 64 KiB). */
+function findEocd(buf: Buffer): number {
+  const last = Math.max(0, buf.length - 22 - 0xffff);
+  for (let i = buf.length - 22; i >= last; i--) {
+    if (buf[i] === 0x50 && buf.readUInt32LE(i) === EOCD) return i;
+  }
+  return -1;
+}
+
+export const METHOD_NAMES: Record<number, string> = { 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 98: 'ppmd', 99: 'aes' };
