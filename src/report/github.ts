@@ -4,7 +4,7 @@
  * `::warning` for keys the platform says are dead and for test keys. A finding
  * without a file (a commit message) gets an annotation without `file=`.
  */
-import { filePath, placeLabel, printable } from './format.js';
+import { placeLabel, printable } from './format.js';
 import type { Finding, Report } from './model.js';
 
 /** Escaping for the message part: %, CR and LF. */

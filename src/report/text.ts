@@ -144,7 +144,13 @@ function advice(v: View): string[] {
 function falsePositive(v: View): string {
   const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
   const accept = v.opts.accept ? `with ${v.opts.accept}` : 'by running the same scan with --update-baseline';
+  // A member of an archive has no line anyone can edit: the baseline is the way.
+  if (!commentable(v)) return `Not a secret? Accept every finding above ${accept}.`;
   return `Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above ${accept}.`;
+}
+
+function commentable(v: View): boolean {
+  return v.report.findings.some((f) => f.member === undefined);
 }
 
 /** --explain: each key with every place, its history, and its own numbered advice. */
@@ -305,7 +311,8 @@ function hookBlock(v: View): string[] {
   }
   const skipOnce = v.opts.preCommitFramework ? `SKIP=sk-scan${verb === 'push' ? '-push' : ''} git ${verb}` : `git ${verb} --no-verify`;
   const accept = verb === 'commit' ? `${v.command} staged --update-baseline && git add .sk-scan-baseline.json` : `${v.command} git --update-baseline && git add .sk-scan-baseline.json`;
-  out.push(`Not a secret? Put \`sk-scan:allow -- why\` on its line, or accept ${keys.length === 1 ? 'it' : 'them'}:`, `  ${accept}`, `To ${verb} anyway, once: ${skipOnce}`);
+  const them = keys.length === 1 ? 'it' : 'them';
+  out.push(commentable(v) ? `Not a secret? Put \`sk-scan:allow -- why\` on its line, or accept ${them}:` : `Not a secret? Accept ${them}:`, `  ${accept}`, `To ${verb} anyway, once: ${skipOnce}`);
   return out;
 }
 

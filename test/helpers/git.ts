@@ -27,10 +27,10 @@ export interface TestRepo {
   git(...args: string[]): string;
   /** Run git and return its stdout, allowing failure (merge conflicts). */
   tryGit(...args: string[]): { ok: boolean; out: string };
-  write(files: Record<string, string>): void;
+  write(files: Record<string, string | Buffer>): void;
   remove(...paths: string[]): void;
   /** Write files, stage everything, commit; returns the commit id. */
-  commit(message: string, files?: Record<string, string>): string;
+  commit(message: string, files?: Record<string, string | Buffer>): string;
 }
 
 export function makeRepo(opts: { bare?: boolean; dir?: string } = {}): TestRepo {

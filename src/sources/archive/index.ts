@@ -37,6 +37,8 @@ export type ArchiveKind = 'zip' | 'gzip' | 'tar';
 export const RATIO = 200;
 /** …once it is past this size: small members of any ratio are harmless. */
 const RATIO_FREE = 1024 * 1024;
+/** Compressed bytes inflated first, to catch a bomb before the whole member is. */
+const PROBE = 4096;
 /** Archives inside archives are opened this many levels deep. */
 export const MAX_DEPTH = 3;
 
@@ -76,7 +78,10 @@ class Opener {
       else if (kind === 'tar') yield* this.tar(bytes, prefix, depth);
       else if (kind === 'gzip') {
         const out = this.inflate(bytes, 'gunzip');
-        if (typeof out === 'string') return yield { member: whole, skip: 'tooLarge', message: out };
+        if (!Buffer.isBuffer(out)) {
+          yield { member: whole, ...out };
+          return;
+        }
         // A gzip is one stream: a tar inside is read as the same level (`pkg.tgz!package/.env`).
         if (archiveKind(out) === 'tar') yield* this.tar(out, prefix, depth);
         else yield* this.member(out, `${prefix}${baseName(name).replace(/\.(gz|gzip|tgz)$/i, (m) => (m.toLowerCase() === '.tgz' ? '.tar' : '')) || 'content'}`, depth);
@@ -101,7 +106,7 @@ class Opener {
         else yield* this.member(entry.data, member, depth);
       } else if (entry.method === 8) {
         const out = this.inflate(entry.data, 'inflateRaw');
-        if (typeof out === 'string') yield { member, skip: 'tooLarge', message: out };
+        if (!Buffer.isBuffer(out)) yield { member, ...out };
         else yield* this.member(out, member, depth);
       } else yield { member, skip: 'corrupt', message: `compressed with ${METHOD_NAMES[entry.method] ?? `method ${entry.method}`}, which sk-scan does not read` };
     }
@@ -110,7 +115,7 @@ class Opener {
 
   private *tar(bytes: Buffer, prefix: string, depth: number): Generator<ArchivePart> {
     const found: ArchivePart[] = [];
-    let damaged: unknown = null;
+    let damaged: Error | null = null;
     try {
       readTar(bytes, this.limits.maxFileSize, (entry, content) => {
         if (entry.type !== 'file') return;
@@ -118,7 +123,7 @@ class Opener {
         else found.push({ member: prefix + entry.name, bytes: content });
       });
     } catch (err) {
-      damaged = err; // the entries before the damage are still scanned
+      damaged = err as Error; // the entries before the damage are still scanned
     }
     for (const part of found) {
       if ('bytes' in part) yield* this.member(part.bytes, part.member, depth);
@@ -133,30 +138,47 @@ class Opener {
     else yield { member, bytes };
   }
 
-  /** Decompressed bytes, or why they were not: over the ratio, or over what is left of the budget. */
-  private inflate(data: Buffer, how: 'gunzip' | 'inflateRaw'): Buffer | string {
-    if (this.left <= 0) return this.budgetMessage();
+  /** Decompressed bytes, or why they were not: over the ratio, over what is left of the budget, or damaged. */
+  private inflate(data: Buffer, how: 'gunzip' | 'inflateRaw'): Buffer | { skip: 'tooLarge' | 'corrupt'; message: string } {
+    const tooLarge = (message: string) => ({ skip: 'tooLarge' as const, message });
+    if (this.left <= 0) return tooLarge(this.budgetMessage());
     const ratioCap = Math.max(RATIO_FREE, data.length * RATIO);
     const cap = Math.min(this.left, ratioCap, this.limits.maxFileSize + 1);
     const z = inflater();
     try {
+      // A bomb shows itself in its first bytes: a short prefix that expands past the ratio is judged for a few hundred KiB of work, not `cap`.
+      if (data.length > PROBE * 2) {
+        const head = data.subarray(0, PROBE);
+        const probe = { maxOutputLength: PROBE * RATIO, finishFlush: z.constants.Z_SYNC_FLUSH };
+        try {
+          this.left -= (how === 'gunzip' ? z.gunzipSync(head, probe) : z.inflateRawSync(head, probe)).length;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
+          this.left -= PROBE * RATIO;
+          return tooLarge(bombMessage(data.length));
+        }
+      }
       const out = how === 'gunzip' ? z.gunzipSync(data, { maxOutputLength: cap }) : z.inflateRawSync(data, { maxOutputLength: cap });
       this.left -= out.length;
       return out;
     } catch (err) {
+      if (isZlibError(err)) return { skip: 'corrupt', message: `damaged ${how === 'gunzip' ? 'gzip' : 'zip'} data: ${(err as Error).message}` };
       if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
-      if (cap === ratioCap) return `expands more than ${RATIO} times its compressed size (${formatBytes(data.length)}), as a zip bomb does; not read`;
-      if (cap === this.left) {
-        this.left = 0;
-        return this.budgetMessage();
-      }
-      return `over the ${formatBytes(this.limits.maxFileSize)} limit (maxFileSize) once decompressed`;
+      // The work done counts against the budget: a pile of bombs (42.zip) stops once the budget is spent.
+      this.left -= cap;
+      if (cap === ratioCap) return tooLarge(bombMessage(data.length));
+      if (this.left <= 0) return tooLarge(this.budgetMessage());
+      return tooLarge(`over the ${formatBytes(this.limits.maxFileSize)} limit (maxFileSize) once decompressed`);
     }
   }
 
   private budgetMessage(): string {
     return `not read: the archive's ${formatBytes(this.limits.maxArchiveBytes)} decompression budget (maxArchiveBytes) is used up`;
   }
+}
+
+function bombMessage(compressed: number): string {
+  return `expands more than ${RATIO} times its compressed size (${formatBytes(compressed)}), as a zip bomb does; not read`;
 }
 
 function isZlibError(err: unknown): boolean {
