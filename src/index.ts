@@ -70,6 +70,18 @@ export async function scanStdin(input: NodeJS.ReadableStream | Uint8Array, opts:
   return finish(await runPipeline(stdinSource(input, opts.path ?? null, config.maxFileSize), config, { ...opts, threads: 1 }), config, false);
 }
 
+/**
+ * Scan a container image without a daemon: a `docker save` tarball, or an OCI
+ * image layout (a folder or its tar). Every layer's files, deleted ones
+ * included, and the config's Env, Labels, Cmd, Entrypoint and history.
+ */
+export async function scanImage(path: string, opts: ScanOptions = {}): Promise<Report> {
+  const { imageSource } = await import('./sources/image/index.js');
+  const config = await configAt('.', opts);
+  // An image is not every place the baseline's entries could be: the baseline is added to, never pruned.
+  return finish(await runPipeline(imageSource(path, config.maxFileSize), config, opts), config, false);
+}
+
 export interface GitScanOptions extends ScanOptions {
   /** Scan only what the commits in `REV..HEAD` introduced. */
   since?: string;

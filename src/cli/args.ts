@@ -95,6 +95,16 @@ export const COMMANDS: Command[] = [
     scan: true,
     positionals: true,
   },
+  {
+    name: 'image',
+    args: 'PATH',
+    summary: 'scan a container image: a docker save tarball or an OCI layout',
+    about:
+      "No Docker daemon needed: PATH is what `docker save -o app.tar app:1.0` writes, or an OCI image layout (a folder with index.json, or its tar). Every layer's files are read, those a later layer deleted too (they are still in the image), and the config's Env, Labels, Cmd, Entrypoint and history (where ENV and ARG values stay).",
+    own: {},
+    scan: true,
+    positionals: true,
+  },
   { name: 'stdin', args: '', summary: 'scan standard input', own: { path: { type: 'string', arg: 'NAME', help: 'the path to report for standard input' } }, scan: true, positionals: false },
   {
     name: 'install-hook',

@@ -20,6 +20,7 @@ import {
   scanGit,
   scanPrePush,
   scanStaged,
+  scanImage,
   scanStdin,
   type BaselineUpdate,
   type Format,
@@ -87,6 +88,9 @@ async function main(argv: string[]): Promise<number> {
     case 'stdin':
       if (process.stdin.isTTY) throw usageError('stdin is a terminal: pipe something in, e.g. `cat file | sk-scan stdin`', command);
       return scan(command, flags, (o) => scanStdin(process.stdin, { ...o, path: values['path'] as string | undefined }));
+    case 'image':
+      if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'image needs a PATH: a docker save tarball or an OCI image layout' : 'image takes one PATH', command);
+      return scan(command, flags, (o) => scanImage(positionals[0] as string, o));
     case 'merge':
       return mergeCommand(command, flags, positionals);
     case 'install-hook': {

@@ -3,7 +3,7 @@
  * masking: unless --show-secrets asked, no full secret is anywhere in it.
  */
 import type { Severity } from '../detect/rule.js';
-import type { GitPlace, TargetKind } from '../sources/types.js';
+import type { GitPlace, ImagePlace, TargetKind } from '../sources/types.js';
 import type { BaselineUpdate, Suppression, SuppressionKind } from '../suppress/index.js';
 import type { Verification } from '../verify/spec.js';
 
@@ -49,6 +49,8 @@ export interface Finding {
   date?: string | null;
   /** git mode: blob, refs that reach the commit, whether the key is still at HEAD, unreachable, `in: "message"`. */
   git?: GitPlace;
+  /** image mode: the image, the layer (null for the config), and whether a later layer deleted or replaced the file. */
+  image?: ImagePlace;
 }
 
 export interface Stats {

@@ -18,9 +18,10 @@ import type { VerificationStatus } from '../verify/spec.js';
 /**
  * Where a key is, as far as the advice goes: still in the files (or HEAD), only
  * in git history, in a commit or tag message, in a file or folder name, staged
- * (in no commit yet), or in a dangling blob (staged once, never committed).
+ * (in no commit yet), in a dangling blob (staged once, never committed), or
+ * in a container image.
  */
-export type Place = 'present' | 'history' | 'message' | 'tag' | 'name' | 'staged' | 'dangling';
+export type Place = 'present' | 'history' | 'message' | 'tag' | 'name' | 'staged' | 'dangling' | 'image';
 
 export interface RemediationFacts {
   kind: string;
@@ -42,7 +43,8 @@ export interface Step {
 }
 
 /** Where a finding's key is, for the advice: history findings carry `git`, the rest are in the files. */
-export function placeOf(git: GitPlace | undefined, inName = false): Place {
+export function placeOf(git: GitPlace | undefined, inName = false, inImage = false): Place {
+  if (inImage) return 'image';
   if (inName) return 'name';
   if (git?.in === 'message') return 'message';
   if (git?.in === 'tag') return 'tag';
@@ -126,6 +128,12 @@ function placeStep(f: RemediationFacts): Step | null {
         id: 'dangling',
         short: 'Never committed: a blob staged once and dropped, in this clone only. git gc --prune=now removes it; rotate the key only if it was copied anywhere else.',
         long: 'It was staged once and never committed: the blob is only in this clone\'s object store (it is never pushed), until git reflog expire --expire-unreachable=now --all && git gc --prune=now removes it. Rotate the key only if it was copied anywhere else.',
+      };
+    case 'image':
+      return {
+        id: 'image',
+        short: 'It is in a container image, and whoever pulled it has the key. Rebuild without it (pass it at run time: an environment variable or a mounted secret, never ENV, ARG or COPY) and delete the old image from every registry.',
+        long: 'It is baked into a container image: whoever pulled the image has the key, and a file a later layer deletes is still in the layer that added it. Rebuild the image without it: give the key to the container at run time (an environment variable, or a mounted secret such as docker build --secret), never through ENV, ARG or COPY. Then delete the old image\'s tags and digests from every registry that holds them.',
       };
     case 'message':
       return { id: 'message', short: 'It is in a commit message, which cannot change without rewriting history: rotating the key is the fix.', long: 'It is in a commit message, which cannot change without rewriting history: rotating the key is the fix.' };

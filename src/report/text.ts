@@ -94,7 +94,13 @@ function compact(v: View): string[] {
   v.report.secrets.forEach((s, i) => {
     const group = v.byKey.get(s.sha256) ?? [];
     out.push(keyLine(v, s, i + 1, group));
-    for (const f of group.slice(0, PLACES_SHOWN)) out.push(`    ${where(f, v.many)}${v.p.dim(placeNote(f))}`);
+    for (const f of group.slice(0, PLACES_SHOWN)) {
+      const place = `    ${where(f, v.many)}`;
+      const note = placeNote(f);
+      // A long place (an image's, an archive's) keeps its note on a line of its own rather than wrap mid-word.
+      if (place.length + note.length <= v.width || !note) out.push(`${place}${v.p.dim(note)}`);
+      else out.push(place, v.p.dim(`    ${note.trimStart()}`));
+    }
     if (group.length > PLACES_SHOWN) out.push(v.p.dim(`    and ${count(group.length - PLACES_SHOWN, 'more place')} (--explain or --format json lists them all)`));
   });
   return out;
@@ -121,6 +127,7 @@ function keyState(v: View, s: SecretExposure, group: Finding[]): string {
 
 /** After a place: the commit that brought the key in, and what is unusual about it. */
 function placeNote(f: Finding): string {
+  if (f.image !== undefined) return imageNote(f.image);
   if (f.git === undefined) return '';
   const place = placeOfFinding(f);
   if (place === 'dangling') return '  staged once, never committed';
@@ -149,8 +156,17 @@ function falsePositive(v: View): string {
   return `Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above ${accept}.`;
 }
 
+/** A member of an archive, or a file in an image, has no line anyone can edit. */
 function commentable(v: View): boolean {
-  return v.report.findings.some((f) => f.member === undefined);
+  return v.report.findings.some((f) => f.member === undefined && f.image === undefined);
+}
+
+/** `  deleted in layer 5, still in layer 3 of the image`. */
+function imageNote(img: NonNullable<Finding['image']>): string {
+  if (img.layer === null) return `  in the image config${img.file === 'config/history' ? ' (its build history)' : ''}`;
+  if (img.deletedIn !== undefined) return `  deleted in layer ${img.deletedIn}, still in layer ${img.layer} of the image`;
+  if (img.replacedIn !== undefined) return `  replaced in layer ${img.replacedIn}, still in layer ${img.layer} of the image`;
+  return `  layer ${img.layer} of ${img.layers}`;
 }
 
 /** --explain: each key with every place, its history, and its own numbered advice. */

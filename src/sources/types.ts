@@ -30,6 +30,23 @@ export interface GitPlace {
   tag?: { name: string; id: string };
 }
 
+/** Where in a container image (the `image` command). */
+export interface ImagePlace {
+  /** `app:1.0@sha256:3f2a9c1b7d4e`: the image's name and id. */
+  image: string;
+  /** 1-based, bottom first; null for the image's config. */
+  layer: number | null;
+  layers: number;
+  /** The layer's digest as the manifest names it; null for the config. */
+  digest: string | null;
+  /** The path inside the layer (`app/.env`), or `config/Env`. */
+  file: string;
+  /** A later layer deleted the file (a whiteout): it is still in this layer, for anyone who pulls the image. */
+  deletedIn?: number;
+  /** A later layer put another file at this path. */
+  replacedIn?: number;
+}
+
 /** Where a piece of content came from. */
 export interface Origin {
   /** Relative to the scan root, forward slashes; null where there is no file (stdin without --path, a commit message). */
@@ -43,6 +60,8 @@ export interface Origin {
   /** The commit's author date, ISO 8601 (git mode). */
   date?: string | null;
   git?: GitPlace;
+  /** In a container image. */
+  image?: ImagePlace;
   /** Only matches on these lines count (the lines a staged change adds). */
   onlyLines?: number[];
   /** The key is in the name at `path` (a file's or a folder's), not in content. */
@@ -84,7 +103,7 @@ export type SourceItem = FileItem | BytesItem;
 /** `corrupt`: inside an archive, a member (or the rest of the archive) that could not be opened: damaged, encrypted, an unknown compression. */
 export type SkipReason = 'binary' | 'tooLarge' | 'unreadable' | 'symlink' | 'corrupt';
 
-export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged';
+export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged' | 'image';
 
 /** How a source reports what it could not read (so that nothing is skipped uncounted) and what the user should know. */
 export interface SourceEvents {

@@ -12,6 +12,10 @@ export interface TarEntry {
   /** `file` for a regular file; `other` for folders, links, devices. */
   type: 'file' | 'other';
   size: number;
+  /** Where the content starts in the stream read (an image's layers are read again from there). */
+  offset: number;
+  /** For a link: its target (docker save links each layer to its blob). */
+  link?: string;
 }
 
 export interface TarHandler {
@@ -33,6 +37,8 @@ export class TarReader {
   private globalPax: Map<string, string> = new Map();
   private ended = false;
   private sawHeader = false;
+  /** Bytes consumed so far. */
+  private position = 0;
 
   constructor(
     private readonly handler: TarHandler,
@@ -41,6 +47,8 @@ export class TarReader {
 
   /** Feeds the next bytes; throws TarError on a damaged header. */
   push(chunk: Buffer): void {
+    const base = this.position;
+    this.position += chunk.length;
     let at = 0;
     while (at < chunk.length && !this.ended) {
       if (this.body) {
@@ -65,7 +73,7 @@ export class TarReader {
       at += n;
       if (this.headFill === BLOCK) {
         this.headFill = 0;
-        this.header(this.head);
+        this.header(this.head, base + at);
       }
     }
   }
@@ -76,7 +84,8 @@ export class TarReader {
     if (!this.sawHeader) throw new TarError('not a tar archive');
   }
 
-  private header(block: Buffer): void {
+  /** `next`: where the bytes after this header start in the stream. */
+  private header(block: Buffer, next: number): void {
     if (block.every((b) => b === 0)) {
       // Two zero blocks end the archive; one is enough to stop reading.
       this.ended = this.sawHeader;
@@ -94,9 +103,9 @@ export class TarReader {
       if (prefix) name = `${prefix}/${name}`;
     }
     const pad = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (flag === 'L') return this.startBody({ name, type: 'other', size }, 'longname', size, pad);
+    if (flag === 'L') return this.startBody({ name, type: 'other', size, offset: next }, 'longname', size, pad);
     if (flag === 'x' || flag === 'g') {
-      const entry = { name: flag, type: 'other' as const, size };
+      const entry = { name: flag, type: 'other' as const, size, offset: next };
       return this.startBody(entry, 'pax', size, pad);
     }
     const paxPath = this.pax.get('path') ?? this.globalPax.get('path');
@@ -105,7 +114,9 @@ export class TarReader {
       name: stripDot(this.longName ?? paxPath ?? name),
       type: flag === '0' || flag === '\0' || flag === '7' ? 'file' : 'other',
       size: paxSize !== undefined ? Number(paxSize) : size,
+      offset: next,
     };
+    if (flag === '1' || flag === '2') entry.link = this.pax.get('linkpath') ?? cString(block, 157, 100);
     this.longName = null;
     this.pax = new Map();
     if (!Number.isSafeInteger(entry.size) || entry.size < 0) throw new TarError(`bad size for ${entry.name}`);
