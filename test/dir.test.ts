@@ -75,7 +75,7 @@ describe('links, binaries, unreadable files', () => {
     expect(r.stats.skipped.symlink).toBe(3);
   });
 
-  it('skips binary files (NUL in the first 8 KiB) and counts them', async () => {
+  it('counts binary files (NUL in the first 8 KiB), and still finds a key in their printable text', async () => {
     const k = fakeKey('live');
     const dir = writeTree(tempDir(), {
       'image.png': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), Buffer.from(k)]),
@@ -83,9 +83,16 @@ describe('links, binaries, unreadable files', () => {
     });
     const r = await scanDir([dir], { threads: 1 });
     expect(r.stats.skipped.binary).toBe(1);
-    expect(paths(r)).toEqual(['late-nul.txt']);
+    expect(paths(r)).toEqual(['image.png', 'late-nul.txt']);
+    expect(r.findings.map((f) => f.secret.encoding)).toEqual(['binary', undefined]);
     const cli = runCli(['dir', dir]);
-    expect(cli.stderr).toMatch(/warning: skipped 1 binary file/);
+    expect(cli.stderr).toMatch(/warning: searched 1 binary file for keys only, not as text/);
+    expect(cli.stdout).toMatch(/image\.png:1:7 \(in binary\)/);
+    // A binary file over 1 MiB (a native module, an executable) is counted and named, not searched.
+    writeTree(dir, { 'big.so': Buffer.concat([Buffer.alloc(2 * 1024 * 1024), Buffer.from(k)]) });
+    const big = runCli(['dir', dir, '--format', 'json']);
+    expect(JSON.parse(big.stdout).stats.skipped.binary).toBe(2);
+    expect(big.stderr).toMatch(/warning: skipped 1 binary file over 1\.0 MiB \(not searched for keys\): big\.so/);
   });
 
   it('warns about an unreadable file and goes on', () => {

@@ -205,7 +205,7 @@ describe('content that looked binary, and what was not read', () => {
     });
     const r = runCli(['dir', dir, '--format', 'json']);
     const report = JSON.parse(r.stdout) as Report;
-    expect(report.findings.map((f) => [f.path, f.line, f.column, f.secret.redacted.slice(-4)]).sort()).toEqual(
+    expect(report.findings.filter((f) => f.secret.encoding !== 'binary').map((f) => [f.path, f.line, f.column, f.secret.redacted.slice(-4)]).sort()).toEqual(
       [
         ['be-bom.txt', 2, 6, keys[1]?.slice(-4)],
         ['le-bom.reg', 3, 8, keys[0]?.slice(-4)],
@@ -213,7 +213,8 @@ describe('content that looked binary, and what was not read', () => {
       ].sort(),
     );
     expect(report.stats.skipped.binary).toBe(1);
-    expect(r.stderr).toContain('warning: skipped 1 binary file (a NUL byte in the first 8 KiB): image.png');
+    expect(r.stderr).toContain('warning: searched 1 binary file for keys only, not as text (a NUL byte in the first 8 KiB): image.png');
+    expect(report.findings.filter((f) => f.secret.encoding === 'binary').map((f) => f.path)).toEqual(['image.png']);
     const piped = await scanStdin(utf16(`k=${keys[0]}\n`, 'le', true));
     expect(piped.findings.map((f) => [f.line, f.column])).toEqual([[1, 3]]);
   });
@@ -221,7 +222,7 @@ describe('content that looked binary, and what was not read', () => {
   it('names the first binary files it skips, then counts the rest', () => {
     const dir = writeTree(tempDir(), Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`b${i}.bin`, Buffer.from([1, 0, 2, 0xff, 0xfe, 0])])));
     const r = runCli(['dir', dir]);
-    expect(r.stderr).toMatch(/skipped 5 binary files \(a NUL byte in the first 8 KiB\): b\d\.bin, b\d\.bin, b\d\.bin and 2 more/);
+    expect(r.stderr).toMatch(/searched 5 binary files for keys only, not as text \(a NUL byte in the first 8 KiB\): b\d\.bin, b\d\.bin, b\d\.bin and 2 more/);
   });
 
   it('dir will not call a tree clean when it could not read all of it (exit 2), as git will not', () => {

@@ -24,6 +24,7 @@ export function processItem(detector: Detector, item: SourceItem, limits: ReadLi
   const loaded = load(item, limits.maxFileSize, scratch);
   if ('skip' in loaded) return [skipped(item.origin, loaded.skip, loaded.message)];
   if ('bytes' in loaded) return [{ origin: item.origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) }];
+  if ('binary' in loaded) return [inBinary(detector, item.origin, loaded.binary)];
   const name = item.origin.path ?? item.origin.git?.blob ?? 'stdin';
   const results: ItemResult[] = [];
   for (const part of openArchive(loaded.archive, name, limits)) {
@@ -36,9 +37,20 @@ export function processItem(detector: Detector, item: SourceItem, limits: ReadLi
     const member = load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize);
     if ('bytes' in member) results.push({ origin, size: member.bytes.length, matches: detector.scan(member.bytes) });
     else if ('skip' in member) results.push(skipped(origin, member.skip, member.message));
-    else results.push(skipped(origin, 'binary', 'an archive nested too deep'));
+    else results.push(inBinary(detector, origin, 'binary' in member ? member.binary : member.archive));
   }
   return results;
+}
+
+/**
+ * Binary content is not read as text (it is counted as a binary file), but a
+ * key in a compiled config, a SQLite file or an archive nested too deep sits
+ * in it as plain ASCII: it is searched for keys, and each is reported with
+ * `encoding: binary`.
+ */
+function inBinary(detector: Detector, origin: Origin, bytes: Buffer): ItemResult {
+  const matches = detector.scan(bytes).map((m) => ({ ...m, encoding: m.encoding ? `binary/${m.encoding}` : 'binary' }));
+  return { origin, size: 0, skip: { reason: 'binary', message: 'binary content' }, matches };
 }
 
 function skipped(origin: Origin, reason: SkipReason, message: string): ItemResult {

@@ -40,8 +40,9 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
     names.tap(source.items(opts.events)),
     { rules: opts.rules, maxFileSize: opts.maxFileSize, maxArchiveBytes: opts.maxArchiveBytes },
     (r) => {
-      if (r.skip) return opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);
-      opts.onScanned(r.size);
+      // Binary content is counted as skipped (not read as text), yet searched for keys: it may have matches too.
+      if (r.skip) opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);
+      else opts.onScanned(r.size);
       if (r.matches.length > 0) source.onFinding?.(r.origin);
       const lines = r.origin.onlyLines ? new Set(r.origin.onlyLines) : null;
       for (const match of r.matches) {

@@ -14,10 +14,10 @@ import type { Config } from '../config/config.js';
 import { detectStage, type Detection } from '../detect/stage.js';
 import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
-import { count, formatNumber } from '../report/format.js';
+import { count, formatBytes, formatNumber } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
-import { placePath } from '../sources/read.js';
+import { BINARY_NOT_SEARCHED, BINARY_SEARCHED, placePath } from '../sources/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
 import { suppressStage, type BaselineEntry } from '../suppress/index.js';
 import type { VerifyOptions } from '../verify/index.js';
@@ -118,7 +118,8 @@ class ScanRun implements SourceEvents {
   private readonly stats: RunStats = { files: 0, bytes: 0, skipped: { binary: 0, tooLarge: 0, unreadable: 0, symlink: 0, corrupt: 0 }, durationMs: 0 };
   private readonly started = performance.now();
   /** The first few binary files and links skipped, for the warning that counts them. */
-  private readonly named = { binary: [] as string[], symlink: [] as string[] };
+  private readonly named = { binary: [] as string[], symlink: [] as string[], bigBinary: [] as string[] };
+  private bigBinary = 0;
   private all: Progress['total'];
 
   constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress'>) {}
@@ -140,6 +141,8 @@ class ScanRun implements SourceEvents {
     const n = ++this.stats.skipped[reason];
     if (reason === 'unreadable' || reason === 'tooLarge' || reason === 'corrupt') {
       this.warn(`${ONE_BY_ONE[reason]} ${path}${message ? `: ${message}` : ''}`, n > NAMED_ONE_BY_ONE);
+    } else if (reason === 'binary' && message === BINARY_NOT_SEARCHED) {
+      if (++this.bigBinary <= NAMED) this.named.bigBinary.push(path);
     } else if (this.named[reason].length < NAMED) {
       this.named[reason].push(path);
     }
@@ -166,7 +169,9 @@ class ScanRun implements SourceEvents {
     if (unreadable > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(unreadable - NAMED_ONE_BY_ONE, 'more item')} could not be read (${formatNumber(unreadable)} in all; --format json names each)`);
     if (tooLarge > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(tooLarge - NAMED_ONE_BY_ONE, 'more item')} skipped as too large (${formatNumber(tooLarge)} in all; --format json names each)`);
     if (corrupt > NAMED_ONE_BY_ONE) this.opts.onWarning?.(`and ${count(corrupt - NAMED_ONE_BY_ONE, 'more archive member')} could not be opened (${formatNumber(corrupt)} in all; --format json names each)`);
-    if (binary > 0) this.warn(`skipped ${count(binary, 'binary file')} (a NUL byte in the first 8 KiB): ${names(this.named.binary, binary)}`);
+    const searched = binary - this.bigBinary;
+    if (searched > 0) this.warn(`searched ${count(searched, 'binary file')} for keys only, not as text (a NUL byte in the first 8 KiB): ${names(this.named.binary, searched)}`);
+    if (this.bigBinary > 0) this.warn(`skipped ${count(this.bigBinary, 'binary file')} over ${formatBytes(BINARY_SEARCHED)} (not searched for keys): ${names(this.named.bigBinary, this.bigBinary)}`);
     if (symlink > 0) this.warn(`skipped ${count(symlink, 'symbolic link')} (links are not followed): ${names(this.named.symlink, symlink)}`);
     return { ...this.stats, durationMs: Math.round(performance.now() - this.started) };
   }

@@ -288,7 +288,7 @@ function skipped(v: View): string[] {
   const sk = v.report.stats.skipped;
   const parts = (
     [
-      [sk.binary, 'binary'],
+      [sk.binary, 'binary (searched for keys only)'],
       [sk.tooLarge, 'too large'],
       [sk.unreadable, 'unreadable'],
       [sk.symlink, 'symbolic links (not followed)'],
