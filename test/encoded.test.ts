@@ -62,3 +62,35 @@ describe('hex', () => {
     expect(report.secrets).toHaveLength(1);
   });
 });
+
+describe('escapes', () => {
+  it('finds a key whose underscores a URL wrote as %5F, or a JSON string as \\u005f, as the same key, once', async () => {
+    const key = fakeKey('live', 'prod');
+    const percent = key.replace(/_/g, '%5F');
+    const json = key.replace(/_/g, '\\u005f');
+    const full = [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const text = [
+      `GET /v1/bots?api_key=${percent}&page=2`,
+      `{"key": "${json}"}`,
+      `{"key": "${full}"}`,
+      `redirect=https%3A%2F%2Fexample.test%2Fcb%3Fx%3D1&other=${key}`,
+      `PLAIN=${key}`,
+      '',
+    ].join('\n');
+    const report = await scanStdin(Buffer.from(text));
+    expect(report.findings.map((f) => [f.line, f.column, f.secret.encoding ?? 'plain'])).toEqual([
+      [1, 22, 'percent'],
+      [2, 10, 'json-escape'],
+      [3, 10, 'json-escape'],
+      [4, 56, 'plain'],
+      [5, 7, 'plain'],
+    ]);
+    expect(report.secrets).toHaveLength(1);
+  });
+
+  it('reports nothing for an escaped placeholder', () => {
+    const r = runCli(['stdin', '--format', 'json'], { input: 'url=https://x.test/?k=sk%5Flive%5Fyour%5Fapi%5Fkey%5Fhere\n{"k":"sk\\u005ftest\\u005fxxxxxxxxxxxxxxxxxxxxxxxx"}\n' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+});

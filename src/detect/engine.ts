@@ -172,7 +172,34 @@ export class Detector {
     for (const needle of HEX_FORMS) {
       for (let hit = buf.indexOf(needle); hit !== -1; hit = buf.indexOf(needle, hit + 1)) this.decodeHexAt(buf, hit, depth, seen, out);
     }
+    // Escapes: `_` written %5F in a URL, or \u005f in a JSON string, splits a key for the plain search.
+    if (depth === 0) {
+      // One search per escape, for its common part (`%5`, `\u005`); the last digit, either case, is compared after.
+      for (const escape of ESCAPES) {
+        const last = escape.needle.length;
+        for (let hit = buf.indexOf(escape.needle); hit !== -1; hit = buf.indexOf(escape.needle, hit + 1)) {
+          if (buf[hit + last] === 0x46 || buf[hit + last] === 0x66) this.unescapeAt(buf, hit, escape, seen, out);
+        }
+      }
+    }
     return out;
+  }
+
+  /** The token around an escaped `_` at `hit`, unescaped and scanned (once per token); keys written plainly in it are the plain search's. */
+  private unescapeAt(buf: Buffer, hit: number, escape: Escape, seen: Set<number>, out: Match[]): void {
+    let start = hit;
+    while (start > 0 && hit - start < MAX_ESCAPED && escape.token[buf[start - 1] as number]) start--;
+    let end = hit;
+    while (end < buf.length && end - hit < MAX_ESCAPED && escape.token[buf[end] as number]) end++;
+    if (seen.has(start)) return;
+    seen.add(start);
+    const raw = buf.toString('latin1', start, end);
+    const inner = Buffer.from(escape.decode(raw), 'utf8');
+    this.work += end - start;
+    for (const m of this.plain(inner)) {
+      if (raw.includes(m.secret)) continue;
+      out.push({ ...m, offset: start, line: 0, column: 0, allow: undefined, encoding: escape.name });
+    }
   }
 
   /** The hex run around `hit`, decoded from the byte boundary that keeps `hit` on one, and scanned (once per run). */
@@ -318,6 +345,41 @@ const ALL_ANCHORS = byAnchor([...BASE64_FORMS, ...NESTED_FORMS]);
 const SECRET_KIND = Buffer.from('Secret');
 
 /** `sk_` in hex, either case. A key in hex is at least 48 digits long. */
+/** How far either side of an escaped `_` a token is taken. */
+const MAX_ESCAPED = 512;
+
+interface Escape {
+  name: string;
+  /** The escape of `_` without its last hex digit, F or f. */
+  needle: Buffer;
+  /** Bytes that may be part of the escaped token. */
+  token: Uint8Array;
+  decode(raw: string): string;
+}
+
+function tokenBytes(chars: string): Uint8Array {
+  const t = new Uint8Array(256);
+  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+const ESCAPES: Escape[] = [
+  {
+    name: 'percent',
+    needle: Buffer.from('%5'),
+    token: tokenBytes(`${ALNUM}%._~-`),
+    decode: (raw) => raw.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+  },
+  {
+    name: 'json-escape',
+    needle: Buffer.from('\\u005'),
+    token: tokenBytes(`${ALNUM}_\\`),
+    decode: (raw) => raw.replace(/\\u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+  },
+];
+
 const HEX_FORMS = [Buffer.from('736b5f'), Buffer.from('736B5F')];
 const MIN_HEX_RUN = 48;
 const HEX = new Uint8Array(256);
