@@ -1,6 +1,6 @@
-/** One item through read → detect: the unit of work a worker thread does. */
-import { openArchive, type ArchiveLimits } from '../sources/archive/index.js';
-import { load, OwnedBytes, type Scratch } from '../sources/read.js';
+/** Items through read → detect: the unit of work a worker thread does. */
+import type { ArchiveLimits } from '../sources/archive/index.js';
+import { load, OwnedBytes, type Loaded, type Scratch } from '../sources/read.js';
 import type { Origin, SkipReason, SourceItem } from '../sources/types.js';
 import type { Detector, Match } from './engine.js';
 
@@ -15,31 +15,45 @@ export interface ItemResult {
 /** What an item may cost to read: its size, and what an archive may decompress. */
 export type ReadLimits = ArchiveLimits;
 
+type Archives = typeof import('../sources/archive/index.js');
+/** The archive readers, loaded when the first archive is met: a scan without one (a commit hook) never loads them. */
+let archives: Archives | null = null;
+
 /**
- * The item's results: one, or for an archive one per member (each origin
+ * Each item's results: one, or for an archive one per member (each origin
  * naming its member), so that a key inside `pkg.tgz` is found at
- * `pkg.tgz!package/.env` with its own line and column.
+ * `pkg.tgz!package/.env` with its own line and column. Items are read one
+ * after another: bytes read into `scratch` are used before the next read.
  */
-export function processItem(detector: Detector, item: SourceItem, limits: ReadLimits, scratch?: Scratch): ItemResult[] {
-  const loaded = load(item, limits.maxFileSize, scratch);
-  if ('skip' in loaded) return [skipped(item.origin, loaded.skip, loaded.message)];
-  if ('bytes' in loaded) return [{ origin: item.origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) }];
-  if ('binary' in loaded) return [inBinary(detector, item.origin, loaded.binary)];
-  const name = item.origin.path ?? item.origin.git?.blob ?? 'stdin';
+export async function processItems(detector: Detector, items: SourceItem[], limits: ReadLimits, scratch?: Scratch): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
-  for (const part of openArchive(loaded.archive, name, limits)) {
-    // A member is judged whole: the lines a change adds are lines of the archive, not of its members.
-    const origin: Origin = { ...item.origin, member: part.member || undefined, onlyLines: undefined };
-    if ('skip' in part) {
-      results.push(skipped(origin, part.skip, part.message));
-      continue;
-    }
-    const member = load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize);
-    if ('bytes' in member) results.push({ origin, size: member.bytes.length, matches: detector.scan(member.bytes) });
-    else if ('skip' in member) results.push(skipped(origin, member.skip, member.message));
-    else results.push(inBinary(detector, origin, 'binary' in member ? member.binary : member.archive));
+  for (const item of items) {
+    const loaded = load(item, limits.maxFileSize, scratch);
+    if ('archive' in loaded) {
+      archives ??= await import('../sources/archive/index.js');
+      scanArchive(archives, detector, item.origin, loaded.archive, limits, results);
+    } else results.push(resultOf(detector, item.origin, loaded, 'nested'));
   }
   return results;
+}
+
+function scanArchive(reader: Archives, detector: Detector, outer: Origin, bytes: Buffer, limits: ReadLimits, results: ItemResult[]): void {
+  const name = outer.path ?? outer.git?.blob ?? 'stdin';
+  for (const part of reader.openArchive(bytes, name, limits)) {
+    // A member is judged whole: the lines a change adds are lines of the archive, not of its members.
+    const origin: Origin = { ...outer, member: part.member || undefined, onlyLines: undefined };
+    if ('skip' in part) results.push(skipped(origin, part.skip, part.message));
+    else results.push(resultOf(detector, origin, load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize), 'binary'));
+  }
+}
+
+/** Loaded content's result. An archive here is one nested deeper than archives are opened: it is searched as binary. */
+function resultOf(detector: Detector, origin: Origin, loaded: Loaded, archive: 'binary' | 'nested'): ItemResult {
+  if ('skip' in loaded) return skipped(origin, loaded.skip, loaded.message);
+  if ('bytes' in loaded) return { origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) };
+  if ('binary' in loaded) return inBinary(detector, origin, loaded.binary);
+  if (archive === 'nested') throw new Error('an archive reached resultOf before it was opened');
+  return inBinary(detector, origin, loaded.archive);
 }
 
 /**

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { OwnedBytes, Scratch } from '../sources/read.js';
 import type { SourceItem } from '../sources/types.js';
 import { Detector } from './engine.js';
-import { processItem, type ItemResult, type ReadLimits } from './item.js';
+import { processItems, type ItemResult, type ReadLimits } from './item.js';
 import { compileRule, type RuleSpec } from './rule.js';
 
 export interface WorkerSetup extends ReadLimits {
@@ -87,7 +87,7 @@ export async function detectAll(
   try {
     const head: SourceItem[] = [];
     for (let n = await it.next(); !n.done; n = await it.next()) {
-      if (threads <= 1) runInline(n.value, setup, onResult);
+      if (threads <= 1) await runInline(n.value, setup, onResult);
       else {
         head.push(...kept(n.value));
         if (head.length > PARALLEL_THRESHOLD) {
@@ -98,7 +98,7 @@ export async function detectAll(
       }
     }
     finished = true;
-    runInline(head, setup, onResult);
+    await runInline(head, setup, onResult);
   } finally {
     // Stopped by a failure: the source is told, so that it ends its git processes and removes its files.
     if (!finished && it.return) await it.return().catch(() => {});
@@ -113,9 +113,9 @@ export function localDetector(rules: RuleSpec[]): { detector: Detector; scratch:
   return inline;
 }
 
-function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): void {
+async function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): Promise<void> {
   const { detector, scratch } = localDetector(setup.rules);
-  for (const item of items) for (const r of processItem(detector, item, setup, scratch)) onResult(r);
+  for (const r of await processItems(detector, items, setup, scratch)) onResult(r);
 }
 
 /**

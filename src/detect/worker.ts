@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Scratch } from '../sources/read.js';
 import { Detector } from './engine.js';
-import { processItem } from './item.js';
+import { processItems } from './item.js';
 import { unpack, type Batch, type WorkerSetup } from './pool.js';
 import { compileRule } from './rule.js';
 
@@ -10,6 +10,7 @@ const setup = workerData as WorkerSetup;
 const detector = new Detector(setup.rules.map(compileRule));
 const scratch = new Scratch();
 
+// One batch at a time: the pool posts the next only after this one's results.
 parentPort?.on('message', (batch: Batch) => {
-  parentPort?.postMessage(unpack(batch).flatMap((item) => processItem(detector, item, setup, scratch)));
+  void processItems(detector, unpack(batch), setup, scratch).then((results) => parentPort?.postMessage(results));
 });

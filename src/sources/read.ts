@@ -2,7 +2,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { describeIoError } from '../errors.js';
 import { formatBytes } from '../report/format.js';
-import { archiveKind } from './archive/index.js';
+import { archiveKind } from './archive/kind.js';
 import { fsPath } from './names.js';
 import type { Bytes, Origin, SkipReason, SourceItem } from './types.js';
 

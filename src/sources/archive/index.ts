@@ -10,14 +10,14 @@
  * milliseconds and a warning. Nothing is written to disk.
  *
  * node:zlib does the inflating (native, and its `maxOutputLength` stops a
- * bomb without allocating its output); it is loaded the first time an archive
- * is met, so a scan without one never pays for it.
+ * bomb without allocating its output). This module is loaded the first time
+ * an archive is met (./kind.ts tells), so a scan without one never pays for it.
  */
-import { createRequire } from 'node:module';
-import type * as Zlib from 'node:zlib';
+import * as zlib from 'node:zlib';
 import { formatBytes } from '../../report/format.js';
-import { looksLikeTar, readTar, TarError } from './tar.js';
-import { looksLikeZip, METHOD_NAMES, zipEntries, ZipError } from './zip.js';
+import { archiveKind } from './kind.js';
+import { readTar, TarError } from './tar.js';
+import { METHOD_NAMES, zipEntries, ZipError } from './zip.js';
 
 export interface ArchiveLimits {
   /** What one archive may decompress in all, nested archives included. */
@@ -31,7 +31,6 @@ export type ArchivePart =
   /** `member` is '' when the problem is the archive itself (not a zip after all, cut off before its first member). */
   | { member: string; skip: 'tooLarge' | 'corrupt'; message: string };
 
-export type ArchiveKind = 'zip' | 'gzip' | 'tar';
 
 /** A member may expand at most this many times its compressed size (deflate's own limit is 1,032)… */
 export const RATIO = 200;
@@ -41,19 +40,6 @@ const RATIO_FREE = 1024 * 1024;
 const PROBE = 4096;
 /** Archives inside archives are opened this many levels deep. */
 export const MAX_DEPTH = 3;
-
-export function archiveKind(bytes: Uint8Array): ArchiveKind | null {
-  if (looksLikeZip(bytes)) return 'zip';
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 8) return 'gzip';
-  if (looksLikeTar(bytes)) return 'tar';
-  return null;
-}
-
-let zlib: typeof Zlib | null = null;
-function inflater(): typeof Zlib {
-  zlib ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib;
-  return zlib;
-}
 
 /**
  * Every member of the archive in `bytes` (itself named `name`, for a `.gz`
@@ -144,7 +130,7 @@ class Opener {
     if (this.left <= 0) return tooLarge(this.budgetMessage());
     const ratioCap = Math.max(RATIO_FREE, data.length * RATIO);
     const cap = Math.min(this.left, ratioCap, this.limits.maxFileSize + 1);
-    const z = inflater();
+    const z = zlib;
     try {
       // A bomb shows itself in its first bytes: a short prefix that expands past the ratio is judged for a few hundred KiB of work, not `cap`.
       if (data.length > PROBE * 2) {

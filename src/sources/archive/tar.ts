@@ -23,6 +23,8 @@ export interface TarHandler {
   entry(entry: TarEntry, content: Buffer | null): void;
 }
 
+import { tarChecksumOk } from './kind.js';
+
 const BLOCK = 512;
 
 export class TarError extends Error {}
@@ -92,7 +94,7 @@ export class TarReader {
       if (!this.sawHeader) throw new TarError('not a tar archive');
       return;
     }
-    if (!checksumOk(block)) throw new TarError(this.sawHeader ? 'damaged header' : 'not a tar archive');
+    if (!tarChecksumOk(block)) throw new TarError(this.sawHeader ? 'damaged header' : 'not a tar archive');
     this.sawHeader = true;
     const flag = String.fromCharCode(block[156] ?? 0);
     const size = parseSize(block.subarray(124, 136));
@@ -154,21 +156,6 @@ export function readTar(bytes: Buffer, maxEntry: number, entry: TarHandler['entr
   const reader = new TarReader({ entry }, maxEntry);
   reader.push(bytes);
   reader.end();
-}
-
-/** Whether these bytes start like a tar archive: `ustar` at 257, or an old-style header whose checksum holds. */
-export function looksLikeTar(bytes: Uint8Array): boolean {
-  if (bytes.length < BLOCK) return false;
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, BLOCK);
-  return head.toString('latin1', 257, 262) === 'ustar' && checksumOk(head);
-}
-
-function checksumOk(block: Buffer): boolean {
-  const stored = parseInt(cString(block, 148, 8).trim() || 'x', 8);
-  if (Number.isNaN(stored)) return false;
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (block[i] as number);
-  return sum === stored;
 }
 
 /** Octal, or GNU's base-256 for sizes of 8 GiB and more. */

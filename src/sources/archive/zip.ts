@@ -25,11 +25,6 @@ const EOCD64 = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-/** Whether these bytes start like a zip (jar, war, whl, nupkg, apk and ipa are zips too). */
-export function looksLikeZip(bytes: Uint8Array): boolean {
-  return bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
-}
-
 /** The entries the directory lists, and, if it is damaged part-way, why the rest are missing. */
 export function zipEntries(buf: Buffer): { entries: ZipEntry[]; damaged: string | null } {
   const end = findEocd(buf);
