@@ -28,7 +28,7 @@ const LOCAL = 0x04034b50;
 /** The entries the directory lists, and, if it is damaged part-way, why the rest are missing. */
 export function zipEntries(buf: Buffer): { entries: ZipEntry[]; damaged: string | null } {
   const end = findEocd(buf);
-  if (end === -1) throw new ZipError('no central directory (cut off or damaged)');
+  if (end === -1) throw new ZipError('no central directory: the file is cut off, or not a zip');
   let count = buf.readUInt16LE(end + 10);
   let dirAt = buf.readUInt32LE(end + 16);
   if (count === 0xffff || dirAt === 0xffffffff) {
