@@ -16,6 +16,7 @@ import { checkVerifyEndpoint } from './verify/stage.js';
 import type { Report } from './report/model.js';
 import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
+import { VERSION } from './version.js';
 import { mergeBaseline, writeBaseline } from './suppress/baseline.js';
 
 export interface ScanOptions extends PipelineOptions {
@@ -91,6 +92,10 @@ export interface GitScanOptions extends ScanOptions {
   noFetch?: boolean;
   /** Repositories scanned at once (default: one per two cores, at least one). */
   jobs?: number;
+  /** Keep the scan cache in this folder (one file per repository) instead of each repository's `$GIT_DIR/sk-scan/`. */
+  cache?: string;
+  /** Neither use nor write the scan cache: read every object. */
+  noCache?: boolean;
 }
 
 /**
@@ -100,7 +105,7 @@ export interface GitScanOptions extends ScanOptions {
  * repository of the current directory is found as git would find it.
  */
 export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
-  const { gitSource, openRepos, UnknownRevision } = await import('./sources/git/index.js');
+  const { gitSource, openRepos, UnknownRevision, cacheKey } = await import('./sources/git/index.js');
   // Arguments are checked before anything is cloned.
   const range = rangeOf(opts);
   await checkVerifyEndpoint(opts.verify);
@@ -116,7 +121,9 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     throw err;
   }
   // Git does the heavy lifting in its own processes; detection stays on this thread.
-  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, noFetch: opts.noFetch, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
+  // The scan cache serves whole-history scans: a range reads only what it added anyway.
+  const cache = range.revs !== undefined || opts.noCache ? null : { key: cacheKey({ version: VERSION, rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes }), dir: opts.cache ?? null };
+  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, noFetch: opts.noFetch, cache, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
   try {
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
     // The targets that could not be opened are in the report, and make its exit code 2.

@@ -73,6 +73,8 @@ export const COMMANDS: Command[] = [
       since: { type: 'string', arg: 'REV|DATE', help: 'only lines the commits since REV (REV..HEAD) or DATE (2024-01-01) added' },
       range: { type: 'string', arg: 'A..B', help: 'only lines the commits in the range added' },
       'no-fetch': { type: 'boolean', help: "a partial clone: do not fetch the objects it lacks (they count as unread: exit 2)" },
+      cache: { type: 'string', arg: 'DIR', help: 'keep the scan cache in DIR (default: each repository\'s $GIT_DIR/sk-scan/)' },
+      'no-cache': { type: 'boolean', help: 'read every object: neither use nor write the scan cache' },
     },
     scan: true,
     positionals: true,

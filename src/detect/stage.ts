@@ -43,6 +43,8 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
       // Binary content is counted as skipped (not read as text), yet searched for keys: it may have matches too.
       if (r.skip) opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);
       else opts.onScanned(r.size);
+      // Clean: read whole (binary content is searched whole too) and nothing in it.
+      source.onResult?.(r.origin, r.matches.length === 0 && (!r.skip || r.skip.reason === 'binary'));
       if (r.matches.length > 0) source.onFinding?.(r.origin);
       const lines = r.origin.onlyLines ? new Set(r.origin.onlyLines) : null;
       for (const match of r.matches) {

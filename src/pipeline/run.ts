@@ -71,6 +71,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
   try {
     await checkVerifyEndpoint(opts.verify);
     detected = await detectStage(source, { rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
+    source.done?.();
     if (source.attribute && detected.length > 0) run.phase('placing findings in history');
     detected = await attributeStage(source, detected);
   } finally {

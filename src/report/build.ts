@@ -54,7 +54,7 @@ export function buildReport(input: ReportInput): Report {
     version: 1,
     tool: { name: 'sk-scan', version: VERSION },
     target,
-    stats: { ...input.stats, suppressed: verified.accepted.length, suppressedBy: countBy(verified.accepted) },
+    stats: { ...input.stats, ...cachedOf(input.targets), suppressed: verified.accepted.length, suppressedBy: countBy(verified.accepted) },
     findings,
     secrets,
     advisories: advisories(secrets),
@@ -99,6 +99,12 @@ function pathMasker(detections: Detection[]): (path: string) => string {
     for (const [secret, shown] of inNames) out = out.split(secret).join(shown);
     return out;
   };
+}
+
+/** Objects the scan cache spared, over every repository: only when a cache was used. */
+function cachedOf(targets: TargetRead[] | undefined): { cached?: number } {
+  const used = (targets ?? []).filter((t) => t.cached !== undefined);
+  return used.length > 0 ? { cached: used.reduce((n, t) => n + (t.cached ?? 0), 0) } : {};
 }
 
 /** A live key is more urgent than its rule says; a dead one less. */

@@ -63,6 +63,8 @@ export interface Stats {
   /** The same findings, counted by what accepted them. */
   suppressedBy: Partial<Record<SuppressionKind, number>>;
   durationMs: number;
+  /** git: objects not read because the scan cache knew them clean (present when a cache was used). */
+  cached?: number;
 }
 
 export interface Report {

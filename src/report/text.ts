@@ -85,7 +85,15 @@ function headline(v: View): string[] {
   const { stats } = v.report;
   const unit = v.report.target.kind === 'git' ? 'object' : 'file';
   const places = `${count(v.report.secrets.length, 'key')} in ${count(v.places.length, 'place')}`;
-  return [`${v.p.bold(`sk-scan: ${places}`)}${v.p.dim(`  (scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)})`)}`];
+  return [`${v.p.bold(`sk-scan: ${places}`)}${v.p.dim(`  ${scannedNote(v)}`)}`];
+}
+
+/** `(scanned 10 objects, 377 B in 0.05 s; 29,459 more clean in the scan cache)`. */
+function scannedNote(v: View): string {
+  const { stats } = v.report;
+  const unit = v.report.target.kind === 'git' ? 'object' : 'file';
+  const cached = stats.cached ? `; ${formatNumber(stats.cached)} more clean in the scan cache` : '';
+  return `(scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)}${cached})`;
 }
 
 /** Each key on one line, numbered; under it, the places that hold it. */
@@ -231,7 +239,7 @@ function severities(group: SecretExposure[]): string {
 function clean(v: View): string {
   const { stats } = v.report;
   const unit = v.report.target.kind === 'git' ? 'object' : 'file';
-  const scanned = v.p.dim(` (scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)})`);
+  const scanned = v.p.dim(` ${scannedNote(v)}`);
   // A scan that could not read everything vouches for nothing it did not read.
   if (stats.skipped.unreadable > 0) return v.p.yellow(`No keys in what was read; ${count(stats.skipped.unreadable, unit)} could not be read (see the warnings).`) + scanned;
   if (stats.suppressed === 0) return v.p.green('No secrets found.') + scanned;

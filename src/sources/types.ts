@@ -128,6 +128,8 @@ export interface TargetRead {
   objects: number;
   bytes: number;
   durationMs: number;
+  /** Objects the scan cache said were clean, so not read again. */
+  cached?: number;
   /** Why the scan of this target stopped part-way (the others went on). */
   error?: string;
 }
@@ -149,6 +151,14 @@ export interface Source {
    * be asked to attribute may start that work now, alongside the rest of the read.
    */
   onFinding?(origin: Origin): void;
+  /**
+   * Told of every result: `clean` when the item (or, for an archive, this
+   * member) was read whole and nothing was found in it. A source that keeps a
+   * scan cache enters clean objects.
+   */
+  onResult?(origin: Origin, clean: boolean): void;
+  /** Called once every item's result is in, when the scan ran to its end (not when it failed): a source saves its cache here. */
+  done?(): void;
   /**
    * Names the source knows besides its items' paths, each as the origin a key
    * in it would have (its `path` is the name): a repository's refs. Asked

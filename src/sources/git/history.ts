@@ -13,7 +13,7 @@ import type { Hit, Origin, Source, SourceItem, TargetRead } from '../types.js';
 import { RangeHistory } from './range.js';
 import { isUrl, type Repo } from './repo.js';
 import type { HistoryScan } from './repo-scan.js';
-import { WholeHistory } from './whole.js';
+import { WholeHistory, type CacheSettings } from './whole.js';
 
 export interface GitOptions {
   /**
@@ -27,6 +27,8 @@ export interface GitOptions {
   noFetch?: boolean;
   /** Repositories scanned at once (default 1). */
   jobs?: number;
+  /** Whole histories: the scan cache (null or absent: none). */
+  cache?: CacheSettings | null;
   maxFileSize: number;
 }
 
@@ -40,7 +42,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
       // Each repository's objects, with what was read of it and how long it took; `jobs` repositories at once.
       const one = (repo: Repo) =>
         async function* (): AsyncIterable<SourceItem[]> {
-          const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true);
+          const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true, opts.cache ?? null);
           scans.set(repo.given, scan);
           const started = performance.now();
           const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
@@ -57,6 +59,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
             counts.error = err.message;
           }
           counts.durationMs = Math.round(performance.now() - started);
+          if (scan.cached !== undefined) counts.cached = scan.cached;
         };
       return interleave(repos.map(one), Math.max(1, opts.jobs ?? 1));
     },
@@ -73,6 +76,12 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     },
     onFinding(found) {
       scans.get(found.target ?? '')?.onFinding(found);
+    },
+    onResult(origin, clean) {
+      scans.get(origin.target ?? '')?.onResult(origin, clean);
+    },
+    done() {
+      for (const scan of scans.values()) scan.done();
     },
     async names() {
       const all = await Promise.all([...scans.values()].map((scan) => scan.refNames()));

@@ -3,3 +3,4 @@ export { gitSource, type GitOptions } from './history.js';
 export { UnknownRevision } from './range.js';
 export { openRepo, openRepos } from './repo.js';
 export { pushRevisions, pushTarget, type PrePushHook } from './prepush.js';
+export { cacheKey } from './cache.js';

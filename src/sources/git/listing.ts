@@ -24,6 +24,8 @@ export class Listing {
     private readonly maxFileSize: number,
     private readonly events: SourceEvents,
     private readonly onCommit?: (oid: string) => void,
+    /** Objects not to read (the scan cache knows them clean); they are not counted in the totals either. */
+    private readonly known?: (oid: string) => boolean,
   ) {}
 
   push(text: string): WantedObject[] {
@@ -62,6 +64,7 @@ export class Listing {
   }
 
   private want(wanted: WantedObject[], oid: string, size: number): void {
+    if (this.known?.(oid)) return;
     wanted.push({ oid, size });
     this.listed++;
     this.bytes += size;

@@ -7,16 +7,25 @@
  * them: a partial clone fetches them from its promisor remote in one batch;
  * what cannot be had is counted as unread, so the scan cannot pass.
  */
+import { createHash } from 'node:crypto';
 import { gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 
-/** The ids of objects some ref's history names but this store does not hold. */
-export async function missingObjects(git: Git): Promise<string[]> {
+/**
+ * The ids of objects some ref's history names but this store does not hold,
+ * and the refs walked (their tips and HEAD, hashed). With `walked`, the hash
+ * of refs an earlier walk found whole: refs that have not moved since are not
+ * walked again (`skipped`).
+ */
+export async function missingObjects(git: Git, walked: string | null = null): Promise<{ missing: string[]; refs: string; skipped: boolean }> {
   const missing: string[] = [];
   let rest = '';
   // Every ref's tip and HEAD; a ref naming an object the store lacks is passed over here (--ignore-missing)
   // and warned about by the commit graph, rather than ending the walk as `--all` would.
-  const tips = (await git.text(['for-each-ref', '--format=%(objectname)'])) + 'HEAD\n';
+  const [listed, head] = await Promise.all([git.text(['for-each-ref', '--format=%(objectname) %(refname)']), git.text(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')]);
+  const refs = createHash('sha256').update(`${listed}\0${head}`).digest('hex');
+  if (walked !== null && walked === refs) return { missing, refs, skipped: true };
+  const tips = [...listed.split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf(' '))), 'HEAD'].join('\n') + '\n';
   const args = ['rev-list', '--objects', '--missing=print', '--no-object-names', '--ignore-missing', '--stdin'];
   for await (const chunk of gitOutput(git, args, { input: tips, what: 'checking the history for missing objects (git rev-list)' })) {
     const text = rest + chunk.toString('latin1');
@@ -31,7 +40,7 @@ export async function missingObjects(git: Git): Promise<string[]> {
     rest = text.slice(lastNewline + 1);
   }
   if (rest.startsWith('?')) missing.push(rest.slice(1).trim());
-  return missing;
+  return { missing, refs, skipped: false };
 }
 
 /** The remote a partial clone lazily fetches from, or null when this is not a partial clone. */

@@ -43,6 +43,17 @@ export abstract class HistoryScan {
 
   close(): void {}
 
+  /** Told of each result (see Source.onResult); a whole-history scan enters clean objects in its cache. */
+  onResult(_origin: Origin, _clean: boolean): void {}
+
+  /** The scan ran to its end: a whole-history scan saves its cache. */
+  done(): void {}
+
+  /** Objects not read because the cache knew them clean. */
+  get cached(): number | undefined {
+    return undefined;
+  }
+
   /** The repository's ref names, as places a key could be in (a branch named after one is pushed with it). */
   async refNames(): Promise<Origin[]> {
     const text = await (this.refs ?? this.repo.git.text(['for-each-ref', '--format=%(refname)']));

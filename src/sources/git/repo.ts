@@ -18,6 +18,10 @@ export interface Repo {
   git: Git;
   /** The working tree's top, or null for a bare repository or a clone made for the scan. */
   worktree: string | null;
+  /** The git directory (absolute): where the scan cache lives. */
+  gitDir: string;
+  /** A clone made for the scan, removed afterwards. */
+  temporary?: true;
   shallow: boolean;
   /** Removes a temporary clone; a no-op for a local repository. */
   close(): void;
@@ -57,7 +61,7 @@ export async function openRepo(given: string, opts: OpenOptions = {}): Promise<R
   const [gitDir, shallow, worktree] = out.split('\n');
   if (!gitDir) throw new SkScanError(`not a git repository: ${given}`);
   const git = opts.fromEnvironment ? finder : Git.pinned(worktree || gitDir, gitDir);
-  return { given, git, worktree: worktree || null, shallow: shallow === 'true', close: () => {} };
+  return { given, git, worktree: worktree || null, gitDir, shallow: shallow === 'true', close: () => {} };
 }
 
 async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Promise<Repo> {
@@ -77,7 +81,7 @@ async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Prom
     await simpleGit({ baseDir: dir, progress, unsafe }).env(env).clone(url, dir, ['--mirror']);
     const git = Git.pinned(dir, dir);
     const shallow = (await git.text(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
-    return { given: url, git, worktree: null, shallow, close };
+    return { given: url, git, worktree: null, gitDir: dir, temporary: true, shallow, close };
   } catch (err) {
     close();
     // git's complaint, not its chatter ("Cloning into bare repository …").

@@ -14,7 +14,10 @@
 import { early, signal } from '../../async.js';
 import { GitToFile, TempDir, gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
+import { CleanCache } from './cache.js';
 import { count } from '../../report/format.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
 import { LogFormat, parseFor, recordEarliest, type Introductions } from './log.js';
@@ -22,6 +25,12 @@ import { fetchMissing, missingObjects, promisorRemote } from './missing.js';
 import type { WantedObject } from './objects.js';
 import type { Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
+
+/** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the repository's own. */
+export interface CacheSettings {
+  key: string;
+  dir: string | null;
+}
 
 export class WholeHistory extends HistoryScan {
   /** Every commit id in the object store, in listing order; complete once `listed` has fired. */
@@ -35,17 +44,49 @@ export class WholeHistory extends HistoryScan {
     private readonly maxFileSize: number,
     /** Fetch what a partial clone lacks from its promisor remote (else it is counted as unread). */
     private readonly fetch = true,
+    /** The scan cache to use, if any. */
+    private readonly caching: CacheSettings | null = null,
   ) {
     super(repo, events);
   }
 
+  private cache: CleanCache | null = null;
+
+  /** Objects the cache said were clean, not read. */
+  override get cached(): number | undefined {
+    return this.cache?.reused;
+  }
+
+  override onResult(origin: Origin, clean: boolean): void {
+    const oid = origin.git?.blob ?? origin.git?.tag?.id ?? origin.commit;
+    if (!this.cache || !oid) return;
+    if (clean) this.cache.clean(oid);
+    else this.cache.spoil(oid);
+  }
+
+  override done(): void {
+    this.cache?.save((m) => this.events.warn(`${this.repo.given}: ${m}`));
+  }
+
+  /** `$GIT_DIR/sk-scan/clean-objects`, or a file per repository in --cache DIR; none for a temporary clone without --cache. */
+  private cacheFile(settings: CacheSettings): string | null {
+    const { repo } = this;
+    if (settings.dir === null) return repo.temporary ? null : join(repo.gitDir, 'sk-scan', 'clean-objects');
+    const identity = repo.temporary ? repo.given : repo.gitDir;
+    return join(settings.dir, `${createHash('sha256').update(identity).digest('hex').slice(0, 24)}.cache`);
+  }
+
   async *items(): AsyncIterable<SourceItem[]> {
+    const file = this.caching ? this.cacheFile(this.caching) : null;
+    if (file !== null && this.caching) this.cache = CleanCache.open(file, this.caching.key, (m) => this.events.warn(`${this.repo.given}: ${m}`));
     const limits = early(this.describeLimits());
-    // Objects the history names but the store lacks are looked for alongside the read.
-    const missing = early(missingObjects(this.repo.git));
+    // Objects the history names but the store lacks are looked for alongside the read (not again while the refs have not moved since a cached scan found none).
+    const missing = early(missingObjects(this.repo.git, this.cache?.checked ?? null));
     // Objects are read while git is still listing them.
     yield* this.objectItems(this.listing());
-    yield* this.missingItems(await missing);
+    const { missing: lacking, refs } = await missing;
+    if (this.cache) this.cache.checked = lacking.length === 0 ? refs : null;
+    yield* this.missingItems(lacking);
     await limits;
   }
 
@@ -96,7 +137,8 @@ export class WholeHistory extends HistoryScan {
    * for this process, which takes whatever has been listed at each turn.
    */
   private async *listing(): AsyncIterable<WantedObject[]> {
-    const listing = new Listing(this.maxFileSize, this.events, (commit) => this.commits.push(commit));
+    const cache = this.cache;
+    const listing = new Listing(this.maxFileSize, this.events, (commit) => this.commits.push(commit), cache ? (oid) => cache.has(oid) : undefined);
     const args = ['cat-file', '--batch-all-objects', LISTING_FORMAT, '--unordered'];
     try {
       for await (const chunk of gitOutput(this.repo.git, args, { what: 'listing the objects (git cat-file)' })) yield listing.push(chunk.toString('latin1'));

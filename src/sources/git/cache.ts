@@ -1,0 +1,182 @@
+/**
+ * The scan cache: the ids of the objects (blobs, commits, tags) a whole-history
+ * scan read and found clean, so that the next audit of the same repository
+ * reads only what is new. An object id names its content, so a clean object
+ * stays clean for as long as what decides a finding stays the same: the rules
+ * (their examples included), the filters and the reading code, the config's
+ * limits, and sk-scan's version. All of that is hashed into the cache's key; a
+ * different key starts the cache afresh.
+ *
+ * It never holds a key or anything a key could be rebuilt from: only ids of
+ * objects with no finding at all. An object with a finding (accepted or not),
+ * or one that could not be read whole (too large, an archive member not
+ * opened, unreadable), is never entered, so it is read again every time.
+ *
+ * It also remembers the refs (their tips and HEAD, hashed) of the last scan
+ * whose walk for missing objects found none: an audit that finds the same
+ * refs again skips that walk, the costliest part of a repeated audit.
+ *
+ * The file: a header (`sk-scan clean objects 1`, the key, the refs checked, the count), the ids
+ * as sorted 20-byte records, and a SHA-256 of all that. One that is damaged,
+ * cut short or not a cache is ignored with a warning and rewritten; it is never
+ * trusted in part. It is written to a temporary file and renamed over the old
+ * one, so a scan killed half-way leaves the old cache.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { describeIoError } from '../../errors.js';
+
+const MAGIC = 'sk-scan clean objects 1';
+const RECORD = 20;
+const DIGEST = 32;
+
+export class CleanCache {
+  /** Sorted 20-byte ids from the file; empty when starting afresh. */
+  private readonly old: Buffer;
+  /** Each old id's first four bytes: searched first, as numbers, so that a lookup rarely compares whole ids. */
+  private readonly prefixes: Uint32Array;
+  /** What the file said of the refs, to tell whether anything changed. */
+  private readonly wasChecked: string | null;
+  /** Which old records this scan's listing named (the rest are gone from the repository and are dropped). */
+  private readonly seen: Uint8Array;
+  private readonly added: string[] = [];
+  private readonly spoiled = new Set<string>();
+  /** Objects the listing named that the cache said were clean: not read. */
+  reused = 0;
+  /** The refs (hashed) whose history was last walked and found whole; set anew by this scan's walk. */
+  checked: string | null;
+
+  private constructor(
+    readonly file: string,
+    private readonly key: string,
+    old: Buffer,
+    checked: string | null,
+  ) {
+    this.old = old;
+    this.seen = new Uint8Array(old.length / RECORD);
+    this.prefixes = new Uint32Array(this.seen.length);
+    for (let i = 0; i < this.seen.length; i++) this.prefixes[i] = old.readUInt32BE(i * RECORD);
+    this.checked = checked;
+    this.wasChecked = checked;
+  }
+
+  /** The cache at `file` for `key`: its ids if the file is whole and of this key, else empty (with a warning if it was damaged or foreign). */
+  static open(file: string, key: string, warn: (message: string) => void): CleanCache {
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`scan cache ${file}: cannot read it (${describeIoError(err)}); every object is read, and it is rewritten`);
+      return new CleanCache(file, key, Buffer.alloc(0), null);
+    }
+    const parsed = parse(data);
+    if (typeof parsed === 'string') {
+      warn(`scan cache ${file}: ${parsed}; ignored, every object is read, and it is rewritten`);
+      return new CleanCache(file, key, Buffer.alloc(0), null);
+    }
+    // Other rules, another version: what was clean then proves nothing now.
+    if (parsed.key !== key) return new CleanCache(file, key, Buffer.alloc(0), null);
+    return new CleanCache(file, key, parsed.records, parsed.checked);
+  }
+
+  /** Whether `oid` was read and found clean by a scan with the same key. */
+  has(oid: string): boolean {
+    const n = this.seen.length;
+    if (n === 0 || oid.length !== RECORD * 2) return false;
+    const prefix = parseInt(oid.slice(0, 8), 16);
+    // The first record with this prefix, by binary search over the numbers…
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.prefixes[mid] as number) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    // …then the few that share it, compared whole.
+    for (let i = lo; i < n && this.prefixes[i] === prefix; i++) {
+      if (this.old.toString('hex', i * RECORD, (i + 1) * RECORD) === oid) {
+        if (!this.seen[i]) this.reused++;
+        this.seen[i] = 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** This scan read `oid` and found nothing in it (or part of it: an archive's member). */
+  clean(oid: string): void {
+    this.added.push(oid);
+  }
+
+  /** This scan found something in `oid`, or could not read all of it: it is never entered. */
+  spoil(oid: string): void {
+    this.spoiled.add(oid);
+  }
+
+  /** Writes what this scan knows: the old ids it met again, and the new clean ones. Atomic: a temporary file, renamed. */
+  save(warn: (message: string) => void): void {
+    // Lower-case hex sorts as the bytes it spells: the new ids, sorted as text, merge with the old ones in one pass.
+    const fresh = [...new Set(this.added.filter((oid) => !this.spoiled.has(oid) && /^[0-9a-f]{40}$/.test(oid)))].sort();
+    const unchanged = fresh.length === 0 && this.seen.every((s) => s === 1) && this.checked === this.wasChecked;
+    if (unchanged) return;
+    const sorted = merge(this.old, this.seen, fresh);
+    const head = Buffer.from(`${MAGIC}\nkey ${this.key}\nchecked ${this.checked ?? '-'}\ncount ${sorted.length / RECORD}\n`);
+    const body = Buffer.concat([head, sorted]);
+    const digest = createHash('sha256').update(body).digest();
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      writeFileSync(tmp, Buffer.concat([body, digest]));
+      renameSync(tmp, this.file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      warn(`scan cache ${this.file}: cannot write it (${describeIoError(err, { writing: true })}); the next scan reads every object again`);
+    }
+  }
+}
+
+function parse(data: Buffer): { key: string; checked: string | null; records: Buffer } | string {
+  const lines = data.subarray(0, 256).toString('latin1').split('\n');
+  if (lines[0] !== MAGIC) return 'not an sk-scan cache';
+  const key = /^key ([0-9a-f]{64})$/.exec(lines[1] ?? '')?.[1];
+  const checked = /^checked ([0-9a-f]{64}|-)$/.exec(lines[2] ?? '')?.[1];
+  const count = /^count (\d+)$/.exec(lines[3] ?? '')?.[1];
+  if (key === undefined || checked === undefined || count === undefined) return 'damaged (its header)';
+  const start = `${lines.slice(0, 4).join('\n')}\n`.length;
+  const end = start + Number(count) * RECORD;
+  if (data.length !== end + DIGEST) return 'damaged (cut short, or longer than it says)';
+  if (!createHash('sha256').update(data.subarray(0, end)).digest().equals(data.subarray(end))) return 'damaged (its checksum does not match)';
+  return { key, checked: checked === '-' ? null : checked, records: data.subarray(start, end) };
+}
+
+/** The old records this scan met again and the new ids (sorted hex, none of them old: the listing did not read those), merged in byte order. */
+function merge(old: Buffer, seen: Uint8Array, fresh: string[]): Buffer {
+  const out = Buffer.allocUnsafe((seen.reduce((n, s) => n + s, 0) + fresh.length) * RECORD);
+  let at = 0;
+  let f = 0;
+  for (let i = 0; i <= seen.length; i++) {
+    const record = i < seen.length ? old.toString('hex', i * RECORD, (i + 1) * RECORD) : null;
+    if (record !== null && !seen[i]) continue;
+    while (f < fresh.length && (record === null || (fresh[f] as string) < record)) at += out.write(fresh[f++] as string, at, 'hex');
+    if (record !== null) at += old.copy(out, at, i * RECORD, (i + 1) * RECORD);
+  }
+  return out.subarray(0, at);
+}
+
+/** The code that decides what is found in an object: a change to any of it (a development build) starts the cache afresh. */
+const DECIDING_CODE = ['../../detect/engine', '../../detect/filters', '../../detect/rule', '../../detect/lines', '../../detect/item', '../read', '../archive/index', '../archive/kind', '../archive/tar', '../archive/zip'];
+
+/** The cache's key: everything that decides a finding (`facts`: version, rules, limits), and the deciding code itself. */
+export function cacheKey(facts: unknown): string {
+  const hash = createHash('sha256').update(JSON.stringify(facts));
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  for (const rel of DECIDING_CODE) {
+    try {
+      hash.update(readFileSync(new URL(rel + ext, import.meta.url)));
+    } catch {
+      hash.update(`missing ${rel}`);
+    }
+  }
+  return hash.digest('hex');
+}
