@@ -43,7 +43,7 @@ describe('an audit of many repositories', () => {
 
     const text = runCli(['git', org, '--targets-file', list]).stdout;
     expect(text).toMatch(/Repositories \(5\):/);
-    expect(text).toMatch(new RegExp(`  ${join(org, 'api')} +\\d+ objects +[\\d.]+ \\w+ +[\\d.]+ s  1 key\\n`));
+    expect(text).toMatch(new RegExp(`  ${join(org, 'api')} +\\d+ objects? +[\\d.]+ \\w+ +[\\d.]+ s  1 key\\n`));
     expect(text).toMatch(/\/definitely\/not\/here +not scanned/);
   });
 
@@ -54,7 +54,8 @@ describe('an audit of many repositories', () => {
       return repo.dir;
     });
     const summary = (args: string[]) => {
-      const r = JSON.parse(runCli(['git', ...dirs, ...args, '--format', 'json']).stdout);
+      // --no-cache: both runs read every object (a second run would otherwise read only what the first did not find clean).
+      const r = JSON.parse(runCli(['git', ...dirs, ...args, '--no-cache', '--format', 'json']).stdout);
       return { findings: r.findings.map((f: { target: string; path: string }) => `${f.target}:${f.path}`).sort(), targets: r.targets.map((t: { target: string; objects: number }) => `${t.target}:${t.objects}`).sort() };
     };
     const serial = summary(['--jobs', '1']);

@@ -76,6 +76,7 @@ function sumStats(all: Stats[]): Stats {
     out.bytes += s.bytes;
     out.durationMs += s.durationMs;
     out.suppressed += s.suppressed;
+    if (s.cached !== undefined) out.cached = (out.cached ?? 0) + s.cached;
     for (const k of Object.keys(out.skipped) as (keyof Stats['skipped'])[]) out.skipped[k] += s.skipped[k] ?? 0;
     for (const [k, n] of Object.entries(s.suppressedBy ?? {}) as [keyof Stats['suppressedBy'], number][]) out.suppressedBy[k] = (out.suppressedBy[k] ?? 0) + n;
   }

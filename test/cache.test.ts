@@ -1,0 +1,129 @@
+/** The scan cache: a repeated audit reads only what is new, and never reports less. */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanGit, type Report } from '../src/index.js';
+import { CleanCache, cacheKey } from '../src/sources/git/cache.js';
+import { importCommits, makeRepo } from './helpers/git.js';
+import { fakeKey } from './helpers/keys.js';
+import { CLI, runCli, tempDir } from './helpers/run.js';
+
+const cacheFile = (repo: { dir: string }) => join(repo.dir, '.git', 'sk-scan', 'clean-objects');
+const json = (args: string[]) => {
+  const r = runCli(args);
+  return { ...r, report: JSON.parse(r.stdout) as Report };
+};
+
+function repoWithKey() {
+  const repo = makeRepo();
+  const key = fakeKey('live', 'prod');
+  for (let i = 0; i < 5; i++) repo.commit(`work ${i}`, { [`src/f${i}.js`]: `export const n = ${i};\n` });
+  const added = repo.commit('config', { 'config/.env': `CHATBOT_API_KEY=${key}\n` });
+  repo.commit('more', { 'src/f0.js': 'export const n = 10;\n' });
+  return { repo, key, added };
+}
+
+describe('scan cache', () => {
+  it('reads only what it has not seen clean, and still reports the key it found before, with its place', () => {
+    const { repo, added } = repoWithKey();
+    const first = json(['git', repo.dir, '--format', 'json']);
+    expect(first.code).toBe(1);
+    expect(first.report.stats.cached).toBe(0);
+    const objects = first.report.stats.files;
+    expect(existsSync(cacheFile(repo))).toBe(true);
+
+    const second = json(['git', repo.dir, '--format', 'json']);
+    expect(second.code).toBe(1);
+    // The blob with the key is read again (it is never cached); everything else comes from the cache.
+    expect(second.report.stats.files).toBe(1);
+    expect(second.report.stats.cached).toBe(objects - 1);
+    expect(second.report.findings.map((f) => [f.path, f.commit, f.line])).toEqual(first.report.findings.map((f) => [f.path, f.commit, f.line]));
+    expect(second.report.findings[0]?.commit).toBe(added);
+    expect(runCli(['git', repo.dir]).stdout).toMatch(/scanned 1 object, .*; \d+ more clean in the scan cache\)/);
+
+    // One new commit: its commit, tree-less blob and message are all that is read (plus the key's blob).
+    repo.commit('one more', { 'src/new.js': 'export const m = 1;\n' });
+    const third = json(['git', repo.dir, '--format', 'json']);
+    expect(third.report.stats.files).toBe(3);
+  });
+
+  it('starts afresh when the rules change, and when the file was written under another key (another version)', () => {
+    const { repo } = repoWithKey();
+    runCli(['git', repo.dir]);
+    writeFileSync(join(repo.dir, '.sk-scan.yaml'), 'disable: [chatbot-test-key]\n');
+    repo.commit('config', {});
+    const changed = json(['git', repo.dir, '--format', 'json']);
+    expect(changed.report.stats.cached).toBe(0);
+    expect(changed.report.warnings.filter((w) => w.includes('scan cache'))).toEqual([]);
+
+    // A cache of another version: whole and valid, but its key is not this one.
+    expect(cacheKey({ version: '1.0.0' })).not.toBe(cacheKey({ version: '1.0.1' }));
+    const other = CleanCache.open(cacheFile(repo), 'f'.repeat(64), () => {});
+    repo.git('rev-list', '--all').trim().split('\n').forEach((c) => other.clean(c));
+    other.save(() => {});
+    const afresh = json(['git', repo.dir, '--format', 'json']);
+    expect(afresh.report.stats.cached).toBe(0);
+    expect(json(['git', repo.dir, '--format', 'json']).report.stats.cached).toBeGreaterThan(0);
+  });
+
+  it('ignores a damaged, cut-short or foreign cache with a warning, rewrites it, and reports the same', () => {
+    const { repo } = repoWithKey();
+    const clean = json(['git', repo.dir, '--format', 'json']).report;
+    const whole = readFileSync(cacheFile(repo));
+    const damaged = Buffer.from(whole);
+    damaged[damaged.length - 40] = (damaged[damaged.length - 40] as number) ^ 0xff;
+    const cases: [string, Buffer, RegExp][] = [
+      ['a flipped byte', damaged, /damaged \(its checksum does not match\)/],
+      ['cut short', whole.subarray(0, whole.length - 7), /damaged \(cut short/],
+      ['foreign', Buffer.from('{"not": "a cache"}\n'), /not an sk-scan cache/],
+    ];
+    for (const [what, bytes, message] of cases) {
+      writeFileSync(cacheFile(repo), bytes);
+      const r = json(['git', repo.dir, '--format', 'json']);
+      expect({ what, cached: r.report.stats.cached, files: r.report.stats.files }).toEqual({ what, cached: 0, files: clean.stats.files });
+      expect(r.report.findings.length).toBe(clean.findings.length);
+      expect(r.stderr).toMatch(message);
+      // Rewritten: the next scan trusts it again.
+      expect(json(['git', repo.dir, '--format', 'json']).report.stats.cached).toBe(clean.stats.files - 1);
+    }
+  });
+
+  it('leaves a whole cache when the scan is killed half-way', async () => {
+    const repo = makeRepo();
+    importCommits(repo, Array.from({ length: 400 }, (_, i) => ({ message: `c${i}`, files: { [`d/f${i % 50}.txt`]: `line ${i}\n`.repeat(200) } })));
+    runCli(['git', repo.dir]);
+    const before = readFileSync(cacheFile(repo));
+    importCommits(repo, Array.from({ length: 400 }, (_, i) => ({ message: `n${i}`, files: { [`e/g${i % 50}.txt`]: `more ${i}\n`.repeat(200) } })));
+    for (const delay of [50, 150, 300]) {
+      const child = spawn(process.execPath, [CLI, 'git', repo.dir, '-q'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await exited;
+      const warnings: string[] = [];
+      CleanCache.open(cacheFile(repo), 'x'.repeat(64), (w) => warnings.push(w));
+      expect(warnings).toEqual([]);
+    }
+    // Either the old cache or a new whole one, never a part of one.
+    const after = readFileSync(cacheFile(repo));
+    expect(after.equals(before) || after.length > before.length).toBe(true);
+  });
+
+  it('--no-cache reads everything and writes nothing; --cache DIR keeps the file there', async () => {
+    const { repo } = repoWithKey();
+    const nothing = json(['git', repo.dir, '--no-cache', '--format', 'json']);
+    expect(nothing.report.stats.cached).toBeUndefined();
+    expect(existsSync(cacheFile(repo))).toBe(false);
+    const dir = tempDir();
+    runCli(['git', repo.dir, '--cache', dir]);
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(existsSync(cacheFile(repo))).toBe(false);
+    // (The CLI both times: the key hashes the reading code, and tests run the API from its TypeScript.)
+    const again = json(['git', repo.dir, '--cache', dir, '--format', 'json']).report;
+    expect(again.stats.cached).toBeGreaterThan(0);
+    expect(again.findings).toHaveLength(1);
+    // A range reads what it added, with or without a cache.
+    expect((await scanGit([repo.dir], { since: 'HEAD~1' })).stats.cached).toBeUndefined();
+  });
+});
