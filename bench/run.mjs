@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- dir|history|hook]: sk-scan's speed against ripgrep and git's own plumbing.
+// npm run bench [-- dir|history|cache|hook]: sk-scan's speed against ripgrep and git's own plumbing.
 //
 // Commands are timed in interleaved rounds (each command once per round, in
 // turn) and compared by their medians: on a shared machine whose speed drifts
@@ -15,6 +15,9 @@
 // (b) the floor: every blob through one `git cat-file --batch` into `rg -a`.
 // Twice: with its planted keys (findings are placed in history, which costs a
 // `git log --raw` walk) and as its clean twin (nothing to place: the usual CI run).
+//
+// cache: a first audit (empty scan cache) against a second of the same
+// repository (nothing new), on the generated history and express.bundle.
 //
 // hook: a repository of 5,000 tracked files with a 5-file staged change;
 // `sk-scan staged` timed against a bare `node -e 0`.
@@ -160,16 +163,56 @@ if (!only || only === 'history') {
   console.log(`\n## history: generated repository (bench/make-history.mjs), ${commits} commits, ${objects} objects, warm cache`);
   const pattern = q(RG_PATTERNS.slice(0, 2).join('|'));
   for (const [label, repo] of Object.entries(twins)) {
-    const sk = `${process.execPath} ${CLI} git ${repo} --format json --output /dev/null`;
+    // --no-cache: each round reads every object, as a first audit does (the cache has its own section).
+    const sk = `${process.execPath} ${CLI} git ${repo} --no-cache --format json --output /dev/null`;
     const diffWalk = `git -C ${repo} log -p --all | rg -c ${pattern} >/dev/null`;
     const floor = `git -C ${repo} cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' --unordered | awk '$2=="blob"{print $1}' | git -C ${repo} cat-file --batch | rg -a -c ${pattern} >/dev/null`;
     const r = race({ sk, diffWalk, floor }, 7);
-    const report = JSON.parse(execFileSync('sh', ['-c', `${process.execPath} ${CLI} git ${repo} --format json || true`], { cwd: WORK, maxBuffer: 1 << 28 }).toString());
+    const report = JSON.parse(execFileSync('sh', ['-c', `${process.execPath} ${CLI} git ${repo} --no-cache --format json || true`], { cwd: WORK, maxBuffer: 1 << 28 }).toString());
     console.log(`\n### ${label}`);
     console.log(`sk-scan git ${secs(r.sk)} · git log -p | rg ${secs(r.diffWalk)} · floor ${secs(r.floor)}`);
     console.log(`speed-up over the diff walk: ${(r.diffWalk.median / r.sk.median).toFixed(2)}x (goal: at least 2.5x)`);
     console.log(`ratio to the floor: ${(r.sk.median / r.floor.median).toFixed(2)}x (goal: at most 1.5x)`);
     console.log(`objects read: ${report.stats.files}, ${mb(report.stats.bytes)}; findings: ${report.findings.length}; peak RSS: sk-scan ${mb(peakRss(sk))}`);
+  }
+}
+
+/** express.bundle (../shared/bench), a real history, as a mirror clone; null when the bundle is not there. */
+function expressRepo() {
+  const bundle = process.env.SK_SCAN_EXPRESS_BUNDLE ?? join(ROOT, '..', 'shared', 'bench', 'express.bundle');
+  const repo = join(WORK, 'express.git');
+  if (!existsSync(join(repo, 'HEAD'))) {
+    if (!existsSync(bundle)) return null;
+    execFileSync('git', ['clone', '-q', '--mirror', bundle, repo]);
+  }
+  return repo;
+}
+
+if (!only || only === 'cache') {
+  mkdirSync(WORK, { recursive: true });
+  // A second audit of an unchanged repository, against the first: the cache's whole point.
+  const repos = { 'generated history (with keys)': historyRepo('history-v2.git', []), 'express.bundle': expressRepo() };
+  console.log('\n## cache: a first audit (empty cache) against a second (nothing new)');
+  for (const [label, repo] of Object.entries(repos)) {
+    if (repo === null) {
+      console.log(`\n### ${label}: not found (set SK_SCAN_EXPRESS_BUNDLE), skipped`);
+      continue;
+    }
+    const cold = join(WORK, 'cache-cold');
+    const warm = join(WORK, 'cache-warm');
+    rmSync(warm, { recursive: true, force: true });
+    execFileSync('sh', ['-c', `${process.execPath} ${CLI} git ${repo} --cache ${warm} -q >/dev/null 2>&1 || true`]);
+    const r = race(
+      {
+        first: `rm -rf ${cold} && ${process.execPath} ${CLI} git ${repo} --cache ${cold} --format json --output /dev/null`,
+        second: `${process.execPath} ${CLI} git ${repo} --cache ${warm} --format json --output /dev/null`,
+        listing: `git -C ${repo} cat-file --batch-all-objects --batch-check --unordered >/dev/null`,
+      },
+      7,
+    );
+    console.log(`\n### ${label}`);
+    console.log(`first audit ${secs(r.first)} · second ${secs(r.second)} · listing the objects (the floor) ${secs(r.listing)}`);
+    console.log(`second/first: ${((r.second.median / r.first.median) * 100).toFixed(0)}% (goal: at most 10% on a history the size of git/git)`);
   }
 }
 

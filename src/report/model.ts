@@ -96,6 +96,8 @@ export interface TargetSummary {
   objects: number;
   bytes: number;
   durationMs: number;
+  /** Objects the scan cache knew clean, not read (present when a cache was used). */
+  cached?: number;
   /** Findings that stand (not accepted) in this target. */
   findings: number;
   /** Why it could not be scanned; null when it was. */

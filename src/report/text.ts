@@ -82,8 +82,6 @@ export function renderText(report: Report, opts: TextOptions): string {
 }
 
 function headline(v: View): string[] {
-  const { stats } = v.report;
-  const unit = v.report.target.kind === 'git' ? 'object' : 'file';
   const places = `${count(v.report.secrets.length, 'key')} in ${count(v.places.length, 'place')}`;
   return [`${v.p.bold(`sk-scan: ${places}`)}${v.p.dim(`  ${scannedNote(v)}`)}`];
 }

@@ -32,6 +32,23 @@ export interface GitOptions {
   maxFileSize: number;
 }
 
+/** One repository's items, with what was read of it and how long it took. With `others`, its failure is its own: reported with it, and the others go on. */
+async function* counted(scan: HistoryScan, counts: TargetRead, others: boolean): AsyncIterable<SourceItem[]> {
+  const started = performance.now();
+  try {
+    for await (const batch of scan.items()) {
+      counts.objects += batch.length;
+      for (const item of batch) if ('bytes' in item) counts.bytes += item.bytes.length;
+      yield batch;
+    }
+  } catch (err) {
+    if (!(err instanceof SkScanError) || !others) throw err;
+    counts.error = err.message;
+  }
+  counts.durationMs = Math.round(performance.now() - started);
+  if (scan.cached !== undefined) counts.cached = scan.cached;
+}
+
 export function gitSource(repos: Repo[], opts: GitOptions): Source {
   const scans = new Map<string, HistoryScan>();
   const read: TargetRead[] = [];
@@ -40,27 +57,13 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     root: repos.length === 1 ? (repos[0]?.given ?? '.') : '.',
     items(events) {
       // Each repository's objects, with what was read of it and how long it took; `jobs` repositories at once.
-      const one = (repo: Repo) =>
-        async function* (): AsyncIterable<SourceItem[]> {
-          const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true, opts.cache ?? null);
-          scans.set(repo.given, scan);
-          const started = performance.now();
-          const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
-          read.push(counts);
-          try {
-            for await (const batch of scan.items()) {
-              counts.objects += batch.length;
-              for (const item of batch) if ('bytes' in item) counts.bytes += item.bytes.length;
-              yield batch;
-            }
-          } catch (err) {
-            // One repository's failure is its own: reported with it, and the others go on.
-            if (!(err instanceof SkScanError) || repos.length === 1) throw err;
-            counts.error = err.message;
-          }
-          counts.durationMs = Math.round(performance.now() - started);
-          if (scan.cached !== undefined) counts.cached = scan.cached;
-        };
+      const one = (repo: Repo) => () => {
+        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.noFetch !== true, opts.cache ?? null);
+        scans.set(repo.given, scan);
+        const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
+        read.push(counts);
+        return counted(scan, counts, repos.length > 1);
+      };
       return interleave(repos.map(one), Math.max(1, opts.jobs ?? 1));
     },
     targets: () => read,
