@@ -26,25 +26,22 @@ export function zip(members: ZipMember[]): Buffer {
     const stored = m.rawData ?? (method === 8 ? deflateRawSync(data) : data);
     const name = Buffer.from(m.name);
     const size = m.statedSize ?? data.length;
-    const local = Buffer.alloc(30);
+    // The local header and the directory entry share their fields from `version needed` on, 2 bytes further in the latter.
+    const shared = (buf: Buffer, at: number) => {
+      buf.writeUInt16LE(20, at);
+      buf.writeUInt16LE(0x800, at + 2);
+      buf.writeUInt16LE(method, at + 4);
+      buf.writeUInt32LE(crc32(data), at + 10);
+      buf.writeUInt32LE(stored.length, at + 14);
+      buf.writeUInt32LE(size, at + 18);
+      buf.writeUInt16LE(name.length, at + 22);
+      return buf;
+    };
+    const local = shared(Buffer.alloc(30), 4);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x800, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(stored.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const dir = Buffer.alloc(46);
+    const dir = shared(Buffer.alloc(46), 6);
     dir.writeUInt32LE(0x02014b50, 0);
     dir.writeUInt16LE(20, 4);
-    dir.writeUInt16LE(20, 6);
-    dir.writeUInt16LE(0x800, 8);
-    dir.writeUInt16LE(method, 10);
-    dir.writeUInt32LE(crc32(data), 16);
-    dir.writeUInt32LE(stored.length, 20);
-    dir.writeUInt32LE(size, 24);
-    dir.writeUInt16LE(name.length, 28);
     dir.writeUInt32LE(offset, 42);
     locals.push(local, name, stored);
     central.push(dir, name);
