@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- dir|history|cache|hook]: sk-scan's speed against ripgrep and git's own plumbing.
+// npm run bench [-- dir|history|cache|memory|hook]: sk-scan's speed against ripgrep and git's own plumbing.
 //
 // Commands are timed in interleaved rounds (each command once per round, in
 // turn) and compared by their medians: on a shared machine whose speed drifts
@@ -18,6 +18,9 @@
 //
 // cache: a first audit (empty scan cache) against a second of the same
 // repository (nothing new), on the generated history and express.bundle.
+//
+// memory: sk-scan's own peak RSS on the generated history and on one ten
+// times longer (52,000 commits, generated once, about 2 minutes).
 //
 // hook: a repository of 5,000 tracked files with a 5-file staged change;
 // `sk-scan staged` timed against a bare `node -e 0`.
@@ -214,6 +217,31 @@ if (!only || only === 'cache') {
     console.log(`first audit ${secs(r.first)} · second ${secs(r.second)} · listing the objects (the floor) ${secs(r.listing)}`);
     console.log(`second/first: ${((r.second.median / r.first.median) * 100).toFixed(0)}% (goal: at most 10% on a history the size of git/git)`);
   }
+}
+
+/** sk-scan's own peak RSS (not its git processes', whose mapped packs count as theirs): a preloaded hook reports it at exit. */
+function ownPeakRss(args) {
+  const hook = join(WORK, 'rss-hook.mjs');
+  writeFileSync(hook, "process.on('exit', () => process.stderr.write(`\\nsk-scan-max-rss ${process.resourceUsage().maxRSS * 1024}\\n`));\n");
+  const r = spawnSync(process.execPath, ['--import', hook, CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return Number(/sk-scan-max-rss (\d+)/.exec(r.stderr)?.[1] ?? NaN);
+}
+
+if (!only || only === 'memory') {
+  mkdirSync(WORK, { recursive: true });
+  // Memory that does not grow with the history: the generated history, and one ten times its length.
+  const small = historyRepo('history-v2.git', []);
+  const large = historyRepo('history-x10.git', ['--commits', '52000']);
+  console.log('\n## memory: a whole-history scan of the generated history and of one ten times longer');
+  const rows = [];
+  for (const [label, repo] of [['5,200 commits', small], ['52,000 commits', large]]) {
+    const objects = execFileSync('git', ['count-objects', '-v'], { cwd: repo }).toString().match(/in-pack: (\d+)/)?.[1];
+    const own = ownPeakRss(['git', repo, '--no-cache', '-q', '--format', 'json', '--output', '/dev/null']);
+    const tree = peakRss(`${process.execPath} ${CLI} git ${repo} --no-cache -q`);
+    rows.push(own);
+    console.log(`${label} (${objects} objects): sk-scan ${mb(own)}; with its git processes ${mb(tree)}`);
+  }
+  console.log(`large/small: ${(rows[1] / rows[0]).toFixed(2)}x (goal: at most 1.3x)`);
 }
 
 if (!only || only === 'hook') {

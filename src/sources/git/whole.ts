@@ -34,7 +34,7 @@ export interface CacheSettings {
 
 export class WholeHistory extends HistoryScan {
   /** Every commit id in the object store, in listing order; complete once `listed` has fired. */
-  private readonly commits: string[] = [];
+  private readonly commits = new CommitList();
   private readonly listed = signal();
   private walk: Walk | null = null;
 
@@ -150,6 +150,31 @@ export class WholeHistory extends HistoryScan {
 }
 
 /**
+ * Commit ids as lines of text in one growing buffer: 41 bytes a commit. (An
+ * array of the ids as the listing's slices would keep every chunk of the
+ * listing alive, 26 MB on a history of 55,000 commits.)
+ */
+class CommitList {
+  private buf = Buffer.allocUnsafe(41 * 1024);
+  length = 0;
+
+  push(oid: string): void {
+    if ((this.length + 1) * 41 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, this.length * 41);
+      this.buf = bigger;
+    }
+    this.buf.write(`${oid}\n`, this.length * 41, 'latin1');
+    this.length++;
+  }
+
+  /** Commits [from, to) as `git --stdin` reads them, a line each. */
+  text(from: number, to: number): string {
+    return this.buf.toString('latin1', from * 41, to * 41);
+  }
+}
+
+/**
  * Every commit in the object store (reachable or not) diffed against its
  * parents (`git log --raw`, into temporary files): the commits listed so far
  * at once, the rest when the listing is complete. The output is parsed
@@ -164,12 +189,12 @@ class Walk {
 
   constructor(
     private readonly git: Git,
-    commits: string[],
+    commits: CommitList,
     listed: Promise<void>,
   ) {
     const now = commits.length;
-    this.log(commits.slice(0, now));
-    this.started = early(listed.then(() => this.log(commits.slice(now))));
+    this.log(commits.text(0, now));
+    this.started = early(listed.then(() => this.log(commits.text(now, commits.length))));
   }
 
   /** Where the walk saw each of `wanted` introduced. */
@@ -190,8 +215,8 @@ class Walk {
     this.tmp.remove();
   }
 
-  private log(commits: string[]): void {
+  private log(commits: string): void {
     if (this.closed || commits.length === 0) return;
-    this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp.path }));
+    this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits, dir: this.tmp.path }));
   }
 }
