@@ -18,6 +18,8 @@ export interface WorkerSetup extends ReadLimits {
 /** Below this many items a scan stays on the main thread: a worker costs ~30 ms to start. */
 const PARALLEL_THRESHOLD = 256;
 const BATCH_ITEMS = 32;
+/** Batches posted to a worker before its first result is back. */
+const IN_FLIGHT = 2;
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Items (or bytes of in-memory items) queued ahead of the workers before the source is paused. */
 const QUEUE_HIGH = 4096;
@@ -159,7 +161,8 @@ class WorkerPool {
   /** Runs `head` and then the rest of the source through the workers; settles when every result is in. */
   run(head: SourceItem[], rest: AsyncIterator<SourceItem[]>): Promise<void> {
     this.enqueue(head);
-    for (const w of this.workers) this.dispatch(w);
+    // Two batches each: a worker that finishes one starts the next at once, not after a round trip to this thread.
+    for (let i = 0; i < IN_FLIGHT; i++) for (const w of this.workers) this.dispatch(w);
     this.feed(rest).catch((err: unknown) => this.finish(err instanceof Error ? err : new Error(String(err))));
     return this.settled;
   }

@@ -10,7 +10,11 @@ const setup = workerData as WorkerSetup;
 const detector = new Detector(setup.rules.map(compileRule));
 const scratch = new Scratch();
 
-// One batch at a time: the pool posts the next only after this one's results.
+// The pool keeps two batches in flight per worker, so that one is always waiting when the other is done.
+// They are still read one after the other: bytes read into `scratch` must be used before the next read.
+let done: Promise<void> = Promise.resolve();
 parentPort?.on('message', (batch: Batch) => {
-  void processItems(detector, unpack(batch), setup, scratch).then((results) => parentPort?.postMessage(results));
+  done = done.then(async () => {
+    parentPort?.postMessage(await processItems(detector, unpack(batch), setup, scratch));
+  });
 });

@@ -13,8 +13,8 @@
  * loop); each one is counted. FIFOs, sockets and devices are counted and never
  * opened: reading one could block forever.
  */
-import { readdir, stat } from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { readdirSync, type Dirent } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { SkScanError, describeIoError } from '../errors.js';
 import { IgnoreRules } from './gitignore.js';
@@ -33,8 +33,6 @@ export interface DirOptions {
   skipFile?: string;
 }
 
-/** Directories listed at once: enough to keep the file system busy while this thread works. */
-const LISTINGS_IN_FLIGHT = 4;
 const BATCH = 64;
 
 export function dirSource(roots: string[], opts: DirOptions = {}): Source {
@@ -79,16 +77,19 @@ interface Dir {
   rel: string;
 }
 
-type Listed = { dir: Dir; entries: Dirent<Buffer>[] } | { dir: Dir; error: unknown };
+/** A folder's entry and its name as a string that round-trips to its bytes (names.ts). */
+interface Named {
+  entry: Dirent<string> | Dirent<Buffer>;
+  name: string;
+}
 
-/** A listing under way, which settles with itself and its result (so the one that won a race can be removed). */
-type Listing = Promise<{ listing: Listing; listed: Listed }>;
+type Listed = { dir: Dir; entries: Named[] } | { dir: Dir; error: unknown };
+
 
 class TreeWalk {
   private readonly rules: IgnoreRules | null;
   private readonly skipFile: string | null;
   private readonly todo: Dir[];
-  private readonly running = new Set<Listing>();
   private files: SourceItem[] = [];
 
   constructor(
@@ -103,23 +104,17 @@ class TreeWalk {
   }
 
   async *batches(): AsyncIterable<SourceItem[]> {
-    while (this.todo.length > 0 || this.running.size > 0) {
-      while (this.todo.length > 0 && this.running.size < LISTINGS_IN_FLIGHT) this.list(this.todo.shift() as Dir);
-      // Only the listing that won the race leaves the set: others that settled meanwhile wait their turn.
-      const { listing, listed } = await Promise.race(this.running);
-      this.running.delete(listing);
-      this.take(listed);
-      while (this.files.length >= BATCH) yield this.files.splice(0, BATCH);
+    // Folders are listed synchronously, one at a time: a listing takes microseconds, where an
+    // asynchronous one costs a trip through the thread pool and a promise (88 ms against 350 ms for
+    // the bench's 4,300 folders). Files are handed on in batches as they are found.
+    while (this.todo.length > 0) {
+      this.take(list(this.todo.shift() as Dir));
+      while (this.files.length >= BATCH) {
+        yield this.files.splice(0, BATCH);
+        await Promise.resolve();
+      }
     }
     if (this.files.length > 0) yield this.files;
-  }
-
-  private list(dir: Dir): void {
-    const listing: Listing = readdir(fsPath(dir.abs), { withFileTypes: true, encoding: 'buffer' }).then(
-      (entries): { listing: Listing; listed: Listed } => ({ listing, listed: { dir, entries } }),
-      (error: unknown): { listing: Listing; listed: Listed } => ({ listing, listed: { dir, error } }),
-    );
-    this.running.add(listing);
   }
 
   private take(listed: Listed): void {
@@ -130,12 +125,12 @@ class TreeWalk {
       this.events.skip('unreadable', dir.rel, describeIoError(listed.error));
       return;
     }
-    const named = listed.entries.map((entry) => ({ entry, name: decodeName(entry.name) }));
+    const named = listed.entries;
     this.rules?.enter(dir.abs, named.some((n) => n.name === '.gitignore'));
     for (const { entry, name } of named) this.entry(dir, entry, name);
   }
 
-  private entry(dir: Dir, entry: Dirent<Buffer>, name: string): void {
+  private entry(dir: Dir, entry: Named['entry'], name: string): void {
     if (name === '.git') return;
     const rel = dir.rel + name;
     const isDir = entry.isDirectory();
@@ -146,6 +141,24 @@ class TreeWalk {
     else if (entry.isSymbolicLink()) this.events.skip('symlink', rel);
     else if (!entry.isFile()) this.events.skip('unreadable', rel, 'not a regular file');
     else if (abs !== this.skipFile) this.files.push({ origin: { path: this.prefix + rel, commit: null }, file: abs });
+  }
+}
+
+/**
+ * A folder's entries, named, or why it could not be listed. Names are read as
+ * UTF-8 strings, which is cheap; a folder where one did not decode (U+FFFD
+ * stands in for its bytes) is read again as bytes, so that each name
+ * round-trips (names.ts).
+ */
+function list(dir: Dir): Listed {
+  try {
+    const path = fsPath(dir.abs);
+    const entries = readdirSync(path, { withFileTypes: true });
+    if (!entries.some((e) => e.name.includes('\ufffd'))) return { dir, entries: entries.map((entry) => ({ entry, name: entry.name })) };
+    const raw = readdirSync(path, { withFileTypes: true, encoding: 'buffer' });
+    return { dir, entries: raw.map((entry) => ({ entry, name: decodeName(entry.name) })) };
+  } catch (error) {
+    return { dir, error };
   }
 }
 

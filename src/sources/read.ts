@@ -135,27 +135,62 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
     return { skip: 'unreadable', message: describeIoError(err) };
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { skip: 'unreadable', message: 'not a regular file' };
-    const size = st.size;
-    if (size > maxFileSize) return { skip: 'tooLarge', message: tooLarge(size, maxFileSize) };
-    const buf = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
-    // Read the probe first, so a large binary file costs 8 KiB, not its whole size.
-    let got = readFully(fd, buf, 0, Math.min(size, BINARY_PROBE));
-    const binary = isBinary(buf.subarray(0, got));
-    const archive = binary && archiveKind(buf.subarray(0, got)) !== null;
-    const order = binary && !archive ? utf16Order(buf.subarray(0, got)) : undefined;
-    if (order === null && size > BINARY_SEARCHED) return { skip: 'binary', message: BINARY_NOT_SEARCHED };
-    got += readFully(fd, buf, got, size - got);
-    if (archive) return { archive: buf.subarray(0, got) };
-    if (order === null) return { binary: buf.subarray(0, got) };
-    return order ? textOrBinary(buf.subarray(0, got), order) : { bytes: buf.subarray(0, got) };
+    return readOpen(fd, maxFileSize, scratch);
   } catch (err) {
-    return { skip: 'unreadable', message: describeIoError(err) };
+    // A FIFO or socket swapped in where a file was listed: say what it is, not what reading it did.
+    return { skip: 'unreadable', message: isRegular(fd) ? describeIoError(err) : 'not a regular file' };
   } finally {
     closeSync(fd);
   }
 }
+
+/**
+ * Most files are read with one system call: a first read of up to FIRST_READ
+ * bytes that comes back short has read the whole file (a regular file's read
+ * is short only at its end). Only a file that fills it is stat'ed for its size
+ * and read on. (Open, stat, probe, read, close was five calls a file, and on
+ * the bench's tree of 32,000 files twice the time of open, read, close.)
+ */
+function readOpen(fd: number, maxFileSize: number, scratch?: Scratch): Loaded {
+  const first = Math.min(FIRST_READ, maxFileSize + 1);
+  let buf = scratch ? scratch.get(first) : Buffer.allocUnsafe(first);
+  let got = readSync(fd, buf, 0, first, null);
+  // Filled: there may be more; how much, and whether it is a file at all (/dev/zero never ends).
+  let size = got;
+  if (got === first) {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { skip: 'unreadable', message: 'not a regular file' };
+    if (st.size > maxFileSize) return { skip: 'tooLarge', message: tooLarge(st.size, maxFileSize) };
+    size = st.size;
+  }
+  const probe = buf.subarray(0, Math.min(got, BINARY_PROBE));
+  const binary = isBinary(probe);
+  const archive = binary && archiveKind(probe) !== null;
+  const order = binary && !archive ? utf16Order(probe) : undefined;
+  // A large binary file costs its first read, not its whole size.
+  if (order === null && size > BINARY_SEARCHED) return { skip: 'binary', message: BINARY_NOT_SEARCHED };
+  if (size > got) {
+    const whole = scratch ? scratch.get(size) : Buffer.allocUnsafe(size);
+    if (whole !== buf) buf.copy(whole, 0, 0, got);
+    buf = whole;
+    got += readFully(fd, buf, got, size - got);
+  }
+  const bytes = buf.subarray(0, got);
+  if (archive) return { archive: bytes };
+  if (order === null) return { binary: bytes };
+  return order ? textOrBinary(bytes, order) : { bytes };
+}
+
+function isRegular(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The first read of a file: most source files fit. */
+const FIRST_READ = 64 * 1024;
 
 function readFully(fd: number, buf: Buffer, at: number, length: number): number {
   let done = 0;
