@@ -17,7 +17,7 @@ export interface WorkerSetup extends ReadLimits {
 
 /** Below this many items a scan stays on the main thread: a worker costs ~30 ms to start. */
 const PARALLEL_THRESHOLD = 256;
-const BATCH_ITEMS = 32;
+const BATCH_ITEMS = 128;
 /** Batches posted to a worker before its first result is back. */
 const IN_FLIGHT = 2;
 const BATCH_BYTES = 8 * 1024 * 1024;
