@@ -6,6 +6,8 @@ import type { WantedObject } from './objects.js';
 /** The `--batch-check` format the listing parses. */
 export const LISTING_FORMAT = '--batch-check=%(objectname) %(objecttype) %(objectsize)';
 
+const NL = 0x0a;
+const SPACE = 0x20;
 const LOWER_T = 0x74;
 const LOWER_R = 0x72;
 
@@ -16,7 +18,7 @@ const LOWER_R = 0x72;
  * but cannot read, and an oversized blob, are counted instead.
  */
 export class Listing {
-  private rest = '';
+  private rest: Buffer = Buffer.alloc(0);
   private listed = 0;
   private bytes = 0;
 
@@ -28,20 +30,26 @@ export class Listing {
     private readonly known?: (oid: string) => boolean,
   ) {}
 
-  push(text: string): WantedObject[] {
-    const data = this.rest + text;
+  /**
+   * Read from bytes, each field copied out as its own string: a slice of a
+   * chunk's text would keep the whole chunk alive for as long as the id is
+   * queued (146,000 ids pinned 26 MB of listing on a 483,000-object history).
+   */
+  push(chunk: Buffer | string): WantedObject[] {
+    const text = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    const data = this.rest.length > 0 ? Buffer.concat([this.rest, text]) : text;
     const wanted: WantedObject[] = [];
     let at = 0;
-    for (let nl = data.indexOf('\n'); nl !== -1; at = nl + 1, nl = data.indexOf('\n', at)) {
-      const sp = data.indexOf(' ', at);
+    for (let nl = data.indexOf(NL); nl !== -1; at = nl + 1, nl = data.indexOf(NL, at)) {
+      const sp = data.indexOf(SPACE, at);
       if (sp === -1 || sp > nl) continue;
       // Trees, the bulk of any listing, are passed over on their first two letters.
-      if (data.charCodeAt(sp + 1) === LOWER_T && data.charCodeAt(sp + 2) === LOWER_R) continue;
-      let sp2 = data.indexOf(' ', sp + 1);
+      if (data[sp + 1] === LOWER_T && data[sp + 2] === LOWER_R) continue;
+      let sp2 = data.indexOf(SPACE, sp + 1);
       if (sp2 === -1 || sp2 > nl) sp2 = nl;
-      const oid = data.slice(at, sp);
-      const type = data.slice(sp + 1, sp2);
-      const size = sp2 < nl ? Number(data.slice(sp2 + 1, nl)) : 0;
+      const oid = data.toString('latin1', at, sp);
+      const type = data.toString('latin1', sp + 1, sp2);
+      const size = sp2 < nl ? Number(data.toString('latin1', sp2 + 1, nl)) : 0;
       if (type === 'blob') {
         if (size > this.maxFileSize) this.events.skip('tooLarge', `blob ${oid}`, formatBytes(size));
         else this.want(wanted, oid, size);
@@ -52,13 +60,13 @@ export class Listing {
         this.events.skip('unreadable', `object ${oid}`, 'missing or corrupt: git cannot read it');
       }
     }
-    this.rest = data.slice(at);
+    this.rest = Buffer.from(data.subarray(at));
     return wanted;
   }
 
   /** The last objects; the listing's totals are known from here. */
   end(): WantedObject[] {
-    const last = this.rest === '' ? [] : this.push('\n');
+    const last = this.rest.length === 0 ? [] : this.push('\n');
     this.events.total?.(this.listed, this.bytes);
     return last;
   }

@@ -141,7 +141,7 @@ export class WholeHistory extends HistoryScan {
     const listing = new Listing(this.maxFileSize, this.events, (commit) => this.commits.push(commit), cache ? (oid) => cache.has(oid) : undefined);
     const args = ['cat-file', '--batch-all-objects', LISTING_FORMAT, '--unordered'];
     try {
-      for await (const chunk of gitOutput(this.repo.git, args, { what: 'listing the objects (git cat-file)' })) yield listing.push(chunk.toString('latin1'));
+      for await (const chunk of gitOutput(this.repo.git, args, { what: 'listing the objects (git cat-file)' })) yield listing.push(chunk);
       yield listing.end();
     } finally {
       this.listed.fire();
