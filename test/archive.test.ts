@@ -122,3 +122,29 @@ describe('archives', () => {
     expect(again.stdout).not.toContain('a.zip!one.env');
   });
 });
+
+describe('damaged archives, byte by byte', () => {
+  it('a zip, tar or tgz with any bytes changed or cut off yields members or named problems, never an exception', async () => {
+    const fc = (await import('fast-check')).default;
+    const { openArchive } = await import('../src/sources/archive/index.js');
+    const key = fakeKey('live');
+    const samples = [
+      zip([{ name: 'a.env', data: `K=${key}\n` }, { name: 'b/c.txt', data: 'x'.repeat(3000) }, { name: 'in.tgz', data: gzip(tar({ 'p/.env': `K=${key}\n` })), method: 0 }]),
+      tar({ 'a.env': `K=${key}\n`, 'b.txt': 'y'.repeat(2000) }),
+      gzip(tar({ 'a.env': `K=${key}\n` })),
+    ];
+    const limits = { maxArchiveBytes: 1 << 20, maxFileSize: 1 << 20 };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: samples.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.option(fc.nat()), (which, edits, cut) => {
+        const bytes = Buffer.from(samples[which] as Buffer);
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        const input = cut === null ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+        for (const part of openArchive(input, 'x.zip', limits)) {
+          expect(typeof part.member).toBe('string');
+          if ('skip' in part) expect(part.message.length).toBeGreaterThan(0);
+        }
+      }),
+      { seed: 20261129, numRuns: Number(process.env['SK_SCAN_FC_RUNS'] ?? 400) },
+    );
+  });
+});

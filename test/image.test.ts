@@ -1,6 +1,6 @@
 /** `sk-scan image`: docker save tarballs and OCI layouts, every layer (deleted files too) and the config, no daemon. */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanImage, type Report } from '../src/index.js';
@@ -98,5 +98,21 @@ describe('sk-scan image', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('an image whose config has odd shapes', () => {
+  it('scans a config whose Env, Cmd and history are not lists, and finds the key in them', () => {
+    const key = fakeKey('live');
+    const layout = ociLayout(tempDir(), { layers: [{ 'a.txt': 'a\n' }] });
+    // Rewrite the config blob by hand: Env a string, Cmd a string, history a list of strings.
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+    const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
+    const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
+    writeFileSync(blob(manifest.config.digest), JSON.stringify({ config: { Env: `KEY=${key}`, Cmd: 'run', Labels: ['x'] }, history: ['RUN true', { created_by: 7 }] }));
+    const r = runCli(['image', layout, '--format', 'json']);
+    expect(r.stderr).not.toMatch(/TypeError|at /);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: { image: { file: string } }) => f.image.file)).toEqual(['config/Env']);
   });
 });

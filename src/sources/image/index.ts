@@ -64,13 +64,14 @@ export function imageSource(path: string, maxFileSize: number): Source {
 
 /** The config's fields where a Dockerfile's values stay, each as a small text: one line per entry. */
 function configItems(config: ImageConfig, label: string, layers: number): BytesItem[] {
-  const c = config.config ?? {};
+  // A config is the image's own JSON: whatever shape a field has, its text is scanned, never trusted to be a list.
+  const c: Record<string, unknown> = isObject(config.config) ? config.config : {};
   const fields: [string, string[]][] = [
-    ['Env', c.Env ?? []],
-    ['Labels', Object.entries(c.Labels ?? {}).map(([k, v]) => `${k}=${v}`)],
-    ['Cmd', c.Cmd ? [c.Cmd.join(' ')] : []],
-    ['Entrypoint', c.Entrypoint ? [c.Entrypoint.join(' ')] : []],
-    ['history', (config.history ?? []).map((h) => h.created_by ?? '')],
+    ['Env', list(c['Env'])],
+    ['Labels', isObject(c['Labels']) ? Object.entries(c['Labels']).map(([k, v]) => `${k}=${text(v)}`) : list(c['Labels'])],
+    ['Cmd', [list(c['Cmd']).join(' ')].filter(Boolean)],
+    ['Entrypoint', [list(c['Entrypoint']).join(' ')].filter(Boolean)],
+    ['history', Array.isArray(config.history) ? config.history.map((h: unknown) => (isObject(h) ? text(h['created_by']) : text(h))) : list(config.history)],
   ];
   return fields
     .filter(([, lines]) => lines.length > 0)
@@ -78,6 +79,21 @@ function configItems(config: ImageConfig, label: string, layers: number): BytesI
       origin: { path: `${label}/config/${field}`, commit: null, image: { image: label, layer: null, layers, digest: null, file: `config/${field}` } },
       bytes: new OwnedBytes(Buffer.from(lines.map((l) => String(l).replace(/\n/g, ' ')).join('\n'))),
     }));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A field's text: a string as it is, anything else as JSON. */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+}
+
+/** A field as lines: a list's entries, or the value itself. */
+function list(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(text);
+  return v === undefined || v === null ? [] : [text(v)];
 }
 
 let zlib: typeof Zlib | null = null;

@@ -30,8 +30,9 @@ export interface Image {
 
 /** The parts of an image config (OCI image spec, `config` and `history`) that keep what a Dockerfile said. */
 export interface ImageConfig {
-  config?: { Env?: string[]; Labels?: Record<string, string> | null; Cmd?: string[] | null; Entrypoint?: string[] | null };
-  history?: { created_by?: string; empty_layer?: boolean }[];
+  /** As the image says; its shape is checked where it is read. */
+  config?: unknown;
+  history?: unknown;
 }
 
 /** Where the files of an image are: a folder, or a tar read in place (its members by offset, never extracted). */
@@ -69,10 +70,13 @@ function dockerImages(path: string, store: Store): Image[] {
   const manifest = json<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]>(path, store, 'manifest.json');
   if (!Array.isArray(manifest)) throw new SkScanError(`${path}: manifest.json is not a list of images`);
   return manifest.map((entry) => {
+    if (typeof entry !== 'object' || entry === null) throw new SkScanError(`${path}: manifest.json lists something that is not an image`);
     if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) throw new SkScanError(`${path}: manifest.json lists an image without Config or Layers`);
     const hex = /([0-9a-f]{64})/.exec(entry.Config)?.[1];
+    const tag = Array.isArray(entry.RepoTags) ? entry.RepoTags[0] : undefined;
+    if (entry.Layers.some((l) => typeof l !== 'string')) throw new SkScanError(`${path}: manifest.json lists a layer that is not a file name`);
     return {
-      name: entry.RepoTags?.[0] ?? null,
+      name: typeof tag === 'string' ? tag : null,
       id: hex ? `sha256:${hex}` : entry.Config,
       config: json<ImageConfig>(path, store, entry.Config),
       layers: entry.Layers.map((name) => layer(store, name, `sha256:${/([0-9a-f]{64})/.exec(name)?.[1] ?? name}`)),
@@ -93,20 +97,25 @@ function ociImages(path: string, store: Store): Image[] {
     if (!m) throw new SkScanError(`${path}: a descriptor has no valid digest (${String(digest).slice(0, 80)})`);
     return `blobs/${m[1]}/${m[2]}`;
   };
-  const walk = (index: { manifests?: Descriptor[] }, depth: number): void => {
-    for (const d of index.manifests ?? []) {
-      const doc = json<{ manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] }>(path, store, blob(d.digest));
+  const walk = (index: { manifests?: unknown } | null, depth: number): void => {
+    if (typeof index !== 'object' || index === null) return;
+    const manifests = Array.isArray(index.manifests) ? (index.manifests as Descriptor[]) : [];
+    for (const d of manifests) {
+      if (typeof d !== 'object' || d === null) continue;
+      const doc = json<{ manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] } | null>(path, store, blob(d.digest));
+      if (typeof doc !== 'object' || doc === null) continue;
       // An index of indexes (several platforms): each image in it is scanned.
       if (doc.manifests) {
         if (depth < 4) walk(doc, depth + 1);
         continue;
       }
-      if (!doc.config) continue; // an attestation or other artifact: not an image
+      if (typeof doc.config !== 'object' || doc.config === null) continue; // an attestation or other artifact: not an image
+      const name = d.annotations?.['org.opencontainers.image.ref.name'];
       images.push({
-        name: d.annotations?.['org.opencontainers.image.ref.name'] ?? null,
-        id: doc.config.digest ?? '',
+        name: typeof name === 'string' ? name : null,
+        id: String(doc.config.digest ?? ''),
         config: json<ImageConfig>(path, store, blob(doc.config.digest)),
-        layers: (doc.layers ?? []).map((l) => layer(store, blob(l.digest), l.digest as string)),
+        layers: (Array.isArray(doc.layers) ? doc.layers : []).map((l: Descriptor) => layer(store, blob(l?.digest), String(l?.digest))),
       });
     }
   };
