@@ -116,3 +116,14 @@ describe('an image whose config has odd shapes', () => {
     expect(JSON.parse(r.stdout).findings.map((f: { image: { file: string } }) => f.image.file)).toEqual(['config/Env']);
   });
 });
+
+describe('an image that names files outside itself', () => {
+  it('refuses a layer path that climbs out of the image folder, in one line', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: 'c.json', RepoTags: ['x:1'], Layers: ['../../../../etc/hostname'] }]));
+    writeFileSync(join(dir, 'c.json'), '{}');
+    const r = runCli(['image', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^sk-scan: error: .*the image names \.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname, which is outside it\n$/);
+  });
+});

@@ -129,11 +129,17 @@ function layer(store: Store, name: string, digest: string): ImageLayer {
 }
 
 function folderStore(dir: string): Store {
-  const at = (name: string) => posix.join(dir, name);
+  // A manifest names files inside the image: a name that climbs out of it (`../../etc/…`) names nothing.
+  const at = (name: string) => {
+    const inside = posix.normalize(name);
+    if (inside.startsWith('../') || inside === '..' || posix.isAbsolute(inside)) throw new SkScanError(`${dir}: the image names ${name.slice(0, 80)}, which is outside it`);
+    return posix.join(dir, inside);
+  };
   return {
     has: (name) => {
+      const path = at(name);
       try {
-        return statSync(at(name)).isFile();
+        return statSync(path).isFile();
       } catch {
         return false;
       }
