@@ -29,6 +29,8 @@ describe('archives', () => {
     const text = runCli(['dir', dir]);
     expect(text.stdout).toContain('dist/bundle.zip!vendor/pkg.tgz!package/.env:2:17');
     expect(text.stdout).toContain('lib/app.jar!config/app.properties:1:13');
+    // The advice for a key inside an archive is about the archive's sources, and the baseline (no comment fits inside it).
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain('It is inside an archive (a package, a jar, a tarball): take it out of the sources');
   });
 
   it('reads an archive from stdin, and puts the archive in SARIF as the artifact with the member in the message', () => {

@@ -18,10 +18,10 @@ import type { VerificationStatus } from '../verify/spec.js';
 /**
  * Where a key is, as far as the advice goes: still in the files (or HEAD), only
  * in git history, in a commit or tag message, in a file or folder name, staged
- * (in no commit yet), in a dangling blob (staged once, never committed), or
- * in a container image.
+ * (in no commit yet), in a dangling blob (staged once, never committed), in
+ * a container image, or inside an archive in the files.
  */
-export type Place = 'present' | 'history' | 'message' | 'tag' | 'name' | 'staged' | 'dangling' | 'image';
+export type Place = 'present' | 'history' | 'message' | 'tag' | 'name' | 'staged' | 'dangling' | 'image' | 'archive';
 
 export interface RemediationFacts {
   kind: string;
@@ -43,9 +43,10 @@ export interface Step {
 }
 
 /** Where a finding's key is, for the advice: history findings carry `git`, the rest are in the files. */
-export function placeOf(git: GitPlace | undefined, inName = false, inImage = false): Place {
+export function placeOf(git: GitPlace | undefined, inName = false, inImage = false, inArchive = false): Place {
   if (inImage) return 'image';
   if (inName) return 'name';
+  if (inArchive && (!git || git.atHead)) return 'archive';
   if (git?.in === 'message') return 'message';
   if (git?.in === 'tag') return 'tag';
   if (git?.in === 'index') return 'staged';
@@ -128,6 +129,12 @@ function placeStep(f: RemediationFacts): Step | null {
         id: 'dangling',
         short: 'Never committed: a blob staged once and dropped, in this clone only. git gc --prune=now removes it; rotate the key only if it was copied anywhere else.',
         long: 'It was staged once and never committed: the blob is only in this clone\'s object store (it is never pushed), until git reflog expire --expire-unreachable=now --all && git gc --prune=now removes it. Rotate the key only if it was copied anywhere else.',
+      };
+    case 'archive':
+      return {
+        id: 'archive',
+        short: 'It is inside an archive (a package, a jar, a tarball): take it out of the sources the archive is built from, rebuild the archive, and replace the old one wherever it was published.',
+        long: `It is inside an archive, which was built from files that held it: take the key out of those sources (read it from an environment variable, ${variable}, or a secrets manager at run time), rebuild the archive, and replace the old one in this repository and wherever it was published (a registry, a release page).`,
       };
     case 'image':
       return {
