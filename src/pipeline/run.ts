@@ -14,10 +14,10 @@ import type { Config } from '../config/config.js';
 import { detectStage, type Detection } from '../detect/stage.js';
 import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
-import { count, formatBytes, formatNumber } from '../report/format.js';
+import { count, filePath, formatBytes, formatNumber } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
-import { BINARY_NOT_SEARCHED, BINARY_SEARCHED, placePath } from '../sources/read.js';
+import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../sources/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
 import { suppressStage, type BaselineEntry } from '../suppress/index.js';
 import type { VerifyOptions } from '../verify/index.js';
@@ -109,7 +109,7 @@ function intoBaseline(verified: Verified): { verified: Verified; accepting: Base
       reported: verified.reported.filter(live),
       accepted: [...verified.accepted, ...taken.map((detection) => ({ detection, suppression: { kind: 'baseline' as const, reason: 'added to the baseline by this scan' } }))],
     },
-    accepting: taken.map((d) => ({ ruleId: d.match.ruleId, path: placePath(d.origin), sha256: d.sha256 })),
+    accepting: taken.map((d) => ({ ruleId: d.match.ruleId, path: filePath(d.origin), sha256: d.sha256 })),
   };
 }
 

@@ -9,7 +9,7 @@ export function messageOf(f: Finding): string | null {
 }
 
 /** Where a finding without a file is: `message of commit 0123456789ab`, `dangling blob 1a2b3c4d5e6f`, `(stdin)`. */
-/** A finding's file as every format writes it: its path, and inside an archive the member too (`pkg.tgz!package/.env`). */
+/** A finding's (or an origin's) file as every format writes it: its path, and inside an archive the member too (`pkg.tgz!package/.env`). */
 export function filePath(f: Pick<Finding, 'path' | 'member'>): string | null {
   return f.path !== null && f.member !== undefined ? `${f.path}!${f.member}` : f.path;
 }

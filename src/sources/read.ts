@@ -1,7 +1,7 @@
 /** Turning an item into bytes, and the checks that skip content rather than scan it. */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { describeIoError } from '../errors.js';
-import { formatBytes } from '../report/format.js';
+import { filePath, formatBytes } from '../report/format.js';
 import { archiveKind } from './archive/kind.js';
 import { fsPath } from './names.js';
 import type { Bytes, Origin, SkipReason, SourceItem } from './types.js';
@@ -27,14 +27,9 @@ export class OwnedBytes implements Bytes {
   }
 }
 
-/** A path with the member inside it, for a place inside an archive: `pkg.tgz!package/.env`. */
-export function placePath(o: { path: string | null; member?: string }): string | null {
-  return o.path !== null && o.member !== undefined ? `${o.path}!${o.member}` : o.path;
-}
-
 /** How an item is named in a warning: its path, else the object it is, else standard input. */
 export function originLabel(o: Origin): string {
-  if (o.path !== null) return placePath(o) as string;
+  if (o.path !== null) return filePath(o) as string;
   if (o.git?.blob) return `blob ${o.git.blob}`;
   if (o.git?.tag) return `tag ${o.git.tag.name}`;
   return o.commit ? `commit ${o.commit}` : '(stdin)';

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Detection } from '../detect/stage.js';
-import { placePath } from '../sources/read.js';
+import { filePath } from '../report/format.js';
 import type { Origin } from '../sources/types.js';
 import { baselineKey, type BaselineEntry } from './baseline.js';
 
@@ -49,7 +49,7 @@ export interface Judged {
  * and the key's hash; never the line, so it survives code moving.
  */
 export function fingerprint(ruleId: string, origin: Origin, sha256: string): string {
-  const where = placePath(origin) ?? (origin.git?.tag ? `tag:${origin.git.tag.id}` : `commit:${origin.commit ?? ''}`);
+  const where = filePath(origin) ?? (origin.git?.tag ? `tag:${origin.git.tag.id}` : `commit:${origin.commit ?? ''}`);
   return createHash('sha256').update(`${ruleId}\0${where}\0${sha256}`).digest('hex').slice(0, 16);
 }
 
@@ -64,7 +64,7 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
   const allowedAtHead = new Map<string, Suppression>();
   for (const d of detections) {
     if (d.match.allow && d.origin.git?.blobAtHead && d.origin.path !== null) {
-      allowedAtHead.set(`${placePath(d.origin)}\0${d.sha256}`, { kind: 'allow', reason: `${allowReason(d.match.allow.reason)} (at HEAD)` });
+      allowedAtHead.set(`${filePath(d.origin)}\0${d.sha256}`, { kind: 'allow', reason: `${allowReason(d.match.allow.reason)} (at HEAD)` });
     }
   }
   const judged: Judged = { kept: [], accepted: [] };
@@ -78,7 +78,7 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
   function why(d: Detection): Suppression | null {
     const path = d.origin.path;
     if (d.match.allow) return { kind: 'allow', reason: allowReason(d.match.allow.reason) };
-    const atHead = path !== null ? allowedAtHead.get(`${placePath(d.origin)}\0${d.sha256}`) : undefined;
+    const atHead = path !== null ? allowedAtHead.get(`${filePath(d.origin)}\0${d.sha256}`) : undefined;
     if (atHead) return atHead;
     if (excluded && path !== null && excluded.covers(path)) return { kind: 'excluded', reason: 'excluded by the config' };
     if (ignored && path !== null && ignored.ignores(path)) return { kind: 'ignore-file', reason: 'path listed in .sk-scanignore' };
@@ -86,7 +86,7 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
       const fp = fingerprint(d.match.ruleId, d.origin, d.sha256);
       if (prints.some((p) => fp.startsWith(p) || p.startsWith(fp))) return { kind: 'fingerprint', reason: `fingerprint ${fp} ignored by the config` };
     }
-    if (baseline.has(baselineKey({ ruleId: d.match.ruleId, path: placePath(d.origin), sha256: d.sha256 }))) return { kind: 'baseline', reason: 'in the baseline' };
+    if (baseline.has(baselineKey({ ruleId: d.match.ruleId, path: filePath(d.origin), sha256: d.sha256 }))) return { kind: 'baseline', reason: 'in the baseline' };
     return null;
   }
 }

@@ -130,21 +130,20 @@ class Opener {
     if (this.left <= 0) return tooLarge(this.budgetMessage());
     const ratioCap = Math.max(RATIO_FREE, data.length * RATIO);
     const cap = Math.min(this.left, ratioCap, this.limits.maxFileSize + 1);
-    const z = zlib;
     try {
       // A bomb shows itself in its first bytes: a short prefix that expands past the ratio is judged for a few hundred KiB of work, not `cap`.
       if (data.length > PROBE * 2) {
         const head = data.subarray(0, PROBE);
-        const probe = { maxOutputLength: PROBE * RATIO, finishFlush: z.constants.Z_SYNC_FLUSH };
+        const probe = { maxOutputLength: PROBE * RATIO, finishFlush: zlib.constants.Z_SYNC_FLUSH };
         try {
-          this.left -= (how === 'gunzip' ? z.gunzipSync(head, probe) : z.inflateRawSync(head, probe)).length;
+          this.left -= (how === 'gunzip' ? zlib.gunzipSync(head, probe) : zlib.inflateRawSync(head, probe)).length;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw err;
           this.left -= PROBE * RATIO;
           return tooLarge(bombMessage(data.length));
         }
       }
-      const out = how === 'gunzip' ? z.gunzipSync(data, { maxOutputLength: cap }) : z.inflateRawSync(data, { maxOutputLength: cap });
+      const out = how === 'gunzip' ? zlib.gunzipSync(data, { maxOutputLength: cap }) : zlib.inflateRawSync(data, { maxOutputLength: cap });
       this.left -= out.length;
       return out;
     } catch (err) {
