@@ -344,7 +344,6 @@ const ALL_ANCHORS = byAnchor([...BASE64_FORMS, ...NESTED_FORMS]);
 /** Where nested base64 is looked for: a Kubernetes Secret manifest. */
 const SECRET_KIND = Buffer.from('Secret');
 
-/** `sk_` in hex, either case. A key in hex is at least 48 digits long. */
 /** How far either side of an escaped `_` a token is taken. */
 const MAX_ESCAPED = 512;
 
@@ -380,6 +379,7 @@ const ESCAPES: Escape[] = [
   },
 ];
 
+/** `sk_` in hex, either case. A key in hex is at least 48 digits long. */
 const HEX_FORMS = [Buffer.from('736b5f'), Buffer.from('736B5F')];
 const MIN_HEX_RUN = 48;
 const HEX = new Uint8Array(256);

@@ -32,7 +32,7 @@ export async function processItems(detector: Detector, items: SourceItem[], limi
     if ('archive' in loaded) {
       archives ??= await import('../sources/archive/index.js');
       scanArchive(archives, detector, item.origin, loaded.archive, limits, results);
-    } else results.push(resultOf(detector, item.origin, loaded, 'nested'));
+    } else results.push(resultOf(detector, item.origin, loaded));
   }
   return results;
 }
@@ -43,17 +43,15 @@ function scanArchive(reader: Archives, detector: Detector, outer: Origin, bytes:
     // A member is judged whole: the lines a change adds are lines of the archive, not of its members.
     const origin: Origin = { ...outer, member: part.member || undefined, onlyLines: undefined };
     if ('skip' in part) results.push(skipped(origin, part.skip, part.message));
-    else results.push(resultOf(detector, origin, load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize), 'binary'));
+    else results.push(resultOf(detector, origin, load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize)));
   }
 }
 
-/** Loaded content's result. An archive here is one nested deeper than archives are opened: it is searched as binary. */
-function resultOf(detector: Detector, origin: Origin, loaded: Loaded, archive: 'binary' | 'nested'): ItemResult {
+/** Loaded content's result. An archive reaches here only as a member nested deeper than archives are opened: it is searched as binary. */
+function resultOf(detector: Detector, origin: Origin, loaded: Loaded): ItemResult {
   if ('skip' in loaded) return skipped(origin, loaded.skip, loaded.message);
   if ('bytes' in loaded) return { origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) };
-  if ('binary' in loaded) return inBinary(detector, origin, loaded.binary);
-  if (archive === 'nested') throw new Error('an archive reached resultOf before it was opened');
-  return inBinary(detector, origin, loaded.archive);
+  return inBinary(detector, origin, 'binary' in loaded ? loaded.binary : loaded.archive);
 }
 
 /**

@@ -11,7 +11,7 @@ import { placeOf, steps, type Place, type RemediationFacts } from './remediation
 export const KIND_NAMES: Record<string, string> = { live: 'live key', test: 'test key', webhook: 'webhook secret' };
 
 export function placeOfFinding(f: Finding): Place {
-  return placeOf(f.git, f.inName === true, f.image !== undefined, f.member !== undefined);
+  return placeOf(f);
 }
 
 /** One step, and the numbers (1-based, in `report.secrets` order) of the keys it applies to. */

@@ -39,7 +39,7 @@ export function buildReport(input: ReportInput): Report {
   const rules = new Map(input.rules.map((r) => [r.id, r]));
   const maskPath = input.showSecrets ? (p: string) => p : pathMasker([...verified.reported, ...verified.accepted.map((s) => s.detection)]);
   // What the hook judges is staged: in no commit yet, so it has not left this machine.
-  const placeOfFinding = (o: Detection['origin']) => (target.kind === 'staged' ? 'staged' : placeOf(o.git, o.inName, o.image !== undefined, o.member !== undefined));
+  const placeOfFinding = (o: Detection['origin']) => (target.kind === 'staged' ? 'staged' : placeOf(o));
   const finding = (d: Detection) => toFinding(d, rules.get(d.match.ruleId) as RuleSpec, input.showSecrets, verified.verdicts?.get(d.sha256) ?? NOT_VERIFIED, maskPath, placeOfFinding(d.origin));
   const findings = verified.reported.map(finding);
   if (input.includeSuppressed) {

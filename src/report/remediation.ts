@@ -42,11 +42,12 @@ export interface Step {
   long: string;
 }
 
-/** Where a finding's key is, for the advice: history findings carry `git`, the rest are in the files. */
-export function placeOf(git: GitPlace | undefined, inName = false, inImage = false, inArchive = false): Place {
-  if (inImage) return 'image';
-  if (inName) return 'name';
-  if (inArchive && (!git || git.atHead)) return 'archive';
+/** Where a finding's (or an origin's) key is, for the advice: in an image, a name, an archive in the files, or where `git` says (the rest are in the files). */
+export function placeOf(at: { git?: GitPlace; inName?: true; image?: unknown; member?: string }): Place {
+  const { git } = at;
+  if (at.image !== undefined) return 'image';
+  if (at.inName) return 'name';
+  if (at.member !== undefined && (!git || git.atHead)) return 'archive';
   if (git?.in === 'message') return 'message';
   if (git?.in === 'tag') return 'tag';
   if (git?.in === 'index') return 'staged';

@@ -103,16 +103,13 @@ class TreeWalk {
     this.todo = [{ abs: root, rel: '' }];
   }
 
-  async *batches(): AsyncIterable<SourceItem[]> {
+  *batches(): Iterable<SourceItem[]> {
     // Folders are listed synchronously, one at a time: a listing takes microseconds, where an
     // asynchronous one costs a trip through the thread pool and a promise (88 ms against 350 ms for
     // the bench's 4,300 folders). Files are handed on in batches as they are found.
     while (this.todo.length > 0) {
       this.take(list(this.todo.shift() as Dir));
-      while (this.files.length >= BATCH) {
-        yield this.files.splice(0, BATCH);
-        await Promise.resolve();
-      }
+      while (this.files.length >= BATCH) yield this.files.splice(0, BATCH);
     }
     if (this.files.length > 0) yield this.files;
   }

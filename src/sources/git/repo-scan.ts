@@ -63,9 +63,12 @@ export abstract class HistoryScan {
       .map((name) => ({ path: name, commit: null, target: this.repo.given, git: { in: 'ref' as const } }));
   }
 
+  /** A warning about this repository, named by it (several may be scanned at once). */
+  protected readonly warn = (message: string): void => this.events.warn(`${this.repo.given}: ${message}`);
+
   /** The commit graph, read once, from the first time it is asked for. */
   protected graphOnce(): Promise<CommitGraph> {
-    return (this.graph ??= early(commitGraph(this.repo.git, (m) => this.events.warn(`${this.repo.given}: ${m}`))));
+    return (this.graph ??= early(commitGraph(this.repo.git, this.warn)));
   }
 
   /** Say what this scan cannot see (history cut by a shallow clone, submodules), and read HEAD's tree. */

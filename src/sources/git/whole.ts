@@ -34,7 +34,7 @@ export interface CacheSettings {
 
 export class WholeHistory extends HistoryScan {
   /** Every commit id in the object store, in listing order; complete once `listed` has fired. */
-  private readonly commits = new CommitList();
+  private readonly commits: string[] = [];
   private readonly listed = signal();
   private walk: Walk | null = null;
 
@@ -65,7 +65,7 @@ export class WholeHistory extends HistoryScan {
   }
 
   override done(): void {
-    this.cache?.save((m) => this.events.warn(`${this.repo.given}: ${m}`));
+    this.cache?.save(this.warn);
   }
 
   /** `$GIT_DIR/sk-scan/clean-objects`, or a file per repository in --cache DIR; none for a temporary clone without --cache. */
@@ -77,8 +77,8 @@ export class WholeHistory extends HistoryScan {
   }
 
   async *items(): AsyncIterable<SourceItem[]> {
-    const file = this.caching ? this.cacheFile(this.caching) : null;
-    if (file !== null && this.caching) this.cache = CleanCache.open(file, this.caching.key, (m) => this.events.warn(`${this.repo.given}: ${m}`));
+    const file = this.caching && this.cacheFile(this.caching);
+    if (this.caching && file) this.cache = CleanCache.open(file, this.caching.key, this.warn);
     const limits = early(this.describeLimits());
     // Objects the history names but the store lacks are looked for alongside the read (not again while the refs have not moved since a cached scan found none).
     const missing = early(missingObjects(this.repo.git, this.cache?.checked ?? null));
@@ -150,31 +150,6 @@ export class WholeHistory extends HistoryScan {
 }
 
 /**
- * Commit ids as lines of text in one growing buffer: 41 bytes a commit. (An
- * array of the ids as the listing's slices would keep every chunk of the
- * listing alive, 26 MB on a history of 55,000 commits.)
- */
-class CommitList {
-  private buf = Buffer.allocUnsafe(41 * 1024);
-  length = 0;
-
-  push(oid: string): void {
-    if ((this.length + 1) * 41 > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(bigger, 0, 0, this.length * 41);
-      this.buf = bigger;
-    }
-    this.buf.write(`${oid}\n`, this.length * 41, 'latin1');
-    this.length++;
-  }
-
-  /** Commits [from, to) as `git --stdin` reads them, a line each. */
-  text(from: number, to: number): string {
-    return this.buf.toString('latin1', from * 41, to * 41);
-  }
-}
-
-/**
  * Every commit in the object store (reachable or not) diffed against its
  * parents (`git log --raw`, into temporary files): the commits listed so far
  * at once, the rest when the listing is complete. The output is parsed
@@ -189,12 +164,12 @@ class Walk {
 
   constructor(
     private readonly git: Git,
-    commits: CommitList,
+    commits: string[],
     listed: Promise<void>,
   ) {
     const now = commits.length;
-    this.log(commits.text(0, now));
-    this.started = early(listed.then(() => this.log(commits.text(now, commits.length))));
+    this.log(commits.slice(0, now));
+    this.started = early(listed.then(() => this.log(commits.slice(now))));
   }
 
   /** Where the walk saw each of `wanted` introduced. */
@@ -215,8 +190,8 @@ class Walk {
     this.tmp.remove();
   }
 
-  private log(commits: string): void {
+  private log(commits: string[]): void {
     if (this.closed || commits.length === 0) return;
-    this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits, dir: this.tmp.path }));
+    this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp.path }));
   }
 }
