@@ -431,6 +431,33 @@ describe('damaged object stores', () => {
     }
   });
 
+  it('keeps a batch readable while its consumer awaits, however often git is caught up with meanwhile', async () => {
+    // Found on git/git: the first archive in a batch loads its reader (an await), and
+    // the object reader, polling a git that answered everything so far, refilled the
+    // buffer the batch was lent from ("lent bytes read after their buffer was refilled").
+    const repo = makeRepo();
+    const texts = new Map<string, string>();
+    for (let i = 0; i < 60; i++) {
+      const text = `blob ${i}\n${'z'.repeat(200 + i)}\n`;
+      texts.set(execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: text }).toString().trim(), text);
+    }
+    // Ten ids, then a pause in which git has answered everything it was asked, then the rest.
+    const ids = [...texts.keys()];
+    async function* pausing() {
+      yield ids.slice(0, 10).map((oid) => ({ oid, size: 300 }));
+      await new Promise((r) => setTimeout(r, 200));
+      yield ids.slice(10).map((oid) => ({ oid, size: 300 }));
+    }
+    let read = 0;
+    for await (const batch of readObjects(Git.at(repo.dir), pausing(), () => {}, 1)) {
+      // The consumer holds the batch across an await, as the first archive's lazy import does.
+      await new Promise((r) => setTimeout(r, 50));
+      for (const obj of batch) expect(obj.bytes.view().toString()).toBe(texts.get(obj.oid));
+      read += batch.length;
+    }
+    expect(read).toBe(texts.size);
+  });
+
   it('says in one line when it cannot make its temporary files', () => {
     const repo = makeRepo();
     repo.commit('init', { 'a.txt': 'a\n' });

@@ -295,8 +295,11 @@ class CatFile {
     try {
       for (;;) {
         const done = this.out.code !== undefined;
-        const { batch, large, full } = this.parse(ring.next(), onProblem);
-        if (batch.length > 0) yield batch;
+        const { batch, large, full } = this.parse(ring.current(), onProblem);
+        if (batch.length > 0) {
+          ring.advance();
+          yield batch;
+        }
         if (large !== null) {
           const whole = await this.readLarge(large);
           if (whole === null) break; // git stopped before the object's end
@@ -442,13 +445,21 @@ class Lent implements Bytes {
  * first touch, which on gVisor made allocating a buffer per read cost more than
  * the read itself. Three, because a batch must stay intact until its consumer
  * has taken two more (merge() advances a reader as soon as its batch is taken).
+ * The ring turns only when a batch is lent: a read that finds nothing whole
+ * (git caught up with) reuses its slot, or a reader polling while its consumer
+ * awaits would come round to the batch the consumer still holds.
  */
 class Ring {
   private readonly slots = [new Slot(), new Slot(), new Slot()];
   private turn = 0;
 
-  next(): Slot {
-    return this.slots[this.turn++ % this.slots.length] as Slot;
+  current(): Slot {
+    return this.slots[this.turn % this.slots.length] as Slot;
+  }
+
+  /** Something was lent from the current slot: the next read goes into the next one. */
+  advance(): void {
+    this.turn++;
   }
 }
 
