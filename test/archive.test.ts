@@ -89,15 +89,20 @@ describe('archives', () => {
     expect(text.stdout).toContain('not opened (in archives)');
   });
 
-  it('finds a key committed inside an archive and deleted since, with its commit', async () => {
+  it('finds a key committed inside an archive and deleted since, with its commit; names a member it cannot open with its blob', async () => {
     const key = fakeKey('live', 'prod');
     const repo = makeRepo();
     const added = repo.commit('vendor a package', { 'vendor/tool.whl': zip([{ name: 'tool/config.py', data: `API_KEY = "${key}"\n` }]) });
     repo.remove('vendor/tool.whl');
     repo.commit('drop it');
+    // A member that cannot be opened is named with its archive's blob, not as if the blob itself were damaged.
+    const broken = zip([{ name: 'bad.txt', data: 'x', rawData: Buffer.from([0xff, 0xff, 0xff, 0xff]) }]);
+    repo.commit('add a broken archive', { 'broken.zip': broken });
+    const blob = repo.git('rev-parse', 'HEAD:broken.zip').trim();
     const report = await scanGit([repo.dir]);
     expect(report.findings.map((f) => [f.path, f.member, f.line, f.column, f.commit])).toEqual([['vendor/tool.whl', 'tool/config.py', 1, 12, added]]);
     expect(report.secrets[0]?.atHead).toBe(false);
+    expect(report.warnings).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^cannot open blob ${blob}!bad\\.txt: damaged zip`))]));
   });
 
   it('blocks a commit that stages an archive holding a key', () => {

@@ -30,7 +30,7 @@ export class OwnedBytes implements Bytes {
 /** How an item is named in a warning: its path, else the object it is, else standard input. */
 export function originLabel(o: Origin): string {
   if (o.path !== null) return filePath(o) as string;
-  if (o.git?.blob) return `blob ${o.git.blob}`;
+  if (o.git?.blob) return `blob ${o.git.blob}${o.member !== undefined ? `!${o.member}` : ''}`;
   if (o.git?.tag) return `tag ${o.git.tag.name}`;
   return o.commit ? `commit ${o.commit}` : '(stdin)';
 }
