@@ -104,6 +104,18 @@ describe('the keyword prefilter bounds the regex', () => {
     expect(d.scan(Buffer.from('tok_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6')).length).toBe(1);
   });
 
+  it('finds each of several keywords that share one search, and only the rules that list it', () => {
+    // tok_a_, tok_b_, xk_a and the one-letter-apart xk_b read alike from their rarest byte: fewer passes, same findings.
+    const rules = ['tok_a_', 'tok_b_', 'xk_a', 'xk_b', 'z'].map((kw, i) => compileRule({ ...spec(`${kw}(?<secret>[0-9]{6})`), id: `r${i}`, keywords: [kw] }));
+    const d = new Detector(rules);
+    const text = 'one tok_b_830261 two xk_a592817 three z407153 tok_c_771635 xk_c093184\n';
+    expect(d.scan(Buffer.from(text)).map((m) => [m.ruleId, m.secret])).toEqual([
+      ['r1', '830261'],
+      ['r2', '592817'],
+      ['r4', '407153'],
+    ]);
+  });
+
   it('runs a user regex on a bounded window, not the whole buffer', () => {
     // This pattern would swallow the whole 2 MB tail if it ran over the buffer.
     const d = new Detector([compileRule(spec('tok_(?<secret>[^!]*)'))]);
