@@ -36,6 +36,19 @@ describe('whole history', () => {
     expectHeld(repo, f as Finding, key);
   });
 
+  it('places a key in a SHA-256 repository: its commit, the branch that holds it, reachable', async () => {
+    const repo = makeRepo({ sha256: true });
+    const key = fakeKey('live');
+    repo.commit('init', { 'README.md': 'hello\n' });
+    const added = repo.commit('add config', { 'app.env': `CHATBOT_API_KEY=${key}\n` });
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.commit('more', { 'b.txt': 'b\n' });
+    const [f] = byKey(await scanGit([repo.dir]), key);
+    expect(added).toMatch(/^[0-9a-f]{64}$/);
+    expect(f).toMatchObject({ path: 'app.env', commit: added });
+    expect(f?.git).toMatchObject({ refs: ['refs/heads/feature', 'refs/heads/main'], atHead: true, unreachable: false });
+  });
+
   it('finds a key in a file that was deleted', async () => {
     const repo = makeRepo();
     const key = fakeKey('test');

@@ -33,9 +33,10 @@ export interface TestRepo {
   commit(message: string, files?: Record<string, string | Buffer>): string;
 }
 
-export function makeRepo(opts: { bare?: boolean; dir?: string } = {}): TestRepo {
+export function makeRepo(opts: { bare?: boolean; dir?: string; sha256?: boolean } = {}): TestRepo {
   const dir = opts.dir ?? tempDir('sk-scan-git-');
-  execFileSync('git', ['-c', 'init.defaultBranch=main', 'init', '-q', ...(opts.bare ? ['--bare'] : []), dir], { env: gitEnv() });
+  const init = ['init', '-q', ...(opts.bare ? ['--bare'] : []), ...(opts.sha256 ? ['--object-format=sha256'] : [])];
+  execFileSync('git', ['-c', 'init.defaultBranch=main', ...init, dir], { env: gitEnv() });
   return repoAt(dir);
 }
 

@@ -26,16 +26,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeIoError } from '../../errors.js';
+import { ID_BYTES, ObjectIds } from './ids.js';
 
 const MAGIC = 'sk-scan clean objects 1';
-const RECORD = 20;
+const RECORD = ID_BYTES;
 const DIGEST = 32;
 
 export class CleanCache {
-  /** Sorted 20-byte ids from the file; empty when starting afresh. */
-  private readonly old: Buffer;
-  /** Each old id's first four bytes: searched first, as numbers, so that a lookup rarely compares whole ids. */
-  private readonly prefixes: Uint32Array;
+  /** The sorted ids from the file; none when starting afresh. */
+  private readonly old: ObjectIds;
   /** What the file said of the refs, to tell whether anything changed. */
   private readonly wasChecked: string | null;
   /** Which old records this scan's listing named (the rest are gone from the repository and are dropped). */
@@ -53,10 +52,8 @@ export class CleanCache {
     old: Buffer,
     checked: string | null,
   ) {
-    this.old = old;
-    this.seen = new Uint8Array(old.length / RECORD);
-    this.prefixes = new Uint32Array(this.seen.length);
-    for (let i = 0; i < this.seen.length; i++) this.prefixes[i] = old.readUInt32BE(i * RECORD);
+    this.old = new ObjectIds(old);
+    this.seen = new Uint8Array(this.old.size);
     this.checked = checked;
     this.wasChecked = checked;
   }
@@ -82,26 +79,11 @@ export class CleanCache {
 
   /** Whether `oid` was read and found clean by a scan with the same key. */
   has(oid: string): boolean {
-    const n = this.seen.length;
-    if (n === 0 || oid.length !== RECORD * 2) return false;
-    const prefix = parseInt(oid.slice(0, 8), 16);
-    // The first record with this prefix, by binary search over the numbers…
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.prefixes[mid] as number) < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    // …then the few that share it, compared whole.
-    for (let i = lo; i < n && this.prefixes[i] === prefix; i++) {
-      if (this.old.toString('hex', i * RECORD, (i + 1) * RECORD) === oid) {
-        if (!this.seen[i]) this.reused++;
-        this.seen[i] = 1;
-        return true;
-      }
-    }
-    return false;
+    const i = this.old.indexOf(oid);
+    if (i === -1) return false;
+    if (!this.seen[i]) this.reused++;
+    this.seen[i] = 1;
+    return true;
   }
 
   /** This scan read `oid` and found nothing in it (or part of it: an archive's member). */
@@ -120,7 +102,7 @@ export class CleanCache {
     const fresh = [...new Set(this.added.filter((oid) => !this.spoiled.has(oid) && /^[0-9a-f]{40}$/.test(oid)))].sort();
     const unchanged = fresh.length === 0 && this.seen.every((s) => s === 1) && this.checked === this.wasChecked;
     if (unchanged) return;
-    const sorted = merge(this.old, this.seen, fresh);
+    const sorted = merge(this.old.records, this.seen, fresh);
     const head = Buffer.from(`${MAGIC}\nkey ${this.key}\nchecked ${this.checked ?? '-'}\ncount ${sorted.length / RECORD}\n`);
     const body = Buffer.concat([head, sorted]);
     const digest = createHash('sha256').update(body).digest();

@@ -4,17 +4,25 @@
  * and which refs reach it. The second is a walk over children in this process,
  * rather than one `for-each-ref --contains` process per commit.
  *
+ * The graph is held as numbers: the commits as sorted 20-byte ids (ObjectIds),
+ * each one's children as a run of indexes in one array. About 32 bytes a
+ * commit, where strings in a Set and a Map of arrays took ten times that
+ * (git/git's 200,000 commits: 6 MB rather than 60).
+ *
  * A damaged repository is still read: a ref that names an object the store
  * does not hold is a warning, and the rest of the graph is built without it.
  */
+import { gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import { pushTo } from '../../group.js';
+import { ID_BYTES, ObjectIds } from './ids.js';
 
 /** Refs that reach a commit, listed at most. */
 const REFS_CAP = 10;
 
 export interface CommitGraph {
-  reachable: Set<string>;
+  /** Whether some ref's history holds `commit`. */
+  isReachable(commit: string): boolean;
   /** Refs (tags peeled) whose history holds `commit`, sorted, at most REFS_CAP. */
   refsContaining(commit: string): string[];
   /** Refs that name this object itself (an annotated tag's refs). */
@@ -29,14 +37,14 @@ interface Ref {
 export async function commitGraph(git: Git, warn: (message: string) => void): Promise<CommitGraph> {
   const refs = await listRefs(git);
   const peeled = await peel(git, refs, warn);
-  const tips = new Map<string, string[]>(); // commit -> refs pointing at it (tags peeled)
-  for (const [ref, commit] of peeled) pushTo(tips, commit, ref.name);
-  const { reachable, children } = await walk(git, [...new Set(peeled.values())]);
+  const graph = await walk(git, [...new Set(peeled.values())]);
+  const tips = new Map<number, string[]>(); // commit -> refs pointing at it (tags peeled)
+  for (const [ref, commit] of peeled) pushTo(tips, graph.ids.indexOf(commit), ref.name);
   const named = new Map<string, string[]>();
   for (const ref of refs) pushTo(named, ref.oid, ref.name);
   return {
-    reachable,
-    refsContaining: (commit) => refsContaining(commit, tips, children),
+    isReachable: (commit) => graph.ids.indexOf(commit) !== -1,
+    refsContaining: (commit) => refsContaining(graph, graph.ids.indexOf(commit), tips),
     refsNaming: (oid) => [...(named.get(oid) ?? [])].sort(),
   };
 }
@@ -78,29 +86,90 @@ async function peel(git: Git, refs: Ref[], warn: (message: string) => void): Pro
   return out;
 }
 
-async function walk(git: Git, tips: string[]): Promise<{ reachable: Set<string>; children: Map<string, string[]> }> {
-  const reachable = new Set<string>();
-  const children = new Map<string, string[]>();
-  if (tips.length === 0) return { reachable, children };
-  const text = await git.text(['rev-list', '--parents', '--stdin'], { input: tips.join('\n') + '\n' });
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const [commit = '', ...parents] = line.split(' ');
-    reachable.add(commit);
-    for (const p of parents) pushTo(children, p, commit);
-  }
-  return { reachable, children };
+/** The commits the tips reach, and each one's children: commit i's are `children[start[i]…start[i + 1])`. */
+interface Graph {
+  ids: ObjectIds;
+  start: Uint32Array;
+  children: Uint32Array;
 }
 
-function refsContaining(commit: string, tips: Map<string, string[]>, children: Map<string, string[]>): string[] {
+/** `rev-list --parents` read as it streams, into ids and numbers (never a string per commit). */
+async function walk(git: Git, tips: string[]): Promise<Graph> {
+  const commits = new Records();
+  const parents = new Records();
+  /** How many parents each commit listed, in rev-list order. */
+  const parentCounts: number[] = [];
+  if (tips.length > 0) {
+    let rest = '';
+    for await (const chunk of gitOutput(git, ['rev-list', '--parents', '--stdin'], { input: tips.join('\n') + '\n', what: 'reading the commit graph (git rev-list)' })) {
+      const text = rest + chunk.toString('latin1');
+      let at = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; at = nl + 1, nl = text.indexOf('\n', at)) {
+        const line = text.slice(at, nl);
+        if (line === '') continue;
+        const [commit = '', ...ps] = line.split(' ');
+        commits.add(commit);
+        for (const p of ps) parents.add(p);
+        parentCounts.push(ps.length);
+      }
+      rest = text.slice(at);
+    }
+  }
+  const width = commits.width;
+  const ids = ObjectIds.sort(commits.bytes(), width);
+  // Each parent's children, counted, then laid out in one array.
+  const parentBytes = parents.bytes();
+  const parentIndex = new Int32Array(parentBytes.length / width).map((_, k) => ids.indexOfRecord(parentBytes, k * width));
+  const start = new Uint32Array(ids.size + 1);
+  for (const p of parentIndex) if (p !== -1) start[p + 1] = (start[p + 1] as number) + 1;
+  for (let i = 0; i < ids.size; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
+  const children = new Uint32Array(start[ids.size] as number);
+  const filled = start.slice(0, ids.size);
+  const commitBytes = commits.bytes();
+  let k = 0;
+  parentCounts.forEach((count, c) => {
+    const child = ids.indexOfRecord(commitBytes, c * width);
+    for (const end = k + count; k < end; k++) {
+      const p = parentIndex[k] as number;
+      if (p !== -1) children[(filled[p] as number)++] = child;
+    }
+  });
+  return { ids, start, children };
+}
+
+/** Hex ids (all of one width, set by the first: SHA-1 or SHA-256) gathered as records in a buffer that doubles as it fills. */
+class Records {
+  private buf = Buffer.allocUnsafe(ID_BYTES * 1024);
+  private length = 0;
+  width = ID_BYTES;
+
+  add(hex: string): void {
+    if (this.length === 0) this.width = hex.length >> 1;
+    if (this.length + this.width > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(hex, this.length, this.width, 'hex');
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+function refsContaining(graph: Graph, commit: number, tips: Map<number, string[]>): string[] {
+  if (commit === -1) return [];
   const refs: string[] = [];
-  const seen = new Set([commit]);
+  const seen = new Uint8Array(graph.ids.size);
+  seen[commit] = 1;
   for (const todo = [commit]; todo.length > 0; ) {
-    const c = todo.pop() as string;
+    const c = todo.pop() as number;
     refs.push(...(tips.get(c) ?? []));
-    for (const child of children.get(c) ?? []) {
-      if (!seen.has(child)) {
-        seen.add(child);
+    for (let i = graph.start[c] as number; i < (graph.start[c + 1] as number); i++) {
+      const child = graph.children[i] as number;
+      if (!seen[child]) {
+        seen[child] = 1;
         todo.push(child);
       }
     }

@@ -72,7 +72,7 @@ function keyPlaces(hits: Hit[], introductions: Introductions, atHead: Set<string
 function inCommitMessage(origin: Origin, place: GitPlace, graph: CommitGraph, byCommit: Map<string, Author>): Origin[] {
   const commit = origin.commit ?? '';
   const by = byCommit.get(commit);
-  return [{ ...origin, author: by?.author ?? null, date: by?.date ?? null, git: { ...place, refs: graph.refsContaining(commit), unreachable: !graph.reachable.has(commit) } }];
+  return [{ ...origin, author: by?.author ?? null, date: by?.date ?? null, git: { ...place, refs: graph.refsContaining(commit), unreachable: !graph.isReachable(commit) } }];
 }
 
 function inTagMessage(origin: Origin, place: GitPlace, graph: CommitGraph): Origin[] {
@@ -87,7 +87,7 @@ function inCommittedBlob(origin: Origin, place: GitPlace, paths: Map<string, { c
     commit: c.commit,
     author: c.author,
     date: c.date,
-    git: { ...place, refs: graph.refsContaining(c.commit), unreachable: !graph.reachable.has(c.commit) },
+    git: { ...place, refs: graph.refsContaining(c.commit), unreachable: !graph.isReachable(c.commit) },
   }));
 }
 

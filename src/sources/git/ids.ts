@@ -1,0 +1,71 @@
+/**
+ * Object ids kept as sorted fixed-width records rather than as strings: 20
+ * bytes each (32 in a SHA-256 repository) instead of ~60 for a string and its
+ * slot in a Set or Map, which is what lets a history of any length be held
+ * (the scan cache, the commit graph). A lookup is a binary search over each
+ * record's first four bytes, as numbers, and compares whole ids only among
+ * the few that share them.
+ */
+/** A SHA-1 id's bytes. */
+export const ID_BYTES = 20;
+
+export class ObjectIds {
+  private readonly prefixes: Uint32Array;
+
+  /** `records`: ids of `width` bytes in ascending byte order. */
+  constructor(
+    readonly records: Buffer,
+    readonly width = ID_BYTES,
+  ) {
+    this.prefixes = new Uint32Array(records.length / width);
+    for (let i = 0; i < this.prefixes.length; i++) this.prefixes[i] = records.readUInt32BE(i * width);
+  }
+
+  /** The ids in `records` (`width` bytes each, any order, no repeats), sorted. */
+  static sort(records: Buffer, width = ID_BYTES): ObjectIds {
+    const n = records.length / width;
+    const prefix = (i: number) => records.readUInt32BE(i * width);
+    const order = new Uint32Array(n).map((_, i) => i);
+    order.sort((a, b) => prefix(a) - prefix(b) || records.compare(records, b * width, (b + 1) * width, a * width, (a + 1) * width));
+    const sorted = Buffer.allocUnsafe(records.length);
+    order.forEach((from, to) => records.copy(sorted, to * width, from * width, (from + 1) * width));
+    return new ObjectIds(sorted, width);
+  }
+
+  get size(): number {
+    return this.prefixes.length;
+  }
+
+  /** Where the id spelled `oid` (lower-case hex) sits, or -1. */
+  indexOf(oid: string): number {
+    const w = this.width;
+    if (oid.length !== w * 2) return -1;
+    const prefix = parseInt(oid.slice(0, 8), 16);
+    for (let i = this.first(prefix); i < this.size && this.prefixes[i] === prefix; i++) {
+      if (this.records.toString('hex', i * w, (i + 1) * w) === oid) return i;
+    }
+    return -1;
+  }
+
+  /** Where the id at `at` in `buf` (a record of the same width) sits, or -1. */
+  indexOfRecord(buf: Buffer, at: number): number {
+    const w = this.width;
+    const prefix = buf.readUInt32BE(at);
+    for (let i = this.first(prefix); i < this.size && this.prefixes[i] === prefix; i++) {
+      if (this.records.compare(buf, at, at + w, i * w, (i + 1) * w) === 0) return i;
+    }
+    return -1;
+  }
+
+  /** The first record whose prefix is at least `prefix`. */
+  private first(prefix: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.prefixes[mid] as number) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
