@@ -173,27 +173,40 @@ class RunQueue {
   }
 }
 
-/** A contiguous run of ids for one git process, which may start before the run is complete. */
+/**
+ * A contiguous run of ids for one git process, which may start before the run
+ * is complete. The ids are kept as the text git is sent, one string per batch
+ * added (`<oid>\n` lines), until git has answered them all: a run can hold a
+ * hundred thousand small objects, and a string per id would cost three times
+ * the memory.
+ */
 class Run {
-  readonly oids: WantedObject[] = [];
+  /** The `<oid>\n` lines, a string per flush. */
+  private readonly chunks: string[] = [];
+  /** Lines added since the last flush. */
+  private unsent: string[] = [];
+  /** Chunks already written to git. */
+  private written = 0;
+  count = 0;
   bytes = 0;
   closed = false;
   readonly done = signal();
   private cat: CatFile | null = null;
-  private unsent = 0;
 
   add(w: WantedObject): void {
-    this.oids.push(w);
+    this.unsent.push(w.oid);
+    this.count++;
     this.bytes += w.size;
   }
 
   /** Hands git the ids added since the last flush (if its process has started). */
   flush(): void {
-    if (this.cat === null || this.unsent === this.oids.length) return;
-    let lines = '';
-    for (let i = this.unsent; i < this.oids.length; i++) lines += (this.oids[i] as WantedObject).oid + '\n';
-    this.cat.out.write(lines);
-    this.unsent = this.oids.length;
+    if (this.unsent.length > 0) {
+      this.chunks.push(this.unsent.join('\n') + '\n');
+      this.unsent = [];
+    }
+    if (this.cat === null) return;
+    for (; this.written < this.chunks.length; this.written++) this.cat.out.write(this.chunks[this.written] as string);
   }
 
   close(): void {
@@ -210,9 +223,14 @@ class Run {
     if (this.closed) cat.out.end();
   }
 
-  static of(oids: WantedObject[]): Run {
+  /** The ids from the `from`th on (once the run is complete). */
+  idsFrom(from: number): string[] {
+    return this.chunks.join('').split('\n').slice(from, this.count);
+  }
+
+  static of(oids: string[]): Run {
     const run = new Run();
-    for (const w of oids) run.add(w);
+    for (const oid of oids) run.add({ oid, size: 0 });
     run.close();
     return run;
   }
@@ -373,11 +391,10 @@ class CatFile {
    */
   async unanswered(onProblem: (p: ObjectProblem) => void): Promise<Run | null> {
     await this.run.done.promise;
-    const oids = this.run.oids;
-    if (this.answered >= oids.length) return null;
-    const failed = oids[this.answered] as WantedObject;
-    onProblem({ oid: failed.oid, reason: 'corrupt', message: this.out.reason });
-    return this.answered + 1 < oids.length ? Run.of(oids.slice(this.answered + 1)) : null;
+    if (this.answered >= this.run.count) return null;
+    const [failed = '', ...rest] = this.run.idsFrom(this.answered);
+    onProblem({ oid: failed, reason: 'corrupt', message: this.out.reason });
+    return rest.length > 0 ? Run.of(rest) : null;
   }
 
   /** git exited having answered nothing at all. */
