@@ -61,6 +61,17 @@ describe('.gitignore semantics', () => {
     const dir = writeTree(tempDir(), { '.gitignore': 'ignored/\n', 'ignored/a.env': key(1), 'b.env': key(2) });
     expect(paths(await scanDir([dir], { threads: 1 }))).toEqual(['b.env']);
   });
+
+  it('a .gitignore of comments and blank lines ignores nothing; an escaped \\# line is a pattern', async () => {
+    const dir = writeTree(tempDir(), {
+      '.gitignore': '# build output\n\n   \n#*.env\r\n',
+      'a.env': key(1),
+      'sub/.gitignore': '\\#notes.env\n',
+      'sub/#notes.env': key(2),
+      'sub/b.env': key(3),
+    });
+    expect(paths(await scanDir([dir], { threads: 1 }))).toEqual(['a.env', 'sub/b.env']);
+  });
 });
 
 describe('links, binaries, unreadable files', () => {

@@ -90,8 +90,16 @@ export class IgnoreRules {
       this.warn(`${err.message}; its patterns are not applied`);
       return null;
     }
-    return text === null ? null : { base, rules: ignore({ allowRelativePaths: true }).add(text) };
+    // A file of comments and blank lines (the template every `git init` writes to .git/info/exclude)
+    // ignores nothing: no layer, rather than one every entry of the tree is tested against for nothing.
+    if (text === null || !hasPatterns(text)) return null;
+    return { base, rules: ignore({ allowRelativePaths: true }).add(text) };
   }
+}
+
+/** Whether a gitignore text has a pattern: a line that is neither blank nor a comment (`\\#` is a pattern). */
+function hasPatterns(text: string): boolean {
+  return text.split('\n').some((line) => line.trim() !== '' && !line.startsWith('#'));
 }
 
 /** The nearest directory at or above `start` holding `.git` (a directory, or a worktree's `.git` file). */
