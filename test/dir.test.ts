@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanDir, type Report } from '../src/index.js';
+import { zip } from './helpers/archives.js';
 import { fakeKey } from './helpers/keys.js';
 import { WITHOUT_ROOT_OVERRIDE, runCli, tempDir, writeTree } from './helpers/run.js';
 
@@ -184,5 +185,28 @@ describe('the walk', () => {
       await new Promise((r) => setTimeout(r, 5)); // several listings settle meanwhile
     }
     expect(seen.sort()).toEqual(Object.keys(files).sort());
+  });
+});
+
+describe('worker threads', () => {
+  it('a tree large enough for worker threads reports exactly what one thread does', () => {
+    const files: Record<string, string | Buffer> = {};
+    for (let i = 0; i < 600; i++) files[`src/m${i % 7}/file${i}.js`] = `export const n${i} = ${i};\n`.repeat(1 + (i % 40));
+    files['src/m3/app.env'] = key(1);
+    files['deep/a/b/c/.env.local'] = key(2);
+    files['vendor/pkg.zip'] = zip([{ name: 'pkg/config.env', data: key(3) }]);
+    files['assets/blob.bin'] = Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(key(4))]);
+    files['empty.txt'] = '';
+    const dir = writeTree(tempDir(), files);
+    const run = (threads: string) => {
+      const r = runCli(['dir', dir, '--format', 'json', '--threads', threads]);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as Report;
+      return { places: report.findings.map((f) => `${f.path}${f.member ? `!${f.member}` : ''}:${f.line}`).sort(), files: report.stats.files, bytes: report.stats.bytes, skipped: report.stats.skipped };
+    };
+    const one = run('1');
+    expect(one.places).toEqual(['assets/blob.bin:1', 'deep/a/b/c/.env.local:1', 'src/m3/app.env:1', 'vendor/pkg.zip!pkg/config.env:1']);
+    expect(one.files).toBe(604);
+    expect(run('2')).toEqual(one);
   });
 });

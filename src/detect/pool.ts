@@ -65,6 +65,29 @@ export function unpack(batch: Batch): SourceItem[] {
   );
 }
 
+/**
+ * A worker's answer to a batch. Most items are read and found clean: those go
+ * back as their place in the batch and their size (the pool still holds their
+ * origins), not as results whose origins would be copied back and rebuilt on
+ * the pool's thread, which the walk keeps busy.
+ */
+export interface Reply {
+  results: ItemResult[];
+  /** Pairs: an item's index in the batch, and its size; each read whole with nothing in it. */
+  clean: number[];
+}
+
+export function reply(items: SourceItem[], results: ItemResult[]): Reply {
+  const index = new Map(items.map((item, i) => [item.origin, i]));
+  const out: Reply = { results: [], clean: [] };
+  for (const r of results) {
+    const i = r.skip || r.matches.length > 0 ? undefined : index.get(r.origin);
+    if (i === undefined) out.results.push(r);
+    else out.clean.push(i, r.size);
+  }
+  return out;
+}
+
 /** Items as they may be held past the next batches: lent bytes copied out of the source's reused buffer. */
 function kept(items: SourceItem[]): SourceItem[] {
   return items.map((item) => ('bytes' in item ? { origin: item.origin, bytes: item.bytes.keep() } : item));
@@ -129,6 +152,8 @@ class WorkerPool {
   private readonly workers: Worker[];
   private readonly idle: Worker[] = [];
   private readonly queue: SourceItem[] = [];
+  /** Each worker's batches awaiting an answer, oldest first. */
+  private readonly posted = new Map<Worker, SourceItem[][]>();
   private queuedBytes = 0;
   private inFlight = 0;
   private state: 'running' | 'draining' | 'settled' = 'running';
@@ -148,9 +173,16 @@ class WorkerPool {
     });
     this.workers = Array.from({ length: threads }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: setup }));
     for (const w of this.workers) {
-      w.on('message', (results: ItemResult[]) => {
+      this.posted.set(w, []);
+      w.on('message', ({ results, clean }: Reply) => {
         this.inFlight--;
+        // A worker answers its batches in the order they were posted.
+        const batch = this.posted.get(w)?.shift() ?? [];
         for (const r of results) this.onResult(r);
+        for (let k = 0; k < clean.length; k += 2) {
+          const item = batch[clean[k] as number];
+          if (item) this.onResult({ origin: item.origin, size: clean[k + 1] as number, matches: [] });
+        }
         this.dispatch(w);
       });
       w.on('error', (err) => this.finish(err));
@@ -199,6 +231,7 @@ class WorkerPool {
       return;
     }
     this.inFlight++;
+    this.posted.get(w)?.push(batch);
     const packed = pack(batch);
     w.postMessage(packed, packed.data ? [packed.data] : []);
     if (!this.full() && this.room) {

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Scratch } from '../sources/read.js';
 import { Detector } from './engine.js';
 import { processItems } from './item.js';
-import { unpack, type Batch, type WorkerSetup } from './pool.js';
+import { reply, unpack, type Batch, type WorkerSetup } from './pool.js';
 import { compileRule } from './rule.js';
 
 const setup = workerData as WorkerSetup;
@@ -15,6 +15,7 @@ const scratch = new Scratch();
 let done: Promise<void> = Promise.resolve();
 parentPort?.on('message', (batch: Batch) => {
   done = done.then(async () => {
-    parentPort?.postMessage(await processItems(detector, unpack(batch), setup, scratch));
+    const items = unpack(batch);
+    parentPort?.postMessage(reply(items, await processItems(detector, items, setup, scratch)));
   });
 });
