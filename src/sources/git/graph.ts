@@ -15,7 +15,7 @@
 import { gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import { pushTo } from '../../group.js';
-import { ID_BYTES, ObjectIds } from './ids.js';
+import { IdRecords, ObjectIds } from './ids.js';
 
 /** Refs that reach a commit, listed at most. */
 const REFS_CAP = 10;
@@ -95,8 +95,8 @@ interface Graph {
 
 /** `rev-list --parents` read as it streams, into ids and numbers (never a string per commit). */
 async function walk(git: Git, tips: string[]): Promise<Graph> {
-  const commits = new Records();
-  const parents = new Records();
+  const commits = new IdRecords();
+  const parents = new IdRecords();
   /** How many parents each commit listed, in rev-list order. */
   const parentCounts: number[] = [];
   if (tips.length > 0) {
@@ -135,27 +135,6 @@ async function walk(git: Git, tips: string[]): Promise<Graph> {
     }
   });
   return { ids, start, children };
-}
-
-/** Hex ids (all of one width, set by the first: SHA-1 or SHA-256) gathered as records in a buffer that doubles as it fills. */
-class Records {
-  private buf = Buffer.allocUnsafe(ID_BYTES * 1024);
-  private length = 0;
-  width = ID_BYTES;
-
-  add(hex: string): void {
-    if (this.length === 0) this.width = hex.length >> 1;
-    if (this.length + this.width > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(bigger, 0, 0, this.length);
-      this.buf = bigger;
-    }
-    this.length += this.buf.write(hex, this.length, this.width, 'hex');
-  }
-
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.length);
-  }
 }
 
 function refsContaining(graph: Graph, commit: number, tips: Map<number, string[]>): string[] {

@@ -21,7 +21,7 @@ export class ObjectIds {
     for (let i = 0; i < this.prefixes.length; i++) this.prefixes[i] = records.readUInt32BE(i * width);
   }
 
-  /** The ids in `records` (`width` bytes each, any order, no repeats), sorted. */
+  /** The ids in `records` (`width` bytes each, any order), sorted; an id given twice is there twice, side by side. */
   static sort(records: Buffer, width = ID_BYTES): ObjectIds {
     const n = records.length / width;
     const prefix = (i: number) => records.readUInt32BE(i * width);
@@ -67,5 +67,26 @@ export class ObjectIds {
       else hi = mid;
     }
     return lo;
+  }
+}
+
+/** Hex ids (all of one width, set by the first: SHA-1 or SHA-256) gathered as records in a buffer that doubles as it fills. */
+export class IdRecords {
+  private buf = Buffer.allocUnsafe(ID_BYTES * 1024);
+  private length = 0;
+  width = ID_BYTES;
+
+  add(hex: string): void {
+    if (this.length === 0) this.width = hex.length >> 1;
+    if (this.length + this.width > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(hex, this.length, this.width, 'hex');
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
   }
 }
