@@ -85,8 +85,10 @@ export abstract class HistoryScan {
   /** The objects as items to scan: a blob whole, a commit's or tag's message. */
   protected async *objectItems(wanted: Iterable<WantedObject[]> | AsyncIterable<WantedObject[]>): AsyncIterable<SourceItem[]> {
     const onProblem = (p: ObjectProblem) => this.events.skip('unreadable', `object ${p.oid}`, `${p.reason}: ${p.message}`);
-    // One core stays with this process, which scans as fast as one git inflates; the others inflate.
-    for await (const batch of readObjects(this.repo.git, wanted, onProblem, Math.max(1, availableParallelism() - 1))) {
+    // A git per core inflates, although this process scans on one of them too: it scans faster than
+    // a git inflates, and waits on git's writes. On 2 cores, against one git fewer: git/git 38.0 -> 32.2 s,
+    // the 52,000-commit history 15.7 -> 12.7 s; a history of one run (under 128 MiB) the same.
+    for await (const batch of readObjects(this.repo.git, wanted, onProblem, availableParallelism())) {
       yield batch.map((obj) => this.item(obj));
     }
   }
