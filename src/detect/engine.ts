@@ -86,7 +86,7 @@ function anchorStart(keyword: Buffer): number {
  * (`sk_live_` and `sk_test_` are one search for `k_`; `webhook` and
  * `web_hook` one for `web`); a keyword alone has up to ANCHOR_MAX bytes.
  */
-export function anchorGroups(keywords: { bytes: Buffer; rules: number[] }[]): { needle: Buffer; keywords: Keyword[] }[] {
+function anchorGroups(keywords: { bytes: Buffer; rules: number[] }[]): { needle: Buffer; keywords: Keyword[] }[] {
   const byStart = new Map<string, { bytes: Buffer; rules: number[]; at: number }[]>();
   for (const kw of keywords) {
     const at = anchorStart(kw.bytes);

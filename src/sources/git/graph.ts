@@ -5,9 +5,9 @@
  * rather than one `for-each-ref --contains` process per commit.
  *
  * The graph is held as numbers: the commits as sorted 20-byte ids (ObjectIds),
- * each one's children as a run of indexes in one array. About 32 bytes a
- * commit, where strings in a Set and a Map of arrays took ten times that
- * (git/git's 200,000 commits: 6 MB rather than 60).
+ * each one's children as a run of indexes in one array: about 34 bytes a
+ * commit and edge, where each commit's string in a Set, and again in a Map of
+ * child arrays, took several hundred.
  *
  * A damaged repository is still read: a ref that names an object the store
  * does not hold is a warning, and the rest of the graph is built without it.
@@ -93,7 +93,7 @@ interface Graph {
   children: Uint32Array;
 }
 
-/** `rev-list --parents` read as it streams, into ids and numbers (never a string per commit). */
+/** `rev-list --parents` read as it streams, into ids and numbers (no string per commit is kept). */
 async function walk(git: Git, tips: string[]): Promise<Graph> {
   const commits = new IdRecords();
   const parents = new IdRecords();

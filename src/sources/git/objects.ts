@@ -177,8 +177,8 @@ class RunQueue {
  * A contiguous run of ids for one git process, which may start before the run
  * is complete. The ids are kept as the text git is sent, one string per batch
  * added (`<oid>\n` lines), until git has answered them all: a run can hold a
- * hundred thousand small objects, and a string per id would cost three times
- * the memory.
+ * hundred thousand small objects, and an object and a string per id cost more
+ * than twice the memory.
  */
 class Run {
   /** The `<oid>\n` lines, a string per flush. */
