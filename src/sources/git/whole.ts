@@ -82,6 +82,11 @@ export class WholeHistory extends HistoryScan {
     const limits = early(this.describeLimits());
     // Objects the history names but the store lacks are looked for alongside the read (not again while the refs have not moved since a cached scan found none).
     const missing = early(missingObjects(this.repo.git, this.cache?.checked ?? null));
+    // Objects the store lacks and no promisor remote will supply are named by where the history has them:
+    // the walk that finds that starts as soon as they are known, alongside the rest of the read.
+    void missing.then(async ({ missing: lacking }) => {
+      if (lacking.length > 0 && (await promisorRemote(this.repo.git)) === null) this.startWalk();
+    }).catch(() => {});
     // Objects are read while git is still listing them.
     yield* this.objectItems(this.listing());
     const { missing: lacking, refs } = await missing;
@@ -113,14 +118,18 @@ export class WholeHistory extends HistoryScan {
   /** A finding in a blob starts the walk now, alongside the rest of the read. */
   override onFinding(origin: Origin): void {
     super.onFinding(origin);
-    if (origin.git?.blob !== undefined) this.walk ??= new Walk(this.repo.git, this.commits, this.listed.promise);
+    if (origin.git?.blob !== undefined) this.startWalk();
+  }
+
+  private startWalk(): Walk {
+    return (this.walk ??= new Walk(this.repo.git, this.commits, this.listed.promise));
   }
 
   protected async introduced(blobs: Set<string>): Promise<Introductions> {
     if (blobs.size === 0) return new Map();
-    this.walk ??= new Walk(this.repo.git, this.commits, this.listed.promise);
+    const walk = this.startWalk();
     try {
-      return await this.walk.introductions(blobs);
+      return await walk.introductions(blobs);
     } finally {
       this.close();
     }
