@@ -18,8 +18,8 @@ export interface WorkerSetup extends ReadLimits {
 /** Below this many items a scan stays on the main thread: a worker costs ~30 ms to start. */
 const PARALLEL_THRESHOLD = 256;
 const BATCH_ITEMS = 128;
-/** Batches posted to a worker before its first result is back. */
-const IN_FLIGHT = 2;
+/** Batches posted to a worker before its first result is back: with three, a worker never waits for this thread to post (dir bench 0.949 and 0.959 against two; four no better). */
+const IN_FLIGHT = 3;
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Items (or bytes of in-memory items) queued ahead of the workers before the source is paused. */
 const QUEUE_HIGH = 4096;
@@ -193,7 +193,7 @@ class WorkerPool {
   /** Runs `head` and then the rest of the source through the workers; settles when every result is in. */
   run(head: SourceItem[], rest: AsyncIterator<SourceItem[]>): Promise<void> {
     this.enqueue(head);
-    // Two batches each: a worker that finishes one starts the next at once, not after a round trip to this thread.
+    // Several batches each: a worker that finishes one starts the next at once, not after a round trip to this thread.
     for (let i = 0; i < IN_FLIGHT; i++) for (const w of this.workers) this.dispatch(w);
     this.feed(rest).catch((err: unknown) => this.finish(err instanceof Error ? err : new Error(String(err))));
     return this.settled;

@@ -10,7 +10,7 @@ const setup = workerData as WorkerSetup;
 const detector = new Detector(setup.rules.map(compileRule));
 const scratch = new Scratch();
 
-// The pool keeps two batches in flight per worker, so that one is always waiting when the other is done.
+// The pool keeps several batches in flight per worker, so that one is always waiting when another is done.
 // They are still read one after the other: bytes read into `scratch` must be used before the next read.
 let done: Promise<void> = Promise.resolve();
 parentPort?.on('message', (batch: Batch) => {
