@@ -65,6 +65,19 @@ describe('--format html', () => {
     expect(existsSync(png) && statSync(png).size).toBeGreaterThan(10_000);
   }, 120_000);
 
+  it('a working-tree audit counts files, not repositories, and shows places without git\'s columns', () => {
+    const dir = tempDir();
+    const repo = makeRepo({ dir });
+    repo.write({ 'config/app.env': `K=${fakeKey('live')}\n`, 'README.md': 'hi\n' });
+    const out = join(tempDir(), 'dir.html');
+    runCli(['dir', dir, '--format', 'html', '--output', out]);
+    const dom = chromium(['--dump-dom', `file://${out}`]);
+    expect(dom).toMatch(/<div class="tile"><span class="n">2<\/span><span>files<\/span><\/div>/);
+    expect(dom).not.toMatch(/repositor/);
+    expect(dom).not.toMatch(/still in HEAD|history only|<th>Commit<\/th>/);
+    expect(dom).toMatch(/<th>Place<\/th><\/tr><\/thead><tbody>\s*<tr><td><code>config\/app\.env:1:3<\/code><\/td><\/tr>/);
+  }, 120_000);
+
   it('holds no full key unless --show-secrets', () => {
     const repo = makeRepo();
     const key = fakeKey('live');

@@ -15,7 +15,7 @@
  * holding `<script>` renders as text.
  */
 import { KIND_NAMES, distinctPlaces } from './advice.js';
-import { count, filePath, formatBytes, formatDuration, placeLabel, printable } from './format.js';
+import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, printable } from './format.js';
 import type { Finding, Report, SecretExposure } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
 import { groupBy } from '../group.js';
@@ -48,7 +48,7 @@ ${summary(report, targets.length)}
 ${timeline(report.secrets, byKey)}
 ${filters(targets)}
 <main id="cards">
-${report.secrets.map((s, i) => card(s, i + 1, byKey.get(s.sha256) ?? [])).join('\n')}
+${report.secrets.map((s, i) => card(s, i + 1, byKey.get(s.sha256) ?? [], report.target.kind === 'git')).join('\n')}
 </main>
 <p id="none" hidden>No key matches these filters.</p>
 ${errorsSection(report)}
@@ -66,6 +66,12 @@ function scanLine(report: Report, repositories: number): string {
   return `Scanned ${where}${count(stats.files, unit)} (${formatBytes(stats.bytes)}) in ${formatDuration(stats.durationMs)}.${stats.suppressed > 0 ? ` ${count(stats.suppressed, 'finding')} accepted.` : ''}`;
 }
 
+/** Repositories for a history audit; files (or objects) for anything else, which has no repository to count. */
+function scannedTile(report: Report, repositories: number): string {
+  if (report.target.kind === 'git') return `<div class="tile"><span class="n" id="repositories">${repositories}</span><span>${repositories === 1 ? 'repository' : 'repositories'}</span></div>`;
+  return `<div class="tile"><span class="n">${esc(formatNumber(report.stats.files))}</span><span>${report.stats.files === 1 ? 'file' : 'files'}</span></div>`;
+}
+
 function summary(report: Report, repositories: number): string {
   const bySeverity = groupBy(report.secrets, (s) => s.severity);
   const byStatus = groupBy(report.secrets, (s) => s.verification.status);
@@ -74,7 +80,7 @@ function summary(report: Report, repositories: number): string {
   return `<section id="summary" aria-label="summary">
 <div class="row"><h2>By severity</h2>${cells(SEVERITIES, bySeverity)}</div>
 <div class="row"><h2>By status</h2>${cells(STATUSES, byStatus)}</div>
-<div class="row"><h2>Scanned</h2><div class="tile"><span class="n" id="repositories">${repositories}</span><span>${repositories === 1 ? 'repository' : 'repositories'}</span></div><div class="tile"><span class="n">${esc(formatDuration(report.stats.durationMs))}</span><span>time</span></div></div>
+<div class="row"><h2>Scanned</h2>${scannedTile(report, repositories)}<div class="tile"><span class="n">${esc(formatDuration(report.stats.durationMs))}</span><span>time</span></div></div>
 </section>`;
 }
 
@@ -119,7 +125,8 @@ ${targets.length > 1 ? `<label>Repository <select id="f-target"><option value=""
 </section>`;
 }
 
-function card(s: SecretExposure, n: number, places: Finding[]): string {
+/** One key's card; `git`: a history audit, whose places have commits, authors and refs (else only the place). */
+function card(s: SecretExposure, n: number, places: Finding[], git: boolean): string {
   const first = places[0];
   const v = s.verification;
   const status = v.status === 'active' ? `ACTIVE${v.requiredScope ? ` (lacks ${v.requiredScope})` : ''}` : v.status === 'unchecked' ? 'not verified' : `${v.status} (${v.reason})`;
@@ -127,16 +134,22 @@ function card(s: SecretExposure, n: number, places: Finding[]): string {
   const text = [s.redacted, s.ruleId, ...places.flatMap((f) => [filePath(f) ?? placeLabel(f), f.commit ?? '', f.author ?? '', f.target ?? ''])].join(' ').toLowerCase();
   return `<article class="card ${esc(s.severity)}" data-severity="${esc(s.severity)}" data-status="${esc(v.status)}" data-targets="${esc(targets.join('\n'))}" data-text="${esc(text)}">
 <h3><span class="num">${n}.</span> <code>${esc(first?.secret.value ?? s.redacted)}</code> <span class="sev">${esc(s.severity)}</span></h3>
-<p class="facts">${esc(KIND_NAMES[s.kind] ?? s.kind)} · rule ${esc(s.ruleId)}${s.environment ? ` · environment ${esc(s.environment)}` : ''} · <span class="status">${esc(status)}</span> · ${s.atHead ? 'still in HEAD' : 'history only'}</p>
-<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th>Refs</th></tr></thead><tbody>
+<p class="facts">${esc(KIND_NAMES[s.kind] ?? s.kind)} · rule ${esc(s.ruleId)}${s.environment ? ` · environment ${esc(s.environment)}` : ''} · <span class="status">${esc(status)}</span>${git ? ` · ${s.atHead ? 'still in HEAD' : 'history only'}` : ''}</p>
+${git ? `<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th>Refs</th></tr></thead><tbody>
 ${places.map(placeRow).join('\n')}
-</tbody></table>
+</tbody></table>` : `<table><thead><tr><th>Place</th></tr></thead><tbody>
+${places.map((f) => `<tr><td><code>${esc(placeText(f))}</code></td></tr>`).join('\n')}
+</tbody></table>`}
 <ol class="steps">${(first?.remediation ?? []).map((step) => `<li>${esc(step)}</li>`).join('')}</ol>
 </article>`;
 }
 
+function placeText(f: Finding): string {
+  return f.path === null ? `${placeLabel(f)}, line ${f.line}` : `${filePath(f)}:${f.line}:${f.column}`;
+}
+
 function placeRow(f: Finding): string {
-  const place = f.path === null ? `${placeLabel(f)}, line ${f.line}` : `${filePath(f)}:${f.line}:${f.column}`;
+  const place = placeText(f);
   const refs = f.git?.unreachable ? 'unreachable' : (f.git?.refs ?? []).join(', ');
   return `<tr><td>${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td>${esc(f.date?.slice(0, 10) ?? '')}</td><td>${esc(refs)}</td></tr>`;
 }
@@ -165,6 +178,7 @@ h1{font-size:22px;margin:8px 0 2px}h2{font-size:13px;text-transform:uppercase;le
 .card.critical .sev{color:#c8242f;font-weight:700}
 .facts{margin:4px 0 8px;color:#3b4252}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid #eceef2;vertical-align:top;overflow-wrap:anywhere}
+th,td:nth-child(3),td:nth-child(5){white-space:nowrap;overflow-wrap:normal}
 .steps{margin:8px 0 0;padding-left:20px;color:#3b4252}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 footer{color:#5b6475;margin:16px 0}
