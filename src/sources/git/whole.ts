@@ -37,6 +37,7 @@ export class WholeHistory extends HistoryScan {
   private readonly commits: string[] = [];
   private readonly listed = signal();
   private walk: Walk | null = null;
+  private closed = false;
 
   constructor(
     repo: Repo,
@@ -85,7 +86,8 @@ export class WholeHistory extends HistoryScan {
     // Objects the store lacks and no promisor remote will supply are named by where the history has them:
     // the walk that finds that starts as soon as they are known, alongside the rest of the read.
     void missing.then(async ({ missing: lacking }) => {
-      if (lacking.length > 0 && (await promisorRemote(this.repo.git)) === null) this.startWalk();
+      // (Not once the scan has ended, failed or was stopped: nothing would close that walk.)
+      if (lacking.length > 0 && (await promisorRemote(this.repo.git)) === null && !this.closed) this.startWalk();
     }).catch(() => {});
     // Objects are read while git is still listing them.
     yield* this.objectItems(this.listing());
@@ -136,6 +138,7 @@ export class WholeHistory extends HistoryScan {
   }
 
   override close(): void {
+    this.closed = true;
     this.walk?.close();
     this.walk = null;
   }
