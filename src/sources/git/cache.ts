@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeIoError } from '../../errors.js';
-import { ID_BYTES, IdRecords, ObjectIds } from './ids.js';
+import { ID_BYTES, IdRecords, ObjectIds, sortedRecords } from './ids.js';
 
 const MAGIC = 'sk-scan clean objects 1';
 const RECORD = ID_BYTES;
@@ -127,7 +127,7 @@ const SHA1 = /^[0-9a-f]{40}$/;
 
 /** Sorted records with each id once, none of them spoiled (compacted in the sorted copy). */
 function freshOf(added: Buffer, spoiled: Set<string>): Buffer {
-  const sorted = ObjectIds.sort(added).records;
+  const sorted = sortedRecords(added);
   let at = 0;
   for (let i = 0; i < sorted.length; i += RECORD) {
     // An archive's members each report their blob: the same id may come more than once.

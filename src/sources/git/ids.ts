@@ -21,15 +21,9 @@ export class ObjectIds {
     for (let i = 0; i < this.prefixes.length; i++) this.prefixes[i] = records.readUInt32BE(i * width);
   }
 
-  /** The ids in `records` (`width` bytes each, any order), sorted; an id given twice is there twice, side by side. */
+  /** The ids in `records` (`width` bytes each, any order), sorted. */
   static sort(records: Buffer, width = ID_BYTES): ObjectIds {
-    const n = records.length / width;
-    const prefix = (i: number) => records.readUInt32BE(i * width);
-    const order = new Uint32Array(n).map((_, i) => i);
-    order.sort((a, b) => prefix(a) - prefix(b) || records.compare(records, b * width, (b + 1) * width, a * width, (a + 1) * width));
-    const sorted = Buffer.allocUnsafe(records.length);
-    order.forEach((from, to) => records.copy(sorted, to * width, from * width, (from + 1) * width));
-    return new ObjectIds(sorted, width);
+    return new ObjectIds(sortedRecords(records, width), width);
   }
 
   get size(): number {
@@ -68,6 +62,16 @@ export class ObjectIds {
     }
     return lo;
   }
+}
+
+/** A sorted copy of `records` (`width` bytes each, any order); an id given twice is there twice, side by side. */
+export function sortedRecords(records: Buffer, width = ID_BYTES): Buffer {
+  const prefix = (i: number) => records.readUInt32BE(i * width);
+  const order = new Uint32Array(records.length / width).map((_, i) => i);
+  order.sort((a, b) => prefix(a) - prefix(b) || records.compare(records, b * width, (b + 1) * width, a * width, (a + 1) * width));
+  const sorted = Buffer.allocUnsafe(records.length);
+  order.forEach((from, to) => records.copy(sorted, to * width, from * width, (from + 1) * width));
+  return sorted;
 }
 
 /** Hex ids (all of one width, set by the first: SHA-1 or SHA-256) gathered as records in a buffer that doubles as it fills. */
