@@ -15,7 +15,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { readdirSync, type Dirent } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { SkScanError, describeIoError } from '../errors.js';
 import { IgnoreRules } from './gitignore.js';
 import { decodeName, fsPath } from './names.js';
@@ -133,7 +133,8 @@ class TreeWalk {
     const isDir = entry.isDirectory();
     if (this.opts.excluded?.matchesItself(rel, isDir)) return;
     if (this.rules?.ignores(dir.abs, name, isDir)) return;
-    const abs = join(dir.abs, name);
+    // A listed name holds no separator, and dir.abs is already normal: no need for path.join's normalizing.
+    const abs = dir.abs.endsWith(sep) ? dir.abs + name : dir.abs + sep + name;
     if (isDir) this.todo.push({ abs, rel: `${rel}/` });
     else if (entry.isSymbolicLink()) this.events.skip('symlink', rel);
     else if (!entry.isFile()) this.events.skip('unreadable', rel, 'not a regular file');
