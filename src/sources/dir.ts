@@ -77,14 +77,12 @@ interface Dir {
   rel: string;
 }
 
-/** A folder's entry and its name as a string that round-trips to its bytes (names.ts). */
-interface Named {
-  entry: Dirent<string> | Dirent<Buffer>;
-  name: string;
-}
-
-type Listed = { dir: Dir; entries: Named[] } | { dir: Dir; error: unknown };
-
+/**
+ * A folder's entries, and their names as strings that round-trip to their
+ * bytes (names.ts): the entries' own names, or, for a folder listed again as
+ * bytes, decoded ones (`names`).
+ */
+type Listed = { dir: Dir; entries: (Dirent<string> | Dirent<Buffer>)[]; names: string[] | null } | { dir: Dir; error: unknown };
 
 class TreeWalk {
   private readonly rules: IgnoreRules | null;
@@ -122,12 +120,15 @@ class TreeWalk {
       this.events.skip('unreadable', dir.rel, describeIoError(listed.error));
       return;
     }
-    const named = listed.entries;
-    this.rules?.enter(dir.abs, named.some((n) => n.name === '.gitignore'));
-    for (const { entry, name } of named) this.entry(dir, entry, name);
+    const { entries, names } = listed;
+    const nameOf = (i: number) => (names ? names[i] : (entries[i] as Dirent<string>).name) as string;
+    let hasGitignore = false;
+    for (let i = 0; i < entries.length && !hasGitignore; i++) hasGitignore = nameOf(i) === '.gitignore';
+    this.rules?.enter(dir.abs, hasGitignore);
+    for (let i = 0; i < entries.length; i++) this.entry(dir, entries[i] as Dirent<string> | Dirent<Buffer>, nameOf(i));
   }
 
-  private entry(dir: Dir, entry: Named['entry'], name: string): void {
+  private entry(dir: Dir, entry: Dirent<string> | Dirent<Buffer>, name: string): void {
     if (name === '.git') return;
     const rel = dir.rel + name;
     const isDir = entry.isDirectory();
@@ -143,7 +144,7 @@ class TreeWalk {
 }
 
 /**
- * A folder's entries, named, or why it could not be listed. Names are read as
+ * A folder's entries, or why it could not be listed. Names are read as
  * UTF-8 strings, which is cheap; a folder where one did not decode (U+FFFD
  * stands in for its bytes) is read again as bytes, so that each name
  * round-trips (names.ts).
@@ -152,9 +153,9 @@ function list(dir: Dir): Listed {
   try {
     const path = fsPath(dir.abs);
     const entries = readdirSync(path, { withFileTypes: true });
-    if (!entries.some((e) => e.name.includes('\ufffd'))) return { dir, entries: entries.map((entry) => ({ entry, name: entry.name })) };
+    if (!entries.some((e) => e.name.includes('\ufffd'))) return { dir, entries, names: null };
     const raw = readdirSync(path, { withFileTypes: true, encoding: 'buffer' });
-    return { dir, entries: raw.map((entry) => ({ entry, name: decodeName(entry.name) })) };
+    return { dir, entries: raw, names: raw.map((entry) => decodeName(entry.name)) };
   } catch (error) {
     return { dir, error };
   }
