@@ -406,6 +406,7 @@ const HEX_SK = Buffer.from('736');
 function isHexTail(buf: Buffer, at: number): boolean {
   return (buf[at] === 0x62 || buf[at] === 0x42) && buf[at + 1] === 0x35 && (buf[at + 2] === 0x66 || buf[at + 2] === 0x46);
 }
+
 const MIN_HEX_RUN = 48;
 const HEX = new Uint8Array(256);
 for (const ch of '0123456789abcdefABCDEF') HEX[ch.charCodeAt(0)] = 1;

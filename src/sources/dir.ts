@@ -120,12 +120,10 @@ class TreeWalk {
       this.events.skip('unreadable', dir.rel, describeIoError(listed.error));
       return;
     }
-    const { entries, names } = listed;
-    const nameOf = (i: number) => (names ? names[i] : (entries[i] as Dirent<string>).name) as string;
-    let hasGitignore = false;
-    for (let i = 0; i < entries.length && !hasGitignore; i++) hasGitignore = nameOf(i) === '.gitignore';
-    this.rules?.enter(dir.abs, hasGitignore);
-    for (let i = 0; i < entries.length; i++) this.entry(dir, entries[i] as Dirent<string> | Dirent<Buffer>, nameOf(i));
+    const { entries } = listed;
+    const names = listed.names ?? (entries as Dirent<string>[]).map((e) => e.name);
+    this.rules?.enter(dir.abs, names.includes('.gitignore'));
+    entries.forEach((entry, i) => this.entry(dir, entry, names[i] as string));
   }
 
   private entry(dir: Dir, entry: Dirent<string> | Dirent<Buffer>, name: string): void {

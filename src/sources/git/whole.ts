@@ -87,7 +87,7 @@ export class WholeHistory extends HistoryScan {
     // the walk that finds that starts as soon as they are known, alongside the rest of the read.
     void missing.then(async ({ missing: lacking }) => {
       // (Not once the scan has ended, failed or was stopped: nothing would close that walk.)
-      if (lacking.length > 0 && (await promisorRemote(this.repo.git)) === null && !this.closed) this.startWalk();
+      if (lacking.length > 0 && (await this.promisor()) === null && !this.closed) this.startWalk();
     }).catch(() => {});
     // Objects are read while git is still listing them.
     yield* this.objectItems(this.listing());
@@ -101,7 +101,7 @@ export class WholeHistory extends HistoryScan {
   private async *missingItems(oids: string[]): AsyncIterable<SourceItem[]> {
     if (oids.length === 0) return;
     const { git, given } = this.repo;
-    const remote = await promisorRemote(git);
+    const remote = await this.promisor();
     if (remote !== null && this.fetch && (await fetchMissing(git, remote, oids))) {
       this.events.warn(`${given}: partial clone: fetched ${count(oids.length, 'object')} it lacked from ${remote}, to scan them`);
       yield* this.objectItems([oids.map((oid) => ({ oid, size: 0 }))]);
@@ -121,6 +121,13 @@ export class WholeHistory extends HistoryScan {
   override onFinding(origin: Origin): void {
     super.onFinding(origin);
     if (origin.git?.blob !== undefined) this.startWalk();
+  }
+
+  private remote: Promise<string | null> | null = null;
+
+  /** The partial clone's promisor remote, or null: asked of git once, whoever asks first. */
+  private promisor(): Promise<string | null> {
+    return (this.remote ??= promisorRemote(this.repo.git));
   }
 
   private startWalk(): Walk {
