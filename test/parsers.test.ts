@@ -160,12 +160,16 @@ describe('the git log --raw walk', () => {
     parser.push(out);
     parser.end();
     const next = rng(42);
+    // Each chunk is lent in one buffer that the next overwrites, as git's output is read.
+    const lent = Buffer.alloc(40);
     for (let round = 0; round < 20; round++) {
       const got: Introduced[] = [];
       const cut = new LogParser(format, (e) => got.push(e));
       for (let at = 0; at < out.length; ) {
-        const n = 1 + Math.floor(next() * 40);
-        cut.push(out.subarray(at, at + n));
+        const n = Math.min(1 + Math.floor(next() * 40), out.length - at);
+        out.copy(lent, 0, at, at + n);
+        cut.push(lent.subarray(0, n));
+        lent.fill(0x3f);
         at += n;
       }
       cut.end();
@@ -180,7 +184,12 @@ describe('the git log --raw walk', () => {
     parser.push(out);
     parser.end();
     async function* chunks(size: number) {
-      for (let at = 0; at < out.length; at += size) yield await Promise.resolve(out.subarray(at, at + size));
+      const lent = Buffer.alloc(size);
+      for (let at = 0; at < out.length; at += size) {
+        const n = out.copy(lent, 0, at, at + size);
+        yield await Promise.resolve(lent.subarray(0, n));
+        lent.fill(0x3f);
+      }
     }
     const few = new Set(all.slice(0, 2).map((e) => e.blob));
     const searched: Introduced[] = [];

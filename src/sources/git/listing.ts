@@ -1,4 +1,5 @@
 /** Which objects a history scan reads, from `git cat-file --batch-check` output. */
+import { Leftover } from '../../git/output.js';
 import { formatBytes } from '../../report/format.js';
 import type { SourceEvents } from '../types.js';
 import type { WantedObject } from './objects.js';
@@ -18,7 +19,7 @@ const LOWER_R = 0x72;
  * but cannot read, and an oversized blob, are counted instead.
  */
 export class Listing {
-  private rest: Buffer = Buffer.alloc(0);
+  private readonly rest = new Leftover();
   private listed = 0;
   private bytes = 0;
 
@@ -36,8 +37,7 @@ export class Listing {
    * queued (146,000 ids pinned 26 MB of listing on a 483,000-object history).
    */
   push(chunk: Buffer | string): WantedObject[] {
-    const text = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
-    const data = this.rest.length > 0 ? Buffer.concat([this.rest, text]) : text;
+    const data = this.rest.join(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
     const wanted: WantedObject[] = [];
     let at = 0;
     for (let nl = data.indexOf(NL); nl !== -1; at = nl + 1, nl = data.indexOf(NL, at)) {
@@ -60,13 +60,13 @@ export class Listing {
         this.events.skip('unreadable', `object ${oid}`, 'missing or corrupt: git cannot read it');
       }
     }
-    this.rest = Buffer.from(data.subarray(at));
+    this.rest.keep(data, at);
     return wanted;
   }
 
   /** The last objects; the listing's totals are known from here. */
   end(): WantedObject[] {
-    const last = this.rest.length === 0 ? [] : this.push('\n');
+    const last = this.rest.rest.length === 0 ? [] : this.push('\n');
     this.events.total?.(this.listed, this.bytes);
     return last;
   }

@@ -12,7 +12,7 @@
  * (names.ts), so a name that is not UTF-8 is reported as it is.
  */
 import { randomBytes } from 'node:crypto';
-import { BULK_READ, gitOutput } from '../../git/output.js';
+import { BULK_READ, gitOutput, Leftover } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import { decodeName } from '../names.js';
 
@@ -72,7 +72,7 @@ export async function logIntroduced(git: Git, revs: string[], onEntry: (e: Intro
 
 /** A walk's output, fed in chunks of any size: each record parsed as soon as it is whole. */
 export class LogParser {
-  private rest: Buffer = Buffer.alloc(0);
+  private readonly rest = new Leftover();
 
   constructor(
     private readonly format: LogFormat,
@@ -81,24 +81,25 @@ export class LogParser {
   ) {}
 
   push(chunk: Uint8Array): void {
-    const data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : Buffer.from(chunk);
+    const data = this.rest.join(chunk);
     const { marker } = this.format;
     let start = data.indexOf(marker);
     if (start === -1) {
-      this.rest = data;
+      this.rest.keep(data, 0);
       return;
     }
     for (let next = data.indexOf(marker, start + 1); next !== -1; start = next, next = data.indexOf(marker, start + 1)) {
       parseRecord(data.subarray(start + marker.length, next), this.onEntry, this.onCommit);
     }
-    this.rest = data.subarray(start);
+    this.rest.keep(data, start);
   }
 
   end(): void {
-    if (this.rest.length > 0 && this.rest.indexOf(this.format.marker) === 0) {
-      parseRecord(this.rest.subarray(this.format.marker.length), this.onEntry, this.onCommit);
+    const rest = this.rest.rest;
+    if (rest.length > 0 && rest.indexOf(this.format.marker) === 0) {
+      parseRecord(rest.subarray(this.format.marker.length), this.onEntry, this.onCommit);
     }
-    this.rest = Buffer.alloc(0);
+    this.rest.keep(rest, rest.length);
   }
 }
 
@@ -134,18 +135,18 @@ export async function parseFor(format: LogFormat, chunks: AsyncIterable<Buffer>,
       parseRecord(data.subarray(start + marker.length, end === -1 ? data.length : end), onWanted);
     }
   };
-  let carry: Buffer = Buffer.alloc(0);
+  const carry = new Leftover();
   for await (const chunk of chunks) {
-    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+    const data = carry.join(chunk);
     const last = data.lastIndexOf(marker);
     if (last <= 0) {
-      carry = data;
+      carry.keep(data, 0);
       continue;
     }
     search(data.subarray(0, last));
-    carry = data.subarray(last);
+    carry.keep(data, last);
   }
-  if (carry.length > 0) search(carry);
+  if (carry.rest.length > 0) search(carry.rest);
 }
 
 /** One commit's record (after its marker): `commit 0x02 time 0x02 parents 0x02 author 0x02 date NUL`, then `:meta NUL path NUL` per blob. */
