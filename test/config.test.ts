@@ -27,6 +27,7 @@ describe('malformed config is an error naming file and line', () => {
     ['a bad severity', 'rules:\n  - id: mine\n    description: d\n    severity: urgent\n    keywords: [k]\n    pattern: "k(?<secret>x+)"\n', /^\.sk-scan\.yaml:4: rule `mine`: severity must be one of/],
     ['a regex that does not compile', 'rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [k]\n    pattern: "k(?<secret>[x"\n', /^\.sk-scan\.yaml:6: rule `mine`: bad `pattern`/],
     ['a pattern without a secret group', 'rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [k]\n    pattern: "k(x+)"\n', /^\.sk-scan\.yaml:6: .*named group `secret`/],
+    ['an empty keyword', 'rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [k, ""]\n    pattern: "k(?<secret>x+)"\n', /^\.sk-scan\.yaml:5: each entry of rule `mine`: `keywords` must be a non-empty string/],
     ['a missing field', 'rules:\n  - id: mine\n    severity: low\n    keywords: [k]\n    pattern: "k(?<secret>x+)"\n', /^\.sk-scan\.yaml:2: rule is missing `description`/],
     ['an example the rule does not match', 'rules:\n  - id: mine\n    description: d\n    severity: low\n    keywords: [tok_]\n    pattern: "tok_(?<secret>[a-z]{8})"\n    examples:\n      match: ["tok_ABC"]\n', /^\.sk-scan\.yaml:2: rule `mine`: example 1 of `match` does not match$/],
     ['disabling an unknown rule', 'disable:\n  - chatbot-live-keys\n', /^\.sk-scan\.yaml:2: `disable` names an unknown built-in rule `chatbot-live-keys`/],

@@ -1,7 +1,7 @@
 /**
  * The detection engine. It sees bytes and nothing else: no paths, no commits.
  *
- * 1. Keyword prefilter: a native literal search (Buffer#indexOf) over the whole buffer.
+ * 1. Keyword prefilter: one pass over the whole buffer finds every anchor (./prefilter.ts).
  * 2. Around each keyword hit, a bounded window (stretched so it never cuts a token in
  *    two) is decoded as latin1 (one byte, one character) and the rule's regex runs there.
  *    The window bounds the cost of any regex, however badly written.
@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { LineCursor } from './lines.js';
+import { commonness, Prefilter, type Hits } from './prefilter.js';
 import type { Rule } from './rule.js';
 import { compareText, pushTo } from '../group.js';
 
@@ -54,21 +55,13 @@ for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const PREFIX = /^(?:[a-z]{2,}_)+/;
 
 /**
- * Bytes of source text from most to least common (measured over a large tree of
- * JavaScript, TypeScript, JSON and Markdown). Buffer#indexOf is fastest when its
- * needle is short and starts with a rare byte (it can skip ahead with memchr), so
- * each keyword is searched by an anchor that starts at its rarest byte: `sk_live_`
- * is searched as `k_live` at about 12 GB/s instead of 2.
+ * Each keyword is looked for by an anchor that starts at its rarest byte
+ * (`sk_live_` as `k_`): the prefilter's fingerprint is an anchor's first three
+ * bytes, and rare ones let the fewest places through.
  */
-const COMMON_FIRST = ' etnroiasl\ncdpumf\t_h.g()y,"/*=;b:v-TxS{}EkAw\'C0PNID12ROF`LM|[]&jB>?36U4z!5\\W8+@qV9$7GHKJ<Y#QX^Z%~';
 const ANCHOR_MAX = 6;
-/** Keywords that read the same for this many bytes from their rarest one share one search. */
+/** Keywords that read the same for this many bytes from their rarest one share one anchor. */
 const ANCHOR_MIN = 2;
-
-function commonness(byte: number): number {
-  const i = COMMON_FIRST.indexOf(String.fromCharCode(byte));
-  return i === -1 ? -1 : COMMON_FIRST.length - i;
-}
 
 /** Where a keyword's anchor starts: at its rarest byte, leaving room for ANCHOR_MIN bytes. */
 function anchorStart(keyword: Buffer): number {
@@ -80,11 +73,11 @@ function anchorStart(keyword: Buffer): number {
 }
 
 /**
- * Keywords under as few anchors as will do: each search costs a pass over the
- * buffer, stopping at every occurrence of its first byte. Keywords that read
- * the same from their rarest byte share one anchor, their common part
- * (`sk_live_` and `sk_test_` are one search for `k_`; `webhook` and
- * `web_hook` one for `web`); a keyword alone has up to ANCHOR_MAX bytes.
+ * Keywords under as few anchors as will do: the prefilter has eight buckets,
+ * and anchors that share one let more places through. Keywords that read the
+ * same from their rarest byte share one anchor, their common part (`sk_live_`
+ * and `sk_test_` are one anchor, `k_`; `webhook` and `web_hook` one, `web`);
+ * a keyword alone has up to ANCHOR_MAX bytes.
  */
 function anchorGroups(keywords: { bytes: Buffer; rules: number[] }[]): { needle: Buffer; keywords: Keyword[] }[] {
   const byStart = new Map<string, { bytes: Buffer; rules: number[]; at: number }[]>();
@@ -126,14 +119,6 @@ interface Keyword {
  */
 type KeywordWindows = number[];
 
-/**
- * After a hit, the next one is looked for this far ahead by a loop in
- * JavaScript before Buffer#indexOf is called again: indexOf costs about 100 ns
- * a call, which on text dense with keywords (one every few bytes) is most of
- * the work; a short loop finds a near hit for a fraction of that.
- */
-const NEAR = 64;
-
 export class Detector {
   readonly rules: readonly Rule[];
   /**
@@ -143,8 +128,10 @@ export class Detector {
    * in it (the difference between linear and quadratic time, without a clock).
    */
   work = 0;
-  /** Keywords grouped by anchor: one search per distinct anchor. */
+  /** Keywords grouped by anchor. */
   private readonly anchors: { needle: Buffer; keywords: Keyword[] }[];
+  /** Every anchor found in one pass: the rules' (in `anchors` order), then the decoders' (FIXED_ANCHORS, after them). */
+  private readonly prefilter: Prefilter;
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
@@ -157,13 +144,26 @@ export class Detector {
       }
     });
     this.anchors = anchorGroups([...byKeyword].map(([kw, rules]) => ({ bytes: Buffer.from(kw, 'utf8'), rules })));
+    this.prefilter = new Prefilter([...this.anchors.map((a) => a.needle), ...FIXED_ANCHORS]);
+  }
+
+  /** Where each anchor starts in `buf`: the rules' anchors' places, then the decoders' (see `fixed`). */
+  private find(buf: Buffer): Hits {
+    return this.prefilter.find(buf);
+  }
+
+  /** The places of a decoder's anchor (its index in FIXED_ANCHORS). */
+  private fixed(hits: Hits, i: number): number[] {
+    return hits?.[this.anchors.length + i] ?? [];
   }
 
   scan(input: Uint8Array): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.work = 0;
     // Keys found by decoding sit at their encoded run: all are located once, in this buffer.
-    const all = [...this.plain(buf), ...this.decoded(buf, 0)];
+    const hits = this.find(buf);
+    if (hits === null) return [];
+    const all = [...this.plain(buf, hits), ...this.decoded(buf, 0, hits)];
     if (all.length === 0) return all;
     all.sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
     this.work += locate(buf, all);
@@ -176,32 +176,35 @@ export class Detector {
    * buffer without them costs four native searches. Nested base64 is
    * decoded once more (depth 2).
    */
-  private decoded(buf: Buffer, depth: number): Match[] {
-    if (depth >= MAX_DEPTH) return [];
+  private decoded(buf: Buffer, depth: number, hits: Hits): Match[] {
+    if (depth >= MAX_DEPTH || hits === null) return [];
     const out: Match[] = [];
     const seen = new Set<number>();
+    // Each form by a 3-byte anchor that starts at its rarest byte, then compared whole.
+    const tryForms = (found: number, forms: Base64Form[]) => {
+      for (const { needle, groupOffset, at } of forms) this.decodeAt(buf, found - at, needle, groupOffset, depth, seen, out);
+    };
+    PLAIN_ANCHORS.forEach(({ forms }, i) => this.fixed(hits, i).forEach((found) => tryForms(found, forms)));
     // Base64 inside base64 is looked for where it is kept: a Kubernetes Secret (its dockerconfigjson holds
-    // base64 of JSON whose `auth` is base64). Nine more searches over every file would cost the tree scan ~10%.
-    const nested = depth === 0 && buf.indexOf(SECRET_KIND) !== -1;
-    for (const { anchor, forms } of nested ? ALL_ANCHORS : PLAIN_ANCHORS) {
-      // Searched by a 3-byte anchor that starts at the form's rarest byte, then compared whole.
-      for (let found = buf.indexOf(anchor); found !== -1; found = buf.indexOf(anchor, found + 1)) {
-        for (const { needle, groupOffset, at } of forms) this.decodeAt(buf, found - at, needle, groupOffset, depth, seen, out);
+    // base64 of JSON whose `auth` is base64). Its nine forms are searched there alone, not in every file.
+    if (depth === 0 && this.fixed(hits, SECRET_AT).length > 0) {
+      for (const { anchor, forms } of NESTED_ANCHORS) {
+        for (let found = buf.indexOf(anchor); found !== -1; found = buf.indexOf(anchor, found + 1)) tryForms(found, forms);
       }
     }
     // Hex: `sk_` is 736b5f (or 736B5F), which plain text almost never holds.
-    for (let hit = buf.indexOf(HEX_SK); hit !== -1; hit = buf.indexOf(HEX_SK, hit + 1)) {
+    for (const hit of this.fixed(hits, HEX_AT)) {
       if (isHexTail(buf, hit + HEX_SK.length)) this.decodeHexAt(buf, hit, depth, seen, out);
     }
     // Escapes: `_` written %5F in a URL, or \u005f in a JSON string, splits a key for the plain search.
     if (depth === 0) {
-      // One search per escape, for its common part (`%5`, `\u005`); the last digit, either case, is compared after.
-      for (const escape of ESCAPES) {
+      // One anchor per escape, its common part (`%5`, `\u005`); the last digit, either case, is compared after.
+      ESCAPES.forEach((escape, e) => {
         const last = escape.needle.length;
-        for (let hit = buf.indexOf(escape.needle); hit !== -1; hit = buf.indexOf(escape.needle, hit + 1)) {
+        for (const hit of this.fixed(hits, ESCAPES_AT + e)) {
           if (buf[hit + last] === 0x46 || buf[hit + last] === 0x66) this.unescapeAt(buf, hit, escape, seen, out);
         }
-      }
+      });
     }
     return out;
   }
@@ -217,7 +220,7 @@ export class Detector {
     const raw = buf.toString('latin1', start, end);
     const inner = Buffer.from(escape.decode(raw), 'utf8');
     this.work += end - start;
-    for (const m of this.plain(inner)) {
+    for (const m of this.plain(inner, this.find(inner))) {
       if (raw.includes(m.secret)) continue;
       out.push({ ...m, offset: start, line: 0, column: 0, allow: undefined, encoding: escape.name });
     }
@@ -234,7 +237,7 @@ export class Detector {
     seen.add(start);
     const inner = Buffer.from(buf.toString('latin1', start, end - ((end - start) % 2)), 'hex');
     this.work += end - start;
-    for (const m of [...this.plain(inner), ...this.decoded(inner, depth + 1)]) {
+    for (const m of this.inside(inner, depth)) {
       out.push({ ...m, offset: start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `hex/${m.encoding}` : 'hex' });
     }
   }
@@ -247,17 +250,24 @@ export class Detector {
     seen.add(run.start);
     const inner = Buffer.from(buf.toString('latin1', run.start, run.end), 'base64');
     this.work += run.end - run.start;
-    for (const m of [...this.plain(inner), ...this.decoded(inner, depth + 1)]) {
+    for (const m of this.inside(inner, depth)) {
       out.push({ ...m, offset: run.start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `base64/${m.encoding}` : 'base64' });
     }
   }
 
+  /** Keys in decoded bytes found at `depth`: written plainly there, or encoded once more. */
+  private inside(inner: Buffer, depth: number): Match[] {
+    const hits = this.find(inner);
+    return [...this.plain(inner, hits), ...this.decoded(inner, depth + 1, hits)];
+  }
+
   /** Keys as they are written (not yet located). */
-  private plain(buf: Buffer): Match[] {
+  private plain(buf: Buffer, hits: Hits): Match[] {
+    if (hits === null) return [];
     // Allocated on the first keyword hit: most buffers have none.
     let perRule: KeywordWindows[][] | null = null;
-    for (const { needle, keywords } of this.anchors) {
-      const found = searchAnchor(buf, needle, keywords);
+    for (const [a, { keywords }] of this.anchors.entries()) {
+      const found = keywordWindows(buf, hits[a] as number[], keywords);
       if (found === null) continue;
       perRule ??= this.rules.map(() => []);
       found.forEach((list, k) => {
@@ -361,7 +371,7 @@ const NESTED_FORMS = [
 ].map(([needle, groupOffset]) => form(needle as string, groupOffset as number));
 
 const PLAIN_ANCHORS = byAnchor(BASE64_FORMS);
-const ALL_ANCHORS = byAnchor([...BASE64_FORMS, ...NESTED_FORMS]);
+const NESTED_ANCHORS = byAnchor(NESTED_FORMS);
 /** Where nested base64 is looked for: a Kubernetes Secret manifest. */
 const SECRET_KIND = Buffer.from('Secret');
 
@@ -403,6 +413,12 @@ const ESCAPES: Escape[] = [
 /** `sk_` in hex is 736b5f, either case: one search for `736`, then the rest compared. A key in hex is at least 48 digits long. */
 const HEX_SK = Buffer.from('736');
 
+/** The decoders' anchors, found in the same pass as the rules': base64 forms of `sk_`, a Secret manifest, hex, escapes. */
+const FIXED_ANCHORS = [...PLAIN_ANCHORS.map((a) => a.anchor), SECRET_KIND, HEX_SK, ...ESCAPES.map((e) => e.needle)];
+const SECRET_AT = PLAIN_ANCHORS.length;
+const HEX_AT = SECRET_AT + 1;
+const ESCAPES_AT = HEX_AT + 1;
+
 function isHexTail(buf: Buffer, at: number): boolean {
   return (buf[at] === 0x62 || buf[at] === 0x42) && buf[at + 1] === 0x35 && (buf[at + 2] === 0x66 || buf[at + 2] === 0x46);
 }
@@ -439,10 +455,10 @@ function keywordAt(buf: Buffer, kw: Keyword, start: number): boolean {
   return true;
 }
 
-/** Every hit of one anchor: for each of its keywords, the windows its hits call for; null when there is none. */
-function searchAnchor(buf: Buffer, needle: Buffer, keywords: Keyword[]): KeywordWindows[] | null {
+/** For each keyword of one anchor, the windows the anchor's places (`hits`) call for; null when there is none. */
+function keywordWindows(buf: Buffer, hits: number[], keywords: Keyword[]): KeywordWindows[] | null {
   let found: KeywordWindows[] | null = null;
-  for (let hit = buf.indexOf(needle); hit !== -1; hit = nextHit(buf, needle, hit + 1)) {
+  for (const hit of hits) {
     for (let k = 0; k < keywords.length; k++) {
       const kw = keywords[k] as Keyword;
       const start = hit - kw.at;
@@ -452,19 +468,6 @@ function searchAnchor(buf: Buffer, needle: Buffer, keywords: Keyword[]): Keyword
     }
   }
   return found;
-}
-
-/** The next place `needle` starts at or after `from`: a near one by a short loop, a far one by Buffer#indexOf. */
-function nextHit(buf: Buffer, needle: Buffer, from: number): number {
-  const first = needle[0] as number;
-  const near = Math.min(from + NEAR, buf.length - needle.length + 1);
-  for (let i = from; i < near; i++) {
-    if (buf[i] !== first) continue;
-    let j = 1;
-    while (j < needle.length && buf[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return near >= buf.length - needle.length + 1 ? -1 : buf.indexOf(needle, near);
 }
 
 /** A window merged into the one before it when they touch. */

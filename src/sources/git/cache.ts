@@ -170,7 +170,7 @@ function merge(old: Buffer, seen: Uint8Array, fresh: Buffer): Buffer {
 }
 
 /** The code that decides what is found in an object: a change to any of it (a development build) starts the cache afresh. */
-const DECIDING_CODE = ['../../detect/engine', '../../detect/filters', '../../detect/rule', '../../detect/lines', '../../detect/item', '../read', '../archive/index', '../archive/kind', '../archive/tar', '../archive/zip'];
+const DECIDING_CODE = ['../../detect/engine', '../../detect/prefilter', '../../detect/prefilter-wasm', '../../detect/filters', '../../detect/rule', '../../detect/lines', '../../detect/item', '../read', '../archive/index', '../archive/kind', '../archive/tar', '../archive/zip'];
 
 /** The cache's key: everything that decides a finding (`facts`: version, rules, limits), and the deciding code itself. */
 export function cacheKey(facts: unknown): string {
