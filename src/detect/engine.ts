@@ -147,11 +147,6 @@ export class Detector {
     this.prefilter = new Prefilter([...this.anchors.map((a) => a.needle), ...FIXED_ANCHORS]);
   }
 
-  /** Where each anchor starts in `buf`: the rules' anchors' places, then the decoders' (see `fixed`). */
-  private find(buf: Buffer): Hits {
-    return this.prefilter.find(buf);
-  }
-
   /** The places of a decoder's anchor (its index in FIXED_ANCHORS). */
   private fixed(hits: Hits, i: number): number[] {
     return hits?.[this.anchors.length + i] ?? [];
@@ -161,7 +156,7 @@ export class Detector {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.work = 0;
     // Keys found by decoding sit at their encoded run: all are located once, in this buffer.
-    const hits = this.find(buf);
+    const hits = this.prefilter.find(buf);
     if (hits === null) return [];
     const all = [...this.plain(buf, hits), ...this.decoded(buf, 0, hits)];
     if (all.length === 0) return all;
@@ -220,7 +215,7 @@ export class Detector {
     const raw = buf.toString('latin1', start, end);
     const inner = Buffer.from(escape.decode(raw), 'utf8');
     this.work += end - start;
-    for (const m of this.plain(inner, this.find(inner))) {
+    for (const m of this.plain(inner, this.prefilter.find(inner))) {
       if (raw.includes(m.secret)) continue;
       out.push({ ...m, offset: start, line: 0, column: 0, allow: undefined, encoding: escape.name });
     }
@@ -257,7 +252,7 @@ export class Detector {
 
   /** Keys in decoded bytes found at `depth`: written plainly there, or encoded once more. */
   private inside(inner: Buffer, depth: number): Match[] {
-    const hits = this.find(inner);
+    const hits = this.prefilter.find(inner);
     return [...this.plain(inner, hits), ...this.decoded(inner, depth + 1, hits)];
   }
 

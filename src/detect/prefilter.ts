@@ -79,6 +79,19 @@ function loopModule(): object | null {
   return compiled;
 }
 
+/** A loop of its own (each has its memory), or null: no WebAssembly SIMD here, or no room for its memory (a low `ulimit -v`). */
+function instance(): Loop | null {
+  const module = loopModule();
+  if (!module || !wasm) return null;
+  try {
+    const loop = new wasm.Instance(module).exports as Loop;
+    loop.memory.grow(Math.ceil((DATA + CHUNK + SLACK) / 65536) - loop.memory.buffer.byteLength / 65536);
+    return loop;
+  } catch {
+    return null;
+  }
+}
+
 /** The anchor's byte at `pos` as a bucket accepts it, or every byte when the anchor is shorter. */
 function acceptedAt(anchor: Uint8Array, pos: number): { lo: Set<number>; hi: Set<number> } | null {
   const byte = anchor[pos];
@@ -147,11 +160,9 @@ export class Prefilter {
   ) {
     if (anchors.some((a) => a.length === 0)) throw new Error('an empty anchor would be found everywhere');
     this.buckets = buckets([...anchors]);
-    const module = opts.simd === false ? null : loopModule();
-    this.loop = module && wasm ? (new wasm.Instance(module).exports as Loop) : null;
+    this.loop = opts.simd === false ? null : instance();
     if (this.loop) {
       const { memory } = this.loop;
-      memory.grow(Math.ceil((DATA + CHUNK + SLACK) / 65536) - memory.buffer.byteLength / 65536);
       this.memory = new Uint8Array(memory.buffer);
       this.places = new Uint32Array(memory.buffer, OUT, OUT_MAX);
       this.memory.set(this.tables(), TABLES);
