@@ -47,8 +47,8 @@ describe('the keyword prefilter', () => {
   it('finds anchors of one and two bytes, at the very start and the very end of a buffer', () => {
     const find = both(bytes('q', '_x', 'zz'));
     expect(find(Buffer.from('q_xzz'))).toEqual([[0], [1], [3]]);
-    expect(find(Buffer.from('aaaq'))).toEqual([[3], [], []]);
-    expect(find(Buffer.from('aaazz'))).toEqual([[], [], [3]]);
+    expect(find(Buffer.from('aaaq'))).toEqual([[3], undefined, undefined]);
+    expect(find(Buffer.from('aaazz'))).toEqual([undefined, undefined, [3]]);
     expect(find(Buffer.from('nothing here'))).toBeNull();
     expect(find(Buffer.alloc(0))).toBeNull();
   });

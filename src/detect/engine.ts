@@ -40,6 +40,8 @@ export function sha256(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
+const NONE: readonly number[] = [];
+
 /** Bytes of context kept on each side of a keyword hit. */
 const WINDOW = 256;
 /** How far a window may be stretched to avoid cutting a token. */
@@ -148,8 +150,8 @@ export class Detector {
   }
 
   /** The places of a decoder's anchor (its index in FIXED_ANCHORS). */
-  private fixed(hits: Hits, i: number): number[] {
-    return hits?.[this.anchors.length + i] ?? [];
+  private fixed(hits: Hits, i: number): readonly number[] {
+    return hits?.[this.anchors.length + i] ?? NONE;
   }
 
   scan(input: Uint8Array): Match[] {
@@ -262,7 +264,9 @@ export class Detector {
     // Allocated on the first keyword hit: most buffers have none.
     let perRule: KeywordWindows[][] | null = null;
     for (const [a, { keywords }] of this.anchors.entries()) {
-      const found = keywordWindows(buf, hits[a] as number[], keywords);
+      const places = hits[a];
+      if (places === undefined) continue;
+      const found = keywordWindows(buf, places, keywords);
       if (found === null) continue;
       perRule ??= this.rules.map(() => []);
       found.forEach((list, k) => {

@@ -13,8 +13,8 @@
  */
 import { PREFILTER_WASM } from './prefilter-wasm.js';
 
-/** For each anchor, the places it starts (ascending, overlapping hits included); null when no anchor starts anywhere. */
-export type Hits = number[][] | null;
+/** For each anchor, the places it starts (ascending, overlapping hits included), or undefined if none; null when no anchor starts anywhere. */
+export type Hits = (number[] | undefined)[] | null;
 
 /**
  * Bytes of source text from most to least common (measured over a large tree of
@@ -206,7 +206,8 @@ export class Prefilter {
     for (let start = 0; start < buf.length; start += CHUNK) {
       const end = Math.min(buf.length, start + CHUNK);
       // A piece is copied with the fingerprint's reach beyond it, so an anchor across two pieces is seen.
-      memory.set(buf.subarray(start, Math.min(buf.length, end + FINGERPRINT - 1)), DATA);
+      // (A buffer that is one piece is copied whole, without making a view of it: most are.)
+      memory.set(end === buf.length && start === 0 ? buf : buf.subarray(start, Math.min(buf.length, end + FINGERPRINT - 1)), DATA);
       const stop = DATA + (end - start);
       for (let from = DATA; from < stop; from = loop.resume.value) {
         const n = loop.scan(from, stop, OUT, OUT_BITS, OUT_MAX);
@@ -225,8 +226,7 @@ export class Prefilter {
         let j = 0;
         while (j < anchor.length && buf[at + j] === anchor[j]) j++;
         if (j < anchor.length) continue;
-        hits ??= this.anchors.map(() => []);
-        (hits[i] as number[]).push(at);
+        hits = found(hits, this.anchors.length, i, at);
       }
     }
     return hits;
@@ -236,11 +236,17 @@ export class Prefilter {
     const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     let hits: Hits = null;
     this.anchors.forEach((anchor, i) => {
-      for (let at = b.indexOf(anchor); at !== -1; at = b.indexOf(anchor, at + 1)) {
-        hits ??= this.anchors.map(() => []);
-        (hits[i] as number[]).push(at);
-      }
+      for (let at = b.indexOf(anchor); at !== -1; at = b.indexOf(anchor, at + 1)) hits = found(hits, this.anchors.length, i, at);
     });
     return hits;
   }
+}
+
+/** `hits` with anchor `i` found at `at` (the lists made as anchors are first found: most buffers have a few anchors or none). */
+function found(hits: Hits, anchors: number, i: number, at: number): Hits {
+  const out = hits ?? new Array<number[] | undefined>(anchors);
+  const places = out[i];
+  if (places) places.push(at);
+  else out[i] = [at];
+  return out;
 }
