@@ -1,6 +1,7 @@
 /** Which objects a history scan reads, from `git cat-file --batch-check` output. */
 import { Leftover } from '../../git/output.js';
 import { formatBytes } from '../../report/format.js';
+import { parseHeader } from './header.js';
 import type { SourceEvents } from '../types.js';
 import type { WantedObject } from './objects.js';
 
@@ -8,9 +9,6 @@ import type { WantedObject } from './objects.js';
 export const LISTING_FORMAT = '--batch-check=%(objectname) %(objecttype) %(objectsize)';
 
 const NL = 0x0a;
-const SPACE = 0x20;
-const LOWER_T = 0x74;
-const LOWER_R = 0x72;
 
 /**
  * `<oid> <type> <size>` lines, in chunks of any size, into the objects to
@@ -41,15 +39,9 @@ export class Listing {
     const wanted: WantedObject[] = [];
     let at = 0;
     for (let nl = data.indexOf(NL); nl !== -1; at = nl + 1, nl = data.indexOf(NL, at)) {
-      const sp = data.indexOf(SPACE, at);
-      if (sp === -1 || sp > nl) continue;
-      // Trees, the bulk of any listing, are passed over on their first two letters.
-      if (data[sp + 1] === LOWER_T && data[sp + 2] === LOWER_R) continue;
-      let sp2 = data.indexOf(SPACE, sp + 1);
-      if (sp2 === -1 || sp2 > nl) sp2 = nl;
-      const oid = data.toString('latin1', at, sp);
-      const type = data.toString('latin1', sp + 1, sp2);
-      const size = sp2 < nl ? Number(data.toString('latin1', sp2 + 1, nl)) : 0;
+      const header = parseHeader(data, at, nl, false);
+      if (header === null) continue;
+      const { oid, type, size } = header;
       if (type === 'blob') {
         if (size > this.maxFileSize) this.events.skip('tooLarge', `blob ${oid}`, formatBytes(size));
         else this.want(wanted, oid, size);

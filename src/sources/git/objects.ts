@@ -24,6 +24,7 @@ import { SkScanError } from '../../errors.js';
 import { BULK_READ, GitToFile, TempDir } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import { OwnedBytes } from '../read.js';
+import { parseHeader } from './header.js';
 import type { Bytes } from '../types.js';
 
 export interface GitObject {
@@ -344,14 +345,13 @@ class CatFile {
     let at = 0;
     let large: LargeHead | null = null;
     for (let nl = data.indexOf(NL); nl !== -1; nl = data.indexOf(NL, at)) {
-      const [oid = '', type = '', sizeText = ''] = data.toString('latin1', at, nl).split(' ');
+      const { oid, type, size } = parseHeader(data, at, nl) ?? { oid: data.toString('latin1', at, nl), type: '', size: 0 };
       if (type === 'missing' || type === 'ambiguous') {
         this.answered++;
         onProblem({ oid, reason: 'missing', message: `object ${oid} is ${type}` });
         at = nl + 1;
         continue;
       }
-      const size = Number(sizeText);
       const end = nl + 1 + size;
       if (end < data.length) {
         this.answered++;
