@@ -151,7 +151,7 @@ function placeText(f: Finding): string {
 function placeRow(f: Finding): string {
   const place = placeText(f);
   const refs = f.git?.unreachable ? 'unreachable' : (f.git?.refs ?? []).join(', ');
-  return `<tr><td>${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td>${esc(f.date?.slice(0, 10) ?? '')}</td><td>${esc(refs)}</td></tr>`;
+  return `<tr><td>${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td class="nowrap"><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td class="nowrap">${esc(f.date?.slice(0, 10) ?? '')}</td><td>${esc(refs)}</td></tr>`;
 }
 
 function errorsSection(report: Report): string {
@@ -178,7 +178,7 @@ h1{font-size:22px;margin:8px 0 2px}h2{font-size:13px;text-transform:uppercase;le
 .card.critical .sev{color:#c8242f;font-weight:700}
 .facts{margin:4px 0 8px;color:#3b4252}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid #eceef2;vertical-align:top;overflow-wrap:anywhere}
-th,td:nth-child(3),td:nth-child(5){white-space:nowrap;overflow-wrap:normal}
+th,td.nowrap{white-space:nowrap;overflow-wrap:normal}
 .steps{margin:8px 0 0;padding-left:20px;color:#3b4252}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 footer{color:#5b6475;margin:16px 0}
