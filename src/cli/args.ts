@@ -20,10 +20,13 @@ export interface Flag {
 
 export type Flags = Record<string, Flag>;
 
-const HELP_FLAG: Flags = { help: { type: 'boolean', short: 'h', help: "this command's help" } };
+/** Flags as parsed: a boolean flag's value is a boolean, a string flag's a string; each absent unless given. */
+export type FlagValues<F extends Flags> = { [K in keyof F]?: F[K]['type'] extends 'boolean' ? boolean : string };
+
+const HELP_FLAG = { help: { type: 'boolean', short: 'h', help: "this command's help" } } satisfies Flags;
 
 /** Every scan command takes these. */
-export const SCAN_FLAGS: Flags = {
+export const SCAN_FLAGS = {
   format: { type: 'string', arg: 'FORMAT', help: `${FORMATS.join(', ')} (default text)` },
   output: { type: 'string', arg: 'FILE', help: 'write the report to FILE (a summary line goes to stderr)' },
   explain: { type: 'boolean', help: 'text: every place and the full advice for each key' },
@@ -43,7 +46,7 @@ export const SCAN_FLAGS: Flags = {
   threads: { type: 'string', arg: 'N', help: 'detection threads (default: one per core for dir, one for git)' },
   quiet: { type: 'boolean', short: 'q', help: 'no progress display (shown only on a terminal, outside CI)' },
   ...HELP_FLAG,
-};
+} satisfies Flags;
 
 export interface Command {
   name: string;
@@ -138,12 +141,12 @@ export const COMMANDS: Command[] = [
     summary: 'one report from the JSON reports of separate runs (shards, days)',
     about: 'Findings put together, each key once across reports (its most telling verdict: active over inactive over unknown), advisories worked out again. Exit codes as for a scan.',
     own: {
-      format: SCAN_FLAGS['format'] as Flag,
-      output: SCAN_FLAGS['output'] as Flag,
-      explain: SCAN_FLAGS['explain'] as Flag,
-      color: SCAN_FLAGS['color'] as Flag,
-      'no-color': SCAN_FLAGS['no-color'] as Flag,
-      'fail-on': SCAN_FLAGS['fail-on'] as Flag,
+      format: SCAN_FLAGS.format,
+      output: SCAN_FLAGS.output,
+      explain: SCAN_FLAGS.explain,
+      color: SCAN_FLAGS.color,
+      'no-color': SCAN_FLAGS['no-color'],
+      'fail-on': SCAN_FLAGS['fail-on'],
     },
     scan: false,
     positionals: true,

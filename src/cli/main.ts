@@ -32,31 +32,12 @@ import {
 import { maskSecrets } from '../redact.js';
 import { count, formatNumber, printable, quotePath, shellQuote } from '../report/format.js';
 import { VERSION } from '../version.js';
-import { findCommand, parseCommand, unknownCommand, usageError, type Command } from './args.js';
+import { findCommand, parseCommand, SCAN_FLAGS, unknownCommand, usageError, type Command, type FlagValues } from './args.js';
 import { guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
 
 /** The flags every scan takes, as parsed. */
-interface ScanFlags {
-  format?: string;
-  output?: string;
-  explain?: boolean;
-  color?: boolean;
-  'no-color'?: boolean;
-  config?: string;
-  'show-secrets'?: boolean;
-  baseline?: string;
-  'no-baseline'?: boolean;
-  'update-baseline'?: boolean;
-  'include-suppressed'?: boolean;
-  verify?: boolean;
-  'verify-url'?: string;
-  'verify-timeout'?: string;
-  'verify-deadline'?: string;
-  'fail-on'?: string;
-  threads?: string;
-  quiet?: boolean;
-}
+type ScanFlags = FlagValues<typeof SCAN_FLAGS>;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
