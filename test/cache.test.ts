@@ -95,8 +95,10 @@ describe('scan cache', () => {
     runCli(['git', repo.dir]);
     const before = readFileSync(cacheFile(repo));
     importCommits(repo, Array.from({ length: 400 }, (_, i) => ({ message: `n${i}`, files: { [`e/g${i % 50}.txt`]: `more ${i}\n`.repeat(200) } })));
+    // A killed scan cannot remove its temporary folders: they go in one of the test's, removed after it.
+    const tmp = tempDir('sk-scan-killed-');
     for (const delay of [50, 150, 300]) {
-      const child = spawn(process.execPath, [CLI, 'git', repo.dir, '-q'], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [CLI, 'git', repo.dir, '-q'], { stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } });
       const exited = new Promise((r) => child.once('exit', r));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
