@@ -157,9 +157,9 @@ export class Detector {
   scan(input: Uint8Array): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.work = 0;
-    // Keys found by decoding sit at their encoded run: all are located once, in this buffer.
     const hits = this.prefilter.find(buf);
     if (hits === null) return [];
+    // Keys found by decoding sit at their encoded run: all are located once, in this buffer.
     const all = [...this.plain(buf, hits), ...this.decoded(buf, 0, hits)];
     if (all.length === 0) return all;
     all.sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
@@ -345,7 +345,7 @@ function form(needle: string, groupOffset: number): Base64Form {
   return { needle: bytes, groupOffset, at, anchor: needle.slice(at, at + 3) };
 }
 
-/** Forms grouped by anchor: one search per distinct anchor (`NrX2` and `NrX3` share one). */
+/** Forms grouped by anchor: one anchor for forms that share their rarest three bytes (`NrX2` and `NrX3` share `NrX`). */
 function byAnchor(forms: Base64Form[]): { anchor: Buffer; forms: Base64Form[] }[] {
   const groups = new Map<string, Base64Form[]>();
   for (const f of forms) pushTo(groups, f.anchor, f);
