@@ -48,6 +48,33 @@ describe('scan cache', () => {
     expect(third.report.stats.files).toBe(3);
   });
 
+  it('places a finding from the cache while the store holds the same commits, and walks the history again when it does not', () => {
+    const { repo, key, added } = repoWithKey();
+    const places = `${cacheFile(repo)}.places`;
+    const first = json(['git', repo.dir, '--format', 'json']);
+    expect(first.report.findings.map((f) => [f.path, f.commit])).toEqual([['config/.env', added]]);
+    expect(existsSync(places)).toBe(true);
+    expect(readFileSync(places, 'utf8')).not.toContain(key);
+
+    // Nothing new: the placement comes from the file (edited here to show it is what was used), not from a walk.
+    writeFileSync(places, readFileSync(places, 'utf8').replace('"config/.env"', '"placed/by-the-cache.env"'));
+    const second = json(['git', repo.dir, '--format', 'json']);
+    expect(second.report.findings.map((f) => [f.path, f.commit])).toEqual([['placed/by-the-cache.env', added]]);
+
+    // A new commit holding the same blob at another path: the store's commits changed, so the history is walked again.
+    const copied = repo.commit('copy', { 'deploy/.env': `CHATBOT_API_KEY=${key}\n` });
+    const third = json(['git', repo.dir, '--format', 'json']);
+    expect(third.report.findings.map((f) => [f.path, f.commit]).sort()).toEqual([['config/.env', added], ['deploy/.env', copied]]);
+    expect(third.report.warnings.filter((w) => w.includes('scan cache'))).toEqual([]);
+
+    // A damaged file: a warning naming it, the places worked out by a walk, and the file rewritten.
+    writeFileSync(places, readFileSync(places, 'utf8').slice(0, 40));
+    const fourth = json(['git', repo.dir, '--format', 'json']);
+    expect(fourth.report.findings.map((f) => [f.path, f.commit]).sort()).toEqual(third.report.findings.map((f) => [f.path, f.commit]).sort());
+    expect(fourth.stderr).toMatch(/scan cache .*clean-objects\.places: damaged or not an sk-scan placements file; ignored/);
+    expect(json(['git', repo.dir, '--format', 'json']).stderr).not.toMatch(/scan cache/);
+  });
+
   it('starts afresh when the rules change, and when the file was written under another key (another version)', () => {
     const { repo } = repoWithKey();
     runCli(['git', repo.dir]);
@@ -119,7 +146,10 @@ describe('scan cache', () => {
     expect(existsSync(cacheFile(repo))).toBe(false);
     const dir = tempDir();
     runCli(['git', repo.dir, '--cache', dir]);
-    expect(readdirSync(dir)).toHaveLength(1);
+    // The cache, and beside it where the key's blob was found in history (this repository has a finding).
+    const files = readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    expect(files[1]).toBe(`${files[0]}.places`);
     expect(existsSync(cacheFile(repo))).toBe(false);
     // (The CLI both times: the key hashes the reading code, and tests run the API from its TypeScript.)
     const again = json(['git', repo.dir, '--cache', dir, '--format', 'json']).report;

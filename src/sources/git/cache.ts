@@ -21,6 +21,9 @@
  * cut short or not a cache is ignored with a warning and rewritten; it is never
  * trusted in part. It is written to a temporary file and renamed over the old
  * one, so a scan killed half-way leaves the old cache.
+ *
+ * Beside it, places-cache.ts keeps where the blobs with findings were
+ * introduced, so that a repeated audit need not walk the history to say so.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
 import { CleanCache } from './cache.js';
+import { commitSet, PlacesCache } from './places-cache.js';
 import { count } from '../../report/format.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
 import { LogFormat, parseFor, recordEarliest, type Introductions } from './log.js';
@@ -52,6 +53,8 @@ export class WholeHistory extends HistoryScan {
   }
 
   private cache: CleanCache | null = null;
+  /** Where earlier audits placed blobs with findings, with the scan cache (the same file, `.places`). */
+  private places: PlacesCache | null = null;
 
   /** Objects the cache said were clean, not read. */
   override get cached(): number | undefined {
@@ -79,7 +82,10 @@ export class WholeHistory extends HistoryScan {
 
   async *items(): AsyncIterable<SourceItem[]> {
     const file = this.caching && this.cacheFile(this.caching);
-    if (this.caching && file) this.cache = CleanCache.open(file, this.caching.key, this.warn);
+    if (this.caching && file) {
+      this.cache = CleanCache.open(file, this.caching.key, this.warn);
+      this.places = PlacesCache.open(`${file}.places`, this.caching.key, this.warn);
+    }
     const limits = early(this.describeLimits());
     // Objects the history names but the store lacks are looked for alongside the read (not again while the refs have not moved since a cached scan found none).
     const missing = early(missingObjects(this.repo.git, this.cache?.checked ?? null));
@@ -117,10 +123,11 @@ export class WholeHistory extends HistoryScan {
     }
   }
 
-  /** A finding in a blob starts the walk now, alongside the rest of the read. */
+  /** A finding in a blob starts the walk now, alongside the rest of the read (unless an earlier audit placed that blob). */
   override onFinding(origin: Origin): void {
     super.onFinding(origin);
-    if (origin.git?.blob !== undefined) this.startWalk();
+    const blob = origin.git?.blob;
+    if (blob !== undefined && !this.places?.has(blob)) this.startWalk();
   }
 
   private remote: Promise<string | null> | null = null;
@@ -136,9 +143,15 @@ export class WholeHistory extends HistoryScan {
 
   protected async introduced(blobs: Set<string>): Promise<Introductions> {
     if (blobs.size === 0) return new Map();
-    const walk = this.startWalk();
+    // Every commit is listed by now (this runs after the read); the placements hold for this set of them only.
+    await this.listed.promise;
+    const commits = this.places ? commitSet(this.commits) : '';
     try {
-      return await walk.introductions(blobs);
+      const known = this.places?.get(commits, blobs);
+      if (known) return known;
+      const found = await this.startWalk().introductions(blobs);
+      this.places?.save(commits, blobs, found, this.warn);
+      return found;
     } finally {
       this.close();
     }
