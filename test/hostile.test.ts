@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
 import { scanDir, scanGit, scanPrePush, scanStdin, type Report } from '../src/index.js';
 import { logIntroduced } from '../src/sources/git/log.js';
+import { packedObjects } from '../src/sources/git/whole.js';
 import { nameBytes } from '../src/sources/names.js';
 import { gitEnv, importCommits, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
@@ -367,6 +368,19 @@ describe('files the scanner reads from what it scans', () => {
     const zero = runCli(['dir', writeTree(tempDir(), { 'a.txt': 'a\n' }), '--baseline', '/dev/zero'], { timeout: 20_000 });
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/baseline \/dev\/zero is not a regular file/);
+  });
+
+  it('a FIFO named like a pack index does not hang a whole-history scan (its size hint reads the indexes)', () => {
+    const repo = makeRepo();
+    repo.commit('one', { 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    repo.git('gc', '-q');
+    const inPack = Number(/in-pack: (\d+)/.exec(repo.git('count-objects', '-v'))?.[1]);
+    expect(packedObjects(join(repo.dir, '.git'))).toBe(inPack);
+    execFileSync('mkfifo', [join(repo.dir, '.git', 'objects', 'pack', `pack-${'0'.repeat(40)}.idx`)]);
+    // In a process of its own, killed outright after a while: a blocking open would hang it past any SIGTERM handler.
+    const r = runCli(['git', repo.dir], { timeout: 20_000, killSignal: 'SIGKILL' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/No secrets found/);
   });
 
   it('a FIFO given as the path to scan is counted, not waited on', () => {

@@ -303,6 +303,7 @@ function scanOptions(flags: ScanFlags, progress: ProgressView, command: Command)
       : undefined,
     onProgress: (p: Progress) => progress.update(p),
     onWarning: (m: string) => progress.print(() => warn(m)),
+    saveMemoryWhenLong: true,
   };
 }
 

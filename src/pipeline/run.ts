@@ -22,6 +22,7 @@ import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
 import { suppressStage, type BaselineEntry } from '../suppress/index.js';
 import type { VerifyOptions } from '../verify/index.js';
 import { checkVerifyEndpoint, verifyStage, type Verified } from '../verify/stage.js';
+import { favourMemory, LONG_HISTORY } from './heap.js';
 
 /** What a run counts itself; what was accepted is counted by the report, from the suppress stage's hand-off. */
 type RunStats = Omit<Stats, 'suppressed' | 'suppressedBy'>;
@@ -47,6 +48,12 @@ export interface PipelineOptions {
   onWarning?: (message: string) => void;
   /** Called as work advances: the phase, and items and bytes scanned so far. */
   onProgress?: (p: Progress) => void;
+  /**
+   * For a history of LONG_HISTORY objects or more, have V8 favour memory over
+   * speed for the rest of the process (see heap.ts). The CLI sets it; an
+   * embedder decides for its own process.
+   */
+  saveMemoryWhenLong?: boolean;
 }
 
 export interface Progress {
@@ -123,7 +130,7 @@ class ScanRun implements SourceEvents {
   private bigBinary = 0;
   private all: Progress['total'];
 
-  constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress'>) {}
+  constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress' | 'saveMemoryWhenLong'>) {}
 
   /** Said to the user as it happens (unless `quietly`), and kept for the report; never with a key in it. */
   warn(message: string, quietly = false): void {
@@ -147,6 +154,10 @@ class ScanRun implements SourceEvents {
     } else if (this.named[reason].length < NAMED) {
       this.named[reason].push(path);
     }
+  }
+
+  expect(objects: number): void {
+    if (this.opts.saveMemoryWhenLong && objects >= LONG_HISTORY) favourMemory();
   }
 
   total(items: number, bytes: number): void {

@@ -111,6 +111,8 @@ export interface SourceEvents {
   warn(message: string): void;
   /** How much the source will hand over in all, once it knows (a history scan, after listing its objects). */
   total?(items: number, bytes: number): void;
+  /** Before reading, roughly how many objects it will go through (a history scan: what its object store holds). */
+  expect?(objects: number): void;
 }
 
 /** One secret found in one item, as handed back to the source for attribution. */
