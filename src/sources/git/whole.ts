@@ -236,9 +236,10 @@ class Walk {
 }
 
 /**
- * Objects in the packs of the git directory `gitDir`, from each index's header (its fan-out
- * table's last entry): a few small reads, where `git count-objects` would be a
- * process. Loose objects and alternates are not counted: this is a size hint.
+ * Objects in the packs of the git directory `gitDir`, from each index's header
+ * (its fan-out table's last entry): a few small reads, where `git
+ * count-objects` would be a process. Loose objects and alternates are not
+ * counted: this is a size hint.
  */
 export function packedObjects(gitDir: string): number {
   const packDir = join(gitDir, 'objects', 'pack');
