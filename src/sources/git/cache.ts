@@ -108,21 +108,30 @@ export class CleanCache {
     const sorted = merge(this.old.records, this.seen, fresh);
     const head = Buffer.from(`${MAGIC}\nkey ${this.key}\nchecked ${this.checked ?? '-'}\ncount ${sorted.length / RECORD}\n`);
     const digest = createHash('sha256').update(head).update(sorted).digest();
-    const tmp = `${this.file}.tmp-${process.pid}`;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
       // In three writes, not one joined buffer: git/git's cache is 17 MB, and copies add up at the end of a scan.
-      const fd = openSync(tmp, 'w');
-      try {
-        for (const part of [head, sorted, digest]) writeFileSync(fd, part);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.file);
+      writeAtomically(this.file, [head, sorted, digest]);
     } catch (err) {
-      rmSync(tmp, { force: true });
       warn(`scan cache ${this.file}: cannot write it (${describeIoError(err, { writing: true })}); the next scan reads every object again`);
     }
+  }
+}
+
+/** `parts` into a temporary file beside `file`, renamed over it: whoever reads `file` gets the old one or the new one whole. Throws (leaving no temporary file) if it cannot. */
+export function writeAtomically(file: string, parts: (string | Uint8Array)[]): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const part of parts) writeFileSync(fd, part);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }
 

@@ -18,9 +18,9 @@
  * file and renamed, as the scan cache is.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describeIoError } from '../../errors.js';
+import { writeAtomically } from './cache.js';
 import type { CommitInfo, Introductions } from './log.js';
 
 const FORMAT = 'sk-scan placements 1';
@@ -88,13 +88,9 @@ export class PlacesCache {
       kept[blob] = [...(found.get(blob) ?? new Map<string, CommitInfo>())].map(([path, c]) => [path, c.commit, c.time, c.parents, c.author, c.date]);
     }
     this.data = { format: FORMAT, key: this.key, commits, blobs: kept };
-    const tmp = `${this.file}.tmp-${process.pid}`;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(tmp, JSON.stringify(this.data));
-      renameSync(tmp, this.file);
+      writeAtomically(this.file, [JSON.stringify(this.data)]);
     } catch (err) {
-      rmSync(tmp, { force: true });
       warn(`scan cache ${this.file}: cannot write it (${describeIoError(err, { writing: true })}); the next audit walks the history to place its findings`);
     }
   }
