@@ -168,10 +168,11 @@ export class Detector {
   }
 
   /**
-   * Keys inside base64 runs. A run is decoded only where one of the three
-   * forms `sk_` takes in base64 (one per byte alignment) sits in it, so a
-   * buffer without them costs four native searches. Nested base64 is
-   * decoded once more (depth 2).
+   * Keys encoded: in base64 runs, hex runs and escaped text. A run is decoded
+   * only where the prefilter found the anchor of one of the forms `sk_` takes
+   * in base64 (one per byte alignment), in hex, or an escaped `_`: a buffer
+   * without them costs nothing here. Nested base64 is decoded once more
+   * (depth 2).
    */
   private decoded(buf: Buffer, depth: number, hits: Hits): Match[] {
     if (depth >= MAX_DEPTH || hits === null) return [];

@@ -210,8 +210,13 @@ export class Leftover {
   }
 
   /** The bytes kept. */
-  get rest(): Buffer {
+  get kept(): Buffer {
     return this.buf.subarray(0, this.length);
+  }
+
+  /** Keeps nothing. */
+  clear(): void {
+    this.length = 0;
   }
 }
 

@@ -58,7 +58,7 @@ export class Listing {
 
   /** The last objects; the listing's totals are known from here. */
   end(): WantedObject[] {
-    const last = this.rest.rest.length === 0 ? [] : this.push('\n');
+    const last = this.rest.kept.length === 0 ? [] : this.push('\n');
     this.events.total?.(this.listed, this.bytes);
     return last;
   }

@@ -95,11 +95,11 @@ export class LogParser {
   }
 
   end(): void {
-    const rest = this.rest.rest;
+    const rest = this.rest.kept;
     if (rest.length > 0 && rest.indexOf(this.format.marker) === 0) {
       parseRecord(rest.subarray(this.format.marker.length), this.onEntry, this.onCommit);
     }
-    this.rest.keep(rest, rest.length);
+    this.rest.clear();
   }
 }
 
@@ -146,7 +146,7 @@ export async function parseFor(format: LogFormat, chunks: AsyncIterable<Buffer>,
     search(data.subarray(0, last));
     carry.keep(data, last);
   }
-  if (carry.rest.length > 0) search(carry.rest);
+  if (carry.kept.length > 0) search(carry.kept);
 }
 
 /** One commit's record (after its marker): `commit 0x02 time 0x02 parents 0x02 author 0x02 date NUL`, then `:meta NUL path NUL` per blob. */
