@@ -22,11 +22,11 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { render, type Report } from '../index.js';
+import { packageFile } from '../package-root.js';
 import { count } from '../report/format.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const CLI = packageFile('dist', 'bin', 'sk-scan.js');
 const ZERO = /^0+$/;
 
 interface Event {

@@ -4,17 +4,19 @@
  * run from source, the YAML is read directly.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { RuleSpec } from '../detect/rule.js';
+import { FROM_SOURCE, packageFile } from '../package-root.js';
 
-export const RULES_DIR = fileURLToPath(new URL('../../rules/', import.meta.url));
-const COMPILED = new URL('../rules.json', import.meta.url);
+export const RULES_DIR = packageFile('rules');
 
 export async function builtinRules(): Promise<RuleSpec[]> {
-  try {
-    return JSON.parse(readFileSync(COMPILED, 'utf8')) as RuleSpec[];
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  if (!FROM_SOURCE) {
+    try {
+      return JSON.parse(readFileSync(packageFile('dist', 'rules.json'), 'utf8')) as RuleSpec[];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
   return readRulesDir();
 }
@@ -25,5 +27,5 @@ export async function readRulesDir(): Promise<RuleSpec[]> {
   return readdirSync(RULES_DIR)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .flatMap((f) => loadRuleFile(RULES_DIR + f));
+    .flatMap((f) => loadRuleFile(join(RULES_DIR, f)));
 }

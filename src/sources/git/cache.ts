@@ -28,6 +28,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FROM_SOURCE, packageFile } from '../../package-root.js';
 import { describeIoError } from '../../errors.js';
 import { ID_BYTES, IdRecords, ObjectIds, sortedRecords } from './ids.js';
 
@@ -182,15 +183,16 @@ function merge(old: Buffer, seen: Uint8Array, fresh: Buffer): Buffer {
 }
 
 /** The code that decides what is found in an object: a change to any of it (a development build) starts the cache afresh. */
-const DECIDING_CODE = ['../../detect/engine', '../../detect/prefilter', '../../detect/prefilter-wasm', '../../detect/filters', '../../detect/rule', '../../detect/lines', '../../detect/item', '../read', '../archive/index', '../archive/kind', '../archive/tar', '../archive/zip'];
+const DECIDING_CODE = ['detect/engine', 'detect/prefilter', 'detect/prefilter-wasm', 'detect/filters', 'detect/rule', 'detect/lines', 'detect/item', 'sources/read', 'sources/archive/index', 'sources/archive/kind', 'sources/archive/tar', 'sources/archive/zip'];
 
 /** The cache's key: everything that decides a finding (`facts`: version, rules, limits), and the deciding code itself. */
 export function cacheKey(facts: unknown): string {
   const hash = createHash('sha256').update(JSON.stringify(facts));
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  // The modules as tsc wrote them (dist/), which the bundle in dist/bin/ is made from; or the source.
+  const [dir, ext] = FROM_SOURCE ? ['src', '.ts'] : ['dist', '.js'];
   for (const rel of DECIDING_CODE) {
     try {
-      hash.update(readFileSync(new URL(rel + ext, import.meta.url)));
+      hash.update(readFileSync(packageFile(dir, rel + ext)));
     } catch {
       hash.update(`missing ${rel}`);
     }
