@@ -34,7 +34,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = join(ROOT, 'dist', 'bin', 'sk-scan.js');
 const WORK = process.env.SK_SCAN_BENCH_DIR ?? '/tmp/sk-scan-bench';
 const only = process.argv[2];
 

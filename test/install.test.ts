@@ -64,7 +64,7 @@ describe('installing the package', () => {
   });
 
   it('packs what running needs and nothing else', () => {
-    expect(files).toContain('dist/cli/main.js');
+    expect(files).toContain('dist/bin/sk-scan.js');
     expect(files).toContain('dist/rules.json');
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
     const outside = files.filter((f) => !f.startsWith('dist/') && !['LICENSE', 'README.md', 'package.json'].includes(f));
