@@ -14,12 +14,10 @@
  *
  * Paths are relative to the scan root, with forward slashes.
  */
-import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
+import { requirePackage } from '../require.js';
 
-// Required, not imported: bundled (scripts/bundle.mjs), an import of a package would load it at start-up
-// even when this module is never used; a require runs when this module is first loaded.
-const ignore = createRequire(import.meta.url)('ignore') as typeof import('ignore');
+const ignore = requirePackage('ignore') as typeof import('ignore');
 
 export class PathPatterns {
   private constructor(

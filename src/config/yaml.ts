@@ -2,13 +2,11 @@
  * Reading YAML with positions, so that every problem in a rule or config file is
  * reported as `file:line: what is wrong`.
  */
-import { createRequire } from 'node:module';
 import type { Node } from 'yaml';
 import { locatedError } from '../errors.js';
+import { requirePackage } from '../require.js';
 
-// Required, not imported: bundled (scripts/bundle.mjs), an import of a package would load it at start-up
-// even when this module is never used; a require runs when this module is first loaded.
-const { LineCounter, isMap, isScalar, isSeq, parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+const { LineCounter, isMap, isScalar, isSeq, parseDocument } = requirePackage('yaml') as typeof import('yaml');
 
 export class YamlFile {
   private readonly lines = new LineCounter();

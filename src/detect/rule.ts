@@ -4,10 +4,8 @@
  * this module compiles a RuleSpec into a Rule.
  */
 
-import { createRequire } from 'node:module';
+import { requirePackage } from '../require.js';
 import type { VerifySpec } from '../verify/spec.js';
-
-const require = createRequire(import.meta.url);
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -93,7 +91,7 @@ export function compilePattern(source: string): Pattern {
  * user rule is compiled.
  */
 export function compileLinearPattern(source: string): Pattern {
-  const { RE2JS } = require('re2js') as typeof import('re2js');
+  const { RE2JS } = requirePackage('re2js') as typeof import('re2js');
   let re;
   try {
     re = RE2JS.compile(source);

@@ -9,15 +9,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
 import { SkScanError } from '../errors.js';
 import { readSettingsFile } from '../files.js';
+import { requirePackage } from '../require.js';
 import { fsPath } from './names.js';
 
-// Required, not imported: bundled (scripts/bundle.mjs), an import of a package would load it at start-up
-// even when this module is never used; a require runs when this module is first loaded.
-const ignore = createRequire(import.meta.url)('ignore') as typeof import('ignore');
+const ignore = requirePackage('ignore') as typeof import('ignore');
 
 /** Largest .gitignore read. */
 const MAX_IGNORE_FILE = 1 << 20;

@@ -12,16 +12,14 @@
  *   loopback; redirects are not followed. The key travels only in headers and
  *   never appears in a message.
  */
-import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
 import { SkScanError } from '../errors.js';
+import { requirePackage } from '../require.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, DEFAULT_VERIFY_TIMEOUT_MS, SECRET_PLACEHOLDER, interpret, type Verification, type VerifySpec } from './spec.js';
 
 export { DEFAULT_VERIFY_URL, type Verification, type VerificationStatus, type VerifySpec } from './spec.js';
 
-// Required, not imported: bundled (scripts/bundle.mjs), an import of a package would load it at start-up
-// even when this module is never used; a require runs when this module is first loaded.
-const { Agent, EnvHttpProxyAgent, request } = createRequire(import.meta.url)('undici') as typeof import('undici');
+const { Agent, EnvHttpProxyAgent, request } = requirePackage('undici') as typeof import('undici');
 
 export interface VerifyOptions {
   /** Base URL of the platform's API. */
