@@ -4,7 +4,7 @@
  * DOM, which the tests read; a screenshot at 1280x800 is saved.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo } from './helpers/git.js';
@@ -63,6 +63,36 @@ describe('--format html', () => {
     const png = join(tempDir(), 'audit.png');
     chromium(['--screenshot=' + png, '--window-size=1280,800', `file://${out}`]);
     expect(existsSync(png) && statSync(png).size).toBeGreaterThan(10_000);
+  }, 120_000);
+
+  it('keeps a place and an author whole on a 900-pixel page, however many refs the commit is on', () => {
+    const repo = makeRepo();
+    repo.commit('keys', { 'config/prod.env': `K=${fakeKey('live')}\n` });
+    for (let i = 0; i < 12; i++) repo.git('branch', `feature/long-branch-name-${1000 + i}`);
+    const dir = tempDir();
+    const out = join(dir, 'audit.html');
+    runCli(['git', repo.dir, '--format', 'html', '--output', out]);
+    // A page beside it measures the text in the report's first row (in a frame 900 pixels wide), and writes it down.
+    const probe = join(dir, 'probe.html');
+    writeFileSync(
+      probe,
+      `<iframe id="f" src="audit.html" style="width:900px;height:900px"></iframe><pre id="m"></pre><script>
+document.getElementById('f').onload = () => {
+  const d = document.getElementById('f').contentDocument;
+  const cells = [...d.querySelectorAll('tbody tr')[0].children];
+  const high = (cell) => { const r = d.createRange(); r.selectNodeContents(cell); return Math.round(r.getBoundingClientRect().height); };
+  document.getElementById('m').textContent = JSON.stringify({ place: high(cells[1]), author: high(cells[3]), date: high(cells[4]), refs: high(cells[5]), overflow: d.documentElement.scrollWidth > d.documentElement.clientWidth });
+};
+</script>`,
+    );
+    const dom = chromium(['--allow-file-access-from-files', '--virtual-time-budget=5000', '--dump-dom', `file://${probe}`]);
+    const m = JSON.parse(/<pre id="m">([^<]*)<\/pre>/.exec(dom)?.[1]?.replace(/&quot;/g, '"') ?? '{}') as Record<string, number | boolean>;
+    // The date is one line high, and so is the place; the author (a name and an email) takes at most two lines; the
+    // twelve refs wrap over several, and nothing runs off the page.
+    expect(m['place']).toBe(m['date']);
+    expect(m['author']).toBeLessThanOrEqual(2.5 * (m['date'] as number));
+    expect(m['refs']).toBeGreaterThan(2 * (m['date'] as number));
+    expect(m['overflow']).toBe(false);
   }, 120_000);
 
   it('a working-tree audit counts files, not repositories, and shows places without git\'s columns', () => {

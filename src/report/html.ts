@@ -135,7 +135,7 @@ function card(s: SecretExposure, n: number, places: Finding[], git: boolean): st
   return `<article class="card ${esc(s.severity)}" data-severity="${esc(s.severity)}" data-status="${esc(v.status)}" data-targets="${esc(targets.join('\n'))}" data-text="${esc(text)}">
 <h3><span class="num">${n}.</span> <code>${esc(first?.secret.value ?? s.redacted)}</code> <span class="sev">${esc(s.severity)}</span></h3>
 <p class="facts">${esc(KIND_NAMES[s.kind] ?? s.kind)} · rule ${esc(s.ruleId)}${s.environment ? ` · environment ${esc(s.environment)}` : ''} · <span class="status">${esc(status)}</span>${git ? ` · ${s.atHead ? 'still in HEAD' : 'history only'}` : ''}</p>
-${git ? `<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th>Refs</th></tr></thead><tbody>
+${git ? `<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th class="refs">Refs</th></tr></thead><tbody>
 ${places.map(placeRow).join('\n')}
 </tbody></table>` : `<table><thead><tr><th>Place</th></tr></thead><tbody>
 ${places.map((f) => `<tr><td><code>${esc(placeText(f))}</code></td></tr>`).join('\n')}
@@ -151,7 +151,8 @@ function placeText(f: Finding): string {
 function placeRow(f: Finding): string {
   const place = placeText(f);
   const refs = f.git?.unreachable ? 'unreachable' : (f.git?.refs ?? []).join(', ');
-  return `<tr><td>${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td class="nowrap"><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td class="nowrap">${esc(f.date?.slice(0, 10) ?? '')}</td><td>${esc(refs)}</td></tr>`;
+  // A place or an author is broken only where it must be; a repository's path and a list of refs may wrap anywhere.
+  return `<tr><td class="long">${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td class="nowrap"><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td class="nowrap">${esc(f.date?.slice(0, 10) ?? '')}</td><td class="long">${esc(refs)}</td></tr>`;
 }
 
 function errorsSection(report: Report): string {
@@ -177,8 +178,8 @@ h1{font-size:22px;margin:8px 0 2px}h2{font-size:13px;text-transform:uppercase;le
 .card h3{margin:0;font-size:16px}.card .sev{font-size:12px;text-transform:uppercase;color:#5b6475;margin-left:6px}
 .card.critical .sev{color:#c8242f;font-weight:700}
 .facts{margin:4px 0 8px;color:#3b4252}
-table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid #eceef2;vertical-align:top;overflow-wrap:anywhere}
-th,td.nowrap{white-space:nowrap;overflow-wrap:normal}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid #eceef2;vertical-align:top;overflow-wrap:break-word}
+th,td.nowrap{white-space:nowrap;overflow-wrap:normal}td.long{overflow-wrap:anywhere}th.refs{width:30%}
 .steps{margin:8px 0 0;padding-left:20px;color:#3b4252}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 footer{color:#5b6475;margin:16px 0}
