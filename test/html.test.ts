@@ -89,6 +89,7 @@ document.getElementById('f').onload = () => {
     const m = JSON.parse(/<pre id="m">([^<]*)<\/pre>/.exec(dom)?.[1]?.replace(/&quot;/g, '"') ?? '{}') as Record<string, number | boolean>;
     // The date is one line high, and so is the place; the author (a name and an email) takes at most two lines; the
     // twelve refs wrap over several, and nothing runs off the page.
+    expect(typeof m['date']).toBe('number');
     expect(m['place']).toBe(m['date']);
     expect(m['author']).toBeLessThanOrEqual(2.5 * (m['date'] as number));
     expect(m['refs']).toBeGreaterThan(2 * (m['date'] as number));

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { OwnedBytes, Scratch } from '../sources/read.js';
 import type { SourceItem } from '../sources/types.js';
+import { FROM_SOURCE } from '../package-root.js';
 import { Detector } from './engine.js';
 import { processItems, type ItemResult, type ReadLimits } from './item.js';
 import { compileRule, type RuleSpec } from './rule.js';
@@ -98,7 +99,7 @@ function kept(items: SourceItem[]): SourceItem[] {
  * test suite does), there is no worker script to start, so detection stays on
  * the calling thread; the CLI, which runs the build, is what tests threads.
  */
-const WORKERS_AVAILABLE = !import.meta.url.endsWith('.ts');
+const WORKERS_AVAILABLE = !FROM_SOURCE;
 
 export async function detectAll(
   batches: AsyncIterable<SourceItem[]>,

@@ -18,9 +18,10 @@
  * scavenge), and the old generation's slack with it: the 483,000-object
  * history still peaked 1.3 times as high as the 56,000-object one. The
  * growth factor of 1 keeps the young generation at its starting size (a
- * flag that, unlike its size, is read as the scan runs): 108-112 MB down to
- * 98-101 (1.001 of the time, 3 interleaved rounds); git/git 132-136 MB down
- * to 121-122 in the same time (28.3-31.6 s against 26.7-31.2, 4 runs each).
+ * flag that, unlike its size, is read as the scan runs): the large one's
+ * peak (`npm run bench -- memory`) 114-118 MB down to 106-108, in 1.001 of
+ * the time (3 interleaved rounds); git/git 132-136 MB down to 121-122, in
+ * 28.3-31.6 s against 26.7-31.2 (4 runs each, the machine drifting).
  */
 import { setFlagsFromString } from 'node:v8';
 
