@@ -7,14 +7,20 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let root: string | null = null;
+interface Manifest {
+  name?: unknown;
+  version?: unknown;
+}
 
-/** The nearest folder above this module whose package.json is sk-scan's. */
-function packageRoot(): string {
-  if (root !== null) return root;
+let found: { root: string; manifest: Manifest } | null = null;
+
+/** The nearest folder above this module whose package.json is sk-scan's, and that package.json. */
+function packageRoot(): { root: string; manifest: Manifest } {
+  if (found !== null) return found;
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'sk-scan') return (root = dir);
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+      if (manifest.name === 'sk-scan') return (found = { root: dir, manifest });
     } catch {
       // no package.json here, or not JSON: look further up
     }
@@ -24,7 +30,12 @@ function packageRoot(): string {
 
 /** A path inside the installed package, e.g. `packageFile('rules')`. */
 export function packageFile(...parts: string[]): string {
-  return join(packageRoot(), ...parts);
+  return join(packageRoot().root, ...parts);
+}
+
+/** The installed package's version, from the package.json found above. */
+export function packageVersion(): string {
+  return String(packageRoot().manifest.version);
 }
 
 /** Running from the TypeScript source (the tests), not from a build. */
