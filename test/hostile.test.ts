@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Git } from '../src/git/run.js';
 import { scanDir, scanGit, scanPrePush, scanStdin, type Report } from '../src/index.js';
 import { logIntroduced } from '../src/sources/git/log.js';
-import { packedObjects } from '../src/sources/git/whole.js';
+import { packedObjects } from '../src/sources/git/repo.js';
 import { nameBytes } from '../src/sources/names.js';
 import { gitEnv, importCommits, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';

@@ -3,8 +3,8 @@
  * repository, a linked worktree) or a URL, which is cloned bare into a
  * temporary folder and removed after the scan.
  */
-import { existsSync, readdirSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, type Dirent } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { compareText } from '../../group.js';
 import { SkScanError } from '../../errors.js';
 import { TempDir } from '../../git/output.js';
@@ -188,4 +188,48 @@ export async function headTree(git: Git): Promise<HeadTree> {
     at = end + 1;
   }
   return tree;
+}
+
+/**
+ * Objects in the packs of the git directory `gitDir` (a linked worktree's: its
+ * common directory's), from each index's header
+ * (its fan-out table's last entry): a few small reads, where `git
+ * count-objects` would be a process. Loose objects and alternates are not
+ * counted: this is a size hint.
+ */
+export function packedObjects(gitDir: string): number {
+  const packDir = join(commonDir(gitDir), 'objects', 'pack');
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync(packDir).filter((n) => n.endsWith('.idx'));
+  } catch {
+    return 0;
+  }
+  const head = Buffer.alloc(8 + 256 * 4);
+  for (const name of names) {
+    let fd: number | null = null;
+    try {
+      // Non-blocking: a FIFO named like an index must not hang the scan.
+      fd = openSync(join(packDir, name), constants.O_RDONLY | constants.O_NONBLOCK);
+      const n = readSync(fd, head, 0, head.length, 0);
+      // Version 2 and later start with "\377tOc" and a version; version 1 starts with the fan-out table.
+      const fanout = head.readUInt32BE(0) === 0xff744f63 ? 8 : 0;
+      if (n >= fanout + 256 * 4) total += head.readUInt32BE(fanout + 255 * 4);
+    } catch {
+      // Unreadable: not counted (a hint only).
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+  }
+  return total;
+}
+
+/** Where a git directory's objects are: a linked worktree's are in the common directory its `commondir` file names. */
+function commonDir(gitDir: string): string {
+  try {
+    return resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+  } catch {
+    return gitDir;
+  }
 }

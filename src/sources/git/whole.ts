@@ -15,8 +15,7 @@ import { early, signal } from '../../async.js';
 import { GitToFile, TempDir, gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
 import { CleanCache } from './cache.js';
 import { commitSet, PlacesCache } from './places-cache.js';
@@ -25,7 +24,7 @@ import { LISTING_FORMAT, Listing } from './listing.js';
 import { LogFormat, parseFor, recordEarliest, type Introductions } from './log.js';
 import { fetchMissing, missingObjects, promisorRemote } from './missing.js';
 import type { WantedObject } from './objects.js';
-import type { Repo } from './repo.js';
+import { packedObjects, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
 
 /** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the repository's own. */
@@ -107,7 +106,7 @@ export class WholeHistory extends HistoryScan {
 
   /** Roughly how many objects the store holds, told before the read. */
   private sizeHint(): void {
-    this.events.expect?.(packedObjects(commonDir(this.repo.gitDir)));
+    this.events.expect?.(packedObjects(this.repo.gitDir));
   }
 
   /** A partial clone's missing objects, fetched in one batch and read; what cannot be had is counted as unread. */
@@ -232,48 +231,5 @@ class Walk {
   private log(commits: string[]): void {
     if (this.closed || commits.length === 0) return;
     this.logs.push(new GitToFile(this.git, [...this.format.args, '--no-walk=unsorted', '--stdin'], { input: commits.join('\n') + '\n', dir: this.tmp.path }));
-  }
-}
-
-/**
- * Objects in the packs of the git directory `gitDir`, from each index's header
- * (its fan-out table's last entry): a few small reads, where `git
- * count-objects` would be a process. Loose objects and alternates are not
- * counted: this is a size hint.
- */
-export function packedObjects(gitDir: string): number {
-  const packDir = join(gitDir, 'objects', 'pack');
-  let total = 0;
-  let names: string[];
-  try {
-    names = readdirSync(packDir).filter((n) => n.endsWith('.idx'));
-  } catch {
-    return 0;
-  }
-  const head = Buffer.alloc(8 + 256 * 4);
-  for (const name of names) {
-    let fd: number | null = null;
-    try {
-      // Non-blocking: a FIFO named like an index must not hang the scan.
-      fd = openSync(join(packDir, name), constants.O_RDONLY | constants.O_NONBLOCK);
-      const n = readSync(fd, head, 0, head.length, 0);
-      // Version 2 and later start with "\377tOc" and a version; version 1 starts with the fan-out table.
-      const fanout = head.readUInt32BE(0) === 0xff744f63 ? 8 : 0;
-      if (n >= fanout + 256 * 4) total += head.readUInt32BE(fanout + 255 * 4);
-    } catch {
-      // Unreadable: not counted (a hint only).
-    } finally {
-      if (fd !== null) closeSync(fd);
-    }
-  }
-  return total;
-}
-
-/** Where a git directory's objects are: a linked worktree's are in the common directory its `commondir` file names. */
-function commonDir(gitDir: string): string {
-  try {
-    return resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
-  } catch {
-    return gitDir;
   }
 }
