@@ -8,12 +8,17 @@ export function messageOf(f: Finding): string | null {
   return null;
 }
 
-/** Where a finding without a file is: `message of commit 0123456789ab`, `dangling blob 1a2b3c4d5e6f`, `(stdin)`. */
 /** A finding's (or an origin's) file as every format writes it: its path, and inside an archive the member too (`pkg.tgz!package/.env`). */
 export function filePath(f: Pick<Finding, 'path' | 'member'>): string | null {
   return f.path !== null && f.member !== undefined ? `${f.path}!${f.member}` : f.path;
 }
 
+/** A finding's place with its line, as the HTML and Markdown reports write it: `config/.env:3:9`, `message of commit 0123456789ab, line 2`. */
+export function placeAt(f: Finding): string {
+  return f.path === null ? `${placeLabel(f)}, line ${f.line}` : `${filePath(f)}:${f.line}:${f.column}`;
+}
+
+/** Where a finding without a file is: `message of commit 0123456789ab`, `dangling blob 1a2b3c4d5e6f`, `(stdin)`. */
 export function placeLabel(f: Finding): string {
   const message = messageOf(f);
   if (message) return `message of ${message}`;

@@ -15,7 +15,7 @@
  * holding `<script>` renders as text.
  */
 import { KIND_NAMES, distinctPlaces } from './advice.js';
-import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, printable } from './format.js';
+import { count, filePath, formatBytes, formatDuration, formatNumber, placeAt, placeLabel, printable } from './format.js';
 import type { Finding, Report, SecretExposure } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
 import { groupBy } from '../group.js';
@@ -138,18 +138,14 @@ function card(s: SecretExposure, n: number, places: Finding[], git: boolean): st
 ${git ? `<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th class="refs">Refs</th></tr></thead><tbody>
 ${places.map(placeRow).join('\n')}
 </tbody></table>` : `<table><thead><tr><th>Place</th></tr></thead><tbody>
-${places.map((f) => `<tr><td><code>${esc(placeText(f))}</code></td></tr>`).join('\n')}
+${places.map((f) => `<tr><td><code>${esc(placeAt(f))}</code></td></tr>`).join('\n')}
 </tbody></table>`}
 <ol class="steps">${(first?.remediation ?? []).map((step) => `<li>${esc(step)}</li>`).join('')}</ol>
 </article>`;
 }
 
-function placeText(f: Finding): string {
-  return f.path === null ? `${placeLabel(f)}, line ${f.line}` : `${filePath(f)}:${f.line}:${f.column}`;
-}
-
 function placeRow(f: Finding): string {
-  const place = placeText(f);
+  const place = placeAt(f);
   const refs = f.git?.unreachable ? 'unreachable' : (f.git?.refs ?? []).join(', ');
   // A place or an author is broken only where it must be; a repository's path and a list of refs may wrap anywhere.
   return `<tr><td class="long">${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td class="nowrap"><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td class="nowrap">${esc(f.date?.slice(0, 10) ?? '')}</td><td class="long">${esc(refs)}</td></tr>`;

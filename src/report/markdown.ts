@@ -4,7 +4,7 @@
  * each thing to do once. GitHub-flavoured: tables, code spans.
  */
 import { KIND_NAMES, distinctPlaces, keyNumbers, sharedSteps } from './advice.js';
-import { count, filePath, formatBytes, formatDuration, placeLabel, printable } from './format.js';
+import { count, formatBytes, formatDuration, placeAt, printable } from './format.js';
 import type { Finding, Report } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
 import { groupBy } from '../group.js';
@@ -59,7 +59,7 @@ function keysTable(report: Report, open: Finding[]): string[] {
 
 /** `config/app.env:2:17` (4f16cea); with several targets, each place names its own. */
 function where(f: Finding, many: boolean): string {
-  const place = f.path === null ? `${placeLabel(f)}, line ${f.line}` : `${filePath(f)}:${f.line}:${f.column}`;
+  const place = placeAt(f);
   const commit = f.commit && f.git?.in !== 'message' ? ` (${f.commit.slice(0, 7)})` : '';
   return `${code(`${many && f.target ? `${f.target}: ` : ''}${place}`)}${commit}`;
 }
