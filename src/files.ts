@@ -1,7 +1,8 @@
 /**
  * Reading the small files sk-scan takes its settings from (`.sk-scan.yaml`,
- * `.sk-scanignore`, the baseline, `.gitignore`). They often come from the
- * repository being scanned, which is untrusted input: a FIFO there must not
+ * `.sk-scanignore`, the baseline, `.gitignore`), the files it keeps (the scan
+ * cache), and a repository's own small files (HEAD, refs). They often come
+ * from what is being scanned, which is untrusted input: a FIFO there must not
  * hang the scan, a link to /dev/zero must not exhaust memory, and a link to
  * /etc/shadow must not make CI print the runner's files.
  */
@@ -33,17 +34,33 @@ export function readSettingsFile(path: string | Buffer, spec: SettingsFile): str
   if (st.isSymbolicLink() && spec.within !== undefined && !inside(realTarget(path, spec), spec.within)) {
     throw new SkScanError(`${spec.what} is a link that leads out of ${spec.within}: not read`);
   }
+  const read = readRegularFile(path, spec.max);
+  if (read === null) return null;
+  if ('refused' in read) throw new SkScanError(`${spec.what} ${read.refused}`);
+  if ('failed' in read) throw new SkScanError(`cannot read ${spec.what}: ${read.failed}`);
+  return read.bytes.toString('utf8');
+}
+
+/** What readRegularFile found: the bytes, a file it refused (`is not a regular file: not read`), or why reading failed (`permission denied`). */
+export type RegularFile = { bytes: Buffer } | { refused: string } | { failed: string };
+
+/**
+ * A regular file's bytes, at most `max` of them, or null when it does not
+ * exist. Opened without blocking, so a FIFO is refused at once; its type and
+ * size are taken from the open file, so a link to a device is refused too.
+ */
+export function readRegularFile(path: string | Buffer, max: number): RegularFile | null {
   let fd: number;
   try {
-    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer forever.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    throw new SkScanError(`cannot read ${spec.what}: ${describeIoError(err)}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { failed: describeIoError(err) };
   }
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) throw new SkScanError(`${spec.what} is not a regular file: not read`);
-    if (info.size > spec.max) throw new SkScanError(`${spec.what} is ${info.size} bytes, over the ${spec.max}-byte limit for it: not read`);
+    if (!info.isFile()) return { refused: 'is not a regular file: not read' };
+    if (info.size > max) return { refused: `is ${info.size} bytes, over the ${max}-byte limit for it: not read` };
     const buf = Buffer.alloc(info.size);
     let got = 0;
     while (got < buf.length) {
@@ -51,9 +68,9 @@ export function readSettingsFile(path: string | Buffer, spec: SettingsFile): str
       if (n === 0) break;
       got += n;
     }
-    return buf.toString('utf8', 0, got);
+    return { bytes: buf.subarray(0, got) };
   } catch (err) {
-    throw err instanceof SkScanError ? err : new SkScanError(`cannot read ${spec.what}: ${describeIoError(err)}`);
+    return { failed: describeIoError(err) };
   } finally {
     closeSync(fd);
   }

@@ -88,7 +88,7 @@ export interface GitScanOptions extends ScanOptions {
   since?: string;
   /** Scan only what the commits in this range (`A..B`) introduced. */
   range?: string;
-  /** Do not fetch the objects a partial clone lacks from its promisor remote; count them as unread. */
+  /** @deprecated sk-scan never fetches what a partial clone lacks (it is counted as unread, and named): this does nothing. */
   noFetch?: boolean;
   /** Repositories scanned at once (default: one per two cores, at least one). */
   jobs?: number;
@@ -123,7 +123,7 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   // Git does the heavy lifting in its own processes; detection stays on this thread.
   // The scan cache serves whole-history scans: a range reads only what it added anyway.
   const cache = range.revs !== undefined || opts.noCache ? null : { key: cacheKey({ version: VERSION, rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes }), dir: opts.cache ?? null };
-  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, noFetch: opts.noFetch, cache, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
+  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, cache, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
   try {
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
     // The targets that could not be opened are in the report, and make its exit code 2.

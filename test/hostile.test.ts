@@ -375,7 +375,7 @@ describe('files the scanner reads from what it scans', () => {
     repo.commit('one', { 'a.txt': 'a\n', 'b.txt': 'b\n' });
     repo.git('gc', '-q');
     const inPack = Number(/in-pack: (\d+)/.exec(repo.git('count-objects', '-v'))?.[1]);
-    expect(packedObjects(join(repo.dir, '.git'))).toBe(inPack);
+    expect(packedObjects(join(repo.dir, '.git', 'objects'))).toBe(inPack);
     execFileSync('mkfifo', [join(repo.dir, '.git', 'objects', 'pack', `pack-${'0'.repeat(40)}.idx`)]);
     // In a process of its own, killed outright after a while: a blocking open would hang it past any SIGTERM handler.
     const r = runCli(['git', repo.dir], { timeout: 20_000, killSignal: 'SIGKILL' });

@@ -5,7 +5,7 @@
  * repositories over file:// URLs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRepo, type TestRepo } from './helpers/git.js';
@@ -31,31 +31,57 @@ function clone(args: string[], from: TestRepo): string {
   return dir;
 }
 
+/** A file the payload writes: proof that a program the repository named was run. */
+function payload(dir: string): { marker: string; command: string } {
+  const marker = join(dir, 'payload-ran');
+  return { marker, command: `touch ${marker}; false` };
+}
+
 describe('partial clones', () => {
-  it('fetches the blobs a blob:limit=1k clone lacks, in one batch, and finds the key in them', () => {
-    const { repo } = origin();
+  it('never fetches what a blob:limit=1k clone lacks: names it, says how to fetch it, and does not pass; the advice works', () => {
+    const { repo, key } = origin();
     const dir = clone(['--bare', '--filter=blob:limit=1k'], repo);
-    const r = runCli(['git', dir, '--format', 'json']);
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).findings.map((f: { path: string }) => f.path)).toEqual(['big.env']);
-    expect(r.stderr).toMatch(/partial clone: fetched 1 object it lacked from origin, to scan them/);
+    // If sk-scan let git fetch, the repository's own upload-pack would run.
+    const { marker, command } = payload(tempDir());
+    execFileSync('git', ['-C', dir, 'config', 'remote.origin.uploadpack', command]);
+    const r = runCli(['git', dir]);
+    expect(r.code).toBe(2);
+    expect(existsSync(marker)).toBe(false);
+    expect(r.stderr).toMatch(/cannot read object [0-9a-f]{40} \(big\.env in commit [0-9a-f]{12}\): missing from this partial clone \(sk-scan never fetches\)/);
+    expect(r.stdout).toMatch(/^No keys in what was read; 1 object could not be read/);
+    // The advice, pasted into a shell as printed (after the repository's own upload-pack is put back).
+    execFileSync('git', ['-C', dir, 'config', '--unset', 'remote.origin.uploadpack']);
+    const advice = /fetch them with (git -C .* fetch --refetch --no-filter origin) and scan again/.exec(r.stderr)?.[1];
+    expect(advice).toBeDefined();
+    execFileSync('sh', ['-c', advice as string], { stdio: 'ignore' });
+    const again = runCli(['git', dir, '--format', 'json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout).findings.map((f: { path: string }) => f.path)).toEqual(['big.env']);
+    expect(again.stdout).not.toContain(key);
   });
 
-  it('with --no-fetch, counts what it lacks as unread and does not pass', () => {
+  it('--no-fetch is still accepted, and changes nothing', () => {
     const { repo } = origin();
     const dir = clone(['--bare', '--filter=blob:limit=1k'], repo);
     const r = runCli(['git', dir, '--no-fetch']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot read object [0-9a-f]{40} \(big\.env in commit [0-9a-f]{12}\): missing from this partial clone \(--no-fetch\)/);
-    expect(r.stdout).toMatch(/^No keys in what was read; 1 object could not be read/);
+    expect(r.stderr).toMatch(/cannot read object [0-9a-f]{40} \(big\.env in commit [0-9a-f]{12}\): missing from this partial clone/);
   });
 
-  it('reads a range through git lazy fetching in a blob:none clone', () => {
+  it('a range in a blob:none clone names the blobs it lacks and judges what it can read; no lazy fetch runs', () => {
     const { repo } = origin();
     const dir = clone(['--bare', '--filter=blob:none'], repo);
+    const { marker, command } = payload(tempDir());
+    execFileSync('git', ['-C', dir, 'config', 'remote.origin.uploadpack', command]);
     const r = runCli(['git', dir, '--range', 'HEAD~1^..HEAD~1', '--format', 'json']);
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).findings).toHaveLength(1);
+    expect(existsSync(marker)).toBe(false);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).stats.skipped.unreadable).toBe(2);
+    expect(r.stderr).toMatch(/2 objects the range needs are missing from this partial clone \(sk-scan never fetches\): if you trust/);
+    // Where the store has what the range changed, it is judged as before.
+    const full = runCli(['git', clone(['--bare'], repo), '--range', 'HEAD~1^..HEAD~1', '--format', 'json']);
+    expect(full.code).toBe(1);
+    expect(JSON.parse(full.stdout).findings).toHaveLength(1);
   });
 
   it('a store that lost a blob the history names (not a partial clone) does not pass', () => {

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
       return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true }));
     case 'git':
       if (values['since'] !== undefined && values['range'] !== undefined) throw usageError('--since and --range cannot be used together', command);
-      return scan(command, flags, (o) => scanGit([...positionals, ...targetsFile(values['targets-file'] as string | undefined, command)], { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, noFetch: values['no-fetch'] === true, cache: values['cache'] as string | undefined, noCache: values['no-cache'] === true, jobs: jobsOf(values['jobs'] as string | undefined, command) }));
+      return scan(command, flags, (o) => scanGit([...positionals, ...targetsFile(values['targets-file'] as string | undefined, command)], { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, cache: values['cache'] as string | undefined, noCache: values['no-cache'] === true, jobs: jobsOf(values['jobs'] as string | undefined, command) }));
     case 'staged':
       return scan(command, flags, (o) => scanStaged(positionals, o));
     case 'pre-push': {

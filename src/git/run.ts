@@ -40,6 +40,10 @@ const PINNED: Record<string, string> = {
   'log.mailmap': 'false',
   'log.abbrevCommit': 'false',
   'i18n.logOutputEncoding': 'UTF-8',
+  // Nothing sk-scan runs talks to a remote or tidies a repository up: no transport, no lazy fetch, no automatic gc.
+  'protocol.allow': 'never',
+  'gc.auto': '0',
+  'maintenance.auto': 'false',
 };
 const GLOBAL_ARGS = ['--no-replace-objects', ...Object.entries(PINNED).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
 
@@ -52,7 +56,8 @@ function environment(keepLocation: boolean, extra: Record<string, string> = {}):
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of OUTPUT_ENV) delete env[name];
   if (!keepLocation) for (const name of LOCATION_ENV) delete env[name];
-  return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_NO_REPLACE_OBJECTS: '1', LC_ALL: 'C', ...extra };
+  // GIT_NO_LAZY_FETCH: a partial clone never fetches what it lacks (git 2.44 and later; a sealed view has no promisor anyway).
+  return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_NO_REPLACE_OBJECTS: '1', GIT_NO_LAZY_FETCH: '1', LC_ALL: 'C', ...extra };
 }
 
 /** The environment for a git process that must not inherit which repository to use (a clone made from a hook). */
@@ -101,9 +106,13 @@ export class Git {
     return new Git(dir, environment(false));
   }
 
-  /** The repository whose git directory is `gitDir`, pinned: no discovery, no environment. */
-  static pinned(cwd: string, gitDir: string): Git {
-    return new Git(cwd, environment(false, { GIT_DIR: gitDir }));
+  /**
+   * A sealed view of a repository (sources/git/sealed.ts): `view` is the git
+   * directory git uses, `env` the rest it is told (the index, alternates named
+   * for a hook). Nothing in the environment says otherwise.
+   */
+  static sealed(view: string, env: Record<string, string>, cwd = view): Git {
+    return new Git(cwd, environment(false, { GIT_DIR: view, ...env }));
   }
 
   /**

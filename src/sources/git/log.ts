@@ -30,6 +30,8 @@ export interface Introduced {
   commit: CommitInfo;
   path: string;
   blob: string;
+  /** The blob at that path in each parent (all zeros where the path was not there). */
+  before: string[];
 }
 
 /** Blob → path → the earliest commit that introduced the blob at that path. */
@@ -179,6 +181,6 @@ function parseRecord(record: Buffer, onEntry: (e: Introduced) => void, onCommit?
     const blob = parts[parts.length - 2] ?? '';
     if (ZERO.test(blob)) continue; // a deletion
     if (mode.startsWith('160000')) continue; // a submodule's commit, not a blob
-    onEntry({ commit: current, path, blob });
+    onEntry({ commit: current, path, blob, before: parts.slice(n + 1, parts.length - 2) });
   }
 }

@@ -1,11 +1,11 @@
 /**
  * Objects the history names but the object store lacks: a partial clone's
- * blobs (`--filter=blob:none`, `blob:limit=1k`, which CI checkouts use), or a
- * damaged store. Listing the store (`cat-file --batch-all-objects`) never
- * notices them, so a whole-history scan walks every ref's trees as well
- * (`rev-list --objects --missing=print`, alongside the read) and asks for
- * them: a partial clone fetches them from its promisor remote in one batch;
- * what cannot be had is counted as unread, so the scan cannot pass.
+ * blobs (`--filter=blob:none`, `blob:limit=1k`, which CI checkouts use), a
+ * repository that borrows objects from another (alternates), or a damaged
+ * store. Listing the store (`cat-file --batch-all-objects`) never notices
+ * them, so a whole-history scan walks every ref's trees as well (`rev-list
+ * --objects --missing=print`, alongside the read). They are never fetched:
+ * each is counted as unread, so the scan cannot pass.
  */
 import { createHash } from 'node:crypto';
 import { gitOutput } from '../../git/output.js';
@@ -41,33 +41,4 @@ export async function missingObjects(git: Git, walked: string | null = null): Pr
   }
   if (rest.startsWith('?')) missing.push(rest.slice(1).trim());
   return { missing, refs, skipped: false };
-}
-
-/** The remote a partial clone lazily fetches from, or null when this is not a partial clone. */
-export async function promisorRemote(git: Git): Promise<string | null> {
-  let text: string;
-  try {
-    text = await git.text(['config', '--get-regexp', '^remote\\..*\\.promisor$']);
-  } catch {
-    return null; // no such setting: git config exits 1
-  }
-  for (const line of text.split('\n')) {
-    const m = /^remote\.(.+)\.promisor (true|yes|on|1)$/i.exec(line.trim());
-    if (m) return m[1] ?? null;
-  }
-  return null;
-}
-
-/** Fetch `oids` from a partial clone's promisor remote in one batch, as git's own lazy fetch does; false if it fails. */
-export async function fetchMissing(git: Git, remote: string, oids: string[]): Promise<boolean> {
-  // The repository's own config must not choose what runs: no ext:: transport, no upload-pack or ssh command of its own.
-  const safe = ['-c', 'protocol.ext.allow=never', '-c', 'core.sshCommand=ssh', '-c', `remote.${remote}.uploadpack=git-upload-pack`];
-  try {
-    await git.run([...safe, '-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', '--filter=blob:none', '--stdin', '--end-of-options', remote], {
-      input: oids.join('\n') + '\n',
-    });
-    return true;
-  } catch {
-    return false;
-  }
 }

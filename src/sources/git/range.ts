@@ -11,12 +11,13 @@
  * (a conflict resolution) is judged whole, since a merge has no single diff.
  */
 import { SkScanError } from '../../errors.js';
+import { count } from '../../report/format.js';
 import type { SourceEvents, SourceItem } from '../types.js';
 import { parseDiff } from './diff.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
-import { logIntroduced, recordEarliest, type Introductions } from './log.js';
+import { logIntroduced, recordEarliest, type Introduced, type Introductions } from './log.js';
 import type { WantedObject } from './objects.js';
-import type { Repo } from './repo.js';
+import { missingAdvice, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
 
 /** The range names a revision this repository does not have (in a shallow clone, perhaps only beyond its boundary). */
@@ -32,11 +33,16 @@ export class UnknownRevision extends SkScanError {
 const UNKNOWN = /ambiguous argument|unknown revision|bad revision|invalid object name|invalid revision range/i;
 
 const PATCHES = ['log', '-p', '-U0', '--format=', '--full-index', '--text', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
+/** git could not read an object the patch walk needed: a partial clone's, or a damaged store's. */
+const UNREADABLE = /unable to read|bad object|missing blob/i;
+const ZERO = /^0+$/;
 
 export class RangeHistory extends HistoryScan {
   private readonly introductions: Introductions = new Map();
   /** Blob → the line numbers the range's commits added to it. */
   private readonly added = new Map<string, Set<number>>();
+  /** What the range's non-merge commits changed, kept in case the patch walk cannot read an object. */
+  private readonly changes: Introduced[] = [];
 
   constructor(
     repo: Repo,
@@ -58,36 +64,84 @@ export class RangeHistory extends HistoryScan {
     const merged = new Set<string>();
     // Two walks over the range, side by side: which blobs its commits introduced, and the lines they added.
     const [, patches] = await this.walks(commits, merged);
-    this.recordAdded(patches, merged);
+    const missing = patches === null ? await this.withoutMissing(merged) : new Set<string>();
+    if (patches !== null) this.recordAdded(patches, merged);
     // A blob the range added no line to (a rename, a deletion inside it) has nothing of the range's to judge.
-    const blobs = [...this.introductions.keys()].filter((b) => merged.has(b) || (this.added.get(b)?.size ?? 0) > 0);
+    const blobs = [...this.introductions.keys()].filter((b) => !missing.has(b) && (merged.has(b) || (this.added.get(b)?.size ?? 0) > 0));
     // Sizes first, so that an oversized blob is counted rather than read.
     const sizes = blobs.length > 0 ? await git.text(['cat-file', LISTING_FORMAT], { input: blobs.join('\n') + '\n' }) : '';
     const listing = new Listing(this.maxFileSize, this.events);
     yield* this.objectItems([commits, listing.push(sizes), listing.end()]);
   }
 
-  /** Both walks; a revision the repository lacks is an UnknownRevision, whichever walk notices it. */
-  private async walks(commits: WantedObject[], merged: Set<string>): Promise<[void, string]> {
+  /**
+   * Both walks; a revision the repository lacks is an UnknownRevision,
+   * whichever walk notices it. The patches are null when git could not read
+   * an object they needed (see withoutMissing).
+   */
+  private async walks(commits: WantedObject[], merged: Set<string>): Promise<[void, string | null]> {
     const git = this.repo.git;
+    const patches = git.text([...PATCHES, ...this.limits, '--end-of-options', ...this.revs]).catch((err: unknown) => {
+      if (err instanceof Error && UNREADABLE.test(err.message) && !UNKNOWN.test(err.message)) return null;
+      throw err;
+    });
     try {
       return await Promise.all([
-      logIntroduced(
-        git,
-        this.revs,
-        (e) => {
-          recordEarliest(this.introductions, e);
-          if (e.commit.parents.length > 1) merged.add(e.blob);
-        },
-        (c) => commits.push({ oid: c.commit, size: 0 }),
-        this.limits,
-      ),
-      git.text([...PATCHES, ...this.limits, '--end-of-options', ...this.revs]),
+        logIntroduced(
+          git,
+          this.revs,
+          (e) => {
+            recordEarliest(this.introductions, e);
+            if (e.commit.parents.length > 1) merged.add(e.blob);
+            else this.changes.push(e);
+          },
+          (c) => commits.push({ oid: c.commit, size: 0 }),
+          this.limits,
+        ),
+        patches,
       ]);
     } catch (err) {
       if (err instanceof Error && UNKNOWN.test(err.message)) throw new UnknownRevision(this.repo.shallow, err.message);
       throw err;
     }
+  }
+
+  /**
+   * The patch walk failed on an object the store lacks (a partial clone
+   * never fetches: sealed.ts). Each blob the range introduced that is missing
+   * is named and counted as unread; the lines the other commits added are
+   * taken from a patch walk over those commits alone; a blob whose earlier
+   * version is missing (so what it added cannot be told) is judged whole.
+   * Returns the missing blobs, which are not read.
+   */
+  private async withoutMissing(merged: Set<string>): Promise<Set<string>> {
+    const git = this.repo.git;
+    const ids = [...new Set(this.changes.flatMap((e) => [e.blob, ...e.before]).filter((id) => !ZERO.test(id)))];
+    const listed = await git.text(['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: ids.join('\n') + '\n' });
+    const absent = new Set(listed.split('\n').filter((l) => l.endsWith(' missing')).map((l) => l.slice(0, l.indexOf(' '))));
+    const missing = new Set<string>();
+    const whole = new Set<string>();
+    const readable = new Set<string>();
+    for (const e of this.changes) {
+      if (absent.has(e.blob)) {
+        if (!missing.has(e.blob)) this.events.skip('unreadable', `object ${e.blob} (${e.path} in commit ${e.commit.commit.slice(0, 12)})`, missingAdvice(this.repo).why);
+        missing.add(e.blob);
+      } else if (e.before.some((b) => absent.has(b))) whole.add(e.blob);
+    }
+    for (const e of this.changes) if (!absent.has(e.blob) && !e.before.some((b) => absent.has(b))) readable.add(e.commit.commit);
+    if (readable.size > 0) {
+      const patches = await git.text([...PATCHES, '--no-walk=unsorted', '--stdin'], { input: [...readable].join('\n') + '\n' });
+      this.recordAdded(patches, merged);
+    }
+    for (const blob of whole) {
+      merged.add(blob);
+      this.added.delete(blob);
+    }
+    if (absent.size > 0) {
+      const advice = missingAdvice(this.repo);
+      this.events.warn(`${this.repo.given}: ${count(absent.size, 'object')} the range needs ${absent.size === 1 ? 'is' : 'are'} ${advice.why}${whole.size > 0 ? ` (${count(whole.size, 'file')} judged whole, since what the range changed in them cannot be told)` : ''}: ${advice.remedy}`);
+    }
+    return missing;
   }
 
   /** The lines each non-merge commit of the range added, per blob. */

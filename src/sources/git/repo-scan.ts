@@ -75,6 +75,7 @@ export abstract class HistoryScan {
   protected async describeLimits(): Promise<void> {
     const { repo, events } = this;
     if (repo.shallow) events.warn(`${repo.given}: shallow clone, history before the shallow boundary is not scanned`);
+    for (const note of repo.notes) events.warn(`${repo.given}: ${note}`);
     const head = (this.head = early(headTree(repo.git)));
     this.refs = early(repo.git.text(['for-each-ref', '--format=%(refname)']));
     for (const sm of (await head).submodules) {

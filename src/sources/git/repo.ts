@@ -3,27 +3,38 @@
  * repository, a linked worktree) or a URL, which is cloned bare into a
  * temporary folder and removed after the scan.
  */
-import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync, type Dirent } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, constants, existsSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
 import { compareText } from '../../group.js';
 import { SkScanError } from '../../errors.js';
 import { TempDir } from '../../git/output.js';
-import { Git, GitError, firstLine, neutralEnvironment } from '../../git/run.js';
+import { GitError, firstLine, neutralEnvironment, type Git } from '../../git/run.js';
+import { shellQuote } from '../../report/format.js';
 import { decodeName } from '../names.js';
+import { discover, fromEnvironment, type Location } from './location.js';
+import { seal, type SealOptions } from './sealed.js';
 
 export interface Repo {
   /** The repository as the user gave it. */
   given: string;
-  /** git for this repository, pinned to its git directory. */
+  /** git for a sealed view of this repository (sealed.ts): its objects and refs, nothing it configures. */
   git: Git;
   /** The working tree's top, or null for a bare repository or a clone made for the scan. */
   worktree: string | null;
-  /** The git directory (absolute): where the scan cache lives. */
+  /** The git directory (absolute): the repository's identity, for the scan cache. */
   gitDir: string;
+  /** The repository's own object folder. */
+  objects: string;
   /** A clone made for the scan, removed afterwards. */
   temporary?: true;
   shallow: boolean;
-  /** Removes a temporary clone; a no-op for a local repository. */
+  /** Object folders the repository borrows from (objects/info/alternates), not read as its own. */
+  borrowed: string[];
+  /** A partial clone's promisor remote, named in messages (never fetched from), or null. */
+  promisor: string | null;
+  /** What the sealed view left out, for warnings. */
+  notes: string[];
+  /** Removes the sealed view, and a temporary clone. */
   close(): void;
 }
 
@@ -42,26 +53,42 @@ export interface OpenOptions {
   fromEnvironment?: boolean;
   /** How a clone advances: `percent` of `what` git reports (receiving, resolving). */
   onClone?: (url: string, stage: string, percent: number) => void;
+  /** How much of the repository the sealed view needs (see SealOptions). */
+  view?: SealOptions;
 }
 
 export async function openRepo(given: string, opts: OpenOptions = {}): Promise<Repo> {
   if (isUrl(given)) return cloneForScan(given, opts.onClone);
   if (!existsSync(given)) throw new SkScanError(`no such file or directory: ${given}`);
-  const finder = opts.fromEnvironment ? Git.fromEnvironment(given) : Git.at(given);
-  // One git process: --show-toplevel comes last because it fails (after printing
-  // the rest) in a bare repository, where there is no working tree.
-  let out: string;
-  try {
-    out = await finder.text(['rev-parse', '--absolute-git-dir', '--is-shallow-repository', '--show-toplevel']);
-  } catch (err) {
-    if (!(err instanceof GitError)) throw err;
-    out = err.stdout;
-    if (out === '' && !err.notARepository) throw new SkScanError(`cannot open the repository ${given}: ${firstLine(err.stderr)}`);
+  return Promise.resolve(opened(given, opts.fromEnvironment ? fromEnvironment(given) : discover(given), opts.view));
+}
+
+/** The repository at `loc`, sealed (see sealed.ts); `close` removes the view, and `also` (a temporary clone). */
+function opened(given: string, loc: Location, view: SealOptions = {}, also?: TempDir): Repo {
+  const sealed = seal(loc, view);
+  const close = () => {
+    sealed.close();
+    also?.remove();
+  };
+  return { given, git: sealed.git, worktree: loc.worktree, gitDir: loc.gitDir, objects: loc.objects, shallow: sealed.shallow, borrowed: sealed.borrowed, promisor: sealed.promisor, notes: sealed.notes, close, ...(also ? { temporary: true as const } : {}) };
+}
+
+/** Why objects the history names are not in the store, and (said once) what the user can do about it. */
+export function missingAdvice(repo: Repo): { why: string; remedy: string } {
+  const at = shellQuote(repo.given);
+  if (repo.borrowed.length > 0) {
+    return {
+      why: "not in the repository's own object store (it borrows objects from another repository)",
+      remedy: `sk-scan does not read ${repo.borrowed.join(', ')} as this repository's own; scan that repository too, or copy the objects in with git -C ${at} repack -a -d`,
+    };
   }
-  const [gitDir, shallow, worktree] = out.split('\n');
-  if (!gitDir) throw new SkScanError(`not a git repository: ${given}`);
-  const git = opts.fromEnvironment ? finder : Git.pinned(worktree || gitDir, gitDir);
-  return { given, git, worktree: worktree || null, gitDir, shallow: shallow === 'true', close: () => {} };
+  if (repo.promisor !== null) {
+    return {
+      why: 'missing from this partial clone (sk-scan never fetches)',
+      remedy: `if you trust the repository and its remote ${repo.promisor}, fetch them with git -C ${at} fetch --refetch --no-filter ${shellQuote(repo.promisor)} and scan again`,
+    };
+  }
+  return { why: 'named by the history but missing from the object store', remedy: `the repository is damaged; git -C ${at} fsck says more` };
 }
 
 async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Promise<Repo> {
@@ -79,9 +106,7 @@ async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Prom
     for (const name of ['EDITOR', 'VISUAL', 'GIT_EDITOR', 'PAGER', 'GIT_PAGER']) delete env[name];
     const unsafe = { allowUnsafeAskPass: true, allowUnsafeCredentialHelper: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true };
     await simpleGit({ baseDir: dir, progress, unsafe }).env(env).clone(url, dir, ['--mirror']);
-    const git = Git.pinned(dir, dir);
-    const shallow = (await git.text(['rev-parse', '--is-shallow-repository'])).trim() === 'true';
-    return { given: url, git, worktree: null, gitDir: dir, temporary: true, shallow, close };
+    return opened(url, discover(dir, url), {}, temp);
   } catch (err) {
     close();
     // git's complaint, not its chatter ("Cloning into bare repository …").
@@ -191,14 +216,13 @@ export async function headTree(git: Git): Promise<HeadTree> {
 }
 
 /**
- * Objects in the packs of the git directory `gitDir` (a linked worktree's: its
- * common directory's), from each index's header
+ * Objects in the packs of the object folder `objects`, from each index's header
  * (its fan-out table's last entry): a few small reads, where `git
  * count-objects` would be a process. Loose objects and alternates are not
  * counted: this is a size hint.
  */
-export function packedObjects(gitDir: string): number {
-  const packDir = join(commonDir(gitDir), 'objects', 'pack');
+export function packedObjects(objects: string): number {
+  const packDir = join(objects, 'pack');
   let total = 0;
   let names: string[];
   try {
@@ -223,13 +247,4 @@ export function packedObjects(gitDir: string): number {
     }
   }
   return total;
-}
-
-/** Where a git directory's objects are: a linked worktree's are in the common directory its `commondir` file names. */
-function commonDir(gitDir: string): string {
-  try {
-    return resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
-  } catch {
-    return gitDir;
-  }
 }

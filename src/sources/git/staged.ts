@@ -15,19 +15,34 @@
  * content is scanned whole.
  */
 import { SkScanError } from '../../errors.js';
-import { Git, GitError, firstLine } from '../../git/run.js';
+import { GitError, firstLine, type Git } from '../../git/run.js';
 import { pushTo } from '../../group.js';
 import type { Source, SourceEvents, SourceItem } from '../types.js';
 import { parseStagedDiff, type StagedFile } from './diff.js';
+import { fromEnvironment } from './location.js';
 import { readObjects } from './objects.js';
+import { seal, type Sealed } from './sealed.js';
 
+/**
+ * The repository of the current folder, as git's environment for the hook
+ * names it, sealed (sealed.ts): the index and HEAD are read, nothing the
+ * repository configures is obeyed. The working tree is given to git only so
+ * that `:./path` names a file relative to the current folder.
+ */
 export function stagedSource(files: string[]): Source {
-  const git = Git.fromEnvironment();
+  let sealed: Sealed | null = null;
   return {
     kind: 'staged',
     root: '.',
     async *items(events) {
+      sealed = seal(fromEnvironment('.'), { headOnly: true, worktree: { cwd: process.cwd() } });
+      for (const note of sealed.notes) events.warn(note);
+      const git = sealed.git;
       yield* read(git, files.length > 0 ? await namedFiles(git, files) : await changedFiles(git), events);
+    },
+    close() {
+      sealed?.close();
+      return Promise.resolve();
     },
   };
 }

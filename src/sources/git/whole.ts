@@ -22,9 +22,9 @@ import { commitSet, PlacesCache } from './places-cache.js';
 import { count } from '../../report/format.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
 import { LogFormat, parseFor, recordEarliest, type Introductions } from './log.js';
-import { fetchMissing, missingObjects, promisorRemote } from './missing.js';
+import { missingObjects } from './missing.js';
 import type { WantedObject } from './objects.js';
-import { packedObjects, type Repo } from './repo.js';
+import { missingAdvice, packedObjects, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
 
 /** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the repository's own. */
@@ -44,8 +44,6 @@ export class WholeHistory extends HistoryScan {
     repo: Repo,
     events: SourceEvents,
     private readonly maxFileSize: number,
-    /** Fetch what a partial clone lacks from its promisor remote (else it is counted as unread). */
-    private readonly fetch = true,
     /** The scan cache to use, if any. */
     private readonly caching: CacheSettings | null = null,
   ) {
@@ -90,43 +88,42 @@ export class WholeHistory extends HistoryScan {
     this.sizeHint();
     // Objects the history names but the store lacks are looked for alongside the read (not again while the refs have not moved since a cached scan found none).
     const missing = early(missingObjects(this.repo.git, this.cache?.checked ?? null));
-    // Objects the store lacks and no promisor remote will supply are named by where the history has them:
-    // the walk that finds that starts as soon as they are known, alongside the rest of the read.
-    void missing.then(async ({ missing: lacking }) => {
-      // (Not once the scan has ended, failed or was stopped: nothing would close that walk.)
-      if (lacking.length > 0 && (await this.promisor()) === null && !this.closed) this.startWalk();
-    }).catch(() => {});
+    // Objects the store lacks are named by where the history has them: the walk that finds that starts as
+    // soon as they are known, alongside the rest of the read (not once the scan has ended, failed or was
+    // stopped: nothing would close that walk).
+    void missing
+      .then(({ missing: lacking }) => {
+        if (lacking.length > 0 && !this.closed) this.startWalk();
+      })
+      .catch(() => {});
     // Objects are read while git is still listing them.
     yield* this.objectItems(this.listing());
     const { missing: lacking, refs } = await missing;
     if (this.cache) this.cache.checked = lacking.length === 0 ? refs : null;
-    yield* this.missingItems(lacking);
+    await this.missingItems(lacking);
     await limits;
   }
 
   /** Roughly how many objects the store holds, told before the read. */
   private sizeHint(): void {
-    this.events.expect?.(packedObjects(this.repo.gitDir));
+    this.events.expect?.(packedObjects(this.repo.objects));
   }
 
-  /** A partial clone's missing objects, fetched in one batch and read; what cannot be had is counted as unread. */
-  private async *missingItems(oids: string[]): AsyncIterable<SourceItem[]> {
+  /**
+   * Objects the history names but the store lacks, each named by where the
+   * history has it, and counted as unread. They are never fetched: a partial
+   * clone's promisor remote, and how git reaches it, are the repository's to
+   * say, and the repository is not trusted (sealed.ts).
+   */
+  private async missingItems(oids: string[]): Promise<void> {
     if (oids.length === 0) return;
-    const { git, given } = this.repo;
-    const remote = await this.promisor();
-    if (remote !== null && this.fetch && (await fetchMissing(git, remote, oids))) {
-      this.events.warn(`${given}: partial clone: fetched ${count(oids.length, 'object')} it lacked from ${remote}, to scan them`);
-      yield* this.objectItems([oids.map((oid) => ({ oid, size: 0 }))]);
-      return;
-    }
-    const why =
-      remote === null ? 'named by the history but missing from the object store' : this.fetch ? `missing from this partial clone, and fetching it from ${remote} failed` : 'missing from this partial clone (--no-fetch)';
-    // Named by where the history has them: a path and the commit that introduced it (one log walk, only now).
     const where = await this.introduced(new Set(oids));
+    const { why, remedy } = missingAdvice(this.repo);
     for (const oid of oids) {
       const [path, commit] = [...(where.get(oid) ?? [])][0] ?? [];
       this.events.skip('unreadable', `object ${oid}${path !== undefined && commit ? ` (${path} in commit ${commit.commit.slice(0, 12)})` : ''}`, why);
     }
+    this.warn(`${count(oids.length, 'object')} ${oids.length === 1 ? 'is' : 'are'} ${why}: ${remedy}`);
   }
 
   /** A finding in a blob starts the walk now, alongside the rest of the read (unless an earlier audit placed that blob). */
@@ -134,13 +131,6 @@ export class WholeHistory extends HistoryScan {
     super.onFinding(origin);
     const blob = origin.git?.blob;
     if (blob !== undefined && !this.places?.has(blob)) this.startWalk();
-  }
-
-  private remote: Promise<string | null> | null = null;
-
-  /** The partial clone's promisor remote, or null: asked of git once, whoever asks first. */
-  private promisor(): Promise<string | null> {
-    return (this.remote ??= promisorRemote(this.repo.git));
   }
 
   private startWalk(): Walk {

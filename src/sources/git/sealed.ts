@@ -1,0 +1,268 @@
+/**
+ * A repository that is scanned is input, never authority. git, pointed at a
+ * repository, obeys what the repository says: its config names programs
+ * (`remote.*.uploadpack`, `core.sshCommand`, `core.gitProxy`,
+ * `credential.helper`, `core.askPass`, `core.alternateRefsCommand`, textconv
+ * and filter drivers, `core.fsmonitor`, hooks through `core.hooksPath`), a
+ * partial clone fetches what it lacks from a remote of its choosing, and
+ * `objects/info/alternates` adds another repository's objects to its own.
+ * Overriding those settings one by one with `-c` loses: git keeps the first
+ * value it reads for some of them, and a newer git adds new ones.
+ *
+ * So git never sees the repository's own git directory. Each scan builds a
+ * sealed view of it in a private temporary folder:
+ *
+ * - `config`: ours, with only the repository's format (format version, object
+ *   format), so nothing the repository configured exists: no remote, no
+ *   promisor (no lazy fetch), no program, no hook, no attribute;
+ * - HEAD, refs and packed-refs, shallow: copied (regular files only, capped),
+ *   so no ref can be a FIFO, and no git command can write to the real ones;
+ * - objects/: a link to each of the repository's own object folders (its packs
+ *   and loose-object folders), and an empty info/: the repository's
+ *   alternates, commit-graph and grafts are not read. Objects it borrows from
+ *   another repository are named, not scanned as its own;
+ * - the index is read where it is (a regular file only).
+ *
+ * What the view leaves out is said (`notes`), and a scan that needed it
+ * counts what it could not read.
+ */
+import { lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, type Dirent } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { SkScanError } from '../../errors.js';
+import { readRegularFile } from '../../files.js';
+import { TempDir } from '../../git/output.js';
+import { Git } from '../../git/run.js';
+import { decodeName } from '../names.js';
+import type { Location } from './location.js';
+
+/** What the view of a repository copied, linked and left out. */
+export interface Sealed {
+  /** git for the view: every command reads the repository's objects and refs, and nothing else of it. */
+  git: Git;
+  /** Whether the repository is a shallow clone. */
+  shallow: boolean;
+  /** Object folders the repository borrows from (its objects/info/alternates): not read as its own. */
+  borrowed: string[];
+  /** A partial clone's promisor remote (named in messages; never fetched from), or null. */
+  promisor: string | null;
+  /** What the view left out, as sentences for a warning. */
+  notes: string[];
+  /** Removes the view (never the repository: its folders are links, and links are removed, not followed). */
+  close(): void;
+}
+
+export interface SealOptions {
+  /** Give git the working tree too, and run it in `cwd` (for `:./path` index names in the staged scan). */
+  worktree?: { cwd: string };
+  /** Copy only HEAD and the ref it names (the pre-commit hook needs no other). */
+  headOnly?: boolean;
+}
+
+/** The largest ref file, HEAD or alternates file copied; the largest packed-refs. */
+const REF_MAX = 4096;
+const PACKED_REFS_MAX = 1 << 30;
+/** How deep folders under refs/ are copied. */
+const REF_DEPTH = 64;
+/** Files beside HEAD that name commits for `--range` and `--since` (`ORIG_HEAD..HEAD`). */
+const PSEUDO_REFS = ['ORIG_HEAD', 'FETCH_HEAD', 'MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD'];
+
+export function seal(loc: Location, opts: SealOptions = {}): Sealed {
+  const tmp = new TempDir('sk-scan-repo-');
+  try {
+    return build(tmp, loc, opts);
+  } catch (err) {
+    tmp.remove();
+    throw err;
+  }
+}
+
+function build(tmp: TempDir, loc: Location, opts: SealOptions): Sealed {
+  const view = tmp.path;
+  const notes: string[] = [];
+  const { config, promisor } = formatConfig(loc.commonDir);
+  writeFileSync(join(view, 'config'), config);
+  const head = copySmall(join(loc.gitDir, 'HEAD'), join(view, 'HEAD'), REF_MAX);
+  if (head === null) throw new SkScanError(`cannot read the repository's HEAD (${join(loc.gitDir, 'HEAD')})`);
+  mkdirSync(join(view, 'refs', 'heads'), { recursive: true });
+  mkdirSync(join(view, 'refs', 'tags'), { recursive: true });
+  const refsOut = (dir: string) => copyRefs(Buffer.from(join(dir, 'refs')), Buffer.from(join(view, 'refs')), 0, notes);
+  if (opts.headOnly) copyHeadRef(loc, head.toString('utf8'), view);
+  else {
+    refsOut(loc.commonDir);
+    if (loc.gitDir !== loc.commonDir) refsOut(loc.gitDir); // a linked worktree's own refs (bisect, worktree)
+    copySmall(join(loc.commonDir, 'packed-refs'), join(view, 'packed-refs'), PACKED_REFS_MAX, notes);
+    for (const name of PSEUDO_REFS) copySmall(join(loc.gitDir, name), join(view, name), 1 << 20);
+  }
+  const shallow = copySmall(join(loc.commonDir, 'shallow'), join(view, 'shallow'), PACKED_REFS_MAX, notes) !== null;
+  const borrowed = linkObjects(loc.objects, join(view, 'objects'), notes);
+  linkSharedIndexes(loc.gitDir, view);
+  const env: Record<string, string> = { GIT_DIR: view, GIT_INDEX_FILE: indexFile(loc.index, view, notes) };
+  if (opts.worktree && loc.worktree !== null) env['GIT_WORK_TREE'] = loc.worktree;
+  // Object folders git itself named for a hook (a push's quarantine) are the environment's, not the repository's.
+  if (loc.alternates.length > 0) env['GIT_ALTERNATE_OBJECT_DIRECTORIES'] = loc.alternates.join(':');
+  if (borrowed.length > 0) {
+    notes.push(`it borrows objects from ${borrowed.join(', ')} (objects/info/alternates): those are another repository's and are not read as this one's`);
+  }
+  return { git: Git.sealed(view, env, opts.worktree?.cwd), shallow, borrowed, promisor, notes, close: () => tmp.remove() };
+}
+
+/**
+ * Our config: the repository's format version and object format (SHA-1 or
+ * SHA-256), read from its config file's `[core]` and `[extensions]`, and
+ * nothing else. A ref storage git cannot read through files (reftable) is
+ * refused by name. Also the partial clone's promisor remote, if any, for the
+ * message that names what it lacks.
+ */
+function formatConfig(commonDir: string): { config: string; promisor: string | null } {
+  const read = readRegularFile(join(commonDir, 'config'), 1 << 20);
+  const values = configValues(read !== null && 'bytes' in read ? read.bytes.toString('utf8') : '');
+  const refStorage = values.get('extensions.refstorage')?.toLowerCase();
+  if (refStorage !== undefined && refStorage !== 'files') throw new SkScanError(`the repository keeps its refs in the ${refStorage} format, which sk-scan cannot read yet`);
+  const format = values.get('extensions.objectformat')?.toLowerCase();
+  if (format !== undefined && format !== 'sha1' && format !== 'sha256') throw new SkScanError(`the repository's object format ${format} is not one git knows`);
+  const version = format === 'sha256' || values.get('core.repositoryformatversion') === '1' ? '1' : '0';
+  const promisor =
+    values.get('extensions.partialclone') ??
+    [...values].find(([key, value]) => /^remote\..+\.promisor$/.test(key) && /^(true|yes|on|1)$/i.test(value))?.[0].slice('remote.'.length, -'.promisor'.length) ??
+    null;
+  return { config: `[core]\n\trepositoryformatversion = ${version}\n\tbare = true\n${format === 'sha256' ? '[extensions]\n\tobjectformat = sha256\n' : ''}`, promisor };
+}
+
+/**
+ * The last value of each key in git config text, as `section.key` or
+ * `section.subsection.key` (section and key in lower case, as git compares
+ * them): enough of git's syntax for the settings read here, which only name
+ * things; nothing read from a repository's config is ever run or obeyed.
+ */
+export function configValues(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let section = '';
+  for (const raw of text.split('\n')) {
+    let line = raw.trim();
+    const header = /^\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\](.*)$/.exec(line);
+    if (header) {
+      section = (header[1] ?? '').toLowerCase() + (header[2] !== undefined ? `.${header[2].replace(/\\(.)/g, '$1')}` : '');
+      line = (header[3] ?? '').trim();
+    }
+    const m = /^([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$/.exec(line);
+    if (!m || section === '') continue;
+    out.set(`${section}.${(m[1] ?? '').toLowerCase()}`, (m[2] ?? 'true').replace(/\s*[#;].*$/, '').replace(/^"(.*)"$/, '$1').trim());
+  }
+  return out;
+}
+
+/** Copy a regular file of at most `max` bytes; its bytes, or null when there is none (a file that is something else is named in `notes`). */
+function copySmall(from: string | Buffer, to: string | Buffer, max: number, notes?: string[]): Buffer | null {
+  const read = readRegularFile(from, max);
+  if (read === null) return null;
+  if (!('bytes' in read)) {
+    notes?.push(`${typeof from === 'string' ? from : decodeName(from)} ${'refused' in read ? read.refused : `cannot be read: ${read.failed}`}`);
+    return null;
+  }
+  writeFileSync(to, read.bytes);
+  return read.bytes;
+}
+
+/**
+ * The loose refs under `from`, copied into `to` (regular files only; a link or
+ * anything else is named and left out). Names are kept as bytes: a ref's name
+ * need not be UTF-8.
+ */
+function copyRefs(from: Buffer, to: Buffer, depth: number, notes: string[]): void {
+  let entries: Dirent<Buffer>[];
+  try {
+    entries = readdirSync(from, { withFileTypes: true, encoding: 'buffer' });
+  } catch {
+    return;
+  }
+  mkdirSync(to, { recursive: true });
+  for (const e of entries) {
+    const source = Buffer.concat([from, SLASH, e.name]);
+    const target = Buffer.concat([to, SLASH, e.name]);
+    if (e.isDirectory() && depth < REF_DEPTH) copyRefs(source, target, depth + 1, notes);
+    else if (e.isFile()) copySmall(source, target, REF_MAX, notes);
+    else notes.push(`${decodeName(source)} is ${e.isSymbolicLink() ? 'a link' : 'not a regular file'}: the ref is not read`);
+  }
+}
+
+const SLASH = Buffer.from('/');
+
+/** HEAD's branch alone: its loose ref file, or its line of packed-refs. */
+function copyHeadRef(loc: Location, head: string, view: string): void {
+  const ref = /^ref: (refs\/\S+)/.exec(head)?.[1];
+  if (ref === undefined || ref.split('/').includes('..')) return;
+  for (const dir of new Set([loc.gitDir, loc.commonDir])) {
+    const target = join(view, ref);
+    mkdirSync(resolve(target, '..'), { recursive: true });
+    if (copySmall(join(dir, ref), target, REF_MAX) !== null) return;
+  }
+  const packed = readRegularFile(join(loc.commonDir, 'packed-refs'), PACKED_REFS_MAX);
+  if (packed === null || !('bytes' in packed)) return;
+  const line = packed.bytes.toString('latin1').split('\n').find((l) => l.endsWith(` ${ref}`));
+  if (line !== undefined) writeFileSync(join(view, 'packed-refs'), `${line}\n`, 'latin1');
+}
+
+/**
+ * The view's objects/: a link to the repository's pack folder and to each of
+ * its loose-object folders (real folders only), and an empty info/. Returns
+ * the folders its alternates file names (borrowed, not linked).
+ */
+function linkObjects(objects: string, to: string, notes: string[]): string[] {
+  mkdirSync(join(to, 'info'), { recursive: true });
+  let names: string[];
+  try {
+    names = readdirSync(objects);
+  } catch {
+    throw new SkScanError(`cannot read the repository's objects folder ${objects}`);
+  }
+  for (const name of names) {
+    if (name !== 'pack' && !/^[0-9a-f]{2}$/.test(name)) continue;
+    const source = join(objects, name);
+    let st;
+    try {
+      st = lstatSync(source);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) symlinkSync(source, join(to, name));
+    else notes.push(`${source} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}: the objects in it are not read as this repository's`);
+  }
+  const read = readRegularFile(join(objects, 'info', 'alternates'), 1 << 20);
+  if (read === null || !('bytes' in read)) return [];
+  return read.bytes
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => (isAbsolute(l) ? l : resolve(objects, l)));
+}
+
+/** A split index keeps its shared part beside the git directory's files: linked into the view, where git looks for it. */
+function linkSharedIndexes(gitDir: string, view: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(gitDir).filter((n) => /^sharedindex\.[0-9a-f]+$/.test(n));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    try {
+      if (lstatSync(join(gitDir, name)).isFile()) symlinkSync(join(gitDir, name), join(view, name));
+    } catch {
+      // Unreadable: git says so when it needs it.
+    }
+  }
+}
+
+/** The index git reads: the repository's, if it is a regular file; else an empty one in the view. */
+function indexFile(index: string, view: string, notes: string[]): string {
+  let st;
+  try {
+    st = lstatSync(index);
+  } catch {
+    return join(view, 'index');
+  }
+  if (st.isFile()) return index;
+  notes.push(`${index} is not a regular file: the index is not read`);
+  return join(view, 'index');
+}
