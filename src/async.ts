@@ -1,9 +1,9 @@
 /** Small promise helpers for work that is started in one place and awaited in another. */
 
-/** A promise with its resolve function: something to wait on until it is fired. */
-export function signal(): { promise: Promise<void>; fire: () => void } {
-  let fire = () => {};
-  const promise = new Promise<void>((resolve) => (fire = resolve));
+/** A promise with its resolve function: something to wait on until it is fired (the first value fired is kept). */
+export function signal<T = void>(): { promise: Promise<T>; fire: (value: T) => void } {
+  let fire: (value: T) => void = () => {};
+  const promise = new Promise<T>((resolve) => (fire = resolve));
   return { promise, fire };
 }
 

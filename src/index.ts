@@ -92,7 +92,7 @@ export interface GitScanOptions extends ScanOptions {
   noFetch?: boolean;
   /** Repositories scanned at once (default: one per two cores, at least one). */
   jobs?: number;
-  /** Keep the scan cache in this folder (one file per repository) instead of each repository's `$GIT_DIR/sk-scan/`. */
+  /** Keep the scan cache in this folder (one file per repository) instead of the user's cache folder (`$XDG_CACHE_HOME/sk-scan`, `~/.cache/sk-scan`). */
   cache?: string;
   /** Neither use nor write the scan cache: read every object. */
   noCache?: boolean;

@@ -1,15 +1,16 @@
 /** The scan cache: a repeated audit reads only what is new, and never reports less. */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanGit, type Report } from '../src/index.js';
-import { CleanCache, cacheKey } from '../src/sources/git/cache.js';
+import { CleanCache, cacheFileIn, cacheKey } from '../src/sources/git/cache.js';
 import { importCommits, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { CLI, runCli, tempDir } from './helpers/run.js';
 
-const cacheFile = (repo: { dir: string }) => join(repo.dir, '.git', 'sk-scan', 'clean-objects');
+/** Where the scan cache of a repository with a working tree lives: the user's cache folder (a test file's own), by the git directory's place. */
+const cacheFile = (repo: { dir: string }) => cacheFileIn(join(process.env['XDG_CACHE_HOME'] as string, 'sk-scan'), realpathSync(join(repo.dir, '.git')));
 const json = (args: string[]) => {
   const r = runCli(args);
   return { ...r, report: JSON.parse(r.stdout) as Report };
@@ -71,7 +72,7 @@ describe('scan cache', () => {
     writeFileSync(places, readFileSync(places, 'utf8').slice(0, 40));
     const fourth = json(['git', repo.dir, '--format', 'json']);
     expect(fourth.report.findings.map((f) => [f.path, f.commit]).sort()).toEqual(third.report.findings.map((f) => [f.path, f.commit]).sort());
-    expect(fourth.stderr).toMatch(/scan cache .*clean-objects\.places: damaged or not an sk-scan placements file; ignored/);
+    expect(fourth.stderr).toMatch(/scan cache .*\.cache\.places: damaged or not an sk-scan placements file; ignored/);
     expect(json(['git', repo.dir, '--format', 'json']).stderr).not.toMatch(/scan cache/);
   });
 

@@ -76,7 +76,7 @@ export const COMMANDS: Command[] = [
       since: { type: 'string', arg: 'REV|DATE', help: 'only lines the commits since REV (REV..HEAD) or DATE (2024-01-01) added' },
       range: { type: 'string', arg: 'A..B', help: 'only lines the commits in the range added' },
       'no-fetch': { type: 'boolean', help: 'kept for old scripts: sk-scan never fetches what a partial clone lacks (it names them; exit 2)' },
-      cache: { type: 'string', arg: 'DIR', help: 'keep the scan cache in DIR (default: each repository\'s $GIT_DIR/sk-scan/)' },
+      cache: { type: 'string', arg: 'DIR', help: 'keep the scan cache in DIR (default: ~/.cache/sk-scan, never in the repository)' },
       'no-cache': { type: 'boolean', help: 'read every object: neither use nor write the scan cache' },
     },
     scan: true,

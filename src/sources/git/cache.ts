@@ -12,35 +12,77 @@
  * or one that could not be read whole (too large, an archive member not
  * opened, unreadable), is never entered, so it is read again every time.
  *
- * It also remembers the refs (their tips and HEAD, hashed) of the last scan
- * whose walk for missing objects found none: an audit that finds the same
- * refs again skips that walk, the costliest part of a repeated audit.
+ * It also remembers the refs (their tips and HEAD, hashed) and the object
+ * store (its listing, hashed) of the last scan whose walk for missing objects
+ * found none: an audit that finds both the same again skips that walk, the
+ * costliest part of a repeated audit. A store that lost an object since has
+ * another listing, and is walked.
  *
- * The file: a header (`sk-scan clean objects 1`, the key, the refs checked, the count), the ids
+ * Where it lives: in the user's cache folder (`$XDG_CACHE_HOME/sk-scan`,
+ * `~/.cache/sk-scan`), a file per repository named by a hash of where the
+ * repository is, or in `--cache DIR`; never inside the repository. A
+ * repository is input: a cache it could carry (or forge, or replace with a
+ * link to /dev/zero) would decide what is not read.
+ *
+ * The file: a header (`sk-scan clean objects 2`, the key, the refs and store checked, the count), the ids
  * as sorted 20-byte records, and a SHA-256 of all that. One that is damaged,
- * cut short or not a cache is ignored with a warning and rewritten; it is never
- * trusted in part. It is written to a temporary file and renamed over the old
- * one, so a scan killed half-way leaves the old cache.
+ * cut short, not a regular file or not a cache is ignored with a warning and
+ * rewritten; it is never trusted in part. It is written to a temporary file and
+ * renamed over the old one, so a scan killed half-way leaves the old cache.
  *
  * Beside it, places-cache.ts keeps where the blobs with findings were
  * introduced, so that a repeated audit need not walk the history to say so.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
 import { FROM_SOURCE, packageFile } from '../../package-root.js';
 import { describeIoError } from '../../errors.js';
+import { readRegularFile } from '../../files.js';
 import { ID_BYTES, IdRecords, ObjectIds, sortedRecords } from './ids.js';
 
-const MAGIC = 'sk-scan clean objects 1';
+const MAGIC = 'sk-scan clean objects 2';
+/** The largest cache read: 50 million objects. */
+const MAX_CACHE = 1 << 30;
+
+/** What the last whole walk for missing objects saw: the refs and the object store's listing, each hashed. */
+export interface Checked {
+  refs: string;
+  store: string;
+}
+
+/**
+ * The user's cache folder for sk-scan: `$XDG_CACHE_HOME/sk-scan`, else the
+ * platform's (`~/.cache/sk-scan`, `~/Library/Caches/sk-scan`,
+ * `%LOCALAPPDATA%\\sk-scan`); null when there is no home to put it in.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const xdg = env['XDG_CACHE_HOME'];
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'sk-scan');
+  if (process.platform === 'win32' && env['LOCALAPPDATA']) return join(env['LOCALAPPDATA'], 'sk-scan');
+  let home: string;
+  try {
+    home = homedir();
+  } catch {
+    return null;
+  }
+  if (!home || !isAbsolute(home)) return null;
+  return process.platform === 'darwin' ? join(home, 'Library', 'Caches', 'sk-scan') : join(home, '.cache', 'sk-scan');
+}
+
+/** The cache file of the repository known as `identity` (its git directory, or the URL cloned) in `dir`. */
+export function cacheFileIn(dir: string, identity: string): string {
+  return join(dir, `${createHash('sha256').update(identity).digest('hex').slice(0, 24)}.cache`);
+}
 const RECORD = ID_BYTES;
 const DIGEST = 32;
 
 export class CleanCache {
   /** The sorted ids from the file; none when starting afresh. */
   private readonly old: ObjectIds;
-  /** What the file said of the refs, to tell whether anything changed. */
-  private readonly wasChecked: string | null;
+  /** What the file said of the refs and the store, to tell whether anything changed. */
+  private readonly wasChecked: Checked | null;
   /** Which old records this scan's listing named (the rest are gone from the repository and are dropped). */
   private readonly seen: Uint8Array;
   /** Ids this scan found clean, as 20-byte records: a first audit of git/git adds 850,000 (as strings, 50 MB). */
@@ -48,14 +90,14 @@ export class CleanCache {
   private readonly spoiled = new Set<string>();
   /** Objects the listing named that the cache said were clean: not read. */
   reused = 0;
-  /** The refs (hashed) whose history was last walked and found whole; set anew by this scan's walk. */
-  checked: string | null;
+  /** The refs and store (hashed) whose history was last walked and found whole; set anew by this scan's walk. */
+  checked: Checked | null;
 
   private constructor(
     readonly file: string,
     private readonly key: string,
     old: Buffer,
-    checked: string | null,
+    checked: Checked | null,
   ) {
     this.old = new ObjectIds(old);
     this.seen = new Uint8Array(this.old.size);
@@ -65,14 +107,13 @@ export class CleanCache {
 
   /** The cache at `file` for `key`: its ids if the file is whole and of this key, else empty (with a warning if it was damaged or foreign). */
   static open(file: string, key: string, warn: (message: string) => void): CleanCache {
-    let data: Buffer;
-    try {
-      data = readFileSync(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`scan cache ${file}: cannot read it (${describeIoError(err)}); every object is read, and it is rewritten`);
+    const read = readRegularFile(file, MAX_CACHE);
+    if (read === null) return new CleanCache(file, key, Buffer.alloc(0), null);
+    if (!('bytes' in read)) {
+      warn(`scan cache ${file}: ${'refused' in read ? read.refused : `cannot read it (${read.failed})`}; every object is read, and it is rewritten`);
       return new CleanCache(file, key, Buffer.alloc(0), null);
     }
-    const parsed = parse(data);
+    const parsed = parse(read.bytes);
     if (typeof parsed === 'string') {
       warn(`scan cache ${file}: ${parsed}; ignored, every object is read, and it is rewritten`);
       return new CleanCache(file, key, Buffer.alloc(0), null);
@@ -104,10 +145,12 @@ export class CleanCache {
   /** Writes what this scan knows: the old ids it met again, and the new clean ones. Atomic: a temporary file, renamed. */
   save(warn: (message: string) => void): void {
     const fresh = freshOf(this.added.bytes(), this.spoiled);
-    const unchanged = fresh.length === 0 && this.seen.every((s) => s === 1) && this.checked === this.wasChecked;
+    const same = (a: Checked | null, b: Checked | null) => a?.refs === b?.refs && a?.store === b?.store;
+    const unchanged = fresh.length === 0 && this.seen.every((s) => s === 1) && same(this.checked, this.wasChecked);
     if (unchanged) return;
     const sorted = merge(this.old.records, this.seen, fresh);
-    const head = Buffer.from(`${MAGIC}\nkey ${this.key}\nchecked ${this.checked ?? '-'}\ncount ${sorted.length / RECORD}\n`);
+    const checked = this.checked ? `${this.checked.refs} ${this.checked.store}` : '-';
+    const head = Buffer.from(`${MAGIC}\nkey ${this.key}\nchecked ${checked}\ncount ${sorted.length / RECORD}\n`);
     const digest = createHash('sha256').update(head).update(sorted).digest();
     try {
       // In three writes, not one joined buffer: git/git's cache is 17 MB, and copies add up at the end of a scan.
@@ -118,12 +161,16 @@ export class CleanCache {
   }
 }
 
-/** `parts` into a temporary file beside `file`, renamed over it: whoever reads `file` gets the old one or the new one whole. Throws (leaving no temporary file) if it cannot. */
+/**
+ * `parts` into a temporary file beside `file`, renamed over it: whoever reads
+ * `file` gets the old one or the new one whole. Private to the user: a folder
+ * it makes is 0700, the file 0600. Throws (leaving no temporary file) if it cannot.
+ */
 export function writeAtomically(file: string, parts: (string | Uint8Array)[]): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    const fd = openSync(tmp, 'w');
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       for (const part of parts) writeFileSync(fd, part);
     } finally {
@@ -151,18 +198,21 @@ function freshOf(added: Buffer, spoiled: Set<string>): Buffer {
   return sorted.subarray(0, at);
 }
 
-function parse(data: Buffer): { key: string; checked: string | null; records: Buffer } | string {
-  const lines = data.subarray(0, 256).toString('latin1').split('\n');
+function parse(data: Buffer): { key: string; checked: Checked | null; records: Buffer } | string {
+  const lines = data.subarray(0, 320).toString('latin1').split('\n');
+  // A cache of an earlier version is simply another key: started afresh, without a warning.
+  if (lines[0]?.startsWith('sk-scan clean objects ') && lines[0] !== MAGIC) return { key: '', checked: null, records: Buffer.alloc(0) };
   if (lines[0] !== MAGIC) return 'not an sk-scan cache';
   const key = /^key ([0-9a-f]{64})$/.exec(lines[1] ?? '')?.[1];
-  const checked = /^checked ([0-9a-f]{64}|-)$/.exec(lines[2] ?? '')?.[1];
+  const checkedLine = /^checked (?:([0-9a-f]{64}) ([0-9a-f]{64})|-)$/.exec(lines[2] ?? '');
   const count = /^count (\d+)$/.exec(lines[3] ?? '')?.[1];
-  if (key === undefined || checked === undefined || count === undefined) return 'damaged (its header)';
+  if (key === undefined || checkedLine === null || count === undefined) return 'damaged (its header)';
+  const checked = checkedLine[1] !== undefined && checkedLine[2] !== undefined ? { refs: checkedLine[1], store: checkedLine[2] } : null;
   const start = `${lines.slice(0, 4).join('\n')}\n`.length;
   const end = start + Number(count) * RECORD;
   if (data.length !== end + DIGEST) return 'damaged (cut short, or longer than it says)';
   if (!createHash('sha256').update(data.subarray(0, end)).digest().equals(data.subarray(end))) return 'damaged (its checksum does not match)';
-  return { key, checked: checked === '-' ? null : checked, records: data.subarray(start, end) };
+  return { key, checked, records: data.subarray(start, end) };
 }
 
 /** The old records this scan met again and the new ones (sorted, none of them old: the listing did not read those), merged in byte order. */

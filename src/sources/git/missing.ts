@@ -13,18 +13,18 @@ import type { Git } from '../../git/run.js';
 
 /**
  * The ids of objects some ref's history names but this store does not hold,
- * and the refs walked (their tips and HEAD, hashed). With `walked`, the hash
- * of refs an earlier walk found whole: refs that have not moved since are not
- * walked again (`skipped`).
+ * and the refs walked (their tips and HEAD, hashed). `unchanged` is asked with
+ * that hash whether an earlier walk found the same refs, and the same store,
+ * whole; if so, they are not walked again (`skipped`).
  */
-export async function missingObjects(git: Git, walked: string | null = null): Promise<{ missing: string[]; refs: string; skipped: boolean }> {
+export async function missingObjects(git: Git, unchanged: (refs: string) => Promise<boolean> = () => Promise.resolve(false)): Promise<{ missing: string[]; refs: string; skipped: boolean }> {
   const missing: string[] = [];
   let rest = '';
   // Every ref's tip and HEAD; a ref naming an object the store lacks is passed over here (--ignore-missing)
   // and warned about by the commit graph, rather than ending the walk as `--all` would.
   const [listed, head] = await Promise.all([git.text(['for-each-ref', '--format=%(objectname) %(refname)']), git.text(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')]);
   const refs = createHash('sha256').update(`${listed}\0${head}`).digest('hex');
-  if (walked !== null && walked === refs) return { missing, refs, skipped: true };
+  if (await unchanged(refs)) return { missing, refs, skipped: true };
   const tips = [...listed.split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf(' '))), 'HEAD'].join('\n') + '\n';
   const args = ['rev-list', '--objects', '--missing=print', '--no-object-names', '--ignore-missing', '--stdin'];
   for await (const chunk of gitOutput(git, args, { input: tips, what: 'checking the history for missing objects (git rev-list)' })) {

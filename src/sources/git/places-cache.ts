@@ -18,12 +18,14 @@
  * file and renamed, as the scan cache is.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describeIoError } from '../../errors.js';
+import { readRegularFile } from '../../files.js';
 import { writeAtomically } from './cache.js';
 import type { CommitInfo, Introductions } from './log.js';
 
 const FORMAT = 'sk-scan placements 1';
+/** The largest placements file read. */
+const MAX_PLACES = 256 << 20;
 
 type Row = [path: string, commit: string, time: number, parents: string[], author: string, date: string];
 
@@ -49,14 +51,13 @@ export class PlacesCache {
   /** The placements at `file` for `key`; none if it is missing, of another key, or damaged (with a warning). */
   static open(file: string, key: string, warn: (message: string) => void): PlacesCache {
     const empty: PlacesFile = { format: FORMAT, key, commits: '', blobs: {} };
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`scan cache ${file}: cannot read it (${describeIoError(err)}); findings are placed by walking the history, and it is rewritten`);
+    const read = readRegularFile(file, MAX_PLACES);
+    if (read === null) return new PlacesCache(file, key, empty);
+    if (!('bytes' in read)) {
+      warn(`scan cache ${file}: ${'refused' in read ? read.refused : `cannot read it (${read.failed})`}; findings are placed by walking the history, and it is rewritten`);
       return new PlacesCache(file, key, empty);
     }
-    const data = parsed(text);
+    const data = parsed(read.bytes.toString('utf8'));
     if (data === null) {
       warn(`scan cache ${file}: damaged or not an sk-scan placements file; ignored, findings are placed by walking the history, and it is rewritten`);
       return new PlacesCache(file, key, empty);

@@ -15,9 +15,8 @@ import { early, signal } from '../../async.js';
 import { GitToFile, TempDir, gitOutput } from '../../git/output.js';
 import type { Git } from '../../git/run.js';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
-import { CleanCache } from './cache.js';
+import { cacheFileIn, CleanCache, defaultCacheDir } from './cache.js';
 import { commitSet, PlacesCache } from './places-cache.js';
 import { count } from '../../report/format.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
@@ -27,7 +26,7 @@ import type { WantedObject } from './objects.js';
 import { missingAdvice, packedObjects, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
 
-/** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the repository's own. */
+/** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the user's cache folder. */
 export interface CacheSettings {
   key: string;
   dir: string | null;
@@ -37,6 +36,8 @@ export class WholeHistory extends HistoryScan {
   /** Every commit id in the object store, in listing order; complete once `listed` has fired. */
   private readonly commits: string[] = [];
   private readonly listed = signal();
+  /** The whole listing of the store, hashed: the same store lists the same (see CleanCache.checked). */
+  private readonly store = signal<string>();
   private walk: Walk | null = null;
   private closed = false;
 
@@ -70,12 +71,15 @@ export class WholeHistory extends HistoryScan {
     this.cache?.save(this.warn);
   }
 
-  /** `$GIT_DIR/sk-scan/clean-objects`, or a file per repository in --cache DIR; none for a temporary clone without --cache. */
+  /**
+   * The repository's cache file: in --cache DIR, else in the user's cache
+   * folder (cache.ts), named by where the repository is; never inside it. A
+   * temporary clone has one only with --cache DIR.
+   */
   private cacheFile(settings: CacheSettings): string | null {
     const { repo } = this;
-    if (settings.dir === null) return repo.temporary ? null : join(repo.gitDir, 'sk-scan', 'clean-objects');
-    const identity = repo.temporary ? repo.given : repo.gitDir;
-    return join(settings.dir, `${createHash('sha256').update(identity).digest('hex').slice(0, 24)}.cache`);
+    const dir = settings.dir ?? (repo.temporary ? null : defaultCacheDir());
+    return dir === null ? null : cacheFileIn(dir, repo.temporary ? repo.given : repo.gitDir);
   }
 
   async *items(): AsyncIterable<SourceItem[]> {
@@ -86,8 +90,10 @@ export class WholeHistory extends HistoryScan {
     }
     const limits = early(this.describeLimits());
     this.sizeHint();
-    // Objects the history names but the store lacks are looked for alongside the read (not again while the refs have not moved since a cached scan found none).
-    const missing = early(missingObjects(this.repo.git, this.cache?.checked ?? null));
+    // Objects the history names but the store lacks are looked for alongside the read (not again while
+    // the refs, and the store as its listing shows it, are those a cached scan found whole).
+    const checked = this.cache?.checked ?? null;
+    const missing = early(missingObjects(this.repo.git, async (refs) => checked !== null && checked.refs === refs && checked.store === (await this.store.promise)));
     // Objects the store lacks are named by where the history has them: the walk that finds that starts as
     // soon as they are known, alongside the rest of the read (not once the scan has ended, failed or was
     // stopped: nothing would close that walk).
@@ -99,7 +105,8 @@ export class WholeHistory extends HistoryScan {
     // Objects are read while git is still listing them.
     yield* this.objectItems(this.listing());
     const { missing: lacking, refs } = await missing;
-    if (this.cache) this.cache.checked = lacking.length === 0 ? refs : null;
+    const store = await this.store.promise;
+    if (this.cache) this.cache.checked = lacking.length === 0 && store !== '' ? { refs, store } : null;
     await this.missingItems(lacking);
     await limits;
   }
@@ -168,11 +175,17 @@ export class WholeHistory extends HistoryScan {
     const cache = this.cache;
     const listing = new Listing(this.maxFileSize, this.events, (commit) => this.commits.push(commit), cache ? (oid) => cache.has(oid) : undefined);
     const args = ['cat-file', '--batch-all-objects', LISTING_FORMAT, '--unordered'];
+    const hash = createHash('sha256');
     try {
-      for await (const chunk of gitOutput(this.repo.git, args, { what: 'listing the objects (git cat-file)' })) yield listing.push(chunk);
+      for await (const chunk of gitOutput(this.repo.git, args, { what: 'listing the objects (git cat-file)' })) {
+        hash.update(chunk);
+        yield listing.push(chunk);
+      }
       yield listing.end();
+      this.store.fire(hash.digest('hex'));
     } finally {
       this.listed.fire();
+      this.store.fire('');
     }
   }
 }
