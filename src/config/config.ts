@@ -10,8 +10,8 @@ import { BASELINE_FILE_NAME, parseBaseline, type BaselineEntry } from '../suppre
 import { builtinRules } from './builtin.js';
 import type { PathPatterns } from './paths.js';
 
-export function defaults(file: string | null, rules: RuleSpec[]): Config {
-  return { file, rules, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
+export function defaults(file: string | null, builtin: RuleSpec[]): Config {
+  return { file, rules: builtin, builtin, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
 }
 
 export const CONFIG_FILE_NAME = '.sk-scan.yaml';
@@ -23,6 +23,8 @@ export interface Config {
   file: string | null;
   /** The rules in force: built-in ones not disabled, then the user's. */
   rules: RuleSpec[];
+  /** Every built-in rule, disabled or not: a key one of them matches is verified by its check, whatever the config says. */
+  builtin: RuleSpec[];
   /** Globs, relative to the scan root, of paths never read (as written). */
   exclude: string[];
   /** `exclude` compiled: the one matcher the walk and suppression both use; null when there are no globs. */

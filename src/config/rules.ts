@@ -76,7 +76,8 @@ function parseVerify(yf: YamlFile, node: Node | null, at: string): VerifySpec {
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') yf.fail(req.get('method')?.value, `${at}.request.method must be GET, HEAD or POST`);
   const pathNode = req.get('path')?.value ?? null;
   const path = yf.string(pathNode, `${at}.request.path`);
-  if (!path.startsWith('/')) yf.fail(pathNode, `${at}.request.path must start with /`);
+  const wrong = pathProblem(path);
+  if (wrong !== null) yf.fail(pathNode, `${at}.request.path ${wrong}`);
   if (path.includes(SECRET_PLACEHOLDER)) yf.fail(pathNode, `${at}.request.path must not carry ${SECRET_PLACEHOLDER}: a key in a URL ends up in logs; send it in a header`);
   const headers: Record<string, string> = {};
   for (const { key, value } of yf.entries(req.get('headers')?.value ?? null, `${at}.request.headers`)) {
@@ -102,6 +103,23 @@ function parseVerify(yf: YamlFile, node: Node | null, at: string): VerifySpec {
     return rule;
   });
   return { request: { method, path, headers }, responses };
+}
+
+/**
+ * Why a check's path is not a path on the verification endpoint, or null. The
+ * path is appended to the URL the user chose (--verify-url); whatever a
+ * config says, the key must go nowhere else: no scheme or host (`//host`,
+ * `\\host`), no `..` climbing out of the endpoint's path, nothing encoded to
+ * mean either, no whitespace or control characters.
+ */
+export function pathProblem(path: string): string | null {
+  if (!path.startsWith('/')) return 'must start with /';
+  if (path.startsWith('//')) return 'must be a path on the verification endpoint, not another host (it starts with //)';
+  if (/[\\\s\x00-\x1f\x7f]/.test(path)) return 'must be a path: no backslash, whitespace or control character';
+  if (/%(?:2e|2f|5c|00)/i.test(path)) return 'must not encode a dot, a slash, a backslash or NUL';
+  if (/@/.test(path.split('?')[0] ?? '')) return 'must be a path, not carry a user or host (@)';
+  if ((path.split('?')[0] ?? '').split('/').some((seg) => seg === '..' || seg === '.')) return 'must not hold . or .. segments';
+  return null;
 }
 
 /** Run a rule's own examples; the first one that misbehaves is the error. */

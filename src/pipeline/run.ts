@@ -90,7 +90,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     fingerprints: config.fingerprints,
     baseline: opts.updateBaseline || opts.noBaseline ? null : config.baseline.entries,
   });
-  let verified = await verifyStage(judged, config.rules, opts.verify, { warn: (m) => run.warn(m), onVerifying: (keys) => run.phase('verifying keys', keys) });
+  let verified = await verifyStage(judged, { rules: config.rules, builtin: config.builtin }, opts.verify, { warn: (m) => run.warn(m), onVerifying: (keys) => run.phase('verifying keys', keys) });
   let accepting: BaselineEntry[] | null = null;
   if (opts.updateBaseline) ({ verified, accepting } = intoBaseline(verified));
   const report = buildReport({

@@ -125,6 +125,8 @@ function dispatcherFor(base: URL): Dispatcher {
 }
 
 async function verifyOne(base: URL, key: KeyToVerify, spec: VerifySpec, s: Settings, deadline: AbortSignal): Promise<Verification> {
+  // Never sent: a check whose path leads off the endpoint (refused when a config loads; checked again here).
+  if (requestUrl(base, spec.request.path) === null) return { status: 'unknown', reason: 'off-endpoint' };
   let timeouts = 0;
   let last: Verification = { status: 'unknown', reason: 'deadline' };
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -196,8 +198,23 @@ type Outcome =
   | { kind: 'deadline' }
   | { kind: 'error'; code: string };
 
+/**
+ * Where a check's request goes: its path appended to the endpoint's path, on
+ * the endpoint's origin, or null if it would leave that origin (a config's
+ * path is checked when it loads; this is checked again before any connection).
+ */
+export function requestUrl(base: URL, path: string): URL | null {
+  const query = path.indexOf('?');
+  const url = new URL(base.href);
+  url.pathname = base.pathname.replace(/\/$/, '') + (query === -1 ? path : path.slice(0, query));
+  url.search = query === -1 ? '' : path.slice(query);
+  url.hash = '';
+  const within = url.pathname === base.pathname || url.pathname.startsWith(base.pathname.replace(/\/?$/, '/'));
+  return url.origin === base.origin && within ? url : null;
+}
+
 async function send(base: URL, secret: string, spec: VerifySpec, s: Settings, deadline: AbortSignal): Promise<Outcome> {
-  const url = new URL(base.pathname.replace(/\/$/, '') + spec.request.path, base);
+  const url = requestUrl(base, spec.request.path) as URL;
   const headers: Record<string, string> = { 'user-agent': 'sk-scan', accept: 'application/json' };
   for (const [name, value] of Object.entries(spec.request.headers)) headers[name.toLowerCase()] = value.split(SECRET_PLACEHOLDER).join(secret);
   const abort = new AbortController();

@@ -11,7 +11,9 @@ import type { Detection } from '../detect/stage.js';
 import type { RuleSpec } from '../detect/rule.js';
 import type { Judged, Suppressed } from '../suppress/index.js';
 import type { VerifyOptions } from './index.js';
-import type { Verification } from './spec.js';
+import type { Verification, VerifySpec } from './spec.js';
+import { Detector } from '../detect/engine.js';
+import { compileRule } from '../detect/rule.js';
 
 /** The hand-off to the report: what it lists, what stays accepted, and the platform's verdicts. */
 export interface Verified {
@@ -34,6 +36,7 @@ const WHY: Record<string, string> = {
   'rate-limited': 'rate-limited (429) by',
   'server-error': 'server errors from',
   'unexpected-response': 'an answer the rule does not describe from',
+  'off-endpoint': 'a check that leads off the endpoint, so nothing was sent: not',
 };
 
 /** Why keys stayed unverified, once per reason (not once per key): `unverified: could not connect to api.chatbotplatform.io (ECONNREFUSED): 3 keys`. */
@@ -48,20 +51,42 @@ function unverified(verdicts: Map<string, Verification>, host: string): string[]
   return [...byWhy].map(([why, n]) => `unverified: ${why}: ${n} ${n === 1 ? 'key' : 'keys'}`);
 }
 
+/**
+ * Which check verifies a key: the check of the built-in rule that matches it
+ * whole, if one does (disabled or not), else its own rule's. A config (perhaps
+ * the scanned repository's) may add rules and checks of its own, but cannot
+ * decide what the platform's answer about one of the platform's keys means.
+ */
+function checks({ rules, builtin }: VerifyRules): (ruleId: string, secret: string) => VerifySpec | undefined {
+  const own = new Map(rules.map((r) => [r.id, r.verify]));
+  const builtins = new Detector(builtin.map(compileRule));
+  return (ruleId, secret) => {
+    const platform = builtins.scan(Buffer.from(secret)).find((m) => m.secret === secret);
+    if (platform) return builtin.find((r) => r.id === platform.ruleId)?.verify;
+    return own.get(ruleId);
+  };
+}
+
 /** Refuse an endpoint keys may not be sent to, or times no timer can keep, before anything is read, let alone sent. */
 export async function checkVerifyEndpoint(opts: VerifyOptions | undefined): Promise<void> {
   if (opts) (await import('./index.js')).checkVerifyOptions(opts);
 }
 
-export async function verifyStage(judged: Judged, rules: RuleSpec[], opts: VerifyOptions | undefined, hooks: VerifyHooks): Promise<Verified> {
+/** The rules in force, and every built-in one (disabled or not). */
+export interface VerifyRules {
+  rules: RuleSpec[];
+  builtin: RuleSpec[];
+}
+
+export async function verifyStage(judged: Judged, rules: VerifyRules, opts: VerifyOptions | undefined, hooks: VerifyHooks): Promise<Verified> {
   if (!opts) return { reported: judged.kept, accepted: judged.accepted, verdicts: null };
   const { verifyKeys } = await import('./index.js');
   const baselined = judged.accepted.filter((s) => s.suppression.kind === 'baseline');
   const toVerify = [...judged.kept, ...baselined.map((s) => s.detection)];
   hooks.onVerifying(new Set(toVerify.map((d) => d.sha256)).size);
-  const checks = new Map(rules.map((r) => [r.id, r.verify]));
+  const checkOf = checks(rules);
   const verdicts = await verifyKeys(
-    toVerify.map((d) => ({ sha256: d.sha256, secret: d.match.secret, spec: checks.get(d.match.ruleId) })),
+    toVerify.map((d) => ({ sha256: d.sha256, secret: d.match.secret, spec: checkOf(d.match.ruleId, d.match.secret) })),
     opts,
   );
   for (const line of unverified(verdicts, new URL(opts.baseUrl).host)) hooks.warn(line);

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = join(ROOT, 'dist', 'bin', 'sk-scan.js');
+export const CLI = process.env['SK_SCAN_TEST_CLI'] ?? join(ROOT, 'dist', 'bin', 'sk-scan.js');
 
 export interface CliResult {
   code: number;

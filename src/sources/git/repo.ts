@@ -76,19 +76,18 @@ function opened(given: string, loc: Location, view: SealOptions = {}, also?: Tem
 /** Why objects the history names are not in the store, and (said once) what the user can do about it. */
 export function missingAdvice(repo: Repo): { why: string; remedy: string } {
   const at = shellQuote(repo.given);
-  if (repo.borrowed.length > 0) {
-    return {
-      why: "not in the repository's own object store (it borrows objects from another repository)",
-      remedy: `sk-scan does not read ${repo.borrowed.join(', ')} as this repository's own; scan that repository too, or copy the objects in with git -C ${at} repack -a -d`,
-    };
-  }
+  const why: string[] = [];
+  const remedy: string[] = [];
   if (repo.promisor !== null) {
-    return {
-      why: 'missing from this partial clone (sk-scan never fetches)',
-      remedy: `if you trust the repository and its remote ${repo.promisor}, fetch them with git -C ${at} fetch --refetch --no-filter ${shellQuote(repo.promisor)} and scan again`,
-    };
+    why.push('missing from this partial clone (sk-scan never fetches)');
+    remedy.push(`if you trust the repository and its remote ${repo.promisor}, fetch them with git -C ${at} fetch --refetch --no-filter ${shellQuote(repo.promisor)} and scan again`);
   }
-  return { why: 'named by the history but missing from the object store', remedy: `the repository is damaged; git -C ${at} fsck says more` };
+  if (repo.borrowed.length > 0) {
+    why.push("not in the repository's own object store (it borrows objects from another repository)");
+    remedy.push(`sk-scan does not read ${repo.borrowed.join(', ')} as this repository's own: scan that repository too, or copy the objects in with git -C ${at} repack -a -d`);
+  }
+  if (why.length === 0) return { why: 'named by the history but missing from the object store', remedy: `the repository is damaged; git -C ${at} fsck says more` };
+  return { why: why.join(', or '), remedy: remedy.join('; ') };
 }
 
 async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Promise<Repo> {

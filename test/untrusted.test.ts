@@ -1,0 +1,370 @@
+/**
+ * Auditing a repository somebody else prepared: the scanned repository is
+ * input, never authority. Each repository here is built to attack the auditor
+ * (a vendor's tarball, a fork, an acquisition's code): its config names
+ * programs, its partial clone wants to fetch, it carries a forged scan cache,
+ * its .sk-scan.yaml tries to send keys elsewhere or to switch detection off.
+ * For each: nothing it names runs, nothing is written to it, no key leaves
+ * except to the verify origin the user chose, and a scan that did not read
+ * everything does not pass.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestUrl } from '../src/verify/index.js';
+import { cacheFileIn } from '../src/sources/git/cache.js';
+import { gitEnv, makeRepo, type TestRepo } from './helpers/git.js';
+import { fakeKey } from './helpers/keys.js';
+import { startPlatform, type FakePlatform } from './helpers/platform.js';
+import { runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
+
+/** Every file under `dir` with its size and a hash of its bytes: what a scan must leave exactly as it was. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out[relative(dir, p)] = `${statSync(p).size}:${createHash('sha256').update(readFileSync(p)).digest('hex').slice(0, 16)}`;
+      else out[relative(dir, p)] = e.isSymbolicLink() ? 'link' : 'other';
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A program that records that it ran (a file named after it in `marks`), then fails. */
+function payloads(marks: string, names: string[]): Record<string, string> {
+  const bin = tempDir('sk-scan-payload-');
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const p = join(bin, name);
+    writeFileSync(p, `#!/bin/sh\ntouch '${join(marks, name)}'\ncat >/dev/null 2>&1 &\nexit 1\n`);
+    chmodSync(p, 0o755);
+    out[name] = p;
+  }
+  return out;
+}
+
+const HOOKS = ['pre-auto-gc', 'reference-transaction', 'post-checkout', 'post-merge', 'post-rewrite', 'pre-commit', 'post-commit', 'pre-push', 'fsmonitor-watchman', 'post-index-change'];
+const PROGRAMS = [
+  'uploadpack',
+  'gitproxy',
+  'sshcommand',
+  'credential',
+  'askpass',
+  'ext',
+  'alternaterefs',
+  'fsmonitor',
+  'pager',
+  'diffexternal',
+  'textconv',
+  'clean',
+  'smudge',
+  'process',
+  'gpg',
+  'packobjectshook',
+  'included-pager',
+  'editor',
+  'sequence-editor',
+  ...HOOKS.map((h) => `hook-${h}`),
+];
+
+/** A server that asks for credentials (401), so that git would call a credential helper and askpass. */
+let asking: Server;
+let askingUrl = '';
+beforeAll(async () => {
+  asking = createServer((_req, res) => {
+    res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="x"' });
+    res.end();
+  });
+  await new Promise<void>((resolve) => asking.listen(0, '127.0.0.1', resolve));
+  askingUrl = `http://127.0.0.1:${(asking.address() as AddressInfo).port}/repo.git`;
+});
+afterAll(() => new Promise<void>((resolve) => asking.close(() => resolve())));
+
+interface Hostile {
+  repo: TestRepo;
+  marks: string;
+  key: string;
+  /** Another repository on the machine whose objects the hostile one borrows (alternates), with its own key. */
+  company: TestRepo;
+  companyKey: string;
+}
+
+/**
+ * A working tree whose config names a program at every place git would run
+ * one, as several promisor remotes (each a way git reaches a remote), hooks
+ * for everything, and an alternates file into another repository. With
+ * `missing`, one blob of its history is gone from the store, so that git
+ * would fetch it lazily.
+ */
+function hostileRepo(missing: boolean): Hostile {
+  const marks = tempDir('sk-scan-marks-');
+  const run = payloads(marks, PROGRAMS);
+  const company = makeRepo();
+  const companyKey = fakeKey('live');
+  company.commit('company secrets', { 'prod.env': `K=${companyKey}\n` });
+  company.git('gc', '-q');
+
+  // In a folder of its own: scanning "the folder of repositories" around it must find only it.
+  const repo = makeRepo({ dir: join(tempDir('sk-scan-hostile-'), 'hostile') });
+  const key = fakeKey('live');
+  repo.commit('one', { 'app.js': 'console.log(1)\n', '.gitattributes': '* diff=evil filter=evil\n' });
+  repo.commit('two', { 'config.env': `K=${key}\n` });
+  repo.commit('three', { 'app.js': 'console.log(3)\n' });
+  repo.git('gc', '-q');
+  const hooks = join(repo.dir, 'evil-hooks');
+  mkdirSync(hooks);
+  for (const h of HOOKS) symlinkSync(run[`hook-${h}`] as string, join(hooks, h));
+  writeFileSync(join(repo.dir, 'evil.inc'), `[core]\n\tpager = ${run['included-pager']}\n`);
+  const set = (k: string, v: string) => repo.git('config', '--add', k, v);
+  // Promisor remotes, one per way of reaching a remote, each naming a program.
+  set('extensions.partialclone', 'origin');
+  set('remote.origin.url', `file://${company.dir}`);
+  set('remote.origin.promisor', 'true');
+  set('remote.origin.uploadpack', run['uploadpack'] as string);
+  set('remote.proxied.url', 'git://127.0.0.1:9/x.git');
+  set('remote.proxied.promisor', 'true');
+  set('core.gitProxy', run['gitproxy'] as string);
+  set('remote.sshed.url', 'ssh://127.0.0.1:9/x.git');
+  set('remote.sshed.promisor', 'true');
+  set('core.sshCommand', run['sshcommand'] as string);
+  set('remote.asking.url', askingUrl);
+  set('remote.asking.promisor', 'true');
+  set('credential.helper', `!${run['credential'] as string}`);
+  set('core.askPass', run['askpass'] as string);
+  set('remote.ext.url', `ext::${run['ext'] as string}`);
+  set('remote.ext.promisor', 'true');
+  set('protocol.ext.allow', 'always');
+  set('protocol.allow', 'always');
+  // Everything else git may run.
+  set('core.alternateRefsCommand', run['alternaterefs'] as string);
+  set('core.fsmonitor', run['fsmonitor'] as string);
+  set('core.pager', run['pager'] as string);
+  set('diff.external', run['diffexternal'] as string);
+  set('diff.evil.textconv', run['textconv'] as string);
+  set('filter.evil.clean', run['clean'] as string);
+  set('filter.evil.smudge', run['smudge'] as string);
+  set('filter.evil.process', run['process'] as string);
+  set('gpg.program', run['gpg'] as string);
+  set('log.showSignature', 'true');
+  set('uploadpack.packObjectsHook', run['packobjectshook'] as string);
+  set('include.path', join(repo.dir, 'evil.inc'));
+  set('core.editor', run['editor'] as string);
+  set('sequence.editor', run['sequence-editor'] as string);
+  set('core.hooksPath', hooks);
+  set('gc.auto', '1');
+  set('gc.autoPackLimit', '1');
+  set('maintenance.auto', 'true');
+  // Borrowed objects: another repository on the machine, with a key of its own.
+  writeFileSync(join(repo.dir, '.git', 'objects', 'info', 'alternates'), `${join(company.dir, '.git', 'objects')}\n`);
+  // git itself, from here on, would run the payloads: it runs with a config of its own.
+  const plain = (args: string[], input?: string) =>
+    execFileSync('git', ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'gc.auto=0', ...args], { cwd: repo.dir, env: { ...gitEnv(), GIT_CONFIG_GLOBAL: '/dev/null', GIT_NO_LAZY_FETCH: '1' }, input, stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+  const pack = join(repo.dir, '.git', 'objects', 'pack');
+  if (missing) {
+    const blob = plain(['rev-parse', 'HEAD~1:config.env']).trim();
+    // The pack without that blob (a partial clone's), and a .promisor file beside it.
+    const keep = plain(['rev-list', '--objects', '--all']).split('\n').map((l) => l.split(' ')[0]).filter((id) => id && id !== blob);
+    const staging = tempDir('sk-scan-pack-');
+    const name = plain(['pack-objects', '-q', join(staging, 'pack')], `${keep.join('\n')}\n`).trim();
+    for (const f of readdirSync(pack)) execFileSync('rm', ['-f', join(pack, f)]);
+    for (const f of readdirSync(staging)) execFileSync('mv', [join(staging, f), pack]);
+    writeFileSync(join(pack, `pack-${name}.promisor`), '');
+  }
+  // Two more packs, so that an automatic gc would have something to repack.
+  for (const n of [1, 2]) {
+    const blob = plain(['hash-object', '-w', '--no-filters', '--stdin'], `extra ${n}\n`).trim();
+    plain(['pack-objects', '-q', join(pack, 'pack')], `${blob}\n`);
+  }
+  return { repo, marks, key, company, companyKey };
+}
+
+describe('a repository whose config names programs', () => {
+  for (const missing of [false, true]) {
+    it(`runs none of them and writes nothing to it, for every command${missing ? ', with a blob missing from its store' : ''}`, async () => {
+      const h = hostileRepo(missing);
+      const { repo } = h;
+      for (const f of readdirSync(h.marks)) execFileSync('rm', ['-f', join(h.marks, f)]);
+      const before = snapshot(join(repo.dir, '.git'));
+      const tree = snapshot(repo.dir);
+      const head = repo.git('rev-parse', 'HEAD').trim();
+      const folder = join(repo.dir, '..');
+      const runs: [string[], string?][] = [
+        [['git', repo.dir]],
+        [['git', repo.dir]], // again: with the cache the first one wrote
+        [['git', repo.dir, '--no-cache']],
+        [['git', repo.dir, '--range', 'HEAD~2..HEAD']],
+        [['git', repo.dir, '--since', '2000-01-01']],
+        [['git', repo.dir, '--since', '2000-01-01', '--no-fetch']],
+        [['git', folder]],
+        [['git', `file://${repo.dir}`]],
+        [['git']],
+        [['staged']],
+        [['staged', 'config.env']],
+        [['pre-push', 'origin', 'file:///nowhere'], `refs/heads/main ${head} refs/heads/main ${'0'.repeat(40)}\n`],
+        [['dir', repo.dir]],
+      ];
+      for (const [args, input] of runs) {
+        const r = await runCliAsync([...args, '--format', 'json'], { cwd: repo.dir, input, timeoutMs: 60_000 });
+        // A report, or (a clone git refuses to make of a store missing a blob) one line saying why.
+        expect({ args, code: [0, 1, 2].includes(r.code), said: r.stdout.length > 0 || /^sk-scan: error: cannot clone /m.test(r.stderr) }).toEqual({ args, code: true, said: true });
+        expect({ args, ran: readdirSync(h.marks) }).toEqual({ args, ran: [] });
+        // The company's key, borrowed through alternates, is never reported as this repository's.
+        expect(r.stdout).not.toContain(h.companyKey.slice(-4));
+      }
+      // Nothing written to the repository: not a pack, not a cache, not a ref.
+      expect(snapshot(join(repo.dir, '.git'))).toEqual(before);
+      expect(snapshot(repo.dir)).toEqual(tree);
+    }, 240_000);
+  }
+
+  it('names what it did not read, and does not pass: a missing blob, borrowed objects', async () => {
+    const h = hostileRepo(true);
+    const r = await runCliAsync(['git', h.repo.dir, '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing from this partial clone \(sk-scan never fetches\)/);
+    expect(r.stderr).toMatch(/it borrows objects from \S+ \(objects\/info\/alternates\)/);
+    expect(r.stderr).toMatch(/fetch them with git -C .* fetch --refetch --no-filter origin and scan again/);
+    expect(readdirSync(h.marks)).toEqual([]);
+  }, 60_000);
+});
+
+describe('a scan cache the repository carries', () => {
+  function forged(repo: TestRepo): void {
+    // What an older sk-scan would have read: every object listed clean, with a correct checksum.
+    const ids = repo.git('cat-file', '--batch-all-objects', '--batch-check=%(objectname)').trim().split('\n').sort();
+    const records = Buffer.concat(ids.map((id) => Buffer.from(id, 'hex')));
+    for (const magic of ['sk-scan clean objects 1', 'sk-scan clean objects 2']) {
+      const head = Buffer.from(`${magic}\nkey ${'0'.repeat(64)}\nchecked -\ncount ${ids.length}\n`);
+      const digest = createHash('sha256').update(head).update(records).digest();
+      mkdirSync(join(repo.dir, '.git', 'sk-scan'), { recursive: true });
+      writeFileSync(join(repo.dir, '.git', 'sk-scan', 'clean-objects'), Buffer.concat([head, records, digest]));
+    }
+  }
+
+  it('is never read: a forged one hides nothing, and a link to /dev/zero or a FIFO there hangs nothing', () => {
+    const repo = makeRepo();
+    const key = fakeKey('live');
+    repo.commit('k', { 'a.env': `K=${key}\n` });
+    repo.git('commit', '-q', '--allow-empty', '-m', `webhook_secret=${'Kq83mZpL0vYt2RbX9sWc4NdE7uFa'}`);
+    forged(repo);
+    const r = runCli(['git', repo.dir, '--format', 'json'], { timeout: 30_000 });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings).toHaveLength(2);
+    expect(JSON.parse(r.stdout).stats.cached).toBe(0);
+    execFileSync('rm', ['-f', join(repo.dir, '.git', 'sk-scan', 'clean-objects')]);
+    symlinkSync('/dev/zero', join(repo.dir, '.git', 'sk-scan', 'clean-objects'));
+    execFileSync('mkfifo', [join(repo.dir, '.git', 'sk-scan', 'clean-objects.places')]);
+    const again = runCli(['git', repo.dir, '--format', 'json', '--no-cache'], { timeout: 30_000, killSignal: 'SIGKILL' });
+    expect(again.code).toBe(1);
+  });
+
+  it("in the user's cache folder, a FIFO or a link to /dev/zero is a warning in a moment, and the file is rewritten", () => {
+    const repo = makeRepo();
+    repo.commit('one', { 'a.txt': 'a\n' });
+    const cache = tempDir('sk-scan-own-cache-');
+    const file = cacheFileIn(cache, realpathSync(join(repo.dir, '.git')));
+    symlinkSync('/dev/zero', file);
+    execFileSync('mkfifo', [`${file}.places`]);
+    const r = runCli(['git', repo.dir, '--cache', cache], { timeout: 30_000, killSignal: 'SIGKILL' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/scan cache .*\.cache: is not a regular file: not read; every object is read, and it is rewritten/);
+  });
+
+  it('a store that lost a blob since the last audit is walked again, and does not pass', () => {
+    const repo = makeRepo();
+    repo.commit('one', { 'a.txt': 'a\n' });
+    repo.commit('two', { 'b.txt': 'b\n' });
+    expect(runCli(['git', repo.dir]).code).toBe(0);
+    const blob = repo.git('rev-parse', 'HEAD:b.txt').trim();
+    execFileSync('rm', ['-f', join(repo.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2))]);
+    const r = runCli(['git', repo.dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot read object ${blob} (b.txt in commit`);
+  });
+});
+
+describe("a repository's .sk-scan.yaml and --verify", () => {
+  let platform: FakePlatform;
+  let thief: Server;
+  let stolen: string[] = [];
+  let thiefPort = 0;
+  beforeAll(async () => {
+    platform = await startPlatform();
+    thief = createServer((req, res) => {
+      stolen.push(`${req.url ?? ''} ${JSON.stringify(req.headers)}`);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => thief.listen(0, '127.0.0.1', resolve));
+    thiefPort = (thief.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await platform.close();
+    await new Promise<void>((resolve) => thief.close(() => resolve()));
+  });
+
+  const stealing = (path: string, responses = "        - { status: 200, result: inactive, reason: invalid }\n") =>
+    [
+      'disable: [chatbot-live-key, chatbot-test-key, chatbot-webhook-secret]',
+      'rules:',
+      '  - id: live-copy',
+      '    description: copy',
+      '    severity: low',
+      '    kind: test',
+      '    keywords: [sk_live_]',
+      "    pattern: '(?<secret>sk_live_[A-Za-z0-9]{16,64})'",
+      '    verify:',
+      '      request:',
+      `        path: '${path}'`,
+      "        headers: { Authorization: 'Bearer {{secret}}', X-Debug: '{{secret}}' }",
+      '      responses:',
+      responses,
+    ].join('\n');
+
+  it('cannot send a key anywhere but the verify origin the user chose: every form of another host is refused where it is written', async () => {
+    const forms = [`//127.0.0.1:${thiefPort}/steal`, `/\\127.0.0.1:${thiefPort}/steal`, '/../../steal', '/v1/%2e%2e/steal', `http://127.0.0.1:${thiefPort}/steal`, `/@127.0.0.1:${thiefPort}/steal`, '/v1/./x', `/%2f%2f127.0.0.1:${thiefPort}`];
+    for (const form of forms) {
+      const key = fakeKey('live');
+      const dir = writeTree(tempDir(), { '.sk-scan.yaml': stealing(form), 'app.env': `K=${key}\n` });
+      const r = await runCliAsync(['dir', dir, '--verify', '--verify-url', platform.url]);
+      expect({ form, code: r.code }).toEqual({ form, code: 2 });
+      expect(r.stderr).toMatch(/\.sk-scan\.yaml:11: rule `live-copy`: `verify`\.request\.path /);
+      expect(r.stderr).not.toContain(key);
+    }
+    expect(stolen).toEqual([]);
+    // And checked again before any connection, whatever the rule's path: the origin and the endpoint's path hold.
+    const base = new URL('https://api.example.test/v1');
+    for (const form of forms) {
+      const url = requestUrl(base, form);
+      expect({ form, kept: url === null || (url.origin === base.origin && url.pathname.startsWith('/v1/')) }).toEqual({ form, kept: true });
+    }
+    expect(requestUrl(base, '/../../steal')).toBeNull();
+    expect(requestUrl(base, '/bots')?.href).toBe('https://api.example.test/v1/bots');
+  }, 60_000);
+
+  it("decides a platform key's verdict by the built-in check, whatever the repository's rule says its answers mean", async () => {
+    const key = fakeKey('live');
+    platform.keys.set(key, 'active');
+    const dir = writeTree(tempDir(), { '.sk-scan.yaml': stealing('/v1/bots'), 'app.env': `K=${key}\n` });
+    const r = await runCliAsync(['dir', dir, '--verify', '--verify-url', platform.url, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const finding = JSON.parse(r.stdout).findings[0];
+    expect(finding.verification).toEqual({ status: 'active', reason: 'ok', httpStatus: 200 });
+    expect(stolen).toEqual([]);
+  }, 60_000);
+
+  it('sends no borrowed key: objects another repository lends through alternates are not read, let alone verified', async () => {
+    const h = hostileRepo(false);
+    platform.keys.set(h.companyKey, 'active');
+    const r = await runCliAsync(['git', h.repo.dir, '--verify', '--verify-url', platform.url, '--format', 'json']);
+    expect(platform.requests.has(h.companyKey)).toBe(false);
+    expect(r.stdout).not.toContain(h.companyKey.slice(-4));
+  }, 60_000);
+});
