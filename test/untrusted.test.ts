@@ -9,7 +9,7 @@
  * everything does not pass.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -293,7 +293,7 @@ describe('a scan cache the repository carries', () => {
 describe("a repository's .sk-scan.yaml and --verify", () => {
   let platform: FakePlatform;
   let thief: Server;
-  let stolen: string[] = [];
+  const stolen: string[] = [];
   let thiefPort = 0;
   beforeAll(async () => {
     platform = await startPlatform();
