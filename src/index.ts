@@ -8,7 +8,9 @@
  * source and, when asked to (`updateBaseline`), writes the baseline from the
  * report: the pipeline itself writes nothing.
  */
+import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve, sep } from 'node:path';
 import { loadConfig, type Config } from './config/config.js';
 import { SkScanError } from './errors.js';
 import { runPipeline, type PipelineOptions, type PipelineResult } from './pipeline/run.js';
@@ -24,16 +26,49 @@ export interface ScanOptions extends PipelineOptions {
   config?: string;
   /** A baseline file to use (and, with updateBaseline, write) instead of `.sk-scan-baseline.json` at the scan root. */
   baseline?: string;
+  /**
+   * Audit mode, for a tree somebody else prepared: only the user's settings
+   * are read (`config`, `baseline`, or the current folder's when it is not
+   * part of the scan), never the scanned tree's `.sk-scan.yaml`,
+   * `.sk-scanignore`, baseline or `.gitignore` files; its allow comments are
+   * reported (marked) rather than obeyed. Implied for URLs, folders of
+   * repositories and targets files.
+   */
+  audit?: boolean;
 }
 
-/** `.sk-scan.yaml`, `.sk-scanignore` and the baseline of a scan rooted at `root`, or the files the options name. */
-async function configAt(root: string, opts: ScanOptions): Promise<Config> {
-  const config = await loadConfig({ root, explicit: opts.config, baseline: opts.baseline });
+/**
+ * `.sk-scan.yaml`, `.sk-scanignore` and the baseline of a scan rooted at
+ * `root`, or the files the options name. `scanned` are the folders the scan
+ * reads: the root's files are theirs when the root is part of them.
+ */
+async function configAt(root: string, opts: ScanOptions, scanned: string[], audit = opts.audit === true): Promise<Config> {
+  const config = await loadConfig({ root, explicit: opts.config, baseline: opts.baseline, audit, rootIsTarget: partOf(root, scanned) });
+  if (audit && opts.updateBaseline && (opts.baseline === undefined || partOf(opts.baseline, scanned))) {
+    throw new SkScanError('audit mode writes nothing into the scanned tree: name a baseline outside it with --baseline FILE');
+  }
   // A baseline named on the command line must exist, unless this scan writes it: a typo must not pass silently.
   if (opts.baseline !== undefined && !opts.updateBaseline && config.baseline.entries === null) {
     throw new SkScanError(`baseline file not found: ${opts.baseline}`);
   }
   return config;
+}
+
+/** Whether the folder `dir` is one of `folders`, inside one, or holds one: its settings files are then the scanned tree's. */
+function partOf(dir: string, folders: string[]): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const d = real(dir);
+  return folders.some((f) => {
+    const t = real(f);
+    const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
+    return within(d, t) || within(t, d);
+  });
 }
 
 /**
@@ -59,15 +94,16 @@ export async function scanDir(paths: string[] = ['.'], opts: DirScanOptions = {}
   // Loaded on demand: the tree walker's dependencies are not needed by other commands.
   const { dirConfigRoot, dirSource } = await import('./sources/dir.js');
   const root = await dirConfigRoot(roots);
-  const config = await configAt(root, opts);
-  const source = dirSource(roots, { noIgnore: opts.noIgnore, excluded: config.excluded, skipFile: config.file ?? undefined });
+  const config = await configAt(root, opts, roots);
+  // In audit mode the tree's .gitignore files are its own say on what is read: not obeyed either.
+  const source = dirSource(roots, { noIgnore: opts.noIgnore === true || config.audit, excluded: config.excluded, skipFile: config.file ?? undefined });
   // One folder, scanned from the root its baseline's paths are relative to: every entry's place was seen.
   return finish(await runPipeline(source, config, opts), config, roots.length === 1 && roots[0] === root);
 }
 
 /** Scan a stream or buffer (standard input); `path` is what findings report. */
 export async function scanStdin(input: NodeJS.ReadableStream | Uint8Array, opts: ScanOptions & { path?: string } = {}): Promise<Report> {
-  const config = await configAt('.', opts);
+  const config = await configAt('.', opts, []);
   return finish(await runPipeline(stdinSource(input, opts.path ?? null, config.maxFileSize), config, { ...opts, threads: 1 }), config, false);
 }
 
@@ -78,7 +114,7 @@ export async function scanStdin(input: NodeJS.ReadableStream | Uint8Array, opts:
  */
 export async function scanImage(path: string, opts: ScanOptions = {}): Promise<Report> {
   const { imageSource } = await import('./sources/image/index.js');
-  const config = await configAt('.', opts);
+  const config = await configAt('.', opts, [path]);
   // An image is not every place the baseline's entries could be: the baseline is added to, never pruned.
   return finish(await runPipeline(imageSource(path, config.maxFileSize), config, opts), config, false);
 }
@@ -105,17 +141,19 @@ export interface GitScanOptions extends ScanOptions {
  * repository of the current directory is found as git would find it.
  */
 export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
-  const { gitSource, openRepos, UnknownRevision, cacheKey } = await import('./sources/git/index.js');
+  const { gitSource, openRepos, UnknownRevision, cacheKey, isUrl } = await import('./sources/git/index.js');
   // Arguments are checked before anything is cloned.
   const range = rangeOf(opts);
   await checkVerifyEndpoint(opts.verify);
   const onClone = (url: string, stage: string, percent: number) => opts.onProgress?.({ phase: 'cloning', label: `${url} (${stage})`, items: percent, bytes: 0 });
-  const { repos, failed } = targets.length > 0 ? await openRepos(targets, { onClone }) : await openRepos(['.'], { fromEnvironment: true });
+  const { repos, failed, searched } = targets.length > 0 ? await openRepos(targets, { onClone }) : await openRepos(['.'], { fromEnvironment: true });
   let config: Config;
   try {
-    // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory.
+    // .sk-scan.yaml from the working tree of the only repository scanned, else the current directory. A URL
+    // or a folder of repositories is somebody else's: only the auditor's settings are read.
     const only = repos.length === 1 ? repos[0]?.worktree : null;
-    config = await configAt(only ?? '.', opts);
+    const audit = opts.audit === true || searched || targets.some(isUrl);
+    config = await configAt(only ?? '.', opts, repos.flatMap((r) => (r.temporary ? [] : [r.worktree ?? r.gitDir])), audit);
   } catch (err) {
     for (const r of repos) r.close();
     throw err;
@@ -177,7 +215,7 @@ function revision(flag: string, value: string, expected: string): string {
  */
 export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): Promise<Report> {
   const { stagedSource } = await import('./sources/git/staged.js');
-  const config = await configAt('.', opts);
+  const config = await configAt('.', opts, ['.'], false);
   return finish(await runPipeline(stagedSource(files), config, { ...opts, threads: 1 }), config, false);
 }
 
@@ -188,7 +226,7 @@ export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): 
  */
 export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Promise<Report> {
   const { gitSource, openRepo, pushRevisions, pushTarget } = await import('./sources/git/index.js');
-  const config = await configAt('.', opts);
+  const config = await configAt('.', opts, ['.'], false);
   // The hook's repository, as git's environment for the hook names it (a local one: nothing to remove on failure).
   const repo = await openRepo('.', { fromEnvironment: true });
   const revs = await pushRevisions(repo.git, hook);

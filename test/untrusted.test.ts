@@ -9,7 +9,7 @@
  * everything does not pass.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
@@ -20,7 +20,7 @@ import { cacheFileIn } from '../src/sources/git/cache.js';
 import { gitEnv, makeRepo, type TestRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform, type FakePlatform } from './helpers/platform.js';
-import { runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
+import { ROOT, runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
 
 /** Every file under `dir` with its size and a hash of its bytes: what a scan must leave exactly as it was. */
 function snapshot(dir: string): Record<string, string> {
@@ -367,4 +367,125 @@ describe("a repository's .sk-scan.yaml and --verify", () => {
     expect(platform.requests.has(h.companyKey)).toBe(false);
     expect(r.stdout).not.toContain(h.companyKey.slice(-4));
   }, 60_000);
+});
+
+describe("what the scanned tree's settings changed is said in every format", () => {
+  /** A repository whose .sk-scan.yaml switches detection off, with a live key, a webhook secret in a message, and a key behind an allow comment. */
+  function quiet(): { repo: TestRepo; keys: string[] } {
+    const repo = makeRepo();
+    const keys = [fakeKey('live'), fakeKey('live')];
+    repo.commit('config', {
+      '.sk-scan.yaml': 'disable: [chatbot-live-key, chatbot-test-key, chatbot-webhook-secret]\nmaxFileSize: 1\n',
+      'app.env': `K=${keys[0]}\n`,
+      'fixture.env': `K=${keys[1]} # sk-scan:allow -- demo key\n`,
+    });
+    return { repo, keys };
+  }
+
+  it('a config that disables every rule and sets maxFileSize: 1 is named, by file, kind and count, in each format', () => {
+    const { repo } = quiet();
+    const text = runCli(['git', repo.dir]);
+    expect(text.code).toBe(0);
+    // Read as one line: the report wraps at 80 columns.
+    const said = text.stdout.replace(/\s+/g, ' ');
+    expect(said).toMatch(/^No secrets found with the settings below\./);
+    expect(said).toContain(".sk-scan.yaml (the scanned tree's) disables 3 built-in rules: chatbot-live-key, chatbot-test-key, chatbot-webhook-secret");
+    expect(said).toMatch(/sets maxFileSize to 1 B \(default 100\.0 MiB\): \d+ items skipped as too large/);
+    const json = JSON.parse(runCli(['git', repo.dir, '--format', 'json']).stdout);
+    expect(json.settings.mode).toBe('standard');
+    expect(json.settings.changes.map((c: { kind: string; count: number; from: string }) => [c.kind, c.from, c.count > 0])).toEqual([
+      ['rules-disabled', 'target', true],
+      ['max-file-size', 'target', true],
+    ]);
+    for (const format of ['sarif', 'html', 'markdown', 'junit', 'github']) {
+      const out = runCli(['git', repo.dir, '--format', format]).stdout;
+      expect({ format, says: /disables 3 built-in rules/.test(out) && /maxFileSize/.test(out) && /\.sk-scan\.yaml/.test(out) }).toEqual({ format, says: true });
+    }
+  });
+
+  it("counts what .sk-scanignore, the baseline, exclude, .gitignore and allow comments accepted or kept from being read", () => {
+    const dir = tempDir();
+    const k = () => `K=${fakeKey('live')}\n`;
+    writeTree(dir, {
+      '.sk-scan.yaml': 'exclude: [vendor/]\n',
+      '.sk-scanignore': 'fixtures/\n',
+      '.gitignore': 'build/\n',
+      'vendor/a.env': k(),
+      'build/b.env': k(),
+      'fixtures/c.env': k(),
+      'd.env': `${k().trim()} # sk-scan:allow -- a sample\n`,
+      'e.env': k(),
+    });
+    execFileSync('git', ['init', '-q', dir]);
+    expect(runCli(['dir', dir, '--update-baseline']).code).toBe(0);
+    const json = JSON.parse(runCli(['dir', dir, '--format', 'json']).stdout);
+    const changes = Object.fromEntries(json.settings.changes.map((c: { kind: string; count: number }) => [c.kind, c.count]));
+    expect(changes).toEqual({ exclude: 1, gitignore: 1, 'ignore-file': 1, baseline: 1, 'allow-comments': 1 });
+    const text = runCli(['dir', dir]).stdout.replace(/\s+/g, ' ');
+    expect(text).toContain(".sk-scan.yaml (the scanned tree's) excludes vendor/: 1 path not read (vendor/)");
+    expect(text).toContain('.gitignore files ignore 1 path, not read (build/; --no-ignore reads them)');
+    expect(text).toContain(".sk-scanignore (the scanned tree's) accepts 1 finding by path");
+    expect(text).toContain('sk-scan:allow comments accept 1 finding');
+  });
+
+  it('--audit reads none of the tree\'s settings: the key is found, the allowed one is reported and marked, and the header says so', () => {
+    const { repo, keys } = quiet();
+    const r = runCli(['git', repo.dir, '--audit', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.settings.mode).toBe('audit');
+    expect(report.findings.map((f: { path: string; allowedInRepository?: unknown }) => [f.path, f.allowedInRepository ?? null])).toEqual([
+      ['app.env', null],
+      ['fixture.env', { reason: 'demo key' }],
+    ]);
+    const text = runCli(['git', repo.dir, '--audit']).stdout;
+    expect(text).toMatch(/^sk-scan: 2 keys in 2 places.*\nRun in audit mode: the scanned tree's own settings/);
+    expect(text.replace(/\s+/g, ' ')).toMatch(/fixture\.env:1:3 \w{7} [\d-]+ Dev One · allowed in the repository \(sk-scan:allow -- demo key\)/);
+    // Accepting them goes into a baseline of the auditor's, never into the repository.
+    expect(text.replace(/\s+/g, ' ')).toMatch(/--audit --update-baseline --baseline sk-scan-audit-baseline\.json/);
+    const refused = runCli(['git', repo.dir, '--audit', '--update-baseline', '--baseline', join(repo.dir, 'b.json')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/audit mode writes nothing into the scanned tree/);
+    expect(existsSync(join(repo.dir, 'b.json'))).toBe(false);
+    for (const key of keys) expect(text).not.toContain(key);
+  });
+
+  it('is implied for a URL, a folder of repositories and a targets file; dir --audit reads what .gitignore hides', () => {
+    const { repo } = quiet();
+    for (const args of [['git', `file://${repo.dir}`], ['git', join(repo.dir, '..')], ['git', '--targets-file', writeTree(tempDir(), { 't.txt': `${repo.dir}\n` }) + '/t.txt']]) {
+      const r = runCli([...args, '--format', 'json']);
+      expect({ args, code: r.code, mode: JSON.parse(r.stdout).settings.mode }).toEqual({ args, code: 1, mode: 'audit' });
+    }
+    const dir = writeTree(tempDir(), { '.gitignore': '*.env\n', 'hidden.env': `K=${fakeKey('live')}\n` });
+    execFileSync('git', ['init', '-q', dir]);
+    expect(runCli(['dir', dir]).code).toBe(0);
+    expect(runCli(['dir', dir, '--audit']).code).toBe(1);
+  });
+
+  it('writes the settings into SARIF that passes the multitool with GitHub\'s rules, and no file name becomes an absolute URI', () => {
+    const repo = makeRepo();
+    repo.commit('names', { 'javascript:alert(document.domain)': `K=${fakeKey('live')}\n`, '.sk-scan.yaml': 'disable: [chatbot-test-key]\n' });
+    const out = join(tempDir(), 'r.sarif');
+    expect(runCli(['git', repo.dir, '--format', 'sarif', '--output', out]).code).toBe(1);
+    const sarif = JSON.parse(readFileSync(out, 'utf8'));
+    const uri = sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri as string;
+    expect(uri).toBe('javascript%3Aalert(document.domain)');
+    expect(new URL(uri, 'https://example.test/root/').href).toBe('https://example.test/root/javascript%3Aalert(document.domain)');
+    expect(sarif.runs[0].invocations[0].toolConfigurationNotifications[0].message.text).toMatch(/disables 1 built-in rule: chatbot-test-key/);
+    const multitool = join(ROOT, 'node_modules', '@microsoft', 'sarif-multitool-linux', 'Sarif.Multitool');
+    chmodSync(multitool, 0o755);
+    const v = execFileSync(multitool, ['validate', '--rule-kind', 'Gh;Sarif', out], { encoding: 'utf8' });
+    expect(v).toMatch(/Analysis completed successfully/);
+    expect(v).not.toMatch(/: error /);
+  });
+
+  it('the HTML report allows its one script by hash, not unsafe-inline', () => {
+    const out = join(tempDir(), 'r.html');
+    runCli(['stdin', '--format', 'html', '--output', out], { input: `K=${fakeKey('live')}\n` });
+    const html = readFileSync(out, 'utf8');
+    const csp = /Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1] ?? '';
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+    expect(csp).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
 });

@@ -63,7 +63,17 @@ export interface Command {
 }
 
 export const COMMANDS: Command[] = [
-  { name: 'dir', args: '[PATH...]', summary: 'scan working trees or files (default .)', own: { 'no-ignore': { type: 'boolean', help: 'also scan files .gitignore excludes (never .git/)' } }, scan: true, positionals: true },
+  {
+    name: 'dir',
+    args: '[PATH...]',
+    summary: 'scan working trees or files (default .)',
+    own: {
+      'no-ignore': { type: 'boolean', help: 'also scan files .gitignore excludes (never .git/)' },
+      audit: { type: 'boolean', help: "a tree somebody else prepared: read none of its settings files or .gitignore, and report its allow comments" },
+    },
+    scan: true,
+    positionals: true,
+  },
   {
     name: 'git',
     args: '[REPO...]',
@@ -71,6 +81,7 @@ export const COMMANDS: Command[] = [
     about:
       'REPO may be a working tree, a bare repository, a URL (cloned for the scan, then removed), or a folder holding repositories (each one below it is scanned). A repository that cannot be opened is reported and the rest are scanned (exit 2).',
     own: {
+      audit: { type: 'boolean', help: "a repository somebody else prepared: read none of its settings files, and report its allow comments (implied for URLs, folders of repositories and --targets-file)" },
       'targets-file': { type: 'string', arg: 'FILE', help: 'more REPOs, one path or URL a line (# starts a comment)' },
       jobs: { type: 'string', arg: 'N', help: 'repositories scanned at once (default: one per two cores)' },
       since: { type: 'string', arg: 'REV|DATE', help: 'only lines the commits since REV (REV..HEAD) or DATE (2024-01-01) added' },

@@ -31,6 +31,7 @@ import {
 } from '../index.js';
 import { maskSecrets } from '../redact.js';
 import { count, formatNumber, printable, quotePath, shellQuote } from '../report/format.js';
+import { changeSentence } from '../report/settings.js';
 import { VERSION } from '../version.js';
 import { findCommand, parseCommand, SCAN_FLAGS, unknownCommand, usageError, type Command, type FlagValues } from './args.js';
 import { guardStreams, warn, writeReport } from './output.js';
@@ -56,10 +57,10 @@ async function main(argv: string[]): Promise<number> {
       return print((await help()).commandHelp(about));
     }
     case 'dir':
-      return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true }));
+      return scan(command, flags, (o) => scanDir(positionals, { ...o, noIgnore: values['no-ignore'] === true, audit: values['audit'] === true }));
     case 'git':
       if (values['since'] !== undefined && values['range'] !== undefined) throw usageError('--since and --range cannot be used together', command);
-      return scan(command, flags, (o) => scanGit([...positionals, ...targetsFile(values['targets-file'] as string | undefined, command)], { ...o, since: values['since'] as string | undefined, range: values['range'] as string | undefined, cache: values['cache'] as string | undefined, noCache: values['no-cache'] === true, jobs: jobsOf(values['jobs'] as string | undefined, command) }));
+      return scan(command, flags, (o) => scanGit([...positionals, ...targetsFile(values['targets-file'] as string | undefined, command)], { ...o, audit: values['audit'] === true || values['targets-file'] !== undefined, since: values['since'] as string | undefined, range: values['range'] as string | undefined, cache: values['cache'] as string | undefined, noCache: values['no-cache'] === true, jobs: jobsOf(values['jobs'] as string | undefined, command) }));
     case 'staged':
       return scan(command, flags, (o) => scanStaged(positionals, o));
     case 'pre-push': {
@@ -197,7 +198,10 @@ async function deliver(report: Report, format: Format, flags: ScanFlags, command
   if (hook && format === 'text' && flags.output === undefined && open.length === 0 && written === null && report.errors.length === 0) {
     // A clean commit or push: one short line, not a report.
     const accepted = report.stats.suppressed > 0 ? `; ${count(report.stats.suppressed, 'finding')} accepted` : '';
-    await writeReport(`sk-scan: no keys in ${hook === 'pre-commit' ? 'the staged change' : 'what the push sends'} (${count(report.stats.files, hook === 'pre-commit' ? 'file' : 'object')})${accepted}\n`, undefined);
+    // What the settings switched off or kept from being read is said here too; what they accepted is counted above.
+    const narrowed = report.settings.changes.filter((c) => !['baseline', 'allow-comments', 'ignore-file', 'fingerprints', 'rules-added'].includes(c.kind) && (c.count > 0 || c.kind === 'rules-disabled'));
+    const settings = narrowed.map((c) => `; ${printable(changeSentence(c))}`).join('');
+    await writeReport(`sk-scan: no keys in ${hook === 'pre-commit' ? 'the staged change' : 'what the push sends'} (${count(report.stats.files, hook === 'pre-commit' ? 'file' : 'object')})${accepted}${settings}\n`, undefined);
     return;
   }
   const toTerminal = flags.output === undefined && process.stdout.isTTY === true;

@@ -23,6 +23,7 @@ export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Co
       disabled.add(id);
     }
     config.rules = builtin.filter((r) => !disabled.has(r.id));
+    config.disabled = [...disabled];
   }
 
   const rulesNode = f.get('rules')?.value;
@@ -34,6 +35,7 @@ export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Co
       }
     }
     config.rules = [...config.rules, ...own];
+    config.added = own.map((r) => r.id);
   }
 
   const excludeNode = f.get('exclude')?.value;

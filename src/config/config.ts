@@ -11,7 +11,7 @@ import { builtinRules } from './builtin.js';
 import type { PathPatterns } from './paths.js';
 
 export function defaults(file: string | null, builtin: RuleSpec[]): Config {
-  return { file, rules: builtin, builtin, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
+  return { file, rules: builtin, builtin, disabled: [], added: [], sources: { config: null, ignoreFile: null, baseline: null }, audit: false, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
 }
 
 export const CONFIG_FILE_NAME = '.sk-scan.yaml';
@@ -25,6 +25,14 @@ export interface Config {
   rules: RuleSpec[];
   /** Every built-in rule, disabled or not: a key one of them matches is verified by its check, whatever the config says. */
   builtin: RuleSpec[];
+  /** Built-in rules the config disables, by id. */
+  disabled: string[];
+  /** The config's own rules, by id. */
+  added: string[];
+  /** Which settings files were read, and whose each is: the scanned tree's, or the user's (named on the command line, or outside what is scanned). */
+  sources: { config: SettingsSource | null; ignoreFile: SettingsSource | null; baseline: SettingsSource | null };
+  /** Audit mode: no settings file of the scanned tree was read, and its allow comments are reported rather than obeyed. */
+  audit: boolean;
   /** Globs, relative to the scan root, of paths never read (as written). */
   exclude: string[];
   /** `exclude` compiled: the one matcher the walk and suppression both use; null when there are no globs. */
@@ -41,6 +49,12 @@ export interface Config {
   baseline: { file: string; entries: BaselineEntry[] | null };
 }
 
+/** A settings file that was read: where, and whether it belongs to what is scanned (`target`) or to the user. */
+export interface SettingsSource {
+  file: string;
+  from: 'target' | 'user';
+}
+
 export const IGNORE_FILE_NAME = '.sk-scanignore';
 
 /**
@@ -52,21 +66,41 @@ export const IGNORE_FILE_NAME = '.sk-scanignore';
 const MAX_CONFIG = 1 << 20;
 const MAX_BASELINE = 32 << 20;
 
-export async function loadConfig(opts: { root?: string; explicit?: string; baseline?: string }): Promise<Config> {
+export interface LoadOptions {
+  /** Where `.sk-scan.yaml`, `.sk-scanignore` and the baseline are looked for (default `.`). */
+  root?: string;
+  /** A config file named on the command line, read instead of the root's. */
+  explicit?: string;
+  /** A baseline named on the command line. */
+  baseline?: string;
+  /** The root is part of what is scanned (its files are the scanned tree's, not the user's). */
+  rootIsTarget?: boolean;
+  /** Audit mode: files the scanned tree holds are not read; only those the user named, or the root's when it is not part of the scan. */
+  audit?: boolean;
+}
+
+export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const root = opts.root ?? '.';
-  const config = await loadYamlConfig(root, opts.explicit);
+  const from = opts.rootIsTarget ? 'target' : 'user';
+  // In audit mode the scanned tree's own settings are input, not instructions: they are not read at all.
+  const implicit = !(opts.audit && opts.rootIsTarget);
+  const config = await loadYamlConfig(root, opts.explicit, implicit);
+  config.audit = opts.audit === true;
+  if (config.file !== null) config.sources.config = { file: config.file, from: opts.explicit !== undefined ? 'user' : from };
   // The matcher loads only when there are globs to match (the pre-commit hook must start fast).
   if (config.exclude.length > 0) config.excluded = (await import('./paths.js')).PathPatterns.compile(config.exclude);
   // Files found at the root come from what is being scanned: they are read only if they stay inside it.
   const baselineFile = opts.baseline ?? join(root, BASELINE_FILE_NAME);
-  const baselineText = readSettingsFile(baselineFile, { what: `the baseline ${baselineFile}`, max: MAX_BASELINE, within: opts.baseline === undefined ? root : undefined });
+  const baselineText = opts.baseline !== undefined || implicit ? readSettingsFile(baselineFile, { what: `the baseline ${baselineFile}`, max: MAX_BASELINE, within: opts.baseline === undefined ? root : undefined }) : null;
   config.baseline = { file: baselineFile, entries: baselineText === null ? null : parseBaseline(baselineFile, baselineText) };
+  if (baselineText !== null) config.sources.baseline = { file: baselineFile, from: opts.baseline !== undefined ? 'user' : from };
   const ignoreFile = join(root, IGNORE_FILE_NAME);
-  const ignoreText = readSettingsFile(ignoreFile, { what: ignoreFile, max: MAX_CONFIG, within: root });
+  const ignoreText = implicit ? readSettingsFile(ignoreFile, { what: ignoreFile, max: MAX_CONFIG, within: root }) : null;
   if (ignoreText !== null) {
     const { paths, fingerprints } = parseIgnoreFile(ignoreFile, ignoreText);
     config.ignoreFile = paths;
     config.fingerprints = [...config.fingerprints, ...fingerprints];
+    config.sources.ignoreFile = { file: ignoreFile, from };
   }
   return config;
 }
@@ -94,8 +128,9 @@ export function parseIgnoreFile(file: string, text: string): { paths: string[]; 
   return { paths, fingerprints };
 }
 
-async function loadYamlConfig(root: string, explicit: string | undefined): Promise<Config> {
+async function loadYamlConfig(root: string, explicit: string | undefined, implicit: boolean): Promise<Config> {
   const builtin = await builtinRules();
+  if (explicit === undefined && !implicit) return defaults(null, builtin);
   const file = explicit ?? join(root, CONFIG_FILE_NAME);
   const text = readSettingsFile(file, { what: `the config file ${file}`, max: MAX_CONFIG, within: explicit === undefined ? root : undefined });
   if (text === null) {

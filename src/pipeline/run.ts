@@ -10,7 +10,9 @@
  *
  * Nothing is written here: the caller writes the report and the baseline.
  */
-import type { Config } from '../config/config.js';
+import { isAbsolute, relative } from 'node:path';
+import { DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_FILE_SIZE, type Config } from '../config/config.js';
+import { describeSettings } from '../report/settings.js';
 import { detectStage, type Detection } from '../detect/stage.js';
 import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
@@ -19,7 +21,7 @@ import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
 import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../sources/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
-import { suppressStage, type BaselineEntry } from '../suppress/index.js';
+import { suppressStage, type BaselineEntry, type SuppressionKind } from '../suppress/index.js';
 import type { VerifyOptions } from '../verify/index.js';
 import { checkVerifyEndpoint, verifyStage, type Verified } from '../verify/stage.js';
 import { favourMemory, LONG_HISTORY } from './heap.js';
@@ -89,21 +91,51 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     ignoreFile: config.ignoreFile,
     fingerprints: config.fingerprints,
     baseline: opts.updateBaseline || opts.noBaseline ? null : config.baseline.entries,
+    honourAllow: !config.audit,
   });
   let verified = await verifyStage(judged, { rules: config.rules, builtin: config.builtin }, opts.verify, { warn: (m) => run.warn(m), onVerifying: (keys) => run.phase('verifying keys', keys) });
   let accepting: BaselineEntry[] | null = null;
   if (opts.updateBaseline) ({ verified, accepting } = intoBaseline(verified));
+  const stats = run.finish();
   const report = buildReport({
     target: { kind: source.kind, root: source.root },
     rules: config.rules,
     verified,
-    stats: run.finish(),
+    stats,
+    settings: describeSettings({
+      audit: config.audit,
+      config: shown(config.sources.config),
+      ignoreFile: shown(config.sources.ignoreFile),
+      baseline: shown(config.sources.baseline),
+      disabled: config.disabled,
+      added: config.added,
+      maxFileSize: { value: config.maxFileSize, default: DEFAULT_MAX_FILE_SIZE, skipped: stats.skipped.tooLarge },
+      maxArchiveBytes: { value: config.maxArchiveBytes, default: DEFAULT_MAX_ARCHIVE_BYTES },
+      exclude: config.exclude,
+      accepted: countKinds(verified.accepted),
+      pruned: run.prunedPaths,
+      allowedShown: verified.reported.filter((d) => d.match.allow).length,
+    }),
     warnings: run.warnings,
     showSecrets: opts.showSecrets ?? false,
     includeSuppressed: opts.includeSuppressed ?? false,
     targets: source.targets?.(),
   });
   return { report, accepting };
+}
+
+/** A settings file as the report names it: relative to the current folder when it is inside it. */
+function shown<T extends { file: string } | null>(source: T): T {
+  if (source === null) return source;
+  const rel = relative(process.cwd(), source.file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? { ...source, file: rel } : source;
+}
+
+/** Accepted findings counted by what accepted them. */
+function countKinds(accepted: Verified['accepted']): Partial<Record<SuppressionKind, number>> {
+  const out: Partial<Record<SuppressionKind, number>> = {};
+  for (const { suppression } of accepted) out[suppression.kind] = (out[suppression.kind] ?? 0) + 1;
+  return out;
 }
 
 /** --update-baseline: what stands is accepted, except a key the platform says works, which is never accepted silently. */
@@ -129,6 +161,8 @@ class ScanRun implements SourceEvents {
   private readonly named = { binary: [] as string[], symlink: [] as string[], bigBinary: [] as string[] };
   private bigBinary = 0;
   private all: Progress['total'];
+  /** Paths the walk did not enter or read because a settings file said so (the first few named). */
+  readonly prunedPaths = { exclude: { count: 0, names: [] as string[] }, gitignore: { count: 0, names: [] as string[] } };
 
   constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress' | 'saveMemoryWhenLong'>) {}
 
@@ -154,6 +188,11 @@ class ScanRun implements SourceEvents {
     } else if (this.named[reason].length < NAMED) {
       this.named[reason].push(path);
     }
+  }
+
+  pruned(by: 'exclude' | 'gitignore', path: string): void {
+    const p = this.prunedPaths[by];
+    if (++p.count <= NAMED) p.names.push(path);
   }
 
   expect(objects: number): void {

@@ -14,7 +14,7 @@ import type { Verified } from '../verify/stage.js';
 import { VERSION } from '../version.js';
 import { advisories, exposures } from './exposure.js';
 import { redact, secretInfo, tail } from './mask.js';
-import type { Finding, Report, Stats } from './model.js';
+import type { Finding, Report, ReportSettings, Stats } from './model.js';
 import { placeOf, remediation, type Place } from './remediation.js';
 
 export interface ReportInput {
@@ -30,6 +30,8 @@ export interface ReportInput {
   includeSuppressed: boolean;
   /** Per target, what the source read (git). */
   targets?: TargetRead[];
+  /** The settings in force and what they changed. */
+  settings: ReportSettings;
 }
 
 const NOT_VERIFIED: Verification = { status: 'unchecked', reason: 'not-verified' };
@@ -41,7 +43,8 @@ export function buildReport(input: ReportInput): Report {
   // What the hook judges is staged: in no commit yet, so it has not left this machine.
   const placeOfFinding = (o: Detection['origin']) => (target.kind === 'staged' ? 'staged' : placeOf(o));
   const finding = (d: Detection) => toFinding(d, rules.get(d.match.ruleId) as RuleSpec, input.showSecrets, verified.verdicts?.get(d.sha256) ?? NOT_VERIFIED, maskPath, placeOfFinding(d.origin));
-  const findings = verified.reported.map(finding);
+  // A reported finding still carrying its allow comment was not accepted by it (audit mode): marked.
+  const findings = verified.reported.map((d) => (d.match.allow ? { ...finding(d), allowedInRepository: { reason: d.match.allow.reason ?? null } } : finding(d)));
   if (input.includeSuppressed) {
     for (const s of verified.accepted) findings.push({ ...finding(s.detection), suppressed: s.suppression });
   }
@@ -55,6 +58,7 @@ export function buildReport(input: ReportInput): Report {
     tool: { name: 'sk-scan', version: VERSION },
     target,
     stats: { ...input.stats, ...cachedOf(input.targets), suppressed: verified.accepted.length, suppressedBy: countBy(verified.accepted) },
+    settings: input.settings,
     findings,
     secrets,
     advisories: advisories(secrets),

@@ -5,6 +5,7 @@
  * without a file (a commit message) gets an annotation without `file=`.
  */
 import { placeLabel, printable } from './format.js';
+import { AUDIT_MODE, changeSentence } from './settings.js';
 import type { Finding, Report } from './model.js';
 
 /** Escaping for the message part: %, CR and LF. */
@@ -18,10 +19,17 @@ export function escapeProperty(s: string): string {
 }
 
 export function renderGithub(report: Report): string {
-  return report.findings
-    .filter((f) => !f.suppressed)
-    .map(annotation)
-    .join('');
+  const notices = [
+    ...(report.settings.mode === 'audit' ? [`::notice title=sk-scan audit mode::${escapeData(`Run in ${AUDIT_MODE}.`)}\n`] : []),
+    ...report.settings.changes.map((c) => `::warning title=${escapeProperty('sk-scan settings')}::${escapeData(printable(changeSentence(c)))}\n`),
+  ];
+  return (
+    notices.join('') +
+    report.findings
+      .filter((f) => !f.suppressed)
+      .map(annotation)
+      .join('')
+  );
 }
 
 function annotation(f: Finding): string {

@@ -14,7 +14,9 @@
  * Everything that comes from scanned content is escaped: a path or a message
  * holding `<script>` renders as text.
  */
+import { createHash } from 'node:crypto';
 import { KIND_NAMES, distinctPlaces } from './advice.js';
+import { AUDIT_MODE, changeSentence } from './settings.js';
 import { count, filePath, formatBytes, formatDuration, formatNumber, placeAt, placeLabel, printable } from './format.js';
 import type { Finding, Report, SecretExposure } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
@@ -37,7 +39,7 @@ export function renderHtml(report: Report): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '${scriptHash()}'; img-src data:">
 <title>${esc(title)}</title>
 <style>${STYLE}</style>
 </head>
@@ -45,6 +47,7 @@ export function renderHtml(report: Report): string {
 <header><h1>${esc(title)} in ${esc(count(open.length, 'place'))}</h1>
 <p class="meta">${esc(scanLine(report, targets.length))}</p></header>
 ${summary(report, targets.length)}
+${settingsSection(report)}
 ${timeline(report.secrets, byKey)}
 ${filters(targets)}
 <main id="cards">
@@ -57,6 +60,11 @@ ${errorsSection(report)}
 </body>
 </html>
 `;
+}
+
+/** The page's one script, allowed by its hash in the CSP: nothing else injected into the page could run, inline or not. */
+function scriptHash(): string {
+  return `sha256-${createHash('sha256').update(SCRIPT).digest('base64')}`;
 }
 
 function scanLine(report: Report, repositories: number): string {
@@ -151,6 +159,14 @@ function placeRow(f: Finding): string {
   return `<tr><td class="long">${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td class="nowrap"><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td class="nowrap">${esc(f.date?.slice(0, 10) ?? '')}</td><td class="long">${esc(refs)}</td></tr>`;
 }
 
+/** The mode, and every setting that changed what was scanned or reported, near the top: they qualify every number below. */
+function settingsSection(report: Report): string {
+  const { mode, changes } = report.settings;
+  if (mode !== 'audit' && changes.length === 0) return '';
+  const items = [...(mode === 'audit' ? [`Run in ${AUDIT_MODE}.`] : []), ...changes.map(changeSentence)];
+  return `<section id="settings"><h2>Settings that changed this scan</h2><ul>${items.map((t) => `<li>${esc(t)}</li>`).join('')}</ul></section>`;
+}
+
 function errorsSection(report: Report): string {
   if (report.errors.length === 0) return '';
   return `<section id="errors"><h2>Not scanned</h2><ul>${report.errors.map((e) => `<li><code>${esc(e.target)}</code>: ${esc(e.message)}</li>`).join('')}</ul></section>`;
@@ -167,6 +183,7 @@ h1{font-size:22px;margin:8px 0 2px}h2{font-size:13px;text-transform:uppercase;le
 #timeline{background:#fff;border:1px solid #dde1e8;border-radius:6px;padding:8px 12px;margin:12px 0}
 #timeline text{font-size:11px;fill:#1d2330}#timeline .axis{fill:#5b6475}
 .bar rect{fill:#7a8599}.bar.critical rect{fill:#c8242f}.bar.high rect{fill:#e07b00}.bar.medium rect{fill:#c9a400}
+#settings{background:#fff8e6;border:1px solid #e8d08a;border-radius:6px;padding:6px 12px;margin:12px 0}#settings h2{margin:4px 0}#settings ul{margin:4px 0;padding-left:20px}
 #filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:12px 0}
 #filters select,#filters input{font:inherit;padding:3px 6px}
 .card{background:#fff;border:1px solid #dde1e8;border-left:6px solid #7a8599;border-radius:6px;padding:10px 14px;margin:10px 0}

@@ -4,6 +4,7 @@
  * so the suite still shows that the check ran.
  */
 import { filePath, placeLabel, quotePath } from './format.js';
+import { changeSentence } from './settings.js';
 import type { Report } from './model.js';
 import { groupBy } from '../group.js';
 
@@ -31,6 +32,9 @@ export function renderJunit(report: Report): string {
   for (const [target, findings] of targets) {
     const name = escapeXml(`sk-scan ${report.target.kind} ${target}`);
     out.push(`  <testsuite name="${name}" tests="${Math.max(1, findings.length)}" failures="${findings.length}" errors="0" skipped="0" time="${seconds}">`);
+    out.push('    <properties>', `      <property name="sk-scan.mode" value="${report.settings.mode}"/>`);
+    for (const c of report.settings.changes) out.push(`      <property name="sk-scan.settings.${escapeXml(c.kind)}" value="${escapeXml(changeSentence(c))}"/>`);
+    out.push('    </properties>');
     if (findings.length === 0) out.push(`    <testcase classname="${name}" name="no secrets found" time="0"/>`);
     for (const f of findings) {
       const where = f.path !== null ? quotePath(filePath(f) as string) : placeLabel(f);

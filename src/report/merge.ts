@@ -66,7 +66,20 @@ export function mergeReports(reports: Report[]): Report {
     warnings: reports.flatMap((r) => r.warnings),
     errors: reports.flatMap((r) => r.errors),
     ...(targets.length > 0 ? { targets } : {}),
+    settings: mergeSettings(reports),
   };
+}
+
+/** Audit mode if any run was; each run's changes, each once (a change repeated by every shard is one line). */
+function mergeSettings(reports: Report[]): Report['settings'] {
+  const seen = new Map<string, Report['settings']['changes'][number]>();
+  for (const r of reports) {
+    for (const c of r.settings?.changes ?? []) {
+      const at = `${c.kind}\0${c.file}\0${c.from}\0${c.detail}`;
+      if (!seen.has(at)) seen.set(at, c);
+    }
+  }
+  return { mode: reports.some((r) => r.settings?.mode === 'audit') ? 'audit' : 'standard', changes: [...seen.values()] };
 }
 
 function sumStats(all: Stats[]): Stats {

@@ -41,6 +41,8 @@ export interface Finding {
   member?: string;
   /** Only with --include-suppressed: why this finding was accepted. It does not fail the scan. */
   suppressed?: Suppression;
+  /** Audit mode: the line carries `sk-scan:allow`, which the scanned tree's authors wrote; reported all the same. */
+  allowedInRepository?: { reason: string | null };
   /** git mode: the repository as given. */
   target?: string;
   /** git mode: `Name <email>` of the commit's author. */
@@ -87,6 +89,27 @@ export interface Report {
   targets?: TargetSummary[];
   /** With --update-baseline: the baseline written, and how it changed. */
   baseline?: BaselineUpdate;
+  /** Which settings were read, and everything they changed about what was scanned or reported. */
+  settings: ReportSettings;
+}
+
+export interface ReportSettings {
+  /** `audit`: only the user's settings were read (--audit, URLs, folders of repositories, targets files); `standard`: the scanned tree's own too. */
+  mode: 'standard' | 'audit';
+  /** Each way a settings file, or allow comments, changed what was scanned or reported. */
+  changes: SettingChange[];
+}
+
+export interface SettingChange {
+  kind: 'rules-disabled' | 'rules-added' | 'max-file-size' | 'max-archive-bytes' | 'exclude' | 'gitignore' | 'ignore-file' | 'fingerprints' | 'baseline' | 'allow-comments';
+  /** The file that did it (`.sk-scan.yaml`, `.sk-scanignore`, the baseline, `.gitignore files`, `sk-scan:allow comments`). */
+  file: string;
+  /** Whose the file is: the scanned tree's, or the user's (named on the command line, or outside what was scanned). */
+  from: 'target' | 'user';
+  /** How many it touched: rules, items skipped, paths not read, findings accepted (0 for a limit nothing reached). */
+  count: number;
+  /** The same, in words: `disables 3 built-in rules: chatbot-live-key, …`. */
+  detail: string;
 }
 
 export interface TargetSummary {

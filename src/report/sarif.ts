@@ -15,6 +15,7 @@
  */
 import { nameBytes } from '../sources/names.js';
 import { messageOf, placeLabel } from './format.js';
+import { AUDIT_MODE, changeSentence } from './settings.js';
 import type { Finding, Report } from './model.js';
 import type { Severity } from '../detect/rule.js';
 
@@ -50,6 +51,17 @@ export function renderSarif(report: Report): string {
           },
         },
         automationDetails: { id: `sk-scan/${report.target.kind}/` },
+        // What the settings changed (a repository's .sk-scan.yaml that disables rules, say), and the mode, where a reader of the log looks.
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolConfigurationNotifications: [
+              ...(report.settings.mode === 'audit' ? [{ level: 'note', message: { text: `Run in ${AUDIT_MODE}.` }, descriptor: { id: 'settings/audit-mode' } }] : []),
+              ...report.settings.changes.map((c) => ({ level: 'warning', message: { text: changeSentence(c) }, descriptor: { id: `settings/${c.kind}` } })),
+            ],
+          },
+        ],
+        properties: { mode: report.settings.mode },
         columnKind: 'unicodeCodePoints',
         results: report.findings.map((f) => ({
           ruleId: f.ruleId,
@@ -116,12 +128,19 @@ function location(f: Finding) {
   };
 }
 
-/** A path as a relative URI: its bytes (names that are not UTF-8 included), percent-encoded where a URI needs it. */
-function uriPath(path: string): string {
+/**
+ * A path as a relative URI reference, resolved against %SRCROOT%: its bytes
+ * (names that are not UTF-8 included), percent-encoded where a URI needs it.
+ * A colon is always encoded, so that no file name can make the reference
+ * absolute (`javascript:alert(1)` is a file name here, never a scheme), and a
+ * leading slash too, so that it stays relative to the root.
+ */
+export function uriPath(path: string): string {
   let out = '';
   for (const byte of nameBytes(path)) {
     const ch = String.fromCharCode(byte);
-    out += /[A-Za-z0-9\-._~/!$&'()*+,;=:@]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    const first = out === '';
+    out += /[A-Za-z0-9\-._~!$&'()*+,;=@/]/.test(ch) && !(first && ch === '/') ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }

@@ -12,6 +12,10 @@ import { KIND_NAMES, distinctPlaces, keyNumbers, placeOfFinding, sharedSteps } f
 import { isLocalOnly } from './remediation.js';
 import { groupBy } from '../group.js';
 import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
+import { AUDIT_MODE, changeSentence } from './settings.js';
+
+/** Changes that can leave a key unread or unreported without accepting a finding by name. */
+const NARROWING = new Set(['rules-disabled', 'max-file-size', 'exclude', 'gitignore']);
 import type { Severity } from '../detect/rule.js';
 
 export interface TextOptions {
@@ -74,11 +78,23 @@ export function renderText(report: Report, opts: TextOptions): string {
     byKey: groupBy(places, (f) => f.secret.sha256),
     many: new Set(report.findings.map((f) => f.target)).size > 1,
   };
-  if (opts.hook && open.length > 0) return hookBlock(view).join('\n') + '\n';
-  const out = open.length === 0 ? [clean(view), ...targetLines(view)] : [...headline(view), ...targetLines(view), ...(opts.explain ? explained(view) : compact(view)), ...advice(view)];
+  if (opts.hook && open.length > 0) return [...hookBlock(view), ...settingsLines(view)].join('\n') + '\n';
+  const out = open.length === 0 ? [clean(view), ...auditLine(view), ...settingsLines(view), ...targetLines(view)] : [...headline(view), ...auditLine(view), ...targetLines(view), ...(opts.explain ? explained(view) : compact(view)), ...advice(view)];
   out.push(...accepted(view), ...advisories(view), ...targetErrors(view), ...skipped(view));
-  if (open.length > 0) out.push('', view.p.bold(summary(view)));
+  if (open.length > 0) out.push(...settingsLines(view), '', view.p.bold(summary(view)));
   return out.join('\n') + '\n';
+}
+
+/** In audit mode, what was not read or obeyed, under the first line. */
+function auditLine(v: View): string[] {
+  return v.report.settings.mode === 'audit' ? wrap(`Run in ${AUDIT_MODE}.`, v.width, 0, 2).map(v.p.dim) : [];
+}
+
+/** Every setting that changed what was scanned or reported, with the file that did it. */
+function settingsLines(v: View): string[] {
+  const { changes } = v.report.settings;
+  if (changes.length === 0) return [];
+  return ['', v.p.bold('Settings that changed this scan:'), ...changes.flatMap((c) => wrap(`• ${printable(changeSentence(c))}`, v.width, 0, 2))];
 }
 
 function headline(v: View): string[] {
@@ -133,6 +149,12 @@ function keyState(v: View, s: SecretExposure, group: Finding[]): string {
 
 /** After a place: the commit that brought the key in, and what is unusual about it. */
 function placeNote(f: Finding): string {
+  const note = gitNote(f);
+  if (!f.allowedInRepository) return note;
+  return `${note || ' '} · allowed in the repository (sk-scan:allow${f.allowedInRepository.reason ? ` -- ${printable(f.allowedInRepository.reason)}` : ''})`;
+}
+
+function gitNote(f: Finding): string {
   if (f.image !== undefined) return imageNote(f.image);
   if (f.git === undefined) return '';
   const place = placeOfFinding(f);
@@ -156,6 +178,11 @@ function advice(v: View): string[] {
 /** What to do about a false positive, as it works for this kind of scan. */
 function falsePositive(v: View): string {
   const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
+  // An audit writes nothing into what it scanned: findings are accepted into a baseline of the auditor's.
+  if (v.report.settings.mode === 'audit') {
+    const own = v.opts.accept ? (/ --baseline /.test(v.opts.accept) ? v.opts.accept : `${v.opts.accept} --baseline sk-scan-audit-baseline.json`) : 'the same scan with --update-baseline --baseline FILE';
+    return `Not a secret? Accept every finding above into a baseline of yours, outside the scanned tree: ${own}.`;
+  }
   const accept = v.opts.accept ? `with ${v.opts.accept}` : 'by running the same scan with --update-baseline';
   // A member of an archive has no line anyone can edit: the baseline is the way.
   if (!commentable(v)) return `Not a secret? Accept every finding above ${accept}.`;
@@ -240,7 +267,9 @@ function clean(v: View): string {
   const scanned = v.p.dim(` ${scannedNote(v)}`);
   // A scan that could not read everything vouches for nothing it did not read.
   if (stats.skipped.unreadable > 0) return v.p.yellow(`No keys in what was read; ${count(stats.skipped.unreadable, unit)} could not be read (see the warnings).`) + scanned;
-  if (stats.suppressed === 0) return v.p.green('No secrets found.') + scanned;
+  // Settings that switched rules off or kept things from being read qualify "nothing found" in the same line.
+  const narrowed = v.report.settings.changes.some((c) => NARROWING.has(c.kind) && (c.count > 0 || c.kind === 'rules-disabled'));
+  if (stats.suppressed === 0) return v.p.green(narrowed ? 'No secrets found with the settings below.' : 'No secrets found.') + scanned;
   const by = stats.suppressedBy;
   const parts: string[] = [];
   if (by.baseline) parts.push(`${formatNumber(by.baseline)} accepted by the baseline (--no-baseline to see them)`);

@@ -113,6 +113,8 @@ export interface SourceEvents {
   total?(items: number, bytes: number): void;
   /** Before reading, roughly how many objects it will go through (a history scan: what its object store holds). */
   expect?(objects: number): void;
+  /** A path the walk did not enter or read because a settings file said so: the config's `exclude`, or a `.gitignore`. */
+  pruned?(by: 'exclude' | 'gitignore', path: string): void;
 }
 
 /** One secret found in one item, as handed back to the source for attribution. */

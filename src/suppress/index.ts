@@ -31,6 +31,8 @@ export interface Acceptance {
   /** Fingerprints (or their first 12+ characters) from the config's `ignore:` list. */
   fingerprints?: string[];
   baseline?: BaselineEntry[] | null;
+  /** Obey `sk-scan:allow` comments (default). Audit mode does not: they are the scanned tree's say. */
+  honourAllow?: boolean;
 }
 
 export interface Suppressed {
@@ -60,9 +62,10 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
   const prints = (accepted.fingerprints ?? []).map((f) => f.toLowerCase());
   const baseline = new Set((accepted.baseline ?? []).map(baselineKey));
   const excluded = accepted.excluded ?? null;
+  const honourAllow = accepted.honourAllow !== false;
   // An allow comment at HEAD covers the same key at the same path in older blobs, which cannot carry one.
   const allowedAtHead = new Map<string, Suppression>();
-  for (const d of detections) {
+  for (const d of honourAllow ? detections : []) {
     if (d.match.allow && d.origin.git?.blobAtHead && d.origin.path !== null) {
       allowedAtHead.set(`${filePath(d.origin)}\0${d.sha256}`, { kind: 'allow', reason: `${allowReason(d.match.allow.reason)} (at HEAD)` });
     }
@@ -77,7 +80,7 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
 
   function why(d: Detection): Suppression | null {
     const path = d.origin.path;
-    if (d.match.allow) return { kind: 'allow', reason: allowReason(d.match.allow.reason) };
+    if (d.match.allow && honourAllow) return { kind: 'allow', reason: allowReason(d.match.allow.reason) };
     const atHead = path !== null ? allowedAtHead.get(`${filePath(d.origin)}\0${d.sha256}`) : undefined;
     if (atHead) return atHead;
     if (excluded && path !== null && excluded.covers(path)) return { kind: 'excluded', reason: 'excluded by the config' };

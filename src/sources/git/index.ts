@@ -1,6 +1,6 @@
 /** The git sources: whole histories and ranges, the staged change, what a push sends. */
 export { gitSource, type GitOptions } from './history.js';
 export { UnknownRevision } from './range.js';
-export { openRepo, openRepos } from './repo.js';
+export { isUrl, openRepo, openRepos } from './repo.js';
 export { pushRevisions, pushTarget, type PrePushHook } from './prepush.js';
 export { cacheKey } from './cache.js';

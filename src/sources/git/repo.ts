@@ -120,9 +120,11 @@ async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Prom
  * with why, and the rest are scanned; only when none opens is it an error.
  * On failure, what was already cloned is removed.
  */
-export async function openRepos(targets: string[], opts: OpenOptions = {}): Promise<{ repos: Repo[]; failed: { target: string; message: string }[] }> {
+export async function openRepos(targets: string[], opts: OpenOptions = {}): Promise<{ repos: Repo[]; failed: { target: string; message: string }[]; searched: boolean }> {
   const repos: Repo[] = [];
   const failed: { target: string; message: string }[] = [];
+  /** A target was a folder of repositories, searched for them. */
+  let searched = false;
   try {
     for (const t of targets) {
       try {
@@ -133,7 +135,10 @@ export async function openRepos(targets: string[], opts: OpenOptions = {}): Prom
         const below = !opts.fromEnvironment && !isUrl(t) ? findRepositories(t) : [];
         if (below.length === 0 && targets.length === 1) throw err;
         if (below.length === 0) failed.push({ target: t, message: err.message });
-        else await openEach(below, repos, failed);
+        else {
+          searched = true;
+          await openEach(below, repos, failed);
+        }
       }
     }
     if (repos.length === 0 && failed[0]) throw new SkScanError(failed.map((f) => f.message).join('; '));
@@ -141,7 +146,7 @@ export async function openRepos(targets: string[], opts: OpenOptions = {}): Prom
     for (const r of repos) r.close();
     throw err;
   }
-  return { repos, failed };
+  return { repos, failed, searched };
 }
 
 /** Open each of `targets` into `repos`; one that fails goes to `failed`. */
