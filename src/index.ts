@@ -15,7 +15,7 @@ import { loadConfig, type Config } from './config/config.js';
 import { SkScanError } from './errors.js';
 import { runPipeline, type PipelineOptions, type PipelineResult } from './pipeline/run.js';
 import { checkVerifyEndpoint } from './verify/stage.js';
-import type { Report } from './report/model.js';
+import { unread, type Report } from './report/model.js';
 import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
 import { VERSION } from './version.js';
@@ -239,7 +239,8 @@ export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Pr
  * 0 when the report has no findings, 1 when it has (with `failOn: 'active'`,
  * only findings the platform confirmed live count). A scan that found nothing
  * but could not read everything (an unreadable file, a corrupt or missing
- * object) is 2: it cannot vouch for what it did not read. (Other errors are a
+ * object, an archive member it could not open) and the user did not accept
+ * by name is 2: it cannot vouch for what it did not read. (Other errors are a
  * thrown SkScanError: 2.) A target that could not be scanned at all (`errors`) is 2 as well, after
  * the rest were scanned and reported.
  */
@@ -248,7 +249,7 @@ export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0
   const failing = failOn === 'active' ? open.filter((f) => f.verification.status === 'active') : open;
   if (report.errors.length > 0) return 2;
   if (failing.length > 0) return 1;
-  if (report.stats.skipped.unreadable > 0) return 2;
+  if (unread(report.stats) > 0) return 2;
   return 0;
 }
 

@@ -53,25 +53,26 @@ describe('archives', () => {
     const report = await scanDir([dir], { threads: 1 });
     // The key next to the bombs is still found; each bomb is named and counted, never inflated.
     expect(places(report)).toEqual(['42.zip!k.env:1:5']);
-    expect(report.stats.skipped.tooLarge).toBe(64);
+    expect(report.stats.skipped.corrupt).toBe(64);
     expect(report.warnings.filter((w) => w.includes('as a zip bomb does'))).toHaveLength(64);
-    expect(report.warnings[0]).toMatch(/^skipped, too large: 42\.zip!d0\.zip!layer0\.zip!zeros\.bin: expands more than 200 times/);
+    expect(report.warnings[0]).toMatch(/^cannot open 42\.zip!d0\.zip!layer0\.zip!zeros\.bin: expands more than 200 times/);
     // 64 bombs of 64 MiB each: the scan did not hold them (4 GiB) in memory.
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
   });
 
-  it('keeps to maxArchiveBytes: the members past the budget are named, not read', () => {
+  it('keeps to maxArchiveBytes: the members past the budget are named, not read, and the scan does not pass', () => {
     const key = fakeKey('live');
     const members = Array.from({ length: 5 }, (_, i) => ({ name: `part${i}.txt`, data: `${'x'.repeat(600)}\n${i === 4 ? `KEY=${key}` : ''}\n` }));
     const dir = writeTree(tempDir(), { '.sk-scan.yaml': 'maxArchiveBytes: 2KiB\n', 'parts.zip': zip(members) });
     const r = runCli(['dir', dir, '--format', 'json']);
     const report = JSON.parse(r.stdout) as Report;
     expect(report.findings).toEqual([]);
-    expect(report.stats.skipped.tooLarge).toBe(2);
+    expect(report.stats.skipped.corrupt).toBe(2);
     expect(report.warnings.some((w) => w.includes('parts.zip!part4.txt') && w.includes('maxArchiveBytes'))).toBe(true);
+    expect(r.code).toBe(2);
   });
 
-  it('scans the rest of a damaged archive and names what it could not open; a cut-off zip is a warning, not a failure', async () => {
+  it('scans the rest of a damaged archive and names what it could not open; what was not read keeps a clean scan from passing', async () => {
     const key = fakeKey('live');
     const dir = writeTree(tempDir(), {
       'mixed.zip': zip([{ name: 'bad.txt', data: 'x', rawData: Buffer.from([0xff, 0xff, 0xff, 0xff]) }, { name: 'good.env', data: `KEY=${key}\n` }]),
@@ -86,7 +87,12 @@ describe('archives', () => {
     );
     const text = runCli(['dir', dir]);
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain('not opened (in archives)');
+    expect(text.stdout).toContain('3 not read in archives');
+    // Without the key beside them, the damaged archives are what the scan could not vouch for.
+    writeTree(dir, { 'mixed.zip': zip([{ name: 'bad.txt', data: 'x', rawData: Buffer.from([0xff, 0xff, 0xff, 0xff]) }]) });
+    const incomplete = runCli(['dir', dir]);
+    expect(incomplete.code).toBe(2);
+    expect(incomplete.stderr).toMatch(/the scan is incomplete: 3 items could not be read/);
   });
 
   it('finds a key committed inside an archive and deleted since, with its commit; names a member it cannot open with its blob', async () => {

@@ -376,7 +376,7 @@ describe('kinds of repository', () => {
     writeFileSync(f2, 'garbage');
     const r2 = runCli(['git', clean.dir]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/error: the scan is incomplete: 1 object could not be read/);
+    expect(r2.stderr).toMatch(/error: the scan is incomplete: 1 item could not be read/);
     expect(r2.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -232,7 +232,7 @@ describe('content that looked binary, and what was not read', () => {
     const r = runCli(['dir', dir], { wrap: WITHOUT_ROOT_OVERRIDE });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/warning: cannot read locked\.env: permission denied/);
-    expect(r.stderr).toMatch(/error: the scan is incomplete: 1 file could not be read/);
+    expect(r.stderr).toMatch(/error: the scan is incomplete: 1 item could not be read/);
   });
 });
 

@@ -48,7 +48,7 @@ describe('partial clones', () => {
     expect(r.code).toBe(2);
     expect(existsSync(marker)).toBe(false);
     expect(r.stderr).toMatch(/cannot read object [0-9a-f]{40} \(big\.env in commit [0-9a-f]{12}\): missing from this partial clone \(sk-scan never fetches\)/);
-    expect(r.stdout).toMatch(/^No keys in what was read; 1 object could not be read/);
+    expect(r.stdout).toMatch(/^No keys in what was read; 1 item could not be read/);
     // The advice, pasted into a shell as printed (after the repository's own upload-pack is put back).
     execFileSync('git', ['-C', dir, 'config', '--unset', 'remote.origin.uploadpack']);
     const advice = /fetch them with (git -C .* fetch --refetch --no-filter origin) and scan again/.exec(r.stderr)?.[1];

@@ -13,11 +13,13 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestUrl } from '../src/verify/index.js';
 import { cacheFileIn } from '../src/sources/git/cache.js';
 import { gitEnv, makeRepo, type TestRepo } from './helpers/git.js';
+import { gzip, tar, zip } from './helpers/archives.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform, type FakePlatform } from './helpers/platform.js';
 import { ROOT, runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
@@ -487,5 +489,94 @@ describe("what the scanned tree's settings changed is said in every format", () 
     const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
     expect(csp).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`);
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
+});
+
+describe('archives that are not what they say', () => {
+  const KEY_LINE = (key: string) => `CHATBOT_API_KEY=${key}\n`;
+  const gz = (b: Buffer) => gzipSync(b);
+
+  it('opens a tgz in three zips and gzip in gzip in gzip in gzip; past six levels it names the archive and does not pass', () => {
+    const key = fakeKey('live');
+    let three = gzip(tar({ 'p/.env': KEY_LINE(key) }));
+    for (let i = 0; i < 3; i++) three = zip([{ name: `level${i}.zip`, data: three, method: 0 }]);
+    const four = gz(gz(gz(gz(Buffer.from(KEY_LINE(key))))));
+    const dir = writeTree(tempDir(), { 'three.zip': three, 'four.gz': four });
+    const r = JSON.parse(runCli(['dir', dir, '--format', 'json']).stdout);
+    expect(r.findings.map((f: { path: string; member: string }) => `${f.path}!${f.member}`).sort()).toEqual(['four.gz!four!four!four!four', 'three.zip!level2.zip!level1.zip!level0.zip!p/.env']);
+    let deep = Buffer.from(KEY_LINE(fakeKey('live')));
+    for (let i = 0; i < 8; i++) deep = gz(deep);
+    const tooDeep = runCli(['dir', writeTree(tempDir(), { 'deep.gz': deep })]);
+    expect(tooDeep.code).toBe(2);
+    expect(tooDeep.stderr).toMatch(/cannot open deep\.gz!(deep!)+deep: an archive nested more than 6 deep: not opened/);
+  });
+
+  it('reads a member whatever size the directory claims for it, and a directory that claims 0xFFFF entries without a zip64 record', () => {
+    const key = fakeKey('live');
+    const liar = zip([{ name: 'app.env', data: KEY_LINE(key), statedSize: 0xfffffffe }]);
+    expect(liar.length).toBeLessThan(300);
+    const many = zip([{ name: 'a.txt', data: 'hello\n' }, { name: 'b.env', data: KEY_LINE(key) }]);
+    many.writeUInt16LE(0xffff, many.length - 22 + 8);
+    many.writeUInt16LE(0xffff, many.length - 22 + 10);
+    const dir = writeTree(tempDir(), { 'liar.zip': liar, 'many.zip': many });
+    const r = runCli(['dir', dir, '--format', 'json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: { path: string }) => f.path).sort()).toEqual(['liar.zip', 'many.zip']);
+  });
+
+  it('reads each byte range once: 60,000 directory entries over one member cannot spend the budget before the member with the key', () => {
+    const key = fakeKey('live');
+    const base = zip([{ name: 'decoy.txt', data: 'x'.repeat(8000) }, { name: 'key.env', data: KEY_LINE(key) }]);
+    // The directory: the decoy's record 60,000 times, then the key's.
+    const end = base.length - 22;
+    const dirAt = base.readUInt32LE(end + 16);
+    const recordLength = (at: number) => 46 + base.readUInt16LE(at + 28) + base.readUInt16LE(at + 30) + base.readUInt16LE(at + 32);
+    const decoy = base.subarray(dirAt, dirAt + recordLength(dirAt));
+    const keyRecord = base.subarray(dirAt + decoy.length, end);
+    const directory = Buffer.concat([...Array.from({ length: 60_000 }, () => decoy), keyRecord]);
+    const eocd = Buffer.from(base.subarray(end));
+    eocd.writeUInt16LE(0xffff, 8);
+    eocd.writeUInt16LE(0xffff, 10);
+    eocd.writeUInt32LE(directory.length, 12);
+    const forged = Buffer.concat([base.subarray(0, dirAt), directory, eocd]);
+    const r = runCli(['dir', writeTree(tempDir(), { 'forged.zip': forged }), '--format', 'json'], { timeout: 60_000 });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { member: string }) => f.member)).toEqual(['key.env']);
+    expect(report.warnings.join('\n')).toMatch(/59,996 more entries lie in bytes other entries hold/);
+  });
+
+  it('reads a truncated .tgz as far as it goes, and names the cut', () => {
+    const key = fakeKey('live');
+    const whole = gz(tar({ 'a.env': KEY_LINE(key), 'b.bin': randomBytes(20_000) }));
+    const cut = whole.subarray(0, whole.length - 4000);
+    const r = runCli(['dir', writeTree(tempDir(), { 'release.tgz': cut }), '--format', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { member: string }) => f.member)).toEqual(['a.env']);
+    expect(report.warnings.join('\n')).toMatch(/cannot open release\.tgz: damaged gzip: cut off inside b\.bin/);
+    // Without a key in what it holds, a cut archive does not pass.
+    const clean = gz(tar({ 'a.txt': 'nothing\n', 'b.bin': randomBytes(20_000) }));
+    expect(runCli(['dir', writeTree(tempDir(), { 'release.tgz': clean.subarray(0, clean.length - 4000) })]).code).toBe(2);
+  });
+
+  it('a damaged archive the user accepts by name in .sk-scanignore (a path, or the blob\'s fingerprint in history) passes, counted', () => {
+    const damaged = zip([{ name: 'bad.txt', data: 'x', rawData: Buffer.from([0xff, 0xff, 0xff, 0xff]) }]);
+    const dir = writeTree(tempDir(), { 'fixtures/broken.zip': damaged, 'ok.txt': 'fine\n' });
+    expect(runCli(['dir', dir]).code).toBe(2);
+    writeTree(dir, { '.sk-scanignore': 'fixtures/broken.zip\n' });
+    const r = runCli(['dir', dir, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.stats.unreadAccepted).toBe(1);
+    expect(report.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^accepted by \.sk-scanignore: cannot open fixtures\/broken\.zip!bad\.txt: damaged zip data/)]));
+    expect(report.settings.changes.map((c: { kind: string; count: number }) => [c.kind, c.count])).toEqual([['ignore-file', 1]]);
+
+    const repo = makeRepo();
+    repo.commit('fixture', { 'fixtures/broken.zip': damaged });
+    expect(runCli(['git', repo.dir]).code).toBe(2);
+    const blob = repo.git('rev-parse', 'HEAD:fixtures/broken.zip').trim();
+    repo.commit('accept it', { '.sk-scanignore': `${blob.slice(0, 16)}\n` });
+    expect(runCli(['git', repo.dir]).code).toBe(0);
   });
 });

@@ -32,6 +32,7 @@ import {
 import { maskSecrets } from '../redact.js';
 import { count, formatNumber, printable, quotePath, shellQuote } from '../report/format.js';
 import { changeSentence } from '../report/settings.js';
+import { unread } from '../report/model.js';
 import { VERSION } from '../version.js';
 import { findCommand, parseCommand, SCAN_FLAGS, unknownCommand, usageError, type Command, type FlagValues } from './args.js';
 import { guardStreams, warn, writeReport } from './output.js';
@@ -178,8 +179,8 @@ async function scan(command: Command, flags: ScanFlags, run: (options: ScanOptio
   await deliver(report, format, flags, command);
   const code = exitCodeFor(report, failOn);
   if (code === 2 && report.errors.length === 0) {
-    const n = report.stats.skipped.unreadable;
-    process.stderr.write(`sk-scan: error: the scan is incomplete: ${count(n, report.target.kind === 'git' ? 'object' : 'file')} could not be read (see the warnings above), and no key was found in the rest\n`);
+    const n = unread(report.stats);
+    process.stderr.write(`sk-scan: error: the scan is incomplete: ${count(n, 'item')} could not be read (see the warnings above), and no key was found in the rest; to accept one by name, list it in .sk-scanignore\n`);
   } else if (code === 2) {
     process.stderr.write(`sk-scan: error: ${count(report.errors.length, 'target')} could not be scanned: ${report.errors.map((e) => printable(maskSecrets(e.target))).join(', ')} (see the report)\n`);
   }

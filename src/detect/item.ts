@@ -42,12 +42,14 @@ function scanArchive(reader: Archives, detector: Detector, outer: Origin, bytes:
   for (const part of reader.openArchive(bytes, name, limits)) {
     // A member is judged whole: the lines a change adds are lines of the archive, not of its members.
     const origin: Origin = { ...outer, member: part.member || undefined, onlyLines: undefined };
-    if ('skip' in part) results.push(skipped(origin, part.skip, part.message));
-    else results.push(resultOf(detector, origin, load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize)));
+    if (!('skip' in part)) results.push(resultOf(detector, origin, load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize)));
+    // Not opened (nested too deep), but its bytes are searched for plain keys all the same.
+    else if (part.bytes) results.push({ ...inBinary(detector, origin, part.bytes), skip: { reason: part.skip, message: part.message } });
+    else results.push(skipped(origin, part.skip, part.message));
   }
 }
 
-/** Loaded content's result. An archive reaches here only as a member nested deeper than archives are opened: it is searched as binary. */
+/** Loaded content's result. */
 function resultOf(detector: Detector, origin: Origin, loaded: Loaded): ItemResult {
   if ('skip' in loaded) return skipped(origin, loaded.skip, loaded.message);
   if ('bytes' in loaded) return { origin, size: loaded.bytes.length, matches: detector.scan(loaded.bytes) };

@@ -22,6 +22,7 @@ import { attributeStage } from '../sources/attribute.js';
 import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../sources/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
 import { suppressStage, type BaselineEntry, type SuppressionKind } from '../suppress/index.js';
+import { acceptsUnread, type AcceptsUnread } from '../suppress/unread.js';
 import type { VerifyOptions } from '../verify/index.js';
 import { checkVerifyEndpoint, verifyStage, type Verified } from '../verify/stage.js';
 import { favourMemory, LONG_HISTORY } from './heap.js';
@@ -75,7 +76,7 @@ export interface PipelineResult {
 }
 
 export async function runPipeline(source: Source, config: Config, opts: PipelineOptions = {}): Promise<PipelineResult> {
-  const run = new ScanRun(opts);
+  const run = new ScanRun(opts, await acceptsUnread(config));
   let detected;
   try {
     await checkVerifyEndpoint(opts.verify);
@@ -115,6 +116,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
       accepted: countKinds(verified.accepted),
       pruned: run.prunedPaths,
       allowedShown: verified.reported.filter((d) => d.match.allow).length,
+      unreadAccepted: run.unreadAccepted,
     }),
     warnings: run.warnings,
     showSecrets: opts.showSecrets ?? false,
@@ -164,7 +166,14 @@ class ScanRun implements SourceEvents {
   /** Paths the walk did not enter or read because a settings file said so (the first few named). */
   readonly prunedPaths = { exclude: { count: 0, names: [] as string[] }, gitignore: { count: 0, names: [] as string[] } };
 
-  constructor(private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress' | 'saveMemoryWhenLong'>) {}
+  constructor(
+    private readonly opts: Pick<PipelineOptions, 'onWarning' | 'onProgress' | 'saveMemoryWhenLong'>,
+    /** What the user accepted by name among what cannot be read. */
+    private readonly accepts: AcceptsUnread | null = null,
+  ) {}
+
+  /** Items not read that the user accepted by name. */
+  unreadAccepted = 0;
 
   /** Said to the user as it happens (unless `quietly`), and kept for the report; never with a key in it. */
   warn(message: string, quietly = false): void {
@@ -180,6 +189,13 @@ class ScanRun implements SourceEvents {
    * few names, then a count).
    */
   skip(reason: SkipReason, path: string, message?: string): void {
+    const by = (reason === 'unreadable' || reason === 'corrupt') && this.accepts ? this.accepts(path) : null;
+    if (by !== null) {
+      // Named in the report, counted, and no reason for exit 2: the user accepted it.
+      this.unreadAccepted++;
+      this.warn(`accepted by ${by}: ${ONE_BY_ONE[reason as 'unreadable' | 'corrupt']} ${path}${message ? `: ${message}` : ''}`, true);
+      return;
+    }
     const n = ++this.stats.skipped[reason];
     if (reason === 'unreadable' || reason === 'tooLarge' || reason === 'corrupt') {
       this.warn(`${ONE_BY_ONE[reason]} ${path}${message ? `: ${message}` : ''}`, n > NAMED_ONE_BY_ONE);
@@ -224,7 +240,7 @@ class ScanRun implements SourceEvents {
     if (searched > 0) this.warn(`searched ${count(searched, 'binary file')} for keys only, not as text (a NUL byte in the first 8 KiB): ${names(this.named.binary, searched)}`);
     if (this.bigBinary > 0) this.warn(`skipped ${count(this.bigBinary, 'binary file')} over ${formatBytes(BINARY_SEARCHED)} (not searched for keys): ${names(this.named.bigBinary, this.bigBinary)}`);
     if (symlink > 0) this.warn(`skipped ${count(symlink, 'symbolic link')} (links are not followed): ${names(this.named.symlink, symlink)}`);
-    return { ...this.stats, durationMs: Math.round(performance.now() - this.started) };
+    return { ...this.stats, ...(this.unreadAccepted > 0 ? { unreadAccepted: this.unreadAccepted } : {}), durationMs: Math.round(performance.now() - this.started) };
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { KIND_NAMES, distinctPlaces, keyNumbers, sharedSteps } from './advice.js';
 import { count, formatBytes, formatDuration, placeAt, printable } from './format.js';
-import type { Finding, Report } from './model.js';
+import { unread, type Finding, type Report } from './model.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
 import { SEVERITIES } from '../detect/rule.js';
 import { groupBy } from '../group.js';
@@ -38,7 +38,7 @@ export function renderMarkdown(report: Report): string {
   if (report.errors.length > 0) {
     out.push('### Not scanned', '', ...report.errors.map((e) => `- ${code(e.target)}: ${cell(printable(e.message))}`), '');
   }
-  if (stats.skipped.unreadable > 0) out.push(`**${count(stats.skipped.unreadable, unit)} could not be read**: the scan cannot vouch for them.`, '');
+  if (unread(stats) > 0) out.push(`**${count(unread(stats), 'item')} could not be read**: the scan cannot vouch for them.`, '');
   if (report.settings.mode === 'audit') out.push(`Run in ${cell(AUDIT_MODE)}.`, '');
   if (report.settings.changes.length > 0) {
     out.push('### Settings that changed this scan', '', ...report.settings.changes.map((c) => `- ${cell(changeSentence(c))}`), '');

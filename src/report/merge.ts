@@ -90,6 +90,7 @@ function sumStats(all: Stats[]): Stats {
     out.durationMs += s.durationMs;
     out.suppressed += s.suppressed;
     if (s.cached !== undefined) out.cached = (out.cached ?? 0) + s.cached;
+    if (s.unreadAccepted !== undefined) out.unreadAccepted = (out.unreadAccepted ?? 0) + s.unreadAccepted;
     for (const k of Object.keys(out.skipped) as (keyof Stats['skipped'])[]) out.skipped[k] += s.skipped[k] ?? 0;
     for (const [k, n] of Object.entries(s.suppressedBy ?? {}) as [keyof Stats['suppressedBy'], number][]) out.suppressedBy[k] = (out.suppressedBy[k] ?? 0) + n;
   }

@@ -58,8 +58,14 @@ export interface Finding {
 export interface Stats {
   files: number;
   bytes: number;
-  /** `corrupt`: archive members that could not be opened (damaged, encrypted, an unknown compression); each is named in a warning. */
+  /**
+   * `unreadable`: files, folders and objects that could not be read; `corrupt`: archive content not read
+   * (damaged, encrypted, an unknown compression, a bomb, past the budget, nested too deep, bytes read
+   * twice); each is named in a warning. Either makes a scan that found nothing exit 2.
+   */
   skipped: { binary: number; tooLarge: number; unreadable: number; symlink: number; corrupt: number };
+  /** Items that could not be read but that the user accepted by name (`.sk-scanignore`: a path, or a blob's fingerprint); counted, and named in the warnings. */
+  unreadAccepted?: number;
   /** Findings accepted, whatever accepted them: allow comments, `exclude`, `.sk-scanignore`, fingerprints, the baseline. */
   suppressed: number;
   /** The same findings, counted by what accepted them. */
@@ -179,6 +185,11 @@ export interface RuleSummary {
   kind: string;
   /** The rule's general advice, for formats that show help per rule. */
   help: string[];
+}
+
+/** What the scan could not read and nobody accepted: a scan that found nothing cannot vouch for it (exit 2). */
+export function unread(stats: Stats): number {
+  return stats.skipped.unreadable + stats.skipped.corrupt;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -32,6 +32,8 @@ export interface SettingsFacts {
   pruned: { exclude: { count: number; names: string[] }; gitignore: { count: number; names: string[] } };
   /** Audit mode: findings on lines carrying `sk-scan:allow`, reported rather than accepted. */
   allowedShown: number;
+  /** Items that could not be read, accepted by name (`.sk-scanignore`, `exclude`). */
+  unreadAccepted: number;
 }
 
 /** Names listed before the rest are counted. */
@@ -63,6 +65,7 @@ export function describeSettings(f: SettingsFacts): ReportSettings {
   if (gitignore.count > 0) {
     changes.push({ kind: 'gitignore', file: '.gitignore files', from: 'target', count: gitignore.count, detail: `ignore ${count(gitignore.count, 'path')}, not read (${listed(gitignore.names, gitignore.count)}; --no-ignore reads them)` });
   }
+  if (f.unreadAccepted > 0) add('ignore-file', f.ignoreFile ?? config, '.sk-scanignore', f.unreadAccepted, `accepts ${count(f.unreadAccepted, 'item')} that could not be read, by name (each named in the warnings)`);
   if (f.accepted['ignore-file']) add('ignore-file', f.ignoreFile, '.sk-scanignore', f.accepted['ignore-file'], `accepts ${count(f.accepted['ignore-file'], 'finding')} by path`);
   if (f.accepted.fingerprint) add('fingerprints', f.ignoreFile ?? config, '.sk-scan.yaml', f.accepted.fingerprint, `accepts ${count(f.accepted.fingerprint, 'finding')} by fingerprint`);
   if (f.accepted.baseline) add('baseline', f.baseline, '.sk-scan-baseline.json', f.accepted.baseline, `accepts ${count(f.accepted.baseline, 'finding')} (--no-baseline shows them)`);

@@ -7,7 +7,7 @@
  * As a hook's message (`hook`), a block says so on its first line and fits a
  * small screen.
  */
-import type { Finding, Report, SecretExposure } from './model.js';
+import { unread, type Finding, type Report, type SecretExposure } from './model.js';
 import { KIND_NAMES, distinctPlaces, keyNumbers, placeOfFinding, sharedSteps } from './advice.js';
 import { isLocalOnly } from './remediation.js';
 import { groupBy } from '../group.js';
@@ -263,10 +263,9 @@ function severities(group: SecretExposure[]): string {
 /** Nothing to report: say so, and what was accepted instead (so a baseline never passes as "nothing found"). */
 function clean(v: View): string {
   const { stats } = v.report;
-  const unit = v.report.target.kind === 'git' ? 'object' : 'file';
   const scanned = v.p.dim(` ${scannedNote(v)}`);
   // A scan that could not read everything vouches for nothing it did not read.
-  if (stats.skipped.unreadable > 0) return v.p.yellow(`No keys in what was read; ${count(stats.skipped.unreadable, unit)} could not be read (see the warnings).`) + scanned;
+  if (unread(stats) > 0) return v.p.yellow(`No keys in what was read; ${count(unread(stats), 'item')} could not be read (see the warnings).`) + scanned;
   // Settings that switched rules off or kept things from being read qualify "nothing found" in the same line.
   const narrowed = v.report.settings.changes.some((c) => NARROWING.has(c.kind) && (c.count > 0 || c.kind === 'rules-disabled'));
   if (stats.suppressed === 0) return v.p.green(narrowed ? 'No secrets found with the settings below.' : 'No secrets found.') + scanned;
@@ -327,7 +326,7 @@ function skipped(v: View): string[] {
       [sk.tooLarge, 'too large'],
       [sk.unreadable, 'unreadable'],
       [sk.symlink, 'symbolic links (not followed)'],
-      [sk.corrupt ?? 0, 'not opened (in archives)'],
+      [sk.corrupt ?? 0, 'not read in archives'],
     ] as const
   )
     .filter(([n]) => n > 0)

@@ -10,10 +10,17 @@ export interface ZipEntry {
   /** 0 stored, 8 deflated; anything else cannot be read here. */
   method: number;
   encrypted: boolean;
-  /** As the directory states them (a zip bomb may lie: the caller bounds the real output). */
+  /** As the directory states them: claims, which the reader checks against what the bytes hold. */
   compressedSize: number;
   size: number;
-  /** The entry's data as stored, or why it could not be found. */
+  /** Where the entry's data starts in the archive. */
+  start: number;
+  /**
+   * The bytes the entry's data may be in: a stored entry's as the directory
+   * states its size; a deflated one's up to the next entry's header (inflate
+   * finds where its stream ends, whatever size the directory states). Or why
+   * they could not be found.
+   */
   data: Buffer | string;
 }
 
@@ -25,24 +32,40 @@ const EOCD64 = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-/** The entries the directory lists, and, if it is damaged part-way, why the rest are missing. */
+/**
+ * The entries the directory lists, and, if it is damaged part-way, why the
+ * rest are missing. Its counts and offsets are claims too: an end record that
+ * says 0xFFFF entries (or an offset of 0xFFFFFFFF) with no zip64 record after
+ * it is read as unzip reads it, the directory walked for as long as it holds
+ * entries, from where its stated size puts it.
+ */
 export function zipEntries(buf: Buffer): { entries: ZipEntry[]; damaged: string | null } {
   const end = findEocd(buf);
   if (end === -1) throw new ZipError('no central directory: the file is cut off, or not a zip');
   let count = buf.readUInt16LE(end + 10);
+  const dirSize = buf.readUInt32LE(end + 12);
   let dirAt = buf.readUInt32LE(end + 16);
+  /** The count is a claim to check (no zip64 record stands behind 0xFFFF): walk while there are entries. */
+  let counted = true;
   if (count === 0xffff || dirAt === 0xffffffff) {
     const locator = end - 20;
-    if (locator < 0 || buf.readUInt32LE(locator) !== EOCD64_LOCATOR) throw new ZipError('zip64 directory missing');
-    const at = Number(buf.readBigUInt64LE(locator + 8));
-    if (at + 56 > buf.length || buf.readUInt32LE(at) !== EOCD64) throw new ZipError('zip64 directory damaged');
-    count = Number(buf.readBigUInt64LE(at + 32));
-    dirAt = Number(buf.readBigUInt64LE(at + 48));
+    if (locator >= 0 && buf.readUInt32LE(locator) === EOCD64_LOCATOR) {
+      const at = Number(buf.readBigUInt64LE(locator + 8));
+      if (at + 56 > buf.length || buf.readUInt32LE(at) !== EOCD64) throw new ZipError('zip64 directory damaged');
+      count = Number(buf.readBigUInt64LE(at + 32));
+      dirAt = Number(buf.readBigUInt64LE(at + 48));
+    } else counted = false;
   }
-  const entries: ZipEntry[] = [];
+  // Where the directory's stated size puts it, when its stated offset does not hold one (data prepended, or a lie).
+  if (!isAt(buf, dirAt, CENTRAL) && isAt(buf, end - dirSize, CENTRAL)) dirAt = end - dirSize;
+  const entries: (ZipEntry & { local: number })[] = [];
+  let damaged: string | null = null;
   let at = dirAt;
-  for (let i = 0; i < count; i++) {
-    if (at + 46 > buf.length || buf.readUInt32LE(at) !== CENTRAL) return { entries, damaged: `central directory damaged after entry ${i} of ${count}` };
+  for (let i = 0; !counted || i < count; i++) {
+    if (!isAt(buf, at, CENTRAL) || at + 46 > buf.length) {
+      if (counted) damaged = `central directory damaged after entry ${i} of ${count}`;
+      break;
+    }
     const flags = buf.readUInt16LE(at + 8);
     const method = buf.readUInt16LE(at + 10);
     let compressedSize = buf.readUInt32LE(at + 20);
@@ -72,16 +95,34 @@ export function zipEntries(buf: Buffer): { entries: ZipEntry[]; damaged: string 
     }
     at += 46 + nameLength + extraLength + commentLength;
     if (name.endsWith('/')) continue;
-    entries.push({ name, method, encrypted: (flags & 1) !== 0, compressedSize, size, data: dataOf(buf, local, compressedSize) });
+    entries.push({ name, method, encrypted: (flags & 1) !== 0, compressedSize, size, local, start: -1, data: '' });
   }
-  return { entries, damaged: null };
+  // Each entry's data may run up to the next entry's header (or the directory): a deflate stream says itself where it ends.
+  const starts = [...new Set(entries.map((e) => e.local))].sort((x, y) => x - y);
+  for (const e of entries) {
+    const next = starts.find((s) => s > e.local) ?? Math.min(dirAt, buf.length);
+    e.start = dataStart(buf, e.local);
+    e.data = dataOf(buf, e, Math.max(next, e.start));
+  }
+  return { entries: entries.map(({ local: _local, ...e }) => e), damaged };
 }
 
-function dataOf(buf: Buffer, local: number, compressedSize: number): Buffer | string {
-  if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) return 'local header missing';
-  const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-  if (start + compressedSize > buf.length) return 'data cut off';
-  return buf.subarray(start, start + compressedSize);
+function isAt(buf: Buffer, at: number, signature: number): boolean {
+  return at >= 0 && at + 4 <= buf.length && buf.readUInt32LE(at) === signature;
+}
+
+/** Where an entry's data starts, after its local header; -1 when there is no local header there. */
+function dataStart(buf: Buffer, local: number): number {
+  if (!isAt(buf, local, LOCAL) || local + 30 > buf.length) return -1;
+  return local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+}
+
+function dataOf(buf: Buffer, e: { start: number; method: number; compressedSize: number }, bound: number): Buffer | string {
+  if (e.start === -1) return 'local header missing';
+  if (e.start > buf.length) return 'data cut off';
+  if (e.method === 8) return buf.subarray(e.start, Math.min(buf.length, Math.max(bound, e.start + e.compressedSize)));
+  if (e.start + e.compressedSize > buf.length) return 'data cut off';
+  return buf.subarray(e.start, e.start + e.compressedSize);
 }
 
 /** The end-of-central-directory record: within the last 64 KiB + 22 bytes (its comment may be up to 64 KiB). */
