@@ -20,6 +20,7 @@ import { requestUrl } from '../src/verify/index.js';
 import { cacheFileIn } from '../src/sources/git/cache.js';
 import { gitEnv, makeRepo, type TestRepo } from './helpers/git.js';
 import { gzip, tar, zip } from './helpers/archives.js';
+import { ociLayout } from './helpers/images.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform, type FakePlatform } from './helpers/platform.js';
 import { ROOT, runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
@@ -578,5 +579,50 @@ describe('archives that are not what they say', () => {
     const blob = repo.git('rev-parse', 'HEAD:fixtures/broken.zip').trim();
     repo.commit('accept it', { '.sk-scanignore': `${blob.slice(0, 16)}\n` });
     expect(runCli(['git', repo.dir]).code).toBe(0);
+  });
+});
+
+describe('an OCI image layout that lies', () => {
+  const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+  it('an index that lists its own blob 40 times is read once: the cycle is named, in a moment, and the scan does not pass', () => {
+    const dir = ociLayout(tempDir(), { layers: [{ 'app/readme.txt': 'hello\n' }] });
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    // A blob named X whose content is an index listing X 40 times (its bytes cannot hash to X: nothing checked that).
+    const selfName = 'ab'.repeat(32);
+    const self = { schemaVersion: 2, manifests: [...Array.from({ length: 40 }, () => ({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${selfName}`, size: 1 })), ...index.manifests] };
+    writeFileSync(join(dir, 'blobs', 'sha256', selfName), JSON.stringify(self));
+    writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: Array.from({ length: 40 }, () => ({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${selfName}`, size: 1 })) }));
+    const started = Date.now();
+    const r = runCli(['image', dir], { timeout: 30_000, killSignal: 'SIGKILL' });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/an index that lists itself \(a cycle\): not read again/);
+    expect(r.stderr).toMatch(/its bytes do not match the digest it is stored under/);
+  });
+
+  it('refuses a blob that is a link out of the layout, and names a layer whose bytes do not match its digest', () => {
+    const secret = writeTree(tempDir(), { 'outside.json': JSON.stringify({ config: { Env: [`K=${fakeKey('live')}`] } }) });
+    const dir = ociLayout(tempDir(), { layers: [{ 'app/readme.txt': 'hello\n' }] });
+    const manifest = JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).manifests[0].digest.slice(7)), 'utf8'));
+    const configPath = join(dir, 'blobs', 'sha256', manifest.config.digest.slice(7));
+    execFileSync('rm', [configPath]);
+    symlinkSync(join(secret, 'outside.json'), configPath);
+    const linked = runCli(['image', dir]);
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toMatch(/is a link that leads out of the image: not read/);
+
+    const other = ociLayout(tempDir(), { layers: [{ 'app/a.txt': 'a\n' }] });
+    const m = JSON.parse(readFileSync(join(other, 'blobs', 'sha256', JSON.parse(readFileSync(join(other, 'index.json'), 'utf8')).manifests[0].digest.slice(7)), 'utf8'));
+    const layerPath = join(other, 'blobs', 'sha256', m.layers[0].digest.slice(7));
+    // Another layer's bytes under this layer's digest: a key the manifest does not name.
+    const key = fakeKey('live');
+    writeFileSync(layerPath, gzip(tar({ 'app/a.txt': 'a\n', 'app/.env': `K=${key}\n` })));
+    expect(sha(readFileSync(layerPath))).not.toBe(m.layers[0].digest.slice(7));
+    const swapped = runCli(['image', other, '--format', 'json']);
+    expect(swapped.code).toBe(1);
+    expect(JSON.parse(swapped.stdout).warnings.join('\n')).toMatch(/its bytes do not match the digest it is stored under \(sha256:[0-9a-f]{12}\): not the layer the manifest names/);
+    writeFileSync(layerPath, gzip(tar({ 'app/a.txt': 'b\n' })));
+    expect(runCli(['image', other]).code).toBe(2);
   });
 });

@@ -9,6 +9,7 @@
  * After detection, each finding in a layer learns whether a later layer
  * deleted (a whiteout) or replaced its file.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import type * as Zlib from 'node:zlib';
@@ -42,7 +43,9 @@ export function imageSource(path: string, maxFileSize: number): Source {
     kind: 'image',
     root: path,
     async *items(events: SourceEvents) {
-      for (const image of await openImages(path)) {
+      const { images, problems } = await openImages(path);
+      for (const p of problems) events.skip('unreadable', p.where, p.message);
+      for (const image of images) {
         const label = imageLabel(image);
         yield configItems(image.config, label, image.layers.length);
         const layers: LayerChanges[] = [];
@@ -112,6 +115,9 @@ async function* layerItems(
     return;
   }
   let stream = layer.open();
+  // A blob stored under its digest is checked against it as it is read: bytes that are not what the manifest names are said to be so.
+  const hash = layer.expect !== null ? digestHash(layer.expect) : null;
+  if (hash) stream.on('data', (chunk: Buffer) => hash.update(chunk));
   if (head[0] === 0x1f && head[1] === 0x8b) {
     zlib ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib;
     stream = stream.pipe(zlib.createGunzip());
@@ -142,11 +148,23 @@ async function* layerItems(
       }
     }
     reader.end();
+    if (hash && layer.expect !== null && `${layer.expect.split(':')[0]}:${hash.digest('hex')}` !== layer.expect) {
+      events.skip('unreadable', where, `its bytes do not match the digest it is stored under (${short(layer.expect)}): not the layer the manifest names`);
+    }
   } catch (err) {
     // What came before is scanned; the rest of the layer is not, and the scan says so.
     events.skip('unreadable', where, `the layer is damaged: ${err instanceof Error && !('code' in err && typeof err.code === 'string' && err.code.startsWith('E')) ? err.message : describeIoError(err)}`);
   }
   if (pending.length > 0) yield pending;
+}
+
+/** A hash for the algorithm a digest names (`sha256:…`), or null for one node does not know. */
+function digestHash(digest: string): Hash | null {
+  try {
+    return createHash(digest.split(':')[0] ?? '');
+  } catch {
+    return null;
+  }
 }
 
 /** A finding's origin, told whether a later layer deleted or replaced its file. */

@@ -5,14 +5,17 @@
  * What comes out is each image's name, config and layers, each layer a
  * stream of its (decompressed by the caller) tar.
  */
-import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { posix } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, openSync, readSync, closeSync, realpathSync, statSync } from 'node:fs';
+import { posix, relative, isAbsolute } from 'node:path';
 import { SkScanError, describeIoError } from '../../errors.js';
 import { TarError, TarReader } from '../archive/tar.js';
 
 export interface ImageLayer {
   /** As the manifest names it: `sha256:…` (OCI: of the blob as stored; docker save: of the uncompressed tar). */
   digest: string;
+  /** The digest the stored bytes must have (a blob named by its digest: `sha256:…`), checked as they are read; null when the name is no digest (an older docker save's layer id). */
+  expect: string | null;
   /** The layer's bytes as stored (maybe gzip- or zstd-compressed). */
   open(): NodeJS.ReadableStream;
   /** Its first bytes, to tell how it is compressed. */
@@ -45,7 +48,13 @@ interface Store {
 
 const MAX_JSON = 16 << 20;
 
-export async function openImages(path: string): Promise<Image[]> {
+/** The images, and what the layout holds that was not read as it says (a blob whose bytes do not match its digest, an index that lists itself): each makes the scan incomplete. */
+export interface Opened {
+  images: Image[];
+  problems: { where: string; message: string }[];
+}
+
+export async function openImages(path: string): Promise<Opened> {
   let st;
   try {
     st = statSync(path);
@@ -53,20 +62,45 @@ export async function openImages(path: string): Promise<Image[]> {
     throw new SkScanError(`cannot read ${path}: ${describeIoError(err)}`);
   }
   const store = st.isDirectory() ? folderStore(path) : await tarStore(path);
-  if (store.has('manifest.json')) return dockerImages(path, store);
-  if (store.has('index.json')) return ociImages(path, store);
+  const problems: Opened['problems'] = [];
+  if (store.has('manifest.json')) return { images: dockerImages(path, store, problems), problems };
+  if (store.has('index.json')) return { images: ociImages(path, store, problems), problems };
   throw new SkScanError(`${path} is not a container image: it has neither manifest.json (docker save) nor index.json (an OCI image layout)`);
 }
 
-function json<T>(path: string, store: Store, name: string): T {
+/** `sha256:<hex>` for a blob stored under its digest (`blobs/sha256/<hex>`), else null. */
+function digestOf(name: string): string | null {
+  const m = /^blobs\/([a-z0-9]+)\/([a-f0-9]{32,128})$/.exec(name);
+  return m ? `${m[1]}:${m[2]}` : null;
+}
+
+/** Whether `bytes` have the digest `digest` names (`sha256:…`, `sha512:…`); an algorithm node does not know is not checked. */
+function matches(digest: string, bytes: Buffer): boolean {
+  const [alg = '', hex = ''] = digest.split(':');
   try {
-    return JSON.parse(store.read(name).toString('utf8')) as T;
+    return createHash(alg).update(bytes).digest('hex') === hex;
+  } catch {
+    return true;
+  }
+}
+
+function json<T>(path: string, store: Store, name: string, problems?: Opened['problems']): T {
+  let bytes: Buffer;
+  try {
+    bytes = store.read(name);
+  } catch (err) {
+    throw err instanceof SkScanError ? err : new SkScanError(`${path}: cannot read ${name}: ${describeIoError(err)}`);
+  }
+  const digest = digestOf(name);
+  if (digest !== null && !matches(digest, bytes)) problems?.push({ where: `${path}:${name}`, message: 'its bytes do not match the digest it is stored under: not the document the image names' });
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
   } catch (err) {
     throw new SkScanError(`${path}: ${name} is damaged: ${err instanceof SyntaxError ? 'not JSON' : describeIoError(err)}`);
   }
 }
 
-function dockerImages(path: string, store: Store): Image[] {
+function dockerImages(path: string, store: Store, problems: Opened['problems']): Image[] {
   const manifest = json<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]>(path, store, 'manifest.json');
   if (!Array.isArray(manifest)) throw new SkScanError(`${path}: manifest.json is not a list of images`);
   return manifest.map((entry) => {
@@ -78,7 +112,7 @@ function dockerImages(path: string, store: Store): Image[] {
     return {
       name: typeof tag === 'string' ? tag : null,
       id: hex ? `sha256:${hex}` : entry.Config,
-      config: json<ImageConfig>(path, store, entry.Config),
+      config: json<ImageConfig>(path, store, entry.Config, problems),
       layers: entry.Layers.map((name) => layer(store, name, `sha256:${/([0-9a-f]{64})/.exec(name)?.[1] ?? name}`)),
     };
   });
@@ -90,50 +124,79 @@ interface Descriptor {
   annotations?: Record<string, string>;
 }
 
-function ociImages(path: string, store: Store): Image[] {
+/** Indexes inside indexes (a multi-platform image) are followed this deep. */
+const INDEX_DEPTH = 4;
+
+/**
+ * The images an OCI layout's index names. Each blob is read once: an index
+ * that lists its own blob (or one that lists it back) would otherwise be
+ * walked again at every level, 40 entries deep into 40^4 reads; a cycle, or an
+ * index nested deeper than INDEX_DEPTH, is named as not read.
+ */
+function ociImages(path: string, store: Store, problems: Opened['problems']): Image[] {
   const images: Image[] = [];
   const blob = (digest: string | undefined): string => {
     const m = /^([a-z0-9]+):([a-f0-9]{32,128})$/.exec(digest ?? '');
     if (!m) throw new SkScanError(`${path}: a descriptor has no valid digest (${String(digest).slice(0, 80)})`);
     return `blobs/${m[1]}/${m[2]}`;
   };
-  const walk = (index: { manifests?: unknown } | null, depth: number): void => {
+  const seen = new Set<string>();
+  const walk = (index: { manifests?: unknown } | null, depth: number, inside: string[]): void => {
     if (typeof index !== 'object' || index === null) return;
     const manifests = Array.isArray(index.manifests) ? (index.manifests as Descriptor[]) : [];
     for (const d of manifests) {
       if (typeof d !== 'object' || d === null) continue;
-      const doc = json<{ manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] } | null>(path, store, blob(d.digest));
+      const name = blob(d.digest);
+      if (inside.includes(name)) {
+        problems.push({ where: `${path}:${name}`, message: 'an index that lists itself (a cycle): not read again' });
+        continue;
+      }
+      if (seen.has(name)) continue; // listed twice: read once
+      seen.add(name);
+      const doc = json<{ manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] } | null>(path, store, name, problems);
       if (typeof doc !== 'object' || doc === null) continue;
       // An index of indexes (several platforms): each image in it is scanned.
       if (doc.manifests) {
-        if (depth < 4) walk(doc, depth + 1);
+        if (depth < INDEX_DEPTH) walk(doc, depth + 1, [...inside, name]);
+        else problems.push({ where: `${path}:${name}`, message: `an index nested more than ${INDEX_DEPTH} deep: not read` });
         continue;
       }
       if (typeof doc.config !== 'object' || doc.config === null) continue; // an attestation or other artifact: not an image
-      const name = d.annotations?.['org.opencontainers.image.ref.name'];
+      const ref = d.annotations?.['org.opencontainers.image.ref.name'];
       images.push({
-        name: typeof name === 'string' ? name : null,
+        name: typeof ref === 'string' ? ref : null,
         id: String(doc.config.digest ?? ''),
-        config: json<ImageConfig>(path, store, blob(doc.config.digest)),
+        config: json<ImageConfig>(path, store, blob(doc.config.digest), problems),
         layers: (Array.isArray(doc.layers) ? doc.layers : []).map((l: Descriptor) => layer(store, blob(l?.digest), String(l?.digest))),
       });
     }
   };
-  walk(json(path, store, 'index.json'), 0);
+  walk(json(path, store, 'index.json'), 0, []);
   return images;
 }
 
 function layer(store: Store, name: string, digest: string): ImageLayer {
   if (!store.has(name)) throw new SkScanError(`layer ${digest} is missing from the image (${name})`);
-  return { digest, open: () => store.open(name), head: () => store.head(name, 4) };
+  return { digest, expect: digestOf(name), open: () => store.open(name), head: () => store.head(name, 4) };
 }
 
 function folderStore(dir: string): Store {
-  // A manifest names files inside the image: a name that climbs out of it (`../../etc/…`) names nothing.
+  const top = realpathSync(dir);
+  // A manifest names files inside the image: a name that climbs out of it (`../../etc/…`) names nothing, and
+  // neither does a link in the layout that leads out of it (a blob that is a link to /etc/shadow).
   const at = (name: string) => {
     const inside = posix.normalize(name);
     if (inside.startsWith('../') || inside === '..' || posix.isAbsolute(inside)) throw new SkScanError(`${dir}: the image names ${name.slice(0, 80)}, which is outside it`);
-    return posix.join(dir, inside);
+    const path = posix.join(dir, inside);
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      return path; // missing: said where it is needed
+    }
+    const rel = relative(top, real);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new SkScanError(`${dir}: ${name.slice(0, 80)} is a link that leads out of the image: not read`);
+    return path;
   };
   return {
     has: (name) => {
