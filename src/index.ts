@@ -19,6 +19,7 @@ import { unread, type Report } from './report/model.js';
 import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
 import { VERSION } from './version.js';
+import { maskKeys } from './redact.js';
 import { mergeBaseline, writeBaseline } from './suppress/baseline.js';
 
 export interface ScanOptions extends PipelineOptions {
@@ -164,9 +165,10 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, cache, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
   try {
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
-    // The targets that could not be opened are in the report, and make its exit code 2.
-    result.report.errors.push(...failed);
-    result.report.targets?.push(...failed.map((f) => ({ target: f.target, kind: null, objects: 0, bytes: 0, durationMs: 0, findings: 0, error: f.message })));
+    // The targets that could not be opened are in the report, and make its exit code 2 (a key in a URL masked, as everywhere).
+    const shown = opts.showSecrets ? failed : failed.map((f) => ({ target: maskKeys(f.target), message: maskKeys(f.message) }));
+    result.report.errors.push(...shown);
+    result.report.targets?.push(...shown.map((f) => ({ target: f.target, kind: null, objects: 0, bytes: 0, durationMs: 0, findings: 0, error: f.message })));
     return finish(result, config, range.revs === undefined && failed.length === 0);
   } catch (err) {
     if (!(err instanceof UnknownRevision) || range.unknownRevision === undefined) throw err;

@@ -12,9 +12,16 @@ const KEY = /sk_(?:live|test)_(?:[a-z][a-z0-9]{1,15}_)?[A-Za-z0-9]{8,}/g;
 const TOKEN = /[A-Za-z0-9+_=-]{20,}/g;
 
 export function maskSecrets(text: string): string {
-  return text
-    .replace(KEY, (key) => redact(key, /^sk_[a-z]+_(?:[a-z][a-z0-9]{1,15}_)?/.exec(key)?.[0].length ?? 0))
-    .replace(TOKEN, (token) => (looksRandom(token) ? `${token.slice(0, 4)}…` : token));
+  return maskKeys(text).replace(TOKEN, (token) => (looksRandom(token) ? `${token.slice(0, 4)}…` : token));
+}
+
+/**
+ * Only what has a platform key's shape, masked: for names a report must keep
+ * recognisable (paths, authors, refs, targets), where a random-looking file
+ * name is a name, not a secret.
+ */
+export function maskKeys(text: string): string {
+  return text.replace(KEY, (key) => redact(key, /^sk_[a-z]+_(?:[a-z][a-z0-9]{1,15}_)?/.exec(key)?.[0].length ?? 0));
 }
 
 /** Upper case, lower case and digits together, and not hex: how generated secrets look, and names rarely do. */

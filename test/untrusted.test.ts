@@ -626,3 +626,35 @@ describe('an OCI image layout that lies', () => {
     expect(runCli(['image', other]).code).toBe(2);
   });
 });
+
+describe('a key used as a name in history', () => {
+  it('git finds a key in a folder name as dir does, and no format prints it: at HEAD, in a deleted path, and in what a range adds', () => {
+    const repo = makeRepo();
+    const [named, inside, old, pushed] = [fakeKey('live'), fakeKey('live'), fakeKey('live'), fakeKey('live')];
+    repo.commit('one', { [`${named}/app.env`]: 'PORT=1\n', [`cfg/${inside}/x.env`]: `K=${inside}\n` });
+    repo.commit('two', { [`legacy/${old}.env`]: `K=${old}\n` });
+    repo.remove(`legacy/${old}.env`);
+    repo.commit('three');
+    const all = [named, inside, old, pushed];
+    for (const format of ['text', 'json', 'sarif', 'html', 'markdown', 'junit', 'github']) {
+      const out = runCli(['git', repo.dir, '--format', format]);
+      expect({ format, code: out.code }).toEqual({ format, code: 1 });
+      for (const key of all) expect({ format, leaked: out.stdout.includes(key) || out.stderr.includes(key) }).toEqual({ format, leaked: false });
+    }
+    const json = JSON.parse(runCli(['git', repo.dir, '--format', 'json']).stdout);
+    const names = json.findings.filter((f: { inName?: boolean }) => f.inName).map((f: { path: string; git: { atHead: boolean } }) => [f.path, f.git.atHead]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        [`sk_live_…${named.slice(-4)}`, true],
+        [`cfg/sk_live_…${inside.slice(-4)}`, true],
+        [`legacy/sk_live_…${old.slice(-4)}.env`, false],
+      ]),
+    );
+    // A range judges the names it adds, as a push hook must.
+    repo.commit('four', { [`docs/${pushed}/readme.md`]: 'hello\n' });
+    const range = runCli(['git', repo.dir, '--range', 'HEAD~1..HEAD', '--format', 'json']);
+    expect(range.code).toBe(1);
+    expect(JSON.parse(range.stdout).findings.map((f: { path: string }) => f.path)).toEqual([`docs/sk_live_…${pushed.slice(-4)}`]);
+    expect(range.stdout).not.toContain(pushed);
+  });
+});

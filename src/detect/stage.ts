@@ -58,6 +58,18 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
 }
 
 /**
+ * Keys in the names of places that attribution found (a path in history where
+ * a key's blob was introduced): every path a report prints is scanned, and a
+ * key in one is a finding of its own, as the working-tree walk makes it.
+ * `found` is added to; names it already holds are not found twice.
+ */
+export function keysInPlacedNames(rules: RuleSpec[], found: Detection[]): void {
+  const scanner = new NameScanner(rules, found);
+  for (const d of found) if (d.origin.inName) scanner.saw(d.origin.path ?? '', d.match.secret);
+  scanner.scan(found.filter((d) => !d.origin.inName && d.origin.path !== null).map((d) => d.origin));
+}
+
+/**
  * Keys in the names of what a source yields. A batch's paths are joined one
  * per line and scanned at once; a match names the file, or the folder, whose
  * name holds it, once however many files lie below that folder.
@@ -77,6 +89,11 @@ class NameScanner {
     }
   }
 
+  /** A name already reported (by another scan of names): not found again. */
+  saw(place: string, secret: string): void {
+    this.seen.add(`${place}\0${secret}`);
+  }
+
   scan(origins: Origin[]): void {
     const named = origins.filter((origin) => origin.path !== null);
     if (named.length === 0) return;
@@ -92,7 +109,7 @@ class NameScanner {
       const place = end === -1 ? path : path.slice(0, end);
       if (this.seen.has(`${place}\0${match.secret}`)) continue;
       this.seen.add(`${place}\0${match.secret}`);
-      this.found.push({ origin: { ...origin, path: place, inName: true, onlyLines: undefined }, match: { ...match, line: 1 }, sha256: sha256(match.secret) });
+      this.found.push({ origin: { ...origin, path: place, inName: true, onlyLines: undefined, member: undefined }, match: { ...match, line: 1, allow: undefined }, sha256: sha256(match.secret) });
     }
   }
 }

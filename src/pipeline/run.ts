@@ -13,7 +13,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_FILE_SIZE, type Config } from '../config/config.js';
 import { describeSettings } from '../report/settings.js';
-import { detectStage, type Detection } from '../detect/stage.js';
+import { detectStage, keysInPlacedNames, type Detection } from '../detect/stage.js';
 import { maskSecrets } from '../redact.js';
 import { buildReport } from '../report/build.js';
 import { count, filePath, formatBytes, formatNumber } from '../report/format.js';
@@ -84,6 +84,8 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     source.done?.();
     if (source.attribute && detected.length > 0) run.phase('placing findings in history');
     detected = await attributeStage(source, detected);
+    // The places attribution found are printed: a key in one of their names is found too.
+    if (source.attribute) keysInPlacedNames(config.rules, detected);
   } finally {
     await source.close?.();
   }

@@ -14,6 +14,7 @@ import type { Verified } from '../verify/stage.js';
 import { VERSION } from '../version.js';
 import { advisories, exposures } from './exposure.js';
 import { redact, secretInfo, tail } from './mask.js';
+import { maskKeys } from '../redact.js';
 import type { Finding, Report, ReportSettings, Stats } from './model.js';
 import { placeOf, remediation, type Place } from './remediation.js';
 
@@ -56,7 +57,7 @@ export function buildReport(input: ReportInput): Report {
   return {
     version: 1,
     tool: { name: 'sk-scan', version: VERSION },
-    target,
+    target: { ...target, root: maskPath(target.root) },
     stats: { ...input.stats, ...cachedOf(input.targets), suppressed: verified.accepted.length, suppressedBy: countBy(verified.accepted) },
     settings: input.settings,
     findings,
@@ -70,8 +71,8 @@ export function buildReport(input: ReportInput): Report {
       help: remediation({ kind: r.kind, last4: '', environment: null, status: 'unchecked', place: 'present', custom: r.remediation }),
     })),
     warnings: input.warnings,
-    errors: (input.targets ?? []).flatMap((t) => (t.error !== undefined ? [{ target: t.target, message: t.error }] : [])),
-    ...(input.targets ? { targets: input.targets.map((t) => ({ ...t, findings: findings.filter((f) => !f.suppressed && f.target === t.target).length, error: t.error ?? null })) } : {}),
+    errors: (input.targets ?? []).flatMap((t) => (t.error !== undefined ? [{ target: maskPath(t.target), message: maskPath(t.error) }] : [])),
+    ...(input.targets ? { targets: input.targets.map((t) => ({ ...t, target: maskPath(t.target), findings: findings.filter((f) => !f.suppressed && f.target === maskPath(t.target)).length, error: t.error === undefined ? null : maskPath(t.error) })) } : {}),
   };
 }
 
@@ -93,15 +94,19 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/** Paths with the keys found in names replaced by their redacted form: a report never shows a key in a path either. */
+/**
+ * Names with the keys in them replaced by their redacted form: a report never
+ * shows a key in a path, a member, an author, a ref or a target either. The
+ * keys found in names (any rule's) are masked wherever they appear, and
+ * anything shaped like a platform key besides.
+ */
 function pathMasker(detections: Detection[]): (path: string) => string {
   const inNames = new Map<string, string>();
   for (const d of detections) if (d.origin.inName) inNames.set(d.match.secret, redact(d.match.secret, d.match.prefixLength));
-  if (inNames.size === 0) return (p) => p;
   return (path) => {
     let out = path;
     for (const [secret, shown] of inNames) out = out.split(secret).join(shown);
-    return out;
+    return maskKeys(out);
   };
 }
 
@@ -148,9 +153,12 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
   if (origin.member !== undefined) finding.member = maskPath(origin.member);
   if (origin.image !== undefined) finding.image = { ...origin.image, file: maskPath(origin.image.file) };
   if (match.encoding !== undefined) finding.secret.encoding = match.encoding;
-  if (origin.target !== undefined) finding.target = origin.target;
-  if (origin.author !== undefined) finding.author = origin.author;
+  if (origin.target !== undefined) finding.target = maskPath(origin.target);
+  if (origin.author !== undefined) finding.author = origin.author === null ? null : maskPath(origin.author);
   if (origin.date !== undefined) finding.date = origin.date;
-  if (origin.git !== undefined) finding.git = origin.git.refs ? { ...origin.git, refs: origin.git.refs.map(maskPath) } : origin.git;
+  if (origin.git !== undefined) {
+    finding.git = origin.git.refs ? { ...origin.git, refs: origin.git.refs.map(maskPath) } : { ...origin.git };
+    if (origin.git.tag) finding.git.tag = { ...origin.git.tag, name: maskPath(origin.git.tag.name) };
+  }
   return finding;
 }

@@ -20,9 +20,10 @@ export interface GitPlace {
    * `message`: in a commit message; `tag`: in an annotated tag's message;
    * `index`: staged (at `path`) but in no commit yet; `dangling`: a blob
    * neither a commit nor the index holds (staged once, never committed);
-   * `ref`: in the name of the ref at `path`.
+   * `ref`: in the name of the ref at `path`; `name`: in the name of a file or
+   * folder at `path`, in HEAD's tree or in what `commit` added.
    */
-  in?: 'message' | 'tag' | 'index' | 'dangling' | 'ref';
+  in?: 'message' | 'tag' | 'index' | 'dangling' | 'ref' | 'name';
   /** For a key no longer in HEAD: the last commit on HEAD's first-parent line that held it, and the one that took it out. */
   lastSeen?: { commit: string; date: string } | null;
   removedIn?: { commit: string; date: string } | null;

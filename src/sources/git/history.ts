@@ -85,7 +85,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
       for (const scan of scans.values()) scan.done();
     },
     async names() {
-      const all = await Promise.all([...scans.values()].map((scan) => scan.refNames()));
+      const all = await Promise.all([...scans.values()].map((scan) => scan.names()));
       return all.flat();
     },
     close() {

@@ -30,7 +30,7 @@ export async function placeHits(history: History, hits: Hit[]): Promise<Origin[]
   const inMessages = hits.filter((h) => h.origin.git?.in === 'message').map((h) => h.origin.commit ?? '');
   const byCommit = await authors(history.git, [...new Set(inMessages)].filter(Boolean));
   // A key is still at HEAD when any blob holding it is in HEAD's tree.
-  const atHead = new Set(hits.filter((h) => h.origin.git?.blob !== undefined && history.head.blobs.has(h.origin.git.blob)).map((h) => h.sha256));
+  const atHead = new Set(hits.filter((h) => (h.origin.git?.blob !== undefined && history.head.blobs.has(h.origin.git.blob)) || (h.origin.git?.in === 'name' && h.origin.git.atHead === true)).map((h) => h.sha256));
   let index: Promise<Map<string, string[]>> | null = null;
   const uncommittedPaths = () => (index ??= readIndex(history.git));
   const windows = exposureWindows(history.git, keyPlaces(hits, history.introductions, atHead));
@@ -41,6 +41,8 @@ export async function placeHits(history: History, hits: Hit[]): Promise<Origin[]
       if (place.in === 'message') return inCommitMessage(hit.origin, place, history.graph, byCommit);
       if (place.in === 'tag') return inTagMessage(hit.origin, place, history.graph);
       if (place.in === 'ref') return [{ ...hit.origin, git: { ...place, refs: [hit.origin.path ?? ''] } }];
+      // A name: placed already (HEAD's tree, or the commit of a range that added it); the refs that reach its commit.
+      if (place.in === 'name') return [{ ...hit.origin, git: { ...place, refs: hit.origin.commit ? history.graph.refsContaining(hit.origin.commit) : [] } }];
       const paths = place.blob !== undefined ? history.introductions.get(place.blob) : undefined;
       if (paths && paths.size > 0) return inCommittedBlob(hit.origin, place, paths, history.graph);
       return uncommittedBlob(hit.origin, place, uncommittedPaths);

@@ -12,7 +12,7 @@
  */
 import { SkScanError } from '../../errors.js';
 import { count } from '../../report/format.js';
-import type { SourceEvents, SourceItem } from '../types.js';
+import type { Origin, SourceEvents, SourceItem } from '../types.js';
 import { parseDiff } from './diff.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
 import { logIntroduced, recordEarliest, type Introduced, type Introductions } from './log.js';
@@ -158,6 +158,15 @@ export class RangeHistory extends HistoryScan {
   protected override linesOf(blob: string): number[] | undefined {
     const lines = this.added.get(blob);
     return lines ? [...lines] : undefined;
+  }
+
+  /** The paths the range's commits added or changed: a key in a new file's or folder's name is the range's doing too. */
+  protected override pathNames(): Promise<Origin[]> {
+    const out: Origin[] = [];
+    for (const paths of this.introductions.values()) {
+      for (const [path, c] of paths) out.push({ path, commit: c.commit, author: c.author, date: c.date, target: this.repo.given, git: { in: 'name' } });
+    }
+    return Promise.resolve(out);
   }
 
   protected introduced(): Promise<Introductions> {

@@ -54,13 +54,24 @@ export abstract class HistoryScan {
     return undefined;
   }
 
-  /** The repository's ref names, as places a key could be in (a branch named after one is pushed with it). */
-  async refNames(): Promise<Origin[]> {
+  /**
+   * Names a key could be in, each as the place it would have: the
+   * repository's ref names (a branch named after a key is pushed with it), and
+   * the paths of the files this scan covers (see pathNames).
+   */
+  async names(): Promise<Origin[]> {
     const text = await (this.refs ?? this.repo.git.text(['for-each-ref', '--format=%(refname)']));
-    return text
+    const refs = text
       .split('\n')
       .filter(Boolean)
       .map((name) => ({ path: name, commit: null, target: this.repo.given, git: { in: 'ref' as const } }));
+    return [...refs, ...(await this.pathNames())];
+  }
+
+  /** The paths whose names this scan covers: HEAD's tree (a whole history; older paths are scanned where a finding places a key). */
+  protected async pathNames(): Promise<Origin[]> {
+    const head = await (this.head ?? headTree(this.repo.git));
+    return head.paths.map((path) => ({ path, commit: head.commit, target: this.repo.given, git: { in: 'name' as const, atHead: true } }));
   }
 
   /** A warning about this repository, named by it (several may be scanned at once). */

@@ -191,18 +191,24 @@ export function findRepositories(root: string): string[] {
 }
 
 export interface HeadTree {
+  /** HEAD's commit, or null before the first commit. */
+  commit: string | null;
   /** Blob ids in HEAD's tree. */
   blobs: Set<string>;
+  /** Every path in HEAD's tree (a folder's name is part of the paths below it): names a key can be in. */
+  paths: string[];
   /** Submodules (gitlinks) in HEAD's tree: path and the commit it points at. */
   submodules: { path: string; commit: string }[];
 }
 
-/** HEAD's tree, read once: which blobs are "still there", and which submodules a scan cannot see. */
+/** HEAD's tree, read once: which blobs are "still there", the names in it, and which submodules a scan cannot see. */
 export async function headTree(git: Git): Promise<HeadTree> {
-  const tree: HeadTree = { blobs: new Set(), submodules: [] };
+  const tree: HeadTree = { commit: null, blobs: new Set(), paths: [], submodules: [] };
   let out: Buffer;
   try {
-    out = await git.run(['ls-tree', '-r', '-z', '--full-tree'], { revs: ['HEAD'] });
+    const [commit, listing] = await Promise.all([git.text(['rev-parse', '--verify', '-q'], { revs: ['HEAD^{commit}'] }), git.run(['ls-tree', '-r', '-z', '--full-tree'], { revs: ['HEAD'] })]);
+    tree.commit = commit.trim() || null;
+    out = listing;
   } catch {
     return tree; // no commit yet
   }
@@ -212,8 +218,10 @@ export async function headTree(git: Git): Promise<HeadTree> {
     const end = nul === -1 ? out.length : nul;
     const tab = out.indexOf(0x09, at);
     const [mode, type, oid = ''] = out.toString('latin1', at, tab).split(' ');
+    const path = decodeName(out.subarray(tab + 1, end));
     if (type === 'blob') tree.blobs.add(oid);
-    else if (type === 'commit' && mode === '160000') tree.submodules.push({ path: decodeName(out.subarray(tab + 1, end)), commit: oid });
+    else if (type === 'commit' && mode === '160000') tree.submodules.push({ path, commit: oid });
+    tree.paths.push(path);
     at = end + 1;
   }
   return tree;
