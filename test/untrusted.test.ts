@@ -658,3 +658,54 @@ describe('a key used as a name in history', () => {
     expect(range.stdout).not.toContain(pushed);
   });
 });
+
+describe('sk-scan merge with input somebody else wrote', () => {
+  /** A real report of a repository with a key in a folder name and in a file, written with --show-secrets. */
+  function fullReport(): { file: string; keys: string[] } {
+    const repo = makeRepo();
+    const keys = [fakeKey('live'), fakeKey('live')];
+    repo.commit('k', { [`${keys[0]}/a.env`]: `K=${keys[1]}\n` });
+    const file = join(tempDir(), 'full.json');
+    runCli(['git', repo.dir, '--format', 'json', '--show-secrets', '--output', file]);
+    expect(readFileSync(file, 'utf8')).toContain(keys[1]);
+    return { file, keys };
+  }
+
+  it('names the file and the field of input that is not a report, in one line, for wrong types, deep nesting and a FIFO', () => {
+    const { file } = fullReport();
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    const dir = tempDir();
+    const cases: [string, string, RegExp][] = [
+      ['line.json', JSON.stringify({ ...report, findings: [{ ...report.findings[0], line: 'x' }] }), /line\.json: findings\[0\]\.line: a whole number, not "x"/],
+      ['secret.json', JSON.stringify({ ...report, findings: [{ ...report.findings[0], secret: 7 }] }), /secret\.json: findings\[0\]\.secret: an object, not 7/],
+      ['stats.json', JSON.stringify({ ...report, stats: null }), /stats\.json: stats: an object, not null/],
+      ['deep.json', `{"version":1,"tool":{"name":"sk-scan"},"x":${'['.repeat(5000)}${']'.repeat(5000)}}`, /deep\.json: nested more than 32 levels deep/],
+    ];
+    for (const [name, text, message] of cases) {
+      writeFileSync(join(dir, name), text);
+      const r = runCli(['merge', join(dir, name)]);
+      expect({ name, code: r.code, lines: r.stderr.trim().split('\n').length }).toEqual({ name, code: 2, lines: 1 });
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/internal error/);
+    }
+    execFileSync('mkfifo', [join(dir, 'fifo.json')]);
+    const fifo = runCli(['merge', join(dir, 'fifo.json')], { timeout: 20_000, killSignal: 'SIGKILL' });
+    expect(fifo.code).toBe(2);
+    expect(fifo.stderr).toMatch(/fifo\.json is not a regular file/);
+  });
+
+  it('masks on output as every scan does: a --show-secrets report gives up its keys only with --show-secrets', () => {
+    const { file, keys } = fullReport();
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    // Keys where no scan would put them: in a warning, an author, a ref, a target.
+    report.warnings.push(`copied from ${keys[1]}`);
+    report.findings[0].author = `Mallory ${keys[0]} <m@example.test>`;
+    report.findings[0].git.refs = [`refs/heads/${keys[1]}`];
+    writeFileSync(file, JSON.stringify(report));
+    for (const format of ['json', 'text', 'html', 'sarif', 'markdown']) {
+      const out = runCli(['merge', file, '--format', format]).stdout;
+      for (const key of keys) expect({ format, leaked: out.includes(key) }).toEqual({ format, leaked: false });
+    }
+    expect(runCli(['merge', file, '--format', 'json', '--show-secrets']).stdout).toContain(keys[1]);
+  });
+});

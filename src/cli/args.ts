@@ -150,7 +150,7 @@ export const COMMANDS: Command[] = [
     name: 'merge',
     args: 'REPORT.json...',
     summary: 'one report from the JSON reports of separate runs (shards, days)',
-    about: 'Findings put together, each key once across reports (its most telling verdict: active over inactive over unknown), advisories worked out again. Exit codes as for a scan.',
+    about: 'Findings put together, each key once across reports (its most telling verdict: active over inactive over unknown), advisories worked out again. Each report is checked against the report model (a problem is named by file and field), and the result is masked as a scan is. Exit codes as for a scan.',
     own: {
       format: SCAN_FLAGS.format,
       output: SCAN_FLAGS.output,
@@ -158,6 +158,7 @@ export const COMMANDS: Command[] = [
       color: SCAN_FLAGS.color,
       'no-color': SCAN_FLAGS['no-color'],
       'fail-on': SCAN_FLAGS['fail-on'],
+      'show-secrets': { type: 'boolean', help: 'keys in full, where the reports hold them (written with --show-secrets); masked by default' },
     },
     scan: false,
     positionals: true,

@@ -3,10 +3,11 @@
  * The command line: parse arguments, call the typed API, pick an exit code.
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { cleanUpNow } from '../cleanup.js';
-import { SkScanError, describeIoError } from '../errors.js';
+import { SkScanError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import {
   DEFAULT_VERIFY_DEADLINE_MS,
   DEFAULT_VERIFY_TIMEOUT_MS,
@@ -99,18 +100,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The largest report `merge` reads. */
+const MAX_REPORT = 512 << 20;
+
 /** `sk-scan merge`: the reports read and checked, merged, and delivered as a scan's report is. */
 async function mergeCommand(command: Command, flags: ScanFlags, files: string[]): Promise<number> {
   if (files.length === 0) throw usageError('merge needs at least one JSON report', command);
   const { format, failOn } = reportFlags(flags, command);
   const reports = files.map((file) => {
-    try {
-      return parseReport(file, readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw err instanceof SkScanError ? err : new SkScanError(`cannot read ${file}: ${describeIoError(err)}`);
-    }
+    const read = readRegularFile(file, MAX_REPORT);
+    if (read === null) throw new SkScanError(`cannot read ${file}: it does not exist`);
+    if ('refused' in read) throw new SkScanError(`${file} ${read.refused}`);
+    if ('failed' in read) throw new SkScanError(`cannot read ${file}: ${read.failed}`);
+    return parseReport(file, read.bytes.toString('utf8'));
   });
-  const report = mergeReports(reports);
+  const report = mergeReports(reports, { showSecrets: flags['show-secrets'] === true });
   await deliver(report, format, flags, command);
   return exitCodeFor(report, failOn);
 }
@@ -125,13 +129,11 @@ function jobsOf(value: string | undefined, command: Command): number | undefined
 /** --targets-file: one path or URL a line; blank lines and `#` comments skipped. */
 function targetsFile(file: string | undefined, command: Command): string[] {
   if (file === undefined) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw usageError(`cannot read the targets file ${file}: ${describeIoError(err)}`, command);
-  }
-  const targets = text
+  // Read as settings files are: a FIFO or a device is refused at once, and the size is capped.
+  const read = readRegularFile(file, 16 << 20);
+  if (read === null || !('bytes' in read)) throw usageError(`cannot read the targets file ${file}: ${read === null ? 'it does not exist' : 'refused' in read ? read.refused : read.failed}`, command);
+  const targets = read.bytes
+    .toString('utf8')
     .split(/\r?\n/)
     .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
     .filter(Boolean);

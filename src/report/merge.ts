@@ -6,29 +6,32 @@
  * and the picture per key and the advisories are worked out again from the
  * whole.
  */
-import { SkScanError } from '../errors.js';
+import { maskKeys, maskSecrets } from '../redact.js';
 import { VERSION } from '../version.js';
 import { compareFindings } from './build.js';
 import { advisories, exposures } from './exposure.js';
 import type { Finding, Report, RuleSummary, Stats } from './model.js';
+import { validReport } from './validate.js';
 
 const TELLING = { active: 0, inactive: 1, unknown: 2, unchecked: 3 } as const;
 
-/** A JSON report as another run wrote it, checked enough to merge; else an error naming the file. */
+/** A JSON report as another run wrote it, checked against the report model; else an error naming the file and the field. */
 export function parseReport(file: string, text: string): Report {
-  let data: Partial<Report>;
-  try {
-    data = JSON.parse(text) as Partial<Report>;
-  } catch {
-    throw new SkScanError(`${file}: not valid JSON (merge takes reports written with --format json)`);
-  }
-  if (data === null || typeof data !== 'object' || data.tool?.name !== 'sk-scan') throw new SkScanError(`${file}: not an sk-scan JSON report (merge takes reports written with --format json)`);
-  if (data.version !== 1) throw new SkScanError(`${file}: report version ${String(data.version)}, and this sk-scan reads version 1`);
-  if (!Array.isArray(data.findings) || !data.stats || !data.target) throw new SkScanError(`${file}: an sk-scan report without findings, stats or target`);
-  return { errors: [], warnings: [], rules: [], advisories: [], secrets: [], ...data } as Report;
+  return validReport(file, text);
 }
 
-export function mergeReports(reports: Report[]): Report {
+/**
+ * One report from several. Whatever the inputs hold, the output is masked as
+ * a scan's is: a report written with --show-secrets gives up its keys only
+ * when the merge is asked for them too (`showSecrets`), and a key in a path,
+ * an author, a ref, a target or a warning is masked wherever it appears.
+ */
+export function mergeReports(reports: Report[], opts: { showSecrets?: boolean } = {}): Report {
+  const merged = mergeAll(reports);
+  return opts.showSecrets ? merged : scrub(merged);
+}
+
+function mergeAll(reports: Report[]): Report {
   const all = reports.flatMap((r) => r.findings);
   // Each key's most telling verdict, from every run, on every finding of it.
   const verdict = new Map<string, Finding['verification']>();
@@ -95,4 +98,32 @@ function sumStats(all: Stats[]): Stats {
     for (const [k, n] of Object.entries(s.suppressedBy ?? {}) as [keyof Stats['suppressedBy'], number][]) out.suppressedBy[k] = (out.suppressedBy[k] ?? 0) + n;
   }
   return out;
+}
+
+/**
+ * Every string of the report with the keys it may carry masked: each full key
+ * a --show-secrets report gave (`secret.value`, dropped) wherever it appears,
+ * anything shaped like a platform key, and in warnings and errors anything
+ * that looks generated (as every scan masks its messages).
+ */
+function scrub(report: Report): Report {
+  const known = new Map<string, string>();
+  for (const f of report.findings) if (f.secret.value) known.set(f.secret.value, f.secret.redacted);
+  const mask = (s: string) => {
+    let out = s;
+    for (const [secret, shown] of known) out = out.split(secret).join(shown);
+    return maskKeys(out);
+  };
+  const walk = (v: unknown, key: string): unknown => {
+    if (typeof v === 'string') return key === 'sha256' || key === 'fingerprint' ? v : mask(v);
+    if (Array.isArray(v)) return v.map((item) => walk(item, key));
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v)) if (!(k === 'value' && key === 'secret')) out[k] = walk(item, k);
+      return out;
+    }
+    return v;
+  };
+  const clean = walk(report, '') as Report;
+  return { ...clean, warnings: clean.warnings.map(maskSecrets), errors: clean.errors.map((e) => ({ target: e.target, message: maskSecrets(e.message) })) };
 }
