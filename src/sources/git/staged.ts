@@ -99,5 +99,7 @@ async function* read(git: Git, files: StagedFile[], events: SourceEvents): Async
 function failed(err: unknown): Error {
   if (!(err instanceof GitError)) return err as Error;
   if (err.notARepository) return new SkScanError('not a git repository (sk-scan staged runs inside one)');
+  const missing = /unable to read ([0-9a-f]{40,64})/.exec(err.stderr)?.[1];
+  if (missing) return new SkScanError(`the staged change cannot be read: object ${missing} is missing from the object store (nothing is fetched; git fsck says more)`);
   return new SkScanError(`git failed: ${firstLine(err.stderr)}`);
 }
