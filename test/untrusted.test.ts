@@ -381,7 +381,8 @@ describe("a repository's .sk-scan.yaml and --verify", () => {
 describe("what the scanned tree's settings changed is said in every format", () => {
   /** A repository whose .sk-scan.yaml switches detection off, with a live key, a webhook secret in a message, and a key behind an allow comment. */
   function quiet(): { repo: TestRepo; keys: string[] } {
-    const repo = makeRepo();
+    // In a folder of its own: "the folder of repositories" around it must hold only it.
+    const repo = makeRepo({ dir: join(tempDir('sk-scan-quiet-'), 'quiet') });
     const keys = [fakeKey('live'), fakeKey('live')];
     repo.commit('config', {
       '.sk-scan.yaml': 'disable: [chatbot-live-key, chatbot-test-key, chatbot-webhook-secret]\nmaxFileSize: 1\n',

@@ -44,6 +44,8 @@ const PINNED: Record<string, string> = {
   'protocol.allow': 'never',
   'gc.auto': '0',
   'maintenance.auto': 'false',
+  // A commit-graph is a cache the repository carries: one that lied about parents or trees would hide commits.
+  'core.commitGraph': 'false',
 };
 const GLOBAL_ARGS = ['--no-replace-objects', ...Object.entries(PINNED).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
 

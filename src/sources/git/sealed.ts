@@ -17,10 +17,11 @@
  *   promisor (no lazy fetch), no program, no hook, no attribute;
  * - HEAD, refs and packed-refs, shallow: copied (regular files only, capped),
  *   so no ref can be a FIFO, and no git command can write to the real ones;
- * - objects/: a link to each of the repository's own object folders (its packs
- *   and loose-object folders), and an empty info/: the repository's
- *   alternates, commit-graph and grafts are not read. Objects it borrows from
- *   another repository are named, not scanned as its own;
+ * - its objects: the repository's own object folder (or, when it borrows
+ *   from another repository or holds links, a folder of links to what is
+ *   really its own; see objectStore); its alternates, commit-graph and grafts
+ *   are not read. Objects it borrows from another repository are named, not
+ *   scanned as its own;
  * - the index is read where it is (a regular file only).
  *
  * What the view leaves out is said (`notes`), and a scan that needed it
@@ -94,9 +95,10 @@ function build(tmp: TempDir, loc: Location, opts: SealOptions): Sealed {
     for (const name of PSEUDO_REFS) copySmall(join(loc.gitDir, name), join(view, name), 1 << 20);
   }
   const shallow = copySmall(join(loc.commonDir, 'shallow'), join(view, 'shallow'), PACKED_REFS_MAX, notes) !== null;
-  const borrowed = linkObjects(loc.objects, join(view, 'objects'), notes);
+  const store = objectStore(loc.objects, view, notes);
+  const borrowed = store.borrowed;
   linkSharedIndexes(loc.gitDir, view);
-  const env: Record<string, string> = { GIT_DIR: view, GIT_INDEX_FILE: indexFile(loc.index, view, notes) };
+  const env: Record<string, string> = { GIT_DIR: view, GIT_INDEX_FILE: indexFile(loc.index, view, notes), ...store.env };
   if (opts.worktree && loc.worktree !== null) env['GIT_WORK_TREE'] = loc.worktree;
   // Object folders git itself named for a hook (a push's quarantine) are the environment's, not the repository's.
   if (loc.alternates.length > 0) env['GIT_ALTERNATE_OBJECT_DIRECTORIES'] = loc.alternates.join(':');
@@ -203,30 +205,63 @@ function copyHeadRef(loc: Location, head: string, view: string): void {
 }
 
 /**
- * The view's objects/: a link to the repository's pack folder and to each of
- * its loose-object folders (real folders only), and an empty info/. Returns
- * the folders its alternates file names (borrowed, not linked).
+ * How git reaches the repository's objects, and the folders its alternates
+ * file names (borrowed: never linked, never read).
+ *
+ * Most repositories borrow nothing: no `info/alternates`, and every folder
+ * and pack file in objects/ its own. git is then pointed at the objects
+ * folder itself (GIT_OBJECT_DIRECTORY), with `core.commitGraph` pinned off so
+ * that nothing in `info/` is read: creating a link per loose-object folder
+ * cost the pre-commit hook 60 ms on a machine where each link costs 250 µs.
+ * Otherwise the view gets an objects/ of its own: a link to each of the
+ * repository's loose-object folders and pack files that is really its own (a
+ * folder or file that is itself a link is named and left out), and an empty
+ * info/.
  */
-function linkObjects(objects: string, to: string, notes: string[]): string[] {
-  mkdirSync(join(to, 'info'), { recursive: true });
-  let names: string[];
+function objectStore(objects: string, view: string, notes: string[]): { env: Record<string, string>; borrowed: string[] } {
+  let entries: Dirent[];
+  let packs: Dirent[];
   try {
-    names = readdirSync(objects);
+    entries = readdirSync(objects, { withFileTypes: true });
+    packs = entries.some((e) => e.name === 'pack' && e.isDirectory()) ? readdirSync(join(objects, 'pack'), { withFileTypes: true }) : [];
   } catch {
     throw new SkScanError(`cannot read the repository's objects folder ${objects}`);
   }
-  for (const name of names) {
-    if (name !== 'pack' && !/^[0-9a-f]{2}$/.test(name)) continue;
-    const source = join(objects, name);
-    let st;
-    try {
-      st = lstatSync(source);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) symlinkSync(source, join(to, name));
-    else notes.push(`${source} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}: the objects in it are not read as this repository's`);
+  const stores = entries.filter((e) => e.name === 'pack' || /^[0-9a-f]{2}$/.test(e.name));
+  const borrowed = alternatesOf(objects);
+  const own = (e: Dirent) => e.isDirectory() || e.isFile();
+  const hasInfo = entries.some((e) => e.name === 'info');
+  const to = join(view, 'objects');
+  mkdirSync(join(to, 'info'), { recursive: true });
+  if (borrowed.length === 0 && stores.every((e) => e.isDirectory()) && packs.every(own) && !(hasInfo && hasAlternatesFile(objects))) {
+    return { env: { GIT_OBJECT_DIRECTORY: objects }, borrowed };
   }
+  for (const e of stores) {
+    const source = join(objects, e.name);
+    if (!e.isDirectory()) {
+      notes.push(`${source} is ${e.isSymbolicLink() ? 'a link' : 'not a folder'}: the objects in it are not read as this repository's`);
+    } else if (e.name === 'pack' && !packs.every(own)) {
+      mkdirSync(join(to, 'pack'));
+      for (const f of packs) {
+        if (f.isFile()) symlinkSync(join(source, f.name), join(to, 'pack', f.name));
+        else notes.push(`${join(source, f.name)} is ${f.isSymbolicLink() ? 'a link' : 'not a file'}: not read as this repository's`);
+      }
+    } else symlinkSync(source, join(to, e.name));
+  }
+  return { env: {}, borrowed };
+}
+
+function hasAlternatesFile(objects: string): boolean {
+  try {
+    lstatSync(join(objects, 'info', 'alternates'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The folders the repository's alternates file names (read as data, for messages), or none. */
+function alternatesOf(objects: string): string[] {
   const read = readRegularFile(join(objects, 'info', 'alternates'), 1 << 20);
   if (read === null || !('bytes' in read)) return [];
   return read.bytes
