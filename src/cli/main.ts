@@ -32,11 +32,11 @@ import {
 } from '../index.js';
 import { maskSecrets } from '../redact.js';
 import { count, formatNumber, printable, quotePath, shellQuote } from '../report/format.js';
-import { changeSentence } from '../report/settings.js';
+import { changeSentence, narrowing } from '../report/settings.js';
 import { unread } from '../report/model.js';
 import { VERSION } from '../version.js';
 import { findCommand, parseCommand, SCAN_FLAGS, unknownCommand, usageError, type Command, type FlagValues } from './args.js';
-import { guardStreams, warn, writeReport } from './output.js';
+import { forTerminal, guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
 
 /** The flags every scan takes, as parsed. */
@@ -182,7 +182,7 @@ async function scan(command: Command, flags: ScanFlags, run: (options: ScanOptio
   const code = exitCodeFor(report, failOn);
   if (code === 2 && report.errors.length === 0) {
     const n = unread(report.stats);
-    process.stderr.write(`sk-scan: error: the scan is incomplete: ${count(n, 'item')} could not be read (see the warnings above), and no key was found in the rest; to accept one by name, list it in .sk-scanignore\n`);
+    process.stderr.write(`${forTerminal(`sk-scan: error: the scan is incomplete: ${count(n, 'item')} could not be read (see the warnings above), and no key was found in the rest; to accept one by name, list it in .sk-scanignore`)}\n`);
   } else if (code === 2) {
     process.stderr.write(`sk-scan: error: ${count(report.errors.length, 'target')} could not be scanned: ${report.errors.map((e) => printable(maskSecrets(e.target))).join(', ')} (see the report)\n`);
   }
@@ -202,8 +202,9 @@ async function deliver(report: Report, format: Format, flags: ScanFlags, command
     // A clean commit or push: one short line, not a report.
     const accepted = report.stats.suppressed > 0 ? `; ${count(report.stats.suppressed, 'finding')} accepted` : '';
     // What the settings switched off or kept from being read is said here too; what they accepted is counted above.
-    const narrowed = report.settings.changes.filter((c) => !['baseline', 'allow-comments', 'ignore-file', 'fingerprints', 'rules-added'].includes(c.kind) && (c.count > 0 || c.kind === 'rules-disabled'));
-    const settings = narrowed.map((c) => `; ${printable(changeSentence(c))}`).join('');
+    const settings = narrowing(report.settings.changes)
+      .map((c) => `; ${printable(changeSentence(c))}`)
+      .join('');
     await writeReport(`sk-scan: no keys in ${hook === 'pre-commit' ? 'the staged change' : 'what the push sends'} (${count(report.stats.files, hook === 'pre-commit' ? 'file' : 'object')})${accepted}${settings}\n`, undefined);
     return;
   }
@@ -216,7 +217,7 @@ async function deliver(report: Report, format: Format, flags: ScanFlags, command
     explain: flags.explain === true,
     hook,
     command: self,
-    accept: self && (command.name === 'dir' || command.name === 'git' || command.name === 'staged') ? acceptCommand(self, process.argv.slice(2)) : undefined,
+    accept: self && (command.name === 'dir' || command.name === 'git' || command.name === 'staged') ? acceptCommand(self, process.argv.slice(2), report.settings.mode === 'audit') : undefined,
     preCommitFramework: process.env['PRE_COMMIT'] === '1',
   };
   await writeReport(render(report, format, options), flags.output, { secret: flags['show-secrets'] === true });
@@ -248,8 +249,13 @@ function baselineLine(b: BaselineUpdate): string {
 const OUTPUT_ONLY = new Set(['--update-baseline', '--format', '--output', '--explain', '--color', '--no-color', '--quiet', '-q', '--show-secrets', '--include-suppressed', '--no-baseline', '--fail-on', '--threads']);
 const WITH_VALUE = new Set(['--format', '--output', '--fail-on', '--threads']);
 
-/** The scan as the user ran it, with --update-baseline: what accepts every finding of its report. */
-function acceptCommand(self: string, argv: string[]): string {
+/**
+ * The scan as the user ran it, with --update-baseline: what accepts every
+ * finding of its report. An audit writes nothing into what it scanned: its
+ * baseline is the auditor's, in their home folder unless they named one
+ * (`~` left unquoted, for the shell to expand).
+ */
+function acceptCommand(self: string, argv: string[], audit: boolean): string {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -257,7 +263,8 @@ function acceptCommand(self: string, argv: string[]): string {
     if (!OUTPUT_ONLY.has(name)) kept.push(arg);
     else if (WITH_VALUE.has(name) && !arg.includes('=')) i++;
   }
-  return `${self} ${kept.map(shellQuote).join(' ')} --update-baseline`;
+  const own = audit && !kept.some((a) => a === '--baseline' || a.startsWith('--baseline=')) ? ' --baseline ~/sk-scan-audit-baseline.json' : '';
+  return `${self} ${kept.map(shellQuote).join(' ')} --update-baseline${own}`;
 }
 
 /**
@@ -327,7 +334,7 @@ function secondsOf(value: string | undefined, flag: string, fallbackMs: number, 
 /** The one line anything that escapes becomes, with exit code 2: never a stack trace (SK_SCAN_DEBUG shows it). */
 function fail(err: unknown): void {
   if (err instanceof SkScanError) {
-    process.stderr.write(`sk-scan: error: ${printable(maskSecrets(err.message))}\n`);
+    process.stderr.write(`${forTerminal(`sk-scan: error: ${printable(maskSecrets(err.message))}`)}\n`);
   } else {
     const e = err as Error;
     process.stderr.write(`sk-scan: internal error: ${printable(maskSecrets(e?.message ?? String(err)))}\n`);

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { untilDone } from '../cleanup.js';
 import { SkScanError, describeIoError } from '../errors.js';
 import { maskSecrets } from '../redact.js';
-import { printable } from '../report/format.js';
+import { printable, wrap } from '../report/format.js';
 
 /** Once set up, a closed stdout or stderr no longer raises an unhandled 'error' event. */
 export function guardStreams(): void {
@@ -34,7 +34,17 @@ export async function writeReport(text: string, file: string | undefined, opts: 
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`sk-scan: warning: ${printable(maskSecrets(message))}\n`);
+  process.stderr.write(`${forTerminal(`sk-scan: warning: ${printable(maskSecrets(message))}`)}\n`);
+}
+
+/**
+ * A message as standard error shows it: on a terminal, wrapped at its width
+ * between words (a command in it stays whole on its line where it fits), the
+ * lines after the first indented; elsewhere (a log, a pipe) one line, for grep.
+ */
+export function forTerminal(line: string): string {
+  if (!process.stderr.isTTY) return line;
+  return wrap(line, Math.max(40, process.stderr.columns || 80), 0, 2).join('\n');
 }
 
 function writeWhole(file: string, text: string, mode: number): void {

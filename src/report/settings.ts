@@ -51,7 +51,8 @@ export function describeSettings(f: SettingsFacts): ReportSettings {
   if (f.disabled.length > 0) add('rules-disabled', config, '.sk-scan.yaml', f.disabled.length, `disables ${count(f.disabled.length, 'built-in rule')}: ${f.disabled.join(', ')}`);
   if (f.added.length > 0) add('rules-added', config, '.sk-scan.yaml', f.added.length, `adds ${count(f.added.length, 'rule')} of its own: ${f.added.join(', ')}`);
   if (f.maxFileSize.value !== f.maxFileSize.default) {
-    add('max-file-size', config, '.sk-scan.yaml', f.maxFileSize.skipped, `sets maxFileSize to ${formatBytes(f.maxFileSize.value)} (default ${formatBytes(f.maxFileSize.default)}): ${count(f.maxFileSize.skipped, 'item')} skipped as too large`);
+    const skipped = f.maxFileSize.skipped === 0 ? 'nothing was over it' : `${count(f.maxFileSize.skipped, 'item')} skipped as too large`;
+    add('max-file-size', config, '.sk-scan.yaml', f.maxFileSize.skipped, `sets maxFileSize to ${formatBytes(f.maxFileSize.value)} (default ${formatBytes(f.maxFileSize.default)}): ${skipped}`);
   }
   if (f.maxArchiveBytes.value !== f.maxArchiveBytes.default) {
     add('max-archive-bytes', config, '.sk-scan.yaml', 0, `sets maxArchiveBytes to ${formatBytes(f.maxArchiveBytes.value)} (default ${formatBytes(f.maxArchiveBytes.default)})`);
@@ -74,6 +75,15 @@ export function describeSettings(f: SettingsFacts): ReportSettings {
     changes.push({ kind: 'allow-comments', file: 'sk-scan:allow comments', from: 'target', count: f.allowedShown, detail: `on ${count(f.allowedShown, 'finding')}: reported all the same (audit mode)` });
   }
   return { mode: f.audit ? 'audit' : 'standard', changes };
+}
+
+/**
+ * The changes a hook's short message names: those that switched rules off or
+ * kept something from being read in this very scan (what they accepted is
+ * counted with the findings accepted).
+ */
+export function narrowing(changes: SettingChange[]): SettingChange[] {
+  return changes.filter((c) => c.kind === 'rules-disabled' || (c.count > 0 && (c.kind === 'max-file-size' || c.kind === 'exclude' || c.kind === 'gitignore')));
 }
 
 /** One change as a sentence: `.sk-scan.yaml (the scanned tree's) disables 3 built-in rules: …`. */

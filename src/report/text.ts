@@ -12,10 +12,7 @@ import { KIND_NAMES, distinctPlaces, keyNumbers, placeOfFinding, sharedSteps } f
 import { isLocalOnly } from './remediation.js';
 import { groupBy } from '../group.js';
 import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
-import { AUDIT_MODE, changeSentence } from './settings.js';
-
-/** Changes that can leave a key unread or unreported without accepting a finding by name. */
-const NARROWING = new Set(['rules-disabled', 'max-file-size', 'exclude', 'gitignore']);
+import { AUDIT_MODE, changeSentence, narrowing } from './settings.js';
 import type { Severity } from '../detect/rule.js';
 
 export interface TextOptions {
@@ -78,7 +75,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     byKey: groupBy(places, (f) => f.secret.sha256),
     many: new Set(report.findings.map((f) => f.target)).size > 1,
   };
-  if (opts.hook && open.length > 0) return [...hookBlock(view), ...settingsLines(view)].join('\n') + '\n';
+  if (opts.hook && open.length > 0) return [...hookBlock(view), ...settingsLines(view, narrowing(report.settings.changes))].join('\n') + '\n';
   const out = open.length === 0 ? [clean(view), ...auditLine(view), ...settingsLines(view), ...targetLines(view)] : [...headline(view), ...auditLine(view), ...targetLines(view), ...(opts.explain ? explained(view) : compact(view)), ...advice(view)];
   out.push(...accepted(view), ...advisories(view), ...targetErrors(view), ...skipped(view));
   if (open.length > 0) out.push(...settingsLines(view), '', view.p.bold(summary(view)));
@@ -90,9 +87,8 @@ function auditLine(v: View): string[] {
   return v.report.settings.mode === 'audit' ? wrap(`Run in ${AUDIT_MODE}.`, v.width, 0, 2).map(v.p.dim) : [];
 }
 
-/** Every setting that changed what was scanned or reported, with the file that did it. */
-function settingsLines(v: View): string[] {
-  const { changes } = v.report.settings;
+/** Every setting that changed what was scanned or reported, with the file that did it (a hook's message: those that narrowed it). */
+function settingsLines(v: View, changes = v.report.settings.changes): string[] {
   if (changes.length === 0) return [];
   return ['', v.p.bold('Settings that changed this scan:'), ...changes.flatMap((c) => wrap(`• ${printable(changeSentence(c))}`, v.width, 0, 2))];
 }
@@ -121,7 +117,7 @@ function compact(v: View): string[] {
       const note = placeNote(f);
       // A long place (an image's, an archive's) keeps its note on a line of its own rather than wrap mid-word.
       if (place.length + note.length <= v.width || !note) out.push(`${place}${v.p.dim(note)}`);
-      else out.push(place, v.p.dim(`    ${note.trimStart()}`));
+      else out.push(place, ...wrap(note.trimStart(), v.width, 4, 6).map(v.p.dim));
     }
     if (group.length > PLACES_SHOWN) out.push(v.p.dim(`    and ${count(group.length - PLACES_SHOWN, 'more place')} (--explain or --format json lists them all)`));
   });
@@ -180,8 +176,7 @@ function falsePositive(v: View): string {
   const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
   // An audit writes nothing into what it scanned: findings are accepted into a baseline of the auditor's.
   if (v.report.settings.mode === 'audit') {
-    const own = v.opts.accept ? (/ --baseline /.test(v.opts.accept) ? v.opts.accept : `${v.opts.accept} --baseline sk-scan-audit-baseline.json`) : 'the same scan with --update-baseline --baseline FILE';
-    return `Not a secret? Accept every finding above into a baseline of yours, outside the scanned tree: ${own}.`;
+    return `Not a secret? Accept every finding above into a baseline of yours, outside the scanned tree: ${v.opts.accept ?? 'the same scan with --update-baseline --baseline FILE'}.`;
   }
   const accept = v.opts.accept ? `with ${v.opts.accept}` : 'by running the same scan with --update-baseline';
   // A member of an archive has no line anyone can edit: the baseline is the way.
@@ -267,7 +262,7 @@ function clean(v: View): string {
   // A scan that could not read everything vouches for nothing it did not read.
   if (unread(stats) > 0) return v.p.yellow(`No keys in what was read; ${count(unread(stats), 'item')} could not be read (see the warnings).`) + scanned;
   // Settings that switched rules off or kept things from being read qualify "nothing found" in the same line.
-  const narrowed = v.report.settings.changes.some((c) => NARROWING.has(c.kind) && (c.count > 0 || c.kind === 'rules-disabled'));
+  const narrowed = narrowing(v.report.settings.changes).length > 0;
   if (stats.suppressed === 0) return v.p.green(narrowed ? 'No secrets found with the settings below.' : 'No secrets found.') + scanned;
   const by = stats.suppressedBy;
   const parts: string[] = [];

@@ -5,7 +5,7 @@
  * git would read the repository's config on the way, and a repository being
  * scanned is input, not something to take orders from (see sealed.ts).
  */
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SkScanError } from '../../errors.js';
 import { readRegularFile } from '../../files.js';
@@ -69,7 +69,8 @@ function real(path: string): string {
 function gitDirOf(dotGit: string): string | null {
   let st;
   try {
-    st = lstatSync(dotGit);
+    // Followed if it is a link, as git follows it.
+    st = statSync(dotGit);
   } catch {
     return null;
   }
