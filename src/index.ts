@@ -231,7 +231,14 @@ export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Pr
   const config = await configAt('.', opts, ['.'], false);
   // The hook's repository, as git's environment for the hook names it (a local one: nothing to remove on failure).
   const repo = await openRepo('.', { fromEnvironment: true });
-  const revs = await pushRevisions(repo.git, hook);
+  let revs: string[];
+  try {
+    revs = await pushRevisions(repo.git, hook);
+  } catch (err) {
+    // The source that would close the repository's sealed view is not made yet: closed here.
+    repo.close();
+    throw err;
+  }
   const result = await runPipeline(gitSource([repo], { revs, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
   result.report.target = { ...result.report.target, root: pushTarget(hook) };
   return finish(result, config, false);

@@ -130,10 +130,13 @@ describe('git is made to show something else than it pushes', () => {
     const repo = makeRepo();
     repo.commit('init', { 'a.txt': 'a\n' });
     const out = join(tempDir(), 'written-by-git');
-    const r = runCli(['pre-push', 'origin', 'file:///x.git'], { cwd: repo.dir, input: `refs/heads/main --output=${out} refs/heads/main ${ZERO}\n` });
+    // A TMPDIR of its own: the sealed view of the repository is removed on this path too.
+    const tmp = tempDir('sk-scan-tmp-');
+    const r = runCli(['pre-push', 'origin', 'file:///x.git'], { cwd: repo.dir, input: `refs/heads/main --output=${out} refs/heads/main ${ZERO}\n`, env: { ...process.env, TMPDIR: tmp } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^sk-scan: error: .*pre-push/);
     expect(existsSync(out)).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it("finds a key in an annotated tag's message", async () => {
