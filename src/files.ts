@@ -94,3 +94,9 @@ function inside(path: string, folder: string): boolean {
   const rel = relative(top, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
+
+/** A path as a message names it: relative to the current folder when it is inside it, else as it is. */
+export function fromHere(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -4,10 +4,10 @@
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
 import { realpathSync } from 'node:fs';
-import { delimiter, isAbsolute, join, relative } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { cleanUpNow } from '../cleanup.js';
 import { SkScanError } from '../errors.js';
-import { readRegularFile } from '../files.js';
+import { fromHere, readRegularFile } from '../files.js';
 import {
   DEFAULT_VERIFY_DEADLINE_MS,
   DEFAULT_VERIFY_TIMEOUT_MS,
@@ -240,9 +240,7 @@ function wantsColor(flags: ScanFlags, toTerminal: boolean): boolean {
 
 /** `wrote .sk-scan-baseline.json: 8 entries, 1 added, 0 dropped`. */
 function baselineLine(b: BaselineUpdate): string {
-  const here = relative(process.cwd(), b.file);
-  const shown = here !== '' && !here.startsWith('..') && !isAbsolute(here) ? here : b.file;
-  return `wrote ${quotePath(shown)}: ${count(b.entries, 'entry', 'entries')}, ${formatNumber(b.added)} added, ${formatNumber(b.dropped)} dropped`;
+  return `wrote ${quotePath(fromHere(b.file))}: ${count(b.entries, 'entry', 'entries')}, ${formatNumber(b.added)} added, ${formatNumber(b.dropped)} dropped`;
 }
 
 /** Flags that only shape the output: the command that accepts a report's findings leaves them out. */

@@ -10,18 +10,18 @@
  *
  * Nothing is written here: the caller writes the report and the baseline.
  */
-import { isAbsolute, relative } from 'node:path';
+import { fromHere } from '../files.js';
 import { DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_FILE_SIZE, type Config } from '../config/config.js';
 import { describeSettings } from '../report/settings.js';
 import { detectStage, keysInPlacedNames, type Detection } from '../detect/stage.js';
 import { maskSecrets } from '../redact.js';
-import { buildReport } from '../report/build.js';
+import { buildReport, countBy } from '../report/build.js';
 import { count, filePath, formatBytes, formatNumber } from '../report/format.js';
 import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
 import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../sources/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
-import { suppressStage, type BaselineEntry, type SuppressionKind } from '../suppress/index.js';
+import { suppressStage, type BaselineEntry } from '../suppress/index.js';
 import { acceptsUnread, type AcceptsUnread } from '../suppress/unread.js';
 import type { VerifyOptions } from '../verify/index.js';
 import { checkVerifyEndpoint, verifyStage, type Verified } from '../verify/stage.js';
@@ -115,7 +115,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
       maxFileSize: { value: config.maxFileSize, default: DEFAULT_MAX_FILE_SIZE, skipped: stats.skipped.tooLarge },
       maxArchiveBytes: { value: config.maxArchiveBytes, default: DEFAULT_MAX_ARCHIVE_BYTES },
       exclude: config.exclude,
-      accepted: countKinds(verified.accepted),
+      accepted: countBy(verified.accepted),
       pruned: run.prunedPaths,
       allowedShown: verified.reported.filter((d) => d.match.allow).length,
       unreadAccepted: run.unreadAccepted,
@@ -130,16 +130,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
 
 /** A settings file as the report names it: relative to the current folder when it is inside it. */
 function shown<T extends { file: string } | null>(source: T): T {
-  if (source === null) return source;
-  const rel = relative(process.cwd(), source.file);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? { ...source, file: rel } : source;
-}
-
-/** Accepted findings counted by what accepted them. */
-function countKinds(accepted: Verified['accepted']): Partial<Record<SuppressionKind, number>> {
-  const out: Partial<Record<SuppressionKind, number>> = {};
-  for (const { suppression } of accepted) out[suppression.kind] = (out[suppression.kind] ?? 0) + 1;
-  return out;
+  return source === null ? source : { ...source, file: fromHere(source.file) };
 }
 
 /** --update-baseline: what stands is accepted, except a key the platform says works, which is never accepted silently. */

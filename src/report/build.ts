@@ -76,7 +76,8 @@ export function buildReport(input: ReportInput): Report {
   };
 }
 
-function countBy(accepted: Verified['accepted']): Stats['suppressedBy'] {
+/** Accepted findings counted by what accepted them. */
+export function countBy(accepted: Verified['accepted']): Stats['suppressedBy'] {
   const out: Stats['suppressedBy'] = {};
   for (const { suppression } of accepted) out[suppression.kind] = (out[suppression.kind] ?? 0) + 1;
   return out;

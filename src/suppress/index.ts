@@ -56,9 +56,7 @@ export function fingerprint(ruleId: string, origin: Origin, sha256: string): str
 }
 
 export async function suppressStage(detections: Detection[], accepted: Acceptance = {}): Promise<Judged> {
-  // The ignore-file matcher loads only when there is something to match (the pre-commit hook must start fast).
-  const ignored =
-    accepted.ignoreFile && accepted.ignoreFile.length > 0 ? (await import('ignore')).default({ allowRelativePaths: true }).add(accepted.ignoreFile) : null;
+  const ignored = await ignoreFileMatcher(accepted.ignoreFile);
   const prints = (accepted.fingerprints ?? []).map((f) => f.toLowerCase());
   const baseline = new Set((accepted.baseline ?? []).map(baselineKey));
   const excluded = accepted.excluded ?? null;
@@ -84,7 +82,7 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
     const atHead = path !== null ? allowedAtHead.get(`${filePath(d.origin)}\0${d.sha256}`) : undefined;
     if (atHead) return atHead;
     if (excluded && path !== null && excluded.covers(path)) return { kind: 'excluded', reason: 'excluded by the config' };
-    if (ignored && path !== null && ignored.ignores(path)) return { kind: 'ignore-file', reason: 'path listed in .sk-scanignore' };
+    if (ignored && path !== null && ignored.covers(path)) return { kind: 'ignore-file', reason: 'path listed in .sk-scanignore' };
     if (prints.length > 0) {
       const fp = fingerprint(d.match.ruleId, d.origin, d.sha256);
       if (prints.some((p) => fp.startsWith(p) || p.startsWith(fp))) return { kind: 'fingerprint', reason: `fingerprint ${fp} ignored by the config` };
@@ -92,6 +90,15 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
     if (baseline.has(baselineKey({ ruleId: d.match.ruleId, path: filePath(d.origin), sha256: d.sha256 }))) return { kind: 'baseline', reason: 'in the baseline' };
     return null;
   }
+}
+
+/**
+ * `.sk-scanignore`'s paths compiled (the same matcher as `exclude`), or null
+ * when it lists none: the matcher loads only when there is something to match
+ * (the pre-commit hook must start fast).
+ */
+export async function ignoreFileMatcher(lines: string[] | null | undefined): Promise<{ covers(path: string): boolean } | null> {
+  return lines && lines.length > 0 ? (await import('../config/paths.js')).PathPatterns.compile(lines) : null;
 }
 
 function allowReason(why: string | null | undefined): string {

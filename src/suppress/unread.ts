@@ -8,7 +8,7 @@
  * warning names); the config's `exclude` accepts what it covers. Accepted
  * items are counted and still named in the report's warnings.
  */
-import type { Ignore } from 'ignore';
+import { ignoreFileMatcher } from './index.js';
 
 export interface UnreadAcceptance {
   ignoreFile?: string[] | null;
@@ -23,17 +23,15 @@ const ID = /\b([0-9a-f]{40}|[0-9a-f]{64})\b/;
 
 export async function acceptsUnread(a: UnreadAcceptance): Promise<AcceptsUnread | null> {
   const prints = (a.fingerprints ?? []).map((f) => f.toLowerCase());
-  const paths = a.ignoreFile && a.ignoreFile.length > 0 ? a.ignoreFile : null;
-  if (!paths && prints.length === 0 && !a.excluded) return null;
-  // Loaded only when there is an ignore file (the pre-commit hook must start fast).
-  const ignored: Ignore | null = paths ? (await import('ignore')).default({ allowRelativePaths: true }).add(paths) : null;
+  const ignored = await ignoreFileMatcher(a.ignoreFile);
+  if (!ignored && prints.length === 0 && !a.excluded) return null;
   return (label) => {
     const id = ID.exec(label)?.[1];
     if (id !== undefined && prints.some((p) => id.startsWith(p))) return '.sk-scanignore (fingerprint)';
     // A label that is a path: the item itself, or the archive that holds the member (`dist/a.zip!x/y`).
     if (/^(object|blob|commit|tag) /.test(label) || label === '(stdin)') return null;
     const candidates = [label, label.slice(0, label.indexOf('!') === -1 ? label.length : label.indexOf('!'))];
-    if (ignored && candidates.some((p) => p !== '' && ignored.ignores(p))) return '.sk-scanignore';
+    if (ignored && candidates.some((p) => p !== '' && ignored.covers(p))) return '.sk-scanignore';
     if (a.excluded && candidates.some((p) => p !== '' && a.excluded?.covers(p))) return 'exclude';
     return null;
   };
