@@ -86,12 +86,9 @@ function build(tmp: TempDir, loc: Location, opts: SealOptions): Sealed {
   if (head === null) throw new SkScanError(`cannot read the repository's HEAD (${join(loc.gitDir, 'HEAD')})`);
   mkdirSync(join(view, 'refs', 'heads'), { recursive: true });
   mkdirSync(join(view, 'refs', 'tags'), { recursive: true });
-  const refsOut = (dir: string) => copyRefs(Buffer.from(join(dir, 'refs')), Buffer.from(join(view, 'refs')), 0, notes);
   if (opts.headOnly) copyHeadRef(loc, head.toString('utf8'), view);
   else {
-    refsOut(loc.commonDir);
-    if (loc.gitDir !== loc.commonDir) refsOut(loc.gitDir); // a linked worktree's own refs (bisect, worktree)
-    copySmall(join(loc.commonDir, 'packed-refs'), join(view, 'packed-refs'), PACKED_REFS_MAX, notes);
+    copyRefs(loc, view, notes);
     for (const name of PSEUDO_REFS) copySmall(join(loc.gitDir, name), join(view, name), 1 << 20);
   }
   const shallow = copySmall(join(loc.commonDir, 'shallow'), join(view, 'shallow'), PACKED_REFS_MAX, notes) !== null;
@@ -166,27 +163,75 @@ function copySmall(from: string | Buffer, to: string | Buffer, max: number, note
 }
 
 /**
- * The loose refs under `from`, copied into `to` (regular files only; a link or
- * anything else is named and left out). Names are kept as bytes: a ref's name
- * need not be UTF-8.
+ * The repository's refs, into the view: its packed-refs, and its loose refs
+ * (the common directory's, then a linked worktree's own) added to that one
+ * file, a loose ref taking the place of a packed one of the same name, as git
+ * reads them. One file rather than one per ref: making a file costs as much as
+ * reading thousands of refs on some disks. A symbolic ref (`ref: …`) stays a
+ * file of its own. Only regular files are read (a link or anything else is
+ * named and left out), capped; names are kept as bytes (a ref's name need not
+ * be UTF-8).
  */
-function copyRefs(from: Buffer, to: Buffer, depth: number, notes: string[]): void {
-  let entries: Dirent<Buffer>[];
-  try {
-    entries = readdirSync(from, { withFileTypes: true, encoding: 'buffer' });
-  } catch {
-    return;
+function copyRefs(loc: Location, view: string, notes: string[]): void {
+  const loose = new Map<string, Buffer>();
+  const symbolic: [Buffer, Buffer][] = [];
+  const walk = (dir: Buffer, name: Buffer, depth: number) => {
+    let entries: Dirent<Buffer>[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = Buffer.concat([dir, SLASH, e.name]);
+      const ref = Buffer.concat([name, SLASH, e.name]);
+      if (e.isDirectory() && depth < REF_DEPTH) walk(path, ref, depth + 1);
+      else if (!e.isFile()) notes.push(`${decodeName(path)} is ${e.isSymbolicLink() ? 'a link' : 'not a regular file'}: the ref is not read`);
+      else {
+        const read = readRegularFile(path, REF_MAX);
+        if (read === null || !('bytes' in read)) continue;
+        const id = /^[0-9a-f]{40}(?:[0-9a-f]{24})?/.exec(read.bytes.toString('latin1'))?.[0];
+        if (id !== undefined) loose.set(ref.toString('latin1'), Buffer.from(`${id} `, 'latin1'));
+        else symbolic.push([ref, read.bytes]);
+      }
+    }
+  };
+  for (const dir of new Set([loc.commonDir, loc.gitDir])) walk(Buffer.from(join(dir, 'refs')), Buffer.from('refs'), 0);
+  const packed = readRegularFile(join(loc.commonDir, 'packed-refs'), PACKED_REFS_MAX);
+  if (packed !== null && !('bytes' in packed)) notes.push(`${join(loc.commonDir, 'packed-refs')} ${'refused' in packed ? packed.refused : `cannot be read: ${packed.failed}`}`);
+  const lines: Buffer[] = [];
+  let kept = false;
+  for (const line of packed !== null && 'bytes' in packed ? splitLines(packed.bytes) : []) {
+    if (line[0] === 0x23) continue; // the header's traits (sorted, peeled) need not hold once loose refs are added
+    if (line[0] === 0x5e) {
+      if (kept) lines.push(line); // a tag's peeled id, kept with its tag
+      continue;
+    }
+    const space = line.indexOf(0x20);
+    kept = space !== -1 && !loose.has(line.toString('latin1', space + 1));
+    if (kept) lines.push(line);
   }
-  mkdirSync(to, { recursive: true });
-  for (const e of entries) {
-    const source = Buffer.concat([from, SLASH, e.name]);
-    const target = Buffer.concat([to, SLASH, e.name]);
-    if (e.isDirectory() && depth < REF_DEPTH) copyRefs(source, target, depth + 1, notes);
-    else if (e.isFile()) copySmall(source, target, REF_MAX, notes);
-    else notes.push(`${decodeName(source)} is ${e.isSymbolicLink() ? 'a link' : 'not a regular file'}: the ref is not read`);
+  for (const [name, id] of loose) lines.push(Buffer.concat([id, Buffer.from(name, 'latin1')]));
+  writeFileSync(join(view, 'packed-refs'), Buffer.concat(lines.flatMap((l) => [l, NEWLINE])));
+  for (const [ref, content] of symbolic) {
+    const target = Buffer.concat([Buffer.from(view), SLASH, ref]);
+    mkdirSync(target.subarray(0, target.lastIndexOf(0x2f)), { recursive: true });
+    writeFileSync(target, content);
   }
 }
 
+function splitLines(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const nl = bytes.indexOf(0x0a, at);
+    const end = nl === -1 ? bytes.length : nl;
+    if (end > at) out.push(bytes.subarray(at, end));
+    at = end + 1;
+  }
+  return out;
+}
+
+const NEWLINE = Buffer.from('\n');
 const SLASH = Buffer.from('/');
 
 /** HEAD's branch alone: its loose ref file, or its line of packed-refs. */
