@@ -86,6 +86,21 @@ describe('installing the package', () => {
     expect(run('npx', ['--offline', 'sk-scan', '--version'], repo.dir).stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   }, 180_000);
 
+  it('prints commands that run where they are pasted: run through npx, the report says npx sk-scan, and it works from a shell without node_modules/.bin', () => {
+    const { repo } = installed();
+    const sub = join(repo.dir, 'src');
+    // From a folder inside the project, as a user often is.
+    const report = run('npx', ['--offline', 'sk-scan', 'git', '..'], sub);
+    expect(report.code).toBe(1);
+    const accept = /accept every finding above\s+with (.*?)\.\n/s.exec(report.stdout)?.[1]?.replace(/\s*\n\s*/g, ' ');
+    expect(accept).toMatch(/^npx sk-scan git \.\. --update-baseline$/);
+    // The user's shell: the system PATH, without any node_modules/.bin that npx added for its child.
+    const plainPath = (process.env['PATH'] ?? '').split(':').filter((d) => !d.endsWith('node_modules/.bin')).join(':');
+    const pasted = spawnSync('sh', ['-c', accept ?? 'false'], { cwd: sub, encoding: 'utf8', env: { ...process.env, PATH: plainPath, npm_config_offline: 'true' } });
+    expect(pasted.status).toBe(0);
+    expect(existsSync(join(repo.dir, '.sk-scan-baseline.json'))).toBe(true);
+  }, 180_000);
+
   it("init --ci github writes a workflow whose steps work as written, for a pull request with two keys", () => {
     const { repo } = installed();
     const init = run(join(repo.dir, 'node_modules', '.bin', 'sk-scan'), ['init', '--ci', 'github'], repo.dir);

@@ -4,7 +4,7 @@
  * 0 no findings, 1 findings, 2 an error (one line on stderr, never a stack trace).
  */
 import { realpathSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { cleanUpNow } from '../cleanup.js';
 import { SkScanError } from '../errors.js';
 import { fromHere, readRegularFile } from '../files.js';
@@ -267,19 +267,26 @@ function acceptCommand(self: string, argv: string[], audit: boolean): string {
 
 /**
  * How the reader can run this very sk-scan, for the commands a report
- * suggests: `sk-scan` when that is what PATH finds, `npx sk-scan` for the
- * project's own, else this install's path (the pre-commit framework keeps
- * its own copy, on no PATH).
+ * suggests, from the shell they will paste it into: `sk-scan` when that is
+ * what their PATH finds, `npx sk-scan` for the project's own copy, else this
+ * install's path. npm and npx put a project's `node_modules/.bin` folders on
+ * PATH for their child only (and the pre-commit framework its own copy's):
+ * those entries say nothing about the reader's shell.
  */
 function selfCommand(): string {
   const self = realOrNull(process.argv[1] ?? '');
   if (self === null) return 'sk-scan';
-  // The pre-commit framework puts its own copy first on PATH for the hook only: the user's shell has no such PATH.
   if (process.env['PRE_COMMIT'] === '1') return `${shellQuote(process.execPath)} ${shellQuote(self)}`;
+  const underNpm = process.env['npm_command'] !== undefined || process.env['npm_lifecycle_event'] !== undefined;
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir && realOrNull(join(dir, 'sk-scan')) === self) return 'sk-scan';
+    if (!dir || (underNpm && basename(dir) === '.bin' && basename(dirname(dir)) === 'node_modules')) continue;
+    if (realOrNull(join(dir, 'sk-scan')) === self) return 'sk-scan';
   }
-  if (realOrNull(join(process.cwd(), 'node_modules', '.bin', 'sk-scan')) === self) return 'npx sk-scan';
+  // The project's own copy: npx finds it from anywhere inside the project.
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    if (realOrNull(join(dir, 'node_modules', '.bin', 'sk-scan')) === self) return 'npx sk-scan';
+    if (dirname(dir) === dir) break;
+  }
   return `${shellQuote(process.execPath)} ${shellQuote(self)}`;
 }
 
