@@ -216,8 +216,10 @@ function revision(flag: string, value: string, expected: string): string {
  * environment names (a hook's temporary index included).
  */
 export async function scanStaged(files: string[] = [], opts: ScanOptions = {}): Promise<Report> {
-  const { stagedSource } = await import('./sources/git/staged.js');
-  const config = await configAt('.', opts, ['.'], false);
+  const { stagedSource, stagedRoot } = await import('./sources/git/staged.js');
+  // The settings at the working tree's top, where the hook runs, whichever folder the user typed the command in.
+  const root = stagedRoot();
+  const config = await configAt(root, opts, [root], false);
   return finish(await runPipeline(stagedSource(files), config, { ...opts, threads: 1 }), config, false);
 }
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanDir } from '../src/index.js';
-import { gitEnv, makeRepo, repoAt } from './helpers/git.js';
+import { gitEnv, makeRepo, repoAt, type TestRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform, type FakePlatform } from './helpers/platform.js';
 import { ROOT, runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';
@@ -152,6 +152,32 @@ describe('install-hook', () => {
     expect(clean.status).toBe(0);
     expect(clean.stderr).toMatch(/^sk-scan: no keys in the staged change \(1 file\)$/m);
   });
+
+  it('the way to accept that it prints makes the same commit pass, for git commit FILE, -a, -p and plain, typed in a subfolder', () => {
+    const modes: [string, (repo: TestRepo) => ReturnType<typeof spawnSync>][] = [
+      ['plain', (repo) => (repo.git('add', 'sub/app.env'), commit(repo.dir, 'plain'))],
+      ['FILE', (repo) => spawnSync('git', ['commit', '-m', 'only', 'sub/app.env'], { cwd: repo.dir, env: gitEnv(), encoding: 'utf8' })],
+      ['-a', (repo) => spawnSync('git', ['commit', '-a', '-m', 'all'], { cwd: repo.dir, env: gitEnv(), encoding: 'utf8' })],
+      ['-p', (repo) => spawnSync('git', ['commit', '-p', '-m', 'patch'], { cwd: repo.dir, env: gitEnv(), encoding: 'utf8', input: 'y\n' })],
+    ];
+    for (const [mode, commitIt] of modes) {
+      const { repo } = repoWithHook();
+      repo.commit('tracked', { 'sub/app.env': 'A=1\n' });
+      repo.write({ 'sub/app.env': `A=1\nK=${fakeKey('live')}\n` });
+      const blocked = commitIt(repo);
+      expect({ mode, status: blocked.status }).not.toEqual({ mode, status: 0 });
+      const accept = String(blocked.stdout) + String(blocked.stderr);
+      const line = accept.split('\n').find((l) => l.includes('--update-baseline'))?.trim() ?? '';
+      expect({ mode, line }).toEqual({ mode, line: expect.stringMatching(/staged --update-baseline && git add :\/\.sk-scan-baseline\.json$/) as string });
+      // Pasted where the user is: a folder inside the repository.
+      const pasted = spawnSync('sh', ['-c', line], { cwd: join(repo.dir, 'sub'), encoding: 'utf8', env: gitEnv() });
+      expect({ mode, status: pasted.status, err: pasted.stderr }).toEqual({ mode, status: 0, err: expect.any(String) as string });
+      // The same commit, again: it passes.
+      if (mode === 'plain' || mode === '-p') repo.git('reset', '-q', 'sub/app.env');
+      const again = commitIt(repo);
+      expect({ mode, status: again.status, said: String(again.stdout) + String(again.stderr) }).toEqual({ mode, status: 0, said: expect.any(String) as string });
+    }
+  }, 120_000);
 
   it('honours core.hooksPath', () => {
     const repo = makeRepo();

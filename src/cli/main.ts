@@ -217,7 +217,7 @@ async function deliver(report: Report, format: Format, flags: ScanFlags, command
     explain: flags.explain === true,
     hook,
     command: self,
-    accept: self && (command.name === 'dir' || command.name === 'git' || command.name === 'staged') ? acceptCommand(self, process.argv.slice(2), report.settings.mode === 'audit') : undefined,
+    accept: self === undefined ? undefined : hook === 'pre-commit' ? await hookAccept(self, open) : command.name === 'dir' || command.name === 'git' ? acceptCommand(self, process.argv.slice(2), report.settings.mode === 'audit') : undefined,
     preCommitFramework: process.env['PRE_COMMIT'] === '1',
   };
   await writeReport(render(report, format, options), flags.output, { secret: flags['show-secrets'] === true });
@@ -246,6 +246,22 @@ function baselineLine(b: BaselineUpdate): string {
 /** Flags that only shape the output: the command that accepts a report's findings leaves them out. */
 const OUTPUT_ONLY = new Set(['--update-baseline', '--format', '--output', '--explain', '--color', '--no-color', '--quiet', '-q', '--show-secrets', '--include-suppressed', '--no-baseline', '--fail-on', '--threads']);
 const WITH_VALUE = new Set(['--format', '--output', '--fail-on', '--threads']);
+
+/**
+ * What accepts a blocked commit's findings, so that the same commit then
+ * passes: the baseline written from the index `sk-scan staged` reads, and
+ * added. When the hook judged another index (`git commit FILE`, `-a`, `-p`:
+ * git's temporary one), the files are staged first, or the baseline would be
+ * written from what the commit does not hold. Paths are named from the
+ * top (`:/path`), so the command works from any folder of the repository.
+ */
+async function hookAccept(self: string, open: Report['findings']): Promise<string> {
+  const { partialCommit } = await import('../sources/git/staged.js');
+  const accept = `${self} staged --update-baseline && git add :/.sk-scan-baseline.json`;
+  const paths = [...new Set(open.filter((f) => f.path !== null && !f.inName).map((f) => f.path as string))];
+  if (!partialCommit() || paths.length === 0) return accept;
+  return `git add -- ${paths.map((p) => shellQuote(`:/${p}`)).join(' ')} && ${accept}`;
+}
 
 /**
  * The scan as the user ran it, with --update-baseline: what accepts every

@@ -355,7 +355,7 @@ function hookBlock(v: View): string[] {
     out.push(...wrap(`Not pushed yet: remove ${keys.length === 1 ? 'the key' : 'the keys'} from those commits (git commit --amend, or git rebase -i for older ones), read ${variable} or a secrets manager instead, and push again. Rotate any key that has been shared.`, v.width, 0));
   }
   const skipOnce = v.opts.preCommitFramework ? `SKIP=sk-scan${verb === 'push' ? '-push' : ''} git ${verb}` : `git ${verb} --no-verify`;
-  const accept = verb === 'commit' ? `${v.command} staged --update-baseline && git add .sk-scan-baseline.json` : `${v.command} git --update-baseline && git add .sk-scan-baseline.json`;
+  const accept = verb === 'commit' ? (v.opts.accept ?? `${v.command} staged --update-baseline && git add :/.sk-scan-baseline.json`) : `${v.command} git --update-baseline && git add :/.sk-scan-baseline.json`;
   const them = keys.length === 1 ? 'it' : 'them';
   out.push(commentable(v) ? `Not a secret? Put \`sk-scan:allow -- why\` on its line, or accept ${them}:` : `Not a secret? Accept ${them}:`, `  ${accept}`, `To ${verb} anyway, once: ${skipOnce}`);
   return out;

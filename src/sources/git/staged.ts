@@ -14,14 +14,48 @@
  * With files (as the pre-commit framework passes them): each file's staged
  * content is scanned whole.
  */
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { SkScanError } from '../../errors.js';
 import { GitError, firstLine, type Git } from '../../git/run.js';
 import { pushTo } from '../../group.js';
 import type { Source, SourceEvents, SourceItem } from '../types.js';
 import { parseStagedDiff, type StagedFile } from './diff.js';
-import { fromEnvironment } from './location.js';
+import { discover, fromEnvironment } from './location.js';
 import { readObjects } from './objects.js';
 import { seal, type Sealed } from './sealed.js';
+
+/**
+ * Where a staged scan's settings are: the working tree's top (git runs its
+ * hooks there), so that `sk-scan staged --update-baseline` typed in a
+ * subfolder writes the baseline the hook reads. The current folder outside a
+ * repository (the scan then fails on its own).
+ */
+export function stagedRoot(): string {
+  try {
+    const loc = process.env['GIT_DIR'] ? fromEnvironment('.') : discover('.');
+    return loc.worktree ?? '.';
+  } catch {
+    return '.';
+  }
+}
+
+/**
+ * Whether the hook judges an index other than the repository's own: `git
+ * commit FILE` stages FILE in a temporary index, `git commit -a` and `-p`
+ * in the lock of the index they are building. What the user accepts after
+ * such a commit was blocked must first be staged where `sk-scan staged` reads.
+ */
+export function partialCommit(env: NodeJS.ProcessEnv = process.env): boolean {
+  const named = env['GIT_INDEX_FILE'];
+  if (!named) return false;
+  try {
+    const loc = fromEnvironment('.', env);
+    return join(realpathSync(dirname(loc.index)), basename(loc.index)) !== join(loc.gitDir, 'index');
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The repository of the current folder, as git's environment for the hook
