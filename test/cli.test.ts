@@ -32,11 +32,22 @@ describe('exit codes', () => {
     [['gti'], /unknown command 'gti'; did you mean 'git'\?/],
     [['help', 'foo'], /unknown command 'foo'/],
     [['dir', '--format'], /--format needs a value: --format FORMAT/],
-    [['scan'], /unknown command 'scan'/],
+    [['scan'], /sk-scan has no scan: sk-scan dir PATH scans a tree, sk-scan git REPO a history/],
     [['dir', '/definitely/not/here'], /no such file or directory: \/definitely\/not\/here/],
     [['dir', '.', '--format', 'xml'], /unknown format 'xml'/],
     [['dir', '.', '--threads', 'many'], /--threads takes a whole number/],
     [['stdin', 'extra'], /sk-scan stdin takes no arguments, not 'extra'/],
+    // What people type from other scanners, answered with what sk-scan does instead.
+    [['detect'], /sk-scan has no detect: sk-scan git \. scans a whole history, sk-scan dir \. a working tree/],
+    [['protect', '--staged'], /sk-scan has no protect: sk-scan staged scans what the next commit holds/],
+    [['dir', '.', '--redact'], /unknown option '--redact' for sk-scan dir: keys are redacted by default \(--show-secrets shows them\)/],
+    [['dir', '.', '--report-path', 'r.json'], /--report-path' for sk-scan dir: sk-scan writes the report with --output FILE/],
+    [['dir', '.', '--report-format', 'json'], /sk-scan picks the format with --format FORMAT/],
+    [['dir', '.', '--exit-code', '1'], /exit codes are fixed/],
+    [['git', '.', '-v'], /unknown option '-v' for sk-scan git: sk-scan has no verbose mode: --explain/],
+    [['git', '.', '--verbose'], /sk-scan has no verbose mode/],
+    [['--verison'], /unknown option '--verison'; did you mean --version\?/],
+    [['git', '.', '--jobs', '-1'], /--jobs takes a whole number from 1 to 64, not '-1'/],
   ])('2 with one clear line for %j', (args, message) => {
     const r = runCli(args, { cwd: ROOT });
     expect(r.code).toBe(2);
@@ -49,6 +60,8 @@ describe('exit codes', () => {
   it("prints help, each command's own help, and the version, within 80 columns", () => {
     const help = runCli(['--help']);
     expect(help.code).toBe(0);
+    // It opens with the three uses: the hook, the CI step, the audit.
+    expect(help.stdout.split('\n').slice(2, 5).map((l) => l.trim().split(/\s{2,}/)[0])).toEqual(['sk-scan install-hook', 'sk-scan git --since origin/main', 'sk-scan git --audit REPO|URL']);
     for (const flag of ['dir', 'stdin', '--format', '--output', '--config', '--show-secrets', 'sk-scan help COMMAND']) {
       expect(help.stdout).toContain(flag);
     }

@@ -179,9 +179,42 @@ export function usageError(message: string, command?: Command): SkScanError {
   return new SkScanError(`${message} (sk-scan help${command && command.name !== 'help' ? ` ${command.name}` : ''})`);
 }
 
+/**
+ * What people who come from gitleaks and trufflehog type, and what sk-scan
+ * does instead: said at once, rather than only "unknown".
+ */
+const OTHER_TOOLS_COMMANDS: Record<string, string> = {
+  detect: 'sk-scan has no detect: sk-scan git . scans a whole history, sk-scan dir . a working tree',
+  protect: 'sk-scan has no protect: sk-scan staged scans what the next commit holds',
+  scan: 'sk-scan has no scan: sk-scan dir PATH scans a tree, sk-scan git REPO a history',
+  filesystem: 'sk-scan has no filesystem: sk-scan dir PATH scans files and folders',
+  github: 'sk-scan has no github: sk-scan git URL clones a repository and scans its history',
+};
+const OTHER_TOOLS_FLAGS: Record<string, string> = {
+  redact: 'keys are redacted by default (--show-secrets shows them)',
+  'report-path': 'sk-scan writes the report with --output FILE',
+  'report-format': 'sk-scan picks the format with --format FORMAT',
+  'exit-code': 'exit codes are fixed (0 no keys, 1 keys, 2 an error); --fail-on active fails only on keys --verify confirmed',
+  verbose: 'sk-scan has no verbose mode: --explain gives every place and each key its own advice, --format json everything',
+  v: 'sk-scan has no verbose mode: --explain gives every place and each key its own advice, --format json everything',
+  staged: 'sk-scan staged is a command of its own: sk-scan staged',
+  source: 'sk-scan takes the path as an argument: sk-scan dir PATH, sk-scan git REPO',
+  'no-git': 'sk-scan dir PATH scans files without git',
+  'log-opts': 'sk-scan git --range A..B or --since REV|DATE picks the commits',
+  json: 'sk-scan picks the format with --format json',
+};
+
 export function unknownCommand(name: string): SkScanError {
+  const habit = OTHER_TOOLS_COMMANDS[name];
+  if (habit) return usageError(habit);
   const near = nearest(name, COMMANDS.map((c) => c.name).concat(['version']));
   return usageError(`unknown command '${name}'${near ? `; did you mean '${near}'?` : ''}`);
+}
+
+/** An option given before any command: `--version` and `--help` are the only ones (a typo of either is said). */
+export function optionFirst(name: string): SkScanError {
+  const near = nearest(name.replace(/^-+/, ''), ['version', 'help']);
+  return usageError(near ? `unknown option '${name}'; did you mean --${near}?` : `'${name}' comes after a command: sk-scan COMMAND [options]`);
 }
 
 export interface Parsed {
@@ -193,8 +226,10 @@ export interface Parsed {
 export function parseCommand(command: Command, argv: string[]): Parsed {
   const flags = flagsOf(command);
   const options = Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, f.short ? { type: f.type, short: f.short } : { type: f.type }]));
+  // A negative number after a flag that takes a value is that flag's value (`--jobs -1`), for its own check to judge.
+  const args = argv.flatMap((arg, i) => (/^-\d/.test(arg) && flags[(argv[i - 1] ?? '').replace(/^--/, '')]?.type === 'string' ? [] : /^--[\w-]+$/.test(arg) && flags[arg.slice(2)]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '') ? [`${arg}=${argv[i + 1] as string}`] : [arg]));
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: command.positionals, strict: true });
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: command.positionals, strict: true });
     return { values: values, positionals };
   } catch (err) {
     throw explain(err as Error & { code?: string }, command, flags);
@@ -206,6 +241,8 @@ function explain(err: Error & { code?: string }, command: Command, flags: Flags)
   const quoted = /'([^']*)'/.exec(err.message)?.[1] ?? '';
   if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const name = quoted.replace(/^-+/, '').split('=')[0] ?? '';
+    const habit = OTHER_TOOLS_FLAGS[name];
+    if (habit && !(name in flags)) return usageError(`unknown option '${quoted}' for sk-scan ${command.name}: ${habit}`, command);
     const owner = COMMANDS.find((c) => c !== command && name in c.own);
     if (owner) return usageError(`--${name} applies to sk-scan ${owner.name}, not sk-scan ${command.name}`, command);
     const near = nearest(name, Object.keys(flags));

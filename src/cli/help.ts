@@ -11,6 +11,13 @@ export function overview(): string {
   return [
     `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak through git.`,
     '',
+    // Three uses, a line each: the command on the left, what it is for on the right.
+    ...[
+      ['sk-scan install-hook', 'the hook: block commits that add a key'],
+      ['sk-scan git --since origin/main', 'CI: judge what a push or a PR adds'],
+      ['sk-scan git --audit REPO|URL', "audit a history somebody else made"],
+    ].map(([cmd, what]) => `  ${(cmd as string).padEnd(34)}${what as string}`),
+    '',
     'Usage: sk-scan COMMAND [options]',
     '',
     'Commands:',

@@ -35,7 +35,7 @@ import { count, formatNumber, printable, quotePath, shellQuote } from '../report
 import { changeSentence, narrowing } from '../report/settings.js';
 import { unread } from '../report/model.js';
 import { VERSION } from '../version.js';
-import { findCommand, parseCommand, SCAN_FLAGS, unknownCommand, usageError, type Command, type FlagValues } from './args.js';
+import { findCommand, optionFirst, parseCommand, SCAN_FLAGS, unknownCommand, usageError, type Command, type FlagValues } from './args.js';
 import { forTerminal, guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';
 
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h') return print((await help()).overview());
   if (name === '--version' || name === '-v' || name === 'version') return print(`${VERSION}\n`);
   const command = findCommand(name);
-  if (!command) throw name.startsWith('-') ? usageError(`'${name}' comes after a command: sk-scan COMMAND [options]`) : unknownCommand(name);
+  if (!command) throw name.startsWith('-') ? optionFirst(name) : unknownCommand(name);
   const { values, positionals } = parseCommand(command, rest);
   if (values['help']) return print((await help()).commandHelp(command));
   const flags = values as ScanFlags;
