@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeRepo } from './helpers/git.js';
 import { fakeHex, fakeKey } from './helpers/keys.js';
 import { CLI, ROOT, runCli, tempDir, writeTree } from './helpers/run.js';
 
@@ -218,5 +219,28 @@ describe('stdin', () => {
     const r = runCli(['stdin', '--format', 'json'], { input: `K=${test}` });
     expect(JSON.parse(r.stdout).findings[0].path).toBeNull();
     expect(runCli(['stdin'], { input: 'nothing to see' }).code).toBe(0);
+  });
+});
+
+describe('the text report at 80 columns', () => {
+  it('wraps every line between words, the summary and the scanned note included, and says what binary files got', () => {
+    const repo = makeRepo();
+    repo.commit('many', {
+      'a.env': `A=${fakeKey('live')}\nB=${fakeKey('live', 'staging')}\n`,
+      'b.env': `T=${fakeKey('test')}\nU=${fakeKey('test')}\nWEBHOOK_SECRET=Kq83mZpL0vYt2RbX9sWc4NdE7uFa\n`,
+      'c.env': `C=${fakeKey('live')} # sk-scan:allow -- a demo\n`,
+      'logo.bin': Buffer.from([0, 1, 2, 3, 0, 9, 8]),
+    });
+    repo.remove('a.env');
+    repo.commit('gone');
+    const text = runCli(['git', repo.dir]).stdout;
+    const lines = text.trimEnd().split('\n');
+    // A long path or command is never broken, so only a line of one word may run past 80.
+    for (const line of lines) expect({ line, fits: line.length <= 80 || !line.trim().includes(' ') }).toEqual({ line, fits: true });
+    const summary = lines.slice(lines.lastIndexOf('') + 1);
+    expect(summary.length).toBeGreaterThan(1);
+    expect(summary.join(' ').replace(/\s+/g, ' ')).toBe('5 keys: 2 live (critical), 1 webhook secret, 2 test keys; 3 still in HEAD; 1 accepted');
+    expect(text).toMatch(/Binary: 1 file not read as text \(those up to 1 MiB searched for keys/);
+    expect(text).not.toMatch(/Skipped: 1 binary/);
   });
 });

@@ -78,7 +78,7 @@ export function renderText(report: Report, opts: TextOptions): string {
   if (opts.hook && open.length > 0) return [...hookBlock(view), ...settingsLines(view, narrowing(report.settings.changes))].join('\n') + '\n';
   const out = open.length === 0 ? [clean(view), ...auditLine(view), ...settingsLines(view), ...targetLines(view)] : [...headline(view), ...auditLine(view), ...targetLines(view), ...(opts.explain ? explained(view) : compact(view)), ...advice(view)];
   out.push(...accepted(view), ...advisories(view), ...targetErrors(view), ...skipped(view));
-  if (open.length > 0) out.push(...settingsLines(view), '', view.p.bold(summary(view)));
+  if (open.length > 0) out.push(...settingsLines(view), '', ...wrap(summary(view), view.width, 0, 2).map(view.p.bold));
   return out.join('\n') + '\n';
 }
 
@@ -94,8 +94,10 @@ function settingsLines(v: View, changes = v.report.settings.changes): string[] {
 }
 
 function headline(v: View): string[] {
-  const places = `${count(v.report.secrets.length, 'key')} in ${count(v.places.length, 'place')}`;
-  return [`${v.p.bold(`sk-scan: ${places}`)}${v.p.dim(`  ${scannedNote(v)}`)}`];
+  const places = `sk-scan: ${count(v.report.secrets.length, 'key')} in ${count(v.places.length, 'place')}`;
+  const note = scannedNote(v);
+  // The note moves to a line of its own rather than run past the width.
+  return places.length + 2 + note.length <= v.width ? [`${v.p.bold(places)}${v.p.dim(`  ${note}`)}`] : [v.p.bold(places), v.p.dim(`  ${note}`)];
 }
 
 /** `(scanned 10 objects, 377 B in 0.05 s)`, or with the scan cache `(scanned 3 objects in 0.60 s; 17,874 cached)`: one line at 80 columns. */
@@ -258,12 +260,11 @@ function severities(group: SecretExposure[]): string {
 /** Nothing to report: say so, and what was accepted instead (so a baseline never passes as "nothing found"). */
 function clean(v: View): string {
   const { stats } = v.report;
-  const scanned = v.p.dim(` ${scannedNote(v)}`);
   // A scan that could not read everything vouches for nothing it did not read.
-  if (unread(stats) > 0) return v.p.yellow(`No keys in what was read; ${count(unread(stats), 'item')} could not be read (see the warnings).`) + scanned;
+  if (unread(stats) > 0) return fit(v, v.p.yellow, `No keys in what was read; ${count(unread(stats), 'item')} could not be read (see the warnings).`);
   // Settings that switched rules off or kept things from being read qualify "nothing found" in the same line.
   const narrowed = narrowing(v.report.settings.changes).length > 0;
-  if (stats.suppressed === 0) return v.p.green(narrowed ? 'No secrets found with the settings below.' : 'No secrets found.') + scanned;
+  if (stats.suppressed === 0) return fit(v, v.p.green, narrowed ? 'No secrets found with the settings below.' : 'No secrets found.');
   const by = stats.suppressedBy;
   const parts: string[] = [];
   if (by.baseline) parts.push(`${formatNumber(by.baseline)} accepted by the baseline (--no-baseline to see them)`);
@@ -276,7 +277,21 @@ function clean(v: View): string {
     ] as const
   ).flatMap(([n, how]) => (n ? [`${formatNumber(n)} ${how}`] : []));
   if (others.length > 0) parts.push(`${others.join(', ')} (--include-suppressed lists them)`);
-  return v.p.green(`No new keys; ${parts.join('; ')}.`) + scanned;
+  return fit(v, v.p.green, `No new keys; ${parts.join('; ')}.`);
+}
+
+/** A clean scan's line, painted, with the scanned note after it, wrapped between words at the width (the note dim). */
+function fit(v: View, paint: (s: string) => string, said: string): string {
+  const lines = wrap(`${said} ${scannedNote(v)}`, v.width, 0, 0);
+  // Paint what is the sentence and what is the note, line by line.
+  let left = said.length;
+  return lines
+    .map((line) => {
+      const mine = Math.max(0, Math.min(line.length, left));
+      left -= line.length + 1;
+      return paint(line.slice(0, mine)) + v.p.dim(line.slice(mine));
+    })
+    .join('\n');
 }
 
 function accepted(v: View): string[] {
@@ -317,7 +332,6 @@ function skipped(v: View): string[] {
   const sk = v.report.stats.skipped;
   const parts = (
     [
-      [sk.binary, 'binary (searched for keys only)'],
       [sk.tooLarge, 'too large'],
       [sk.unreadable, 'unreadable'],
       [sk.symlink, 'symbolic links (not followed)'],
@@ -326,7 +340,10 @@ function skipped(v: View): string[] {
   )
     .filter(([n]) => n > 0)
     .map(([n, what]) => `${formatNumber(n)} ${what}`);
-  return parts.length > 0 ? ['', v.p.dim(`Skipped: ${parts.join(', ')} (named in the warnings).`)] : [];
+  const lines: string[] = [];
+  if (sk.binary > 0) lines.push(`Binary: ${count(sk.binary, 'file')} not read as text (those up to 1 MiB searched for keys; the warnings name them).`);
+  if (parts.length > 0) lines.push(`Skipped: ${parts.join(', ')} (named in the warnings).`);
+  return lines.length > 0 ? ['', ...lines.flatMap((l) => wrap(l, v.width, 0, 2)).map(v.p.dim)] : [];
 }
 
 /**
