@@ -59,10 +59,8 @@ export function describeSettings(f: SettingsFacts): ReportSettings {
   }
   const { exclude, gitignore } = f.pruned;
   const excludedFindings = f.accepted.excluded ?? 0;
-  if (f.exclude.length > 0 && (exclude.count > 0 || excludedFindings > 0)) {
-    const what = [exclude.count > 0 ? `${count(exclude.count, 'path')} not read (${listed(exclude.names, exclude.count)})` : '', excludedFindings > 0 ? `${count(excludedFindings, 'finding')} accepted` : ''].filter(Boolean).join('; ');
-    add('exclude', config, '.sk-scan.yaml', exclude.count + excludedFindings, `excludes ${listed(f.exclude, f.exclude.length)}: ${what}`);
-  }
+  if (f.exclude.length > 0 && exclude.count > 0) add('exclude', config, '.sk-scan.yaml', exclude.count, `excludes ${listed(f.exclude, f.exclude.length)}: ${count(exclude.count, 'path')} not read (${listed(exclude.names, exclude.count)})`);
+  if (excludedFindings > 0) add('excluded-findings', config, '.sk-scan.yaml', excludedFindings, `excludes ${listed(f.exclude, f.exclude.length)}: ${count(excludedFindings, 'finding')} accepted`);
   if (gitignore.count > 0) {
     changes.push({ kind: 'gitignore', file: '.gitignore files', from: 'target', count: gitignore.count, detail: `ignore ${count(gitignore.count, 'path')}, not read (${listed(gitignore.names, gitignore.count)}; --no-ignore reads them)` });
   }
