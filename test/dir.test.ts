@@ -210,3 +210,16 @@ describe('worker threads', () => {
     expect(run('2')).toEqual(one);
   });
 });
+
+describe('a folder the user names that .gitignore ignores', () => {
+  it('is said to be ignored, with the command that reads it, and never reads as a clean result', () => {
+    const dir = writeTree(tempDir(), { '.gitignore': 'node_modules/\n', 'node_modules/zz/.env': `K=${fakeKey('live')}\n`, 'app.js': 'x\n' });
+    execFileSync('git', ['init', '-q', dir]);
+    const r = runCli(['dir', 'node_modules/zz'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toMatch(/No secrets found/);
+    expect(r.stderr).toContain('cannot read node_modules/zz: it is ignored by .gitignore, so nothing in it was read (sk-scan dir --no-ignore node_modules/zz reads it)');
+    const again = runCli(['dir', '--no-ignore', 'node_modules/zz'], { cwd: dir });
+    expect(again.code).toBe(1);
+  });
+});

@@ -18,6 +18,7 @@ import { readdirSync, type Dirent } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { SkScanError, describeIoError } from '../errors.js';
 import { IgnoreRules } from './gitignore.js';
+import { shellQuote } from '../report/format.js';
 import { decodeName, fsPath } from './names.js';
 import type { Source, SourceEvents, SourceItem } from './types.js';
 
@@ -46,7 +47,7 @@ export function dirSource(roots: string[], opts: DirOptions = {}): Source {
         // With several roots, paths keep the root as given so they stay unambiguous.
         const prefix = single ? '' : toPosix(root).replace(/\/+$/, '') + '/';
         const kind = kinds[i];
-        if (kind === 'directory') yield* new TreeWalk(resolve(root), prefix, opts, events).batches();
+        if (kind === 'directory') yield* new TreeWalk(resolve(root), prefix, opts, events, toPosix(root)).batches();
         else if (kind === 'file') yield [{ origin: { path: toPosix(root), commit: null }, file: resolve(root) }];
         else events.skip('unreadable', toPosix(root), 'not a regular file');
       }
@@ -95,6 +96,8 @@ class TreeWalk {
     private readonly prefix: string,
     private readonly opts: DirOptions,
     private readonly events: SourceEvents,
+    /** The root as the user gave it, for messages. */
+    private readonly given: string,
   ) {
     this.rules = opts.noIgnore ? null : new IgnoreRules(root, (message) => events.warn(message));
     this.skipFile = opts.skipFile === undefined ? null : resolve(opts.skipFile);
@@ -102,6 +105,12 @@ class TreeWalk {
   }
 
   *batches(): Iterable<SourceItem[]> {
+    // A folder the user named that .gitignore ignores is read no more than it would be found by a walk from the
+    // top: said so, and counted as not read, so that it can never read as a clean result.
+    if (this.rules?.ignoresRoot()) {
+      this.events.skip('unreadable', this.given, `it is ignored by .gitignore, so nothing in it was read (sk-scan dir --no-ignore ${shellQuote(this.given)} reads it)`);
+      return;
+    }
     // Folders are listed synchronously, one at a time: a listing takes microseconds, where an
     // asynchronous one costs a trip through the thread pool and a promise (88 ms against 350 ms for
     // the bench's 4,300 folders). Files are handed on in batches as they are found.

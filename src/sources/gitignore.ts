@@ -70,6 +70,28 @@ export class IgnoreRules {
     this.chains.set(dir, own ? [own, ...parent] : parent);
   }
 
+  /**
+   * Whether git would ignore the scan root itself, or a folder between the
+   * repository's top and it (a folder the user named inside an ignored one,
+   * `node_modules/pkg`): each is judged by the layers whose folder holds it,
+   * deepest first, as git would when listing its parent.
+   */
+  ignoresRoot(): boolean {
+    const folders: string[] = [];
+    for (let d = this.scanRoot; d !== this.top && isInside(d, this.top); d = dirname(d)) folders.unshift(d);
+    return folders.some((d) => {
+      for (const { base, rules } of this.rootParent) {
+        if (!(base === dirname(d) || isInside(dirname(d), base))) continue;
+        let rel = relative(base, d);
+        if (sep !== '/') rel = rel.split(sep).join('/');
+        const r = rules.test(`${rel}/`);
+        if (r.ignored) return true;
+        if (r.unignored) return false;
+      }
+      return false;
+    });
+  }
+
   /** Whether git would ignore the entry `name` of the listed directory `dir`. */
   ignores(dir: string, name: string, isDir: boolean): boolean {
     const chain = this.chains.get(dir);
