@@ -160,3 +160,24 @@ describe('scan cache', () => {
     expect((await scanGit([repo.dir], { since: 'HEAD~1' })).stats.cached).toBeUndefined();
   });
 });
+
+describe('what a cached audit says it read', () => {
+  it('every format says what the cache vouched for, and a first and a second audit add up to the same total', () => {
+    const repo = makeRepo();
+    repo.commit('one', { 'a.txt': 'a\n', 'logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3]) });
+    repo.commit('two', { 'b.txt': 'b\n', 'icon.bin': Buffer.from([0, 1, 2, 3, 4]) });
+    const cache = tempDir('sk-scan-cache-');
+    const total = (text: string) => {
+      const m = /scanned (\d+) objects?(?:, [\d.]+ \w+)? in [\d.]+ m?s(?:; (\d+) cached)?/.exec(text.replace(/\s+/g, ' '));
+      return Number(m?.[1]) + Number(m?.[2] ?? 0);
+    };
+    const first = runCli(['git', repo.dir, '--cache', cache]).stdout;
+    const second = runCli(['git', repo.dir, '--cache', cache]).stdout;
+    expect(second).toMatch(/cached\)/);
+    expect(total(second)).toBe(total(first));
+    for (const format of ['html', 'markdown']) {
+      const out = runCli(['git', repo.dir, '--cache', cache, '--format', format]).stdout;
+      expect({ format, says: /Scanned (1 repository, )?\d+ objects? \([^)]*\); \d+ more known clean from the scan cache/.test(out.replace(/\s+/g, ' ')) }).toEqual({ format, says: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 /** Formatting shared by every place that prints for people: the text report, progress, messages. */
-import type { Finding } from './model.js';
+import type { Finding, Report } from './model.js';
 
 /** The message a key sits in, when it is in one: `commit 0123456789ab`, `tag v1.0`. */
 export function messageOf(f: Finding): string | null {
@@ -117,4 +117,22 @@ export function wrap(text: string, width: number, first: number, rest = first): 
 /** A word as a POSIX shell reads it back, for commands a message suggests: `'my repo'`. */
 export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${printable(s).replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * What a scan read, as every format says it: items read (binary content
+ * searched for keys counts: it was read), their bytes, and what the scan
+ * cache vouched for without reading it. A first and a second audit of the
+ * same history add up to the same total.
+ */
+export function scannedCounts(report: Pick<Report, 'stats' | 'target'>): { read: string; bytes: string; cached: number | undefined } {
+  const { stats } = report;
+  const unit = report.target.kind === 'git' ? 'object' : 'file';
+  return { read: count(stats.files + stats.skipped.binary, unit), bytes: formatBytes(stats.bytes), cached: stats.cached || undefined };
+}
+
+/** The same in words for a page: `3 objects (1.2 KiB); 29,551 more known clean from the scan cache`. */
+export function scannedWords(report: Pick<Report, 'stats' | 'target'>): string {
+  const { read, bytes, cached } = scannedCounts(report);
+  return `${read} (${bytes})${cached ? `; ${formatNumber(cached)} more known clean from the scan cache` : ''}`;
 }

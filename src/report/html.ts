@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { KIND_NAMES, distinctPlaces } from './advice.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
-import { count, filePath, formatBytes, formatDuration, formatNumber, placeAt, placeLabel, printable } from './format.js';
+import { count, filePath, formatDuration, formatNumber, placeAt, placeLabel, printable, scannedWords } from './format.js';
 import type { Finding, Report, SecretExposure } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
 import { groupBy } from '../group.js';
@@ -68,10 +68,9 @@ function scriptHash(): string {
 }
 
 function scanLine(report: Report, repositories: number): string {
-  const unit = report.target.kind === 'git' ? 'object' : 'file';
   const { stats } = report;
   const where = report.target.kind === 'git' ? `${count(repositories, 'repository', 'repositories')}, ` : '';
-  return `Scanned ${where}${count(stats.files, unit)} (${formatBytes(stats.bytes)}) in ${formatDuration(stats.durationMs)}.${stats.suppressed > 0 ? ` ${count(stats.suppressed, 'finding')} accepted.` : ''}`;
+  return `Scanned ${where}${scannedWords(report)}, in ${formatDuration(stats.durationMs)}.${stats.suppressed > 0 ? ` ${count(stats.suppressed, 'finding')} accepted.` : ''}`;
 }
 
 /** Repositories for a history audit; files (or objects) for anything else, which has no repository to count. */

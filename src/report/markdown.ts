@@ -4,7 +4,7 @@
  * each thing to do once. GitHub-flavoured: tables, code spans.
  */
 import { KIND_NAMES, distinctPlaces, keyNumbers, sharedSteps } from './advice.js';
-import { count, formatBytes, formatDuration, placeAt, printable } from './format.js';
+import { count, formatDuration, placeAt, printable, scannedWords } from './format.js';
 import { unread, type Finding, type Report } from './model.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
 import { SEVERITIES } from '../detect/rule.js';
@@ -15,9 +15,8 @@ const PLACES_SHOWN = 5;
 
 export function renderMarkdown(report: Report): string {
   const open = distinctPlaces(report.findings.filter((f) => !f.suppressed));
-  const unit = report.target.kind === 'git' ? 'object' : 'file';
   const { stats } = report;
-  const scanned = `Scanned ${count(stats.files, unit)} (${formatBytes(stats.bytes)}) in ${formatDuration(stats.durationMs)} with sk-scan ${report.tool.version}.`;
+  const scanned = `Scanned ${scannedWords(report)}, in ${formatDuration(stats.durationMs)}, with sk-scan ${report.tool.version}.`;
   const out: string[] = [];
   if (open.length === 0) {
     out.push(`## sk-scan: no keys found`, '');

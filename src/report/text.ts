@@ -11,7 +11,7 @@ import { unread, type Finding, type Report, type SecretExposure } from './model.
 import { KIND_NAMES, distinctPlaces, keyNumbers, placeOfFinding, sharedSteps } from './advice.js';
 import { isLocalOnly } from './remediation.js';
 import { groupBy } from '../group.js';
-import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, wrap } from './format.js';
+import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, scannedCounts, wrap } from './format.js';
 import { AUDIT_MODE, changeSentence, narrowing } from './settings.js';
 import type { Severity } from '../detect/rule.js';
 
@@ -100,12 +100,11 @@ function headline(v: View): string[] {
   return places.length + 2 + note.length <= v.width ? [`${v.p.bold(places)}${v.p.dim(`  ${note}`)}`] : [v.p.bold(places), v.p.dim(`  ${note}`)];
 }
 
-/** `(scanned 10 objects, 377 B in 0.05 s)`, or with the scan cache `(scanned 3 objects in 0.60 s; 17,874 cached)`: one line at 80 columns. */
+/** `(scanned 10 objects, 377 B in 0.05 s)`, or with the scan cache `(scanned 3 objects in 0.60 s; 17,874 cached)`. */
 function scannedNote(v: View): string {
-  const { stats } = v.report;
-  const unit = v.report.target.kind === 'git' ? 'object' : 'file';
-  if (stats.cached) return `(scanned ${count(stats.files, unit)} in ${formatDuration(stats.durationMs)}; ${formatNumber(stats.cached)} cached)`;
-  return `(scanned ${count(stats.files, unit)}, ${formatBytes(stats.bytes)} in ${formatDuration(stats.durationMs)})`;
+  const { read, bytes, cached } = scannedCounts(v.report);
+  const took = formatDuration(v.report.stats.durationMs);
+  return cached ? `(scanned ${read} in ${took}; ${formatNumber(cached)} cached)` : `(scanned ${read}, ${bytes} in ${took})`;
 }
 
 /** Each key on one line, numbered; under it, the places that hold it. */
