@@ -290,3 +290,24 @@ describe('in a company network: an HTTPS proxy', () => {
     }
   });
 });
+
+describe('without a network', () => {
+  it('says one count, explained: no proxy warning, the keys it could ask about, and why each is unverified', async () => {
+    const dir = writeTree(tempDir(), {
+      'a.env': `A=${fakeKey('live')}\nB=${fakeKey('live')}\nT=${fakeKey('test')}\nWEBHOOK_SECRET=Kq83mZpL0vYt2RbX9sWc4NdE7uFa\n`,
+    });
+    // A port nothing listens on: every connection is refused.
+    const r = await runCliAsync(['dir', dir, '--verify', '--verify-url', 'https://127.0.0.1:9', '--verify-deadline', '5'], { env: { HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/UNDICI|experimental/i);
+    expect(r.stderr).toMatch(/unverified: could not connect to 127\.0\.0\.1:9 \(ECONNREFUSED\): 3 keys/);
+  });
+
+  it('shows, while it waits, how many keys were answered, how many wait, and when the deadline falls', async () => {
+    const { verifyLine } = await import('../src/cli/progress.js');
+    const now = 1_000_000;
+    expect(verifyLine({ phase: 'verifying keys', items: 3, bytes: 0, verify: { checkable: 3, settled: 1, unverifiable: 1, deadlineAt: now + 41_200 } }, now)).toBe(
+      'verifying 3 keys: 1 answered, 2 waiting, deadline in 42 s; 1 has no check',
+    );
+  });
+});

@@ -21,7 +21,7 @@ const NONE: ProgressView = { update: () => {}, print: (write) => write(), stop: 
  * The share and the time left come from bytes, once the total is known.
  */
 export function progressLine(p: Progress, elapsedMs: number, unit: string): string {
-  if (p.phase === 'verifying keys') return `verifying ${count(p.items, 'key')} with the platform`;
+  if (p.phase === 'verifying keys') return verifyLine(p);
   if (p.phase === 'cloning') return `cloning ${(p.label ?? '').replace(/ \(remote:\)$/, ' (preparing)')}: ${p.items}%`;
   const seconds = Math.max(0.001, elapsedMs / 1000);
   const rate = p.bytes / seconds;
@@ -35,6 +35,15 @@ export function progressLine(p: Progress, elapsedMs: number, unit: string): stri
   return line;
 }
 
+/** `verifying 4 keys: 1 answered, 3 waiting, deadline in 41 s; 1 has no check` (within 76 columns). */
+export function verifyLine(p: Progress, now = Date.now()): string {
+  const v = p.verify;
+  if (!v) return `verifying ${count(p.items, 'key')} with the platform`;
+  const left = Math.max(0, Math.ceil((v.deadlineAt - now) / 1000));
+  const unchecked = v.unverifiable > 0 ? `; ${v.unverifiable} ${v.unverifiable === 1 ? 'has' : 'have'} no check` : '';
+  return `verifying ${count(v.checkable, 'key')}: ${v.settled} answered, ${v.checkable - v.settled} waiting, deadline in ${left} s${unchecked}`;
+}
+
 export async function progressView(quiet: boolean, unit: string): Promise<ProgressView> {
   // A terminal that reports no width (a bare pty) cannot be redrawn in place.
   // CI counts as set when present at all, as ora itself judges it.
@@ -45,9 +54,17 @@ export async function progressView(quiet: boolean, unit: string): Promise<Progre
   let started = Date.now();
   let phase: Progress['phase'] | null = null;
   let last = 0;
+  // While keys are being verified the deadline counts down, between answers too.
+  let ticking: NodeJS.Timeout | null = null;
   return {
     update(p) {
       const now = Date.now();
+      if (p.phase === 'verifying keys' && ticking === null) {
+        ticking = setInterval(() => {
+          spinner.text = verifyLine(p).slice(0, Math.max(10, process.stderr.columns - 4));
+        }, 1000);
+        ticking.unref();
+      }
       if (phase === 'cloning' && p.phase !== 'cloning') started = now;
       phase = p.phase;
       if (now - last < 100 && (p.phase === 'scanning' || p.phase === 'cloning')) return; // a few redraws a second is plenty
@@ -64,6 +81,7 @@ export async function progressView(quiet: boolean, unit: string): Promise<Progre
       spinner.render();
     },
     async stop() {
+      if (ticking) clearInterval(ticking);
       spinner.stop();
       // The clearing must reach the terminal before the report does (`sk-scan git | head` shares it).
       await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));

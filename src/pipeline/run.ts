@@ -67,6 +67,8 @@ export interface Progress {
   bytes: number;
   /** What the scan will read in all, once the source knows (a history scan does after listing its objects). */
   total?: { items: number; bytes: number };
+  /** For `verifying keys`: keys asked about and settled, keys no check exists for, and when the deadline falls. */
+  verify?: { checkable: number; settled: number; unverifiable: number; deadlineAt: number };
 }
 
 export interface PipelineResult {
@@ -96,7 +98,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     baseline: opts.updateBaseline || opts.noBaseline ? null : config.baseline.entries,
     honourAllow: !config.audit,
   });
-  let verified = await verifyStage(judged, { rules: config.rules, builtin: config.builtin }, opts.verify, { warn: (m) => run.warn(m), onVerifying: (keys) => run.phase('verifying keys', keys) });
+  let verified = await verifyStage(judged, { rules: config.rules, builtin: config.builtin }, opts.verify, { warn: (m) => run.warn(m), onVerifying: (v) => run.verifying(v) });
   let accepting: BaselineEntry[] | null = null;
   if (opts.updateBaseline) ({ verified, accepting } = intoBaseline(verified));
   const stats = run.finish();
@@ -217,6 +219,10 @@ class ScanRun implements SourceEvents {
     this.stats.files++;
     this.stats.bytes += bytes;
     this.opts.onProgress?.({ phase: 'scanning', items: this.stats.files, bytes: this.stats.bytes, total: this.all });
+  }
+
+  verifying(v: NonNullable<Progress['verify']>): void {
+    this.opts.onProgress?.({ phase: 'verifying keys', items: v.checkable, bytes: 0, verify: v });
   }
 
   phase(phase: Progress['phase'], items = this.stats.files): void {

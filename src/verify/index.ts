@@ -34,6 +34,8 @@ export interface VerifyOptions {
   backoffMs?: number;
   /** Longest wait a Retry-After may impose. */
   maxRetryAfterMs?: number;
+  /** Told as keys are settled: how many the platform has answered for (or that gave up), of how many checkable keys. */
+  onAnswer?(settled: number, checkable: number): void;
 }
 
 export interface KeyToVerify {
@@ -89,11 +91,18 @@ export async function verifyKeys(keys: KeyToVerify[], opts: VerifyOptions): Prom
   const deadlineTimer = setTimeout(() => deadline.abort(), opts.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS);
   const results = new Map<string, Verification>();
   const unique = [...new Map(keys.map((k) => [k.sha256, k])).values()];
+  const checkable = unique.filter((k) => k.spec).length;
+  let settled = 0;
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < unique.length; i = next++) {
       const key = unique[i] as KeyToVerify;
-      results.set(key.sha256, key.spec ? await verifyOne(base, key, key.spec, settings, deadline.signal) : { status: 'unchecked', reason: 'no-check' });
+      if (!key.spec) {
+        results.set(key.sha256, { status: 'unchecked', reason: 'no-check' });
+        continue;
+      }
+      results.set(key.sha256, await verifyOne(base, key, key.spec, settings, deadline.signal));
+      opts.onAnswer?.(++settled, checkable);
     }
   };
   try {
@@ -121,7 +130,9 @@ interface Settings {
  */
 function dispatcherFor(base: URL): Dispatcher {
   const options = { pipelining: 0, keepAliveTimeout: 1, connections: 8 };
-  return base.protocol === 'https:' ? new EnvHttpProxyAgent(options) : new Agent(options);
+  // undici's proxy agent warns that it is experimental whenever it is made: made only when a proxy is set.
+  const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => process.env[name]);
+  return base.protocol === 'https:' && proxied ? new EnvHttpProxyAgent(options) : new Agent(options);
 }
 
 async function verifyOne(base: URL, key: KeyToVerify, spec: VerifySpec, s: Settings, deadline: AbortSignal): Promise<Verification> {

@@ -11,7 +11,7 @@ import type { Detection } from '../detect/stage.js';
 import type { RuleSpec } from '../detect/rule.js';
 import type { Judged, Suppressed } from '../suppress/index.js';
 import type { VerifyOptions } from './index.js';
-import type { Verification, VerifySpec } from './spec.js';
+import { DEFAULT_VERIFY_DEADLINE_MS, type Verification, type VerifySpec } from './spec.js';
 import { Detector } from '../detect/engine.js';
 import { compileRule } from '../detect/rule.js';
 
@@ -25,8 +25,12 @@ export interface Verified {
 
 export interface VerifyHooks {
   warn(message: string): void;
-  /** Verification starts, for this many unique keys. */
-  onVerifying(keys: number): void;
+  /**
+   * Verification starts, and advances: `checkable` unique keys to ask about
+   * (`settled` of them answered or given up on), `unverifiable` that no check
+   * exists for (webhook secrets), and when the deadline falls (ms since the epoch).
+   */
+  onVerifying(progress: { checkable: number; settled: number; unverifiable: number; deadlineAt: number }): void;
 }
 
 const WHY: Record<string, string> = {
@@ -83,12 +87,12 @@ export async function verifyStage(judged: Judged, rules: VerifyRules, opts: Veri
   const { verifyKeys } = await import('./index.js');
   const baselined = judged.accepted.filter((s) => s.suppression.kind === 'baseline');
   const toVerify = [...judged.kept, ...baselined.map((s) => s.detection)];
-  hooks.onVerifying(new Set(toVerify.map((d) => d.sha256)).size);
   const checkOf = checks(rules);
-  const verdicts = await verifyKeys(
-    toVerify.map((d) => ({ sha256: d.sha256, secret: d.match.secret, spec: checkOf(d.match.ruleId, d.match.secret) })),
-    opts,
-  );
+  const keys = [...new Map(toVerify.map((d) => [d.sha256, { sha256: d.sha256, secret: d.match.secret, spec: checkOf(d.match.ruleId, d.match.secret) }])).values()];
+  const checkable = keys.filter((k) => k.spec).length;
+  const progress = { checkable, settled: 0, unverifiable: keys.length - checkable, deadlineAt: Date.now() + (opts.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS) };
+  hooks.onVerifying(progress);
+  const verdicts = await verifyKeys(keys, { ...opts, onAnswer: (settled) => hooks.onVerifying({ ...progress, settled }) });
   for (const line of unverified(verdicts, new URL(opts.baseUrl).host)) hooks.warn(line);
   const live = baselined.filter((s) => verdicts.get(s.detection.sha256)?.status === 'active');
   if (live.length > 0) hooks.warn(`${live.length} baselined finding(s) hold a key the platform says is live: reported again`);
