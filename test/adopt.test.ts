@@ -323,3 +323,39 @@ describe('the pre-commit framework', () => {
   }, 300_000);
 });
 
+
+describe('a commit the hook blocked, then made with an allow comment', () => {
+  it('leaves a dangling blob that the audit accepts with the committed key (one key, one verdict), and one gc step that removes it', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const key = fakeKey('live');
+    repo.write({ 'demo.env': `K=${key}\n` });
+    repo.git('add', 'demo.env');
+    // The hook's block leaves the staged blob in the store; the user adds the comment and commits.
+    expect(runCli(['staged'], { cwd: repo.dir }).code).toBe(1);
+    repo.commit('demo key', { 'demo.env': `K=${key} # sk-scan:allow -- revoked demo key\n` });
+    const audit = runCli(['git', repo.dir, '--format', 'json', '--include-suppressed']);
+    expect(audit.code).toBe(0);
+    const findings = JSON.parse(audit.stdout).findings as { git: { in?: string }; suppressed?: { reason: string } }[];
+    expect(findings.map((f) => [f.git.in ?? 'blob', f.suppressed?.reason])).toEqual(
+      expect.arrayContaining([
+        ['blob', 'sk-scan:allow -- revoked demo key'],
+        ['dangling', expect.stringMatching(/the same key accepted at demo\.env in HEAD$/) as string],
+      ]),
+    );
+
+    // A dangling blob whose key is accepted nowhere: the same one step in text, --explain and HTML, and it works.
+    const other = makeRepo();
+    other.commit('init', { 'a.txt': 'a\n' });
+    other.write({ 'x.env': `K=${fakeKey('live')}\n` });
+    other.git('add', 'x.env');
+    other.commit('fixed', { 'x.env': 'K=${CHATBOT_API_KEY}\n' });
+    const outs = [runCli(['git', other.dir]).stdout, runCli(['git', other.dir, '--explain']).stdout, runCli(['git', other.dir, '--format', 'html']).stdout];
+    for (const out of outs) {
+      expect(out.replace(/\s+/g, ' ')).toContain('git gc --prune=now');
+      expect(out).not.toMatch(/reflog expire|still in HEAD/);
+    }
+    other.git('gc', '-q', '--prune=now');
+    expect(runCli(['git', other.dir]).code).toBe(0);
+  });
+});

@@ -5,13 +5,26 @@
  */
 import { groupBy } from '../group.js';
 import { filePath } from './format.js';
-import type { Finding, Report } from './model.js';
-import { placeOf, steps, type Place, type RemediationFacts } from './remediation.js';
+import type { Finding, Report, SecretExposure } from './model.js';
+import { isLocalOnly, placeOf, steps, type Place, type RemediationFacts } from './remediation.js';
 
 export const KIND_NAMES: Record<string, string> = { live: 'live key', test: 'test key', webhook: 'webhook secret' };
 
 export function placeOfFinding(f: Finding): Place {
   return placeOf(f);
+}
+
+/**
+ * Where a key is, in two words, said of the places listed for it: `still in
+ * HEAD`, `history only`, or, when every place is a blob no commit holds,
+ * `never committed` (`staged, in no commit` for the hook's). Only a history
+ * scan has a history to tell apart from the present: '' elsewhere.
+ */
+export function keyWhere(history: boolean, s: SecretExposure, places: Finding[]): string {
+  if (!history) return '';
+  const kinds = new Set(places.map(placeOf));
+  if (kinds.size > 0 && [...kinds].every(isLocalOnly)) return kinds.has('staged') ? 'staged, in no commit' : 'never committed';
+  return s.atHead ? 'still in HEAD' : 'history only';
 }
 
 /** One step, and the numbers (1-based, in `report.secrets` order) of the keys it applies to. */

@@ -3,7 +3,7 @@
  * merge-request comment. Counts by severity, each key with its places, and
  * each thing to do once. GitHub-flavoured: tables, code spans.
  */
-import { KIND_NAMES, distinctPlaces, keyNumbers, sharedSteps } from './advice.js';
+import { KIND_NAMES, distinctPlaces, keyNumbers, keyWhere, sharedSteps } from './advice.js';
 import { count, formatDuration, placeAt, printable, scannedWords } from './format.js';
 import { unread, type Finding, type Report } from './model.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
@@ -56,7 +56,7 @@ function keysTable(report: Report, open: Finding[]): string[] {
     if (places.length > PLACES_SHOWN) shown.push(`and ${count(places.length - PLACES_SHOWN, 'more place')}`);
     const kind = `${KIND_NAMES[s.kind] ?? s.ruleId}${s.environment ? `, ${s.environment}` : ''}${s.verification.status === 'active' ? ', **ACTIVE**' : ''}`;
     const key = places[0]?.secret.value ?? s.redacted;
-    rows.push(`| ${i + 1} | ${code(key)} | ${s.severity} | ${cell(kind)}${report.target.kind === 'git' ? (s.atHead ? ' · still in HEAD' : ' · history only') : ''} | ${shown.join('<br>')} |`);
+    rows.push(`| ${i + 1} | ${code(key)} | ${s.severity} | ${cell(kind)}${report.target.kind === 'git' ? ` · ${keyWhere(true, s, places)}` : ''} | ${shown.join('<br>')} |`);
   });
   return rows;
 }

@@ -129,7 +129,7 @@ function placeStep(f: RemediationFacts): Step | null {
       return {
         id: 'dangling',
         short: 'Never committed: a blob staged once and dropped, in this clone only. git gc --prune=now removes it; rotate the key only if it was copied anywhere else.',
-        long: 'It was staged once and never committed: the blob is only in this clone\'s object store (it is never pushed), until git reflog expire --expire-unreachable=now --all && git gc --prune=now removes it. Rotate the key only if it was copied anywhere else.',
+        long: 'It was staged once and never committed: the blob is only in this clone\'s object store (it is never pushed), until git gc --prune=now removes it. Rotate the key only if it was copied anywhere else.',
       };
     case 'archive':
       return {

@@ -8,8 +8,7 @@
  * small screen.
  */
 import { unread, type Finding, type Report, type SecretExposure } from './model.js';
-import { KIND_NAMES, distinctPlaces, keyNumbers, placeOfFinding, sharedSteps } from './advice.js';
-import { isLocalOnly } from './remediation.js';
+import { KIND_NAMES, distinctPlaces, keyNumbers, keyWhere, placeOfFinding, sharedSteps } from './advice.js';
 import { groupBy } from '../group.js';
 import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, scannedCounts, wrap } from './format.js';
 import { AUDIT_MODE, changeSentence, narrowing } from './settings.js';
@@ -129,19 +128,10 @@ function compact(v: View): string[] {
 function keyLine(v: View, s: SecretExposure, n: number, group: Finding[]): string {
   const first = group[0] as Finding;
   const shown = first.secret.value ?? s.redacted;
-  const state = keyState(v, s, group);
+  const state = keyWhere(v.report.target.kind === 'git', s, group);
   const status = statusTag(s, v.p);
   const kind = `${KIND_NAMES[s.kind] ?? s.ruleId}${s.environment ? `, ${s.environment}` : ''}`;
   return `${String(n).padStart(2)}. ${v.p.bold(shown)}  ${v.p.severity[s.severity](s.severity)}  ${kind}${status ? `  ${status}` : ''}${state ? v.p.dim(` · ${state}`) : ''}`;
-}
-
-/** Where a key is, in two words: only git scans have a history to tell apart from the present. */
-function keyState(v: View, s: SecretExposure, group: Finding[]): string {
-  if (v.report.target.kind !== 'git') return '';
-  const places = new Set(group.map(placeOfFinding));
-  if (s.atHead) return 'still in HEAD';
-  if ([...places].every(isLocalOnly)) return places.has('staged') ? 'staged, in no commit' : 'never committed';
-  return 'history only';
 }
 
 /** After a place: the commit that brought the key in, and what is unusual about it. */

@@ -69,8 +69,24 @@ export async function suppressStage(detections: Detection[], accepted: Acceptanc
     }
   }
   const judged: Judged = { kept: [], accepted: [] };
+  // A blob no commit holds (staged once, then changed: a blocked commit leaves one) is the same key as the one
+  // committed: accepted wherever that key is accepted at a path in HEAD's tree, so that one key has one verdict.
+  const dangling: Detection[] = [];
+  const acceptedAtHead = new Map<string, Suppression>();
   for (const d of detections) {
+    if (d.origin.git?.in === 'dangling') {
+      dangling.push(d);
+      continue;
+    }
     const suppression = why(d);
+    if (suppression === null) judged.kept.push(d);
+    else {
+      judged.accepted.push({ detection: d, suppression });
+      if (d.origin.git?.blobAtHead && d.origin.path !== null && !acceptedAtHead.has(d.sha256)) acceptedAtHead.set(d.sha256, { ...suppression, reason: `${suppression.reason}; the same key accepted at ${filePath(d.origin) ?? ''} in HEAD` });
+    }
+  }
+  for (const d of dangling) {
+    const suppression = why(d) ?? acceptedAtHead.get(d.sha256) ?? null;
     if (suppression === null) judged.kept.push(d);
     else judged.accepted.push({ detection: d, suppression });
   }
