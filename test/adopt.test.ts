@@ -359,3 +359,20 @@ describe('a commit the hook blocked, then made with an allow comment', () => {
     expect(runCli(['git', other.dir]).code).toBe(0);
   });
 });
+
+describe('a key in a .env file git tracks', () => {
+  it('is advised to stop being tracked, with a .gitignore line and a .env.example, and the command in --explain works as printed', () => {
+    const repo = makeRepo();
+    repo.commit('env', { 'config/.env.production': `CHATBOT_API_KEY=${fakeKey('live', 'prod')}\n`, 'src/app.js': `const k = '${fakeKey('live')}';\n` });
+    const text = runCli(['git', repo.dir]).stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/• 1: It is in a \.env file git tracks: stop tracking it \(git rm --cached FILE\), add the file to \.gitignore, and commit a \.env\.example/);
+    // The key in code gets the environment-variable advice instead.
+    expect(text).toMatch(/• 2: Take it out of the code: read it from an environment variable/);
+    const explain = runCli(['git', repo.dir, '--explain']).stdout.replace(/\s+/g, ' ');
+    const command = /git rm --cached \S+ && echo \S+ >> \.gitignore/.exec(explain)?.[0];
+    expect(command).toBe('git rm --cached config/.env.production && echo /config/.env.production >> .gitignore');
+    expect(spawnSync('sh', ['-c', command as string], { cwd: repo.dir, env: gitEnv() }).status).toBe(0);
+    expect(repo.git('ls-files')).not.toContain('.env.production');
+    expect(repo.git('check-ignore', 'config/.env.production').trim()).toBe('config/.env.production');
+  });
+});

@@ -33,7 +33,7 @@ export interface SharedStep {
   keys: number[];
 }
 
-const STEP_ORDER = ['revoke-active', 'revoke', 'rotate-test', 'webhook', 'exposed', 'custom', 'replace', 'inactive', 'staged', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
+const STEP_ORDER = ['revoke-active', 'revoke', 'rotate-test', 'webhook', 'exposed', 'custom', 'replace', 'inactive', 'staged', 'untrack', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
 
 function stepRank(id: string): number {
   const i = STEP_ORDER.indexOf(id.split(':')[0] ?? id);
@@ -41,7 +41,7 @@ function stepRank(id: string): number {
 }
 
 function factsOf(f: Finding): RemediationFacts {
-  return { kind: f.secret.kind, last4: '', environment: null, status: f.verification.status, place: placeOfFinding(f), custom: KIND_NAMES[f.secret.kind] ? undefined : f.remediation };
+  return { kind: f.secret.kind, last4: '', environment: null, status: f.verification.status, place: placeOfFinding(f), custom: KIND_NAMES[f.secret.kind] ? undefined : f.remediation, path: f.member === undefined ? f.path : null };
 }
 
 /** Each step once, for the keys it applies to, in the order to act. */

@@ -147,6 +147,7 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
       status: verification.status,
       place,
       custom: rule.remediation,
+      path: origin.member === undefined ? maskPath(origin.path ?? '') || null : null,
     }),
     verification,
   };

@@ -13,6 +13,7 @@
  * `--explain`), which names the key.
  */
 import type { GitPlace } from '../sources/types.js';
+import { shellQuote } from './format.js';
 import type { VerificationStatus } from '../verify/spec.js';
 
 /**
@@ -33,6 +34,8 @@ export interface RemediationFacts {
   place: Place;
   /** A custom rule's own steps, used as they are. */
   custom?: string[];
+  /** The file the key is in, where there is one: a `.env` file the advice is about stopping to track. */
+  path?: string | null;
 }
 
 export interface Step {
@@ -54,6 +57,13 @@ export function placeOf(at: { git?: GitPlace; inName?: true; image?: unknown; me
   if (git?.in === 'dangling') return 'dangling';
   if (git && !git.atHead) return 'history';
   return 'present';
+}
+
+/** A dotenv file (`.env`, `.env.production`, `config/app.env`), not its committed example (`.env.example`, `.env.sample`, `.env.template`, `.env.dist`). */
+export function isEnvFile(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  if (/\.(example|sample|template|dist|defaults)$/.test(name) || /^\.env\.(example|sample|template|dist|defaults)\b/.test(name)) return false;
+  return name === '.env' || name.startsWith('.env.') || name.endsWith('.env');
 }
 
 /** Only on this machine: a key never committed need not be revoked, unless it was copied elsewhere. */
@@ -114,6 +124,13 @@ function placeStep(f: RemediationFacts): Step | null {
     case 'name':
       return { id: 'name', short: 'It is in a file or folder name: rename it (git mv). A name is as public as what the file holds.', long: 'It is in a file or folder name: rename it (git mv), and remember a name is as public as what the file holds, in every clone and in history.' };
     case 'present':
+      if (f.path && isEnvFile(f.path)) {
+        return {
+          id: 'untrack',
+          short: 'It is in a .env file git tracks: stop tracking it (git rm --cached FILE), add the file to .gitignore, and commit a .env.example with placeholders instead.',
+          long: `It is in a .env file that git tracks. Stop tracking it and keep it out: git rm --cached ${shellQuote(f.path)} && echo ${shellQuote(`/${f.path}`)} >> .gitignore; then commit a .env.example that lists the same names with placeholder values, and let each machine keep its real .env (or its environment) to itself.`,
+        };
+      }
       return {
         id: 'move',
         short: 'Take it out of the code: read it from an environment variable (CHATBOT_API_KEY, WEBHOOK_SECRET) or a secrets manager.',
