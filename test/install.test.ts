@@ -126,6 +126,35 @@ describe('installing the package', () => {
     expect(readFileSync(join(dir, 'output'), 'utf8')).toMatch(/^findings=2\nsarif=.*sk-scan\.sarif$/m);
   }, 180_000);
 
+  it('init --ci github in a repository without a lockfile (package-lock=false) writes an install step that works there, says so, and says what exists when run again', () => {
+    const { repo } = project();
+    repo.write({ '.npmrc': 'package-lock=false\n' });
+    npm(['install', '--save-dev', tarballForProjects], repo.dir);
+    expect(existsSync(join(repo.dir, 'package-lock.json'))).toBe(false);
+    const bin = join(repo.dir, 'node_modules', '.bin', 'sk-scan');
+    const init = run(bin, ['init', '--ci', 'github'], repo.dir);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/no lockfile here \(\.npmrc says package-lock=false\), so the workflow installs with npm install/);
+    const workflow = parse(readFileSync(join(repo.dir, '.github', 'workflows', 'sk-scan.yml'), 'utf8')) as { jobs: { 'sk-scan': { steps: { id?: string; run?: string }[] } } };
+    const install = workflow.jobs['sk-scan'].steps.find((step) => step.run !== undefined && step.id === undefined)?.run ?? '';
+    expect(install).toMatch(/^npm install /);
+    // As the runner would: a fresh checkout, no node_modules, the step as written.
+    const checkout = tempDir('sk-scan-checkout-');
+    execFileSync('git', ['clone', '-q', repo.dir, checkout]);
+    execFileSync('cp', [join(repo.dir, 'package.json'), join(repo.dir, '.npmrc'), checkout]);
+    const ran = spawnSync('bash', ['-e', '-c', install], { cwd: checkout, env: { ...process.env, npm_config_offline: 'true' }, encoding: 'utf8' });
+    expect(ran.status).toBe(0);
+    expect(existsSync(join(checkout, 'node_modules', '.bin', 'sk-scan'))).toBe(true);
+    // Again: the file is what init writes, and it says so; changed by hand, it is refused, saying what differs.
+    const again = run(bin, ['init', '--ci', 'github'], repo.dir);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/\.github\/workflows\/sk-scan\.yml \(already there, as init writes it: nothing to change\)/);
+    writeFileSync(join(repo.dir, '.github', 'workflows', 'sk-scan.yml'), 'name: mine\n');
+    const changed = run(bin, ['init', '--ci', 'github'], repo.dir);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/already exists and differs from what sk-scan init writes \(\d+ of its lines: 'name: sk-scan', .*\); not overwritten/);
+  }, 180_000);
+
   it('init --ci gitlab writes a job whose script works as written, for a merge request and a push', () => {
     const { repo } = installed();
     expect(run(join(repo.dir, 'node_modules', '.bin', 'sk-scan'), ['init', '--ci', 'gitlab'], repo.dir).code).toBe(0);

@@ -89,7 +89,10 @@ async function main(argv: string[]): Promise<number> {
       const said: string[] = [];
       const config = init.writeConfigTemplate('.');
       said.push(config ? `wrote ${config}` : 'kept the existing .sk-scan.yaml');
-      if (values['ci'] !== undefined) said.push(`wrote ${init.writeCi('.', values['ci'] as string)}`);
+      if (values['ci'] !== undefined) {
+        const ci = init.writeCi('.', values['ci'] as string);
+        said.push(ci.wrote.includes('already there') ? ci.wrote : `wrote ${ci.wrote}`, ...ci.notes);
+      }
       if (hook === 'pre-commit') said.push(`wrote ${init.writePreCommitConfig('.')}; now run: pre-commit install && pre-commit install --hook-type pre-push`);
       else if (hook !== undefined) {
         const { installHook } = await import('../setup/hooks.js');

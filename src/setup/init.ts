@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SkScanError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 
 export const CONFIG_TEMPLATE = `# sk-scan configuration. Every field is optional; delete what you do not need.
 # Docs: the README of the sk-scan package.
@@ -37,8 +38,9 @@ rules: []
 
 /**
  * The GitHub workflow `init --ci github` writes. It runs the project's own
- * sk-scan (a devDependency: `npm ci` installs the pinned version) through its
- * Action entry, which picks the range from the event.
+ * sk-scan (a devDependency, installed as the repository installs its
+ * dependencies: `__INSTALL__`, see installStep) through its Action entry,
+ * which picks the range from the event.
  */
 export const GITHUB_WORKFLOW = `# sk-scan: Chatbot Platform keys in what each pull request and push adds,
 # and the whole history every Monday. Written by sk-scan init --ci github.
@@ -57,7 +59,7 @@ jobs:
         with: { fetch-depth: 0 }     # a range needs the commits it starts from
       - uses: actions/setup-node@v4
         with: { node-version: 20 }
-      - run: npm ci                  # sk-scan is a devDependency, pinned in package-lock.json
+      - run: __INSTALL__
       - id: sk-scan
         run: npx --no sk-scan-action  # annotations, a step summary, and a SARIF file
       - uses: github/codeql-action/upload-sarif@v3
@@ -93,7 +95,7 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
         with: { node-version: 20 }
-      - run: npm ci
+      - run: __INSTALL__
       - name: Audit this shard's repositories
         env:
           SHARDS: 4
@@ -120,7 +122,7 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
         with: { node-version: 20 }
-      - run: npm ci
+      - run: __INSTALL__
       - uses: actions/download-artifact@v4
         with: { pattern: sk-scan-shard-*, merge-multiple: true }
       - name: Merge the shards into one report
@@ -146,7 +148,7 @@ sk-scan:
   variables:
     GIT_DEPTH: 0                     # a range needs the commits it starts from
   script:
-    - npm ci                         # sk-scan is a devDependency, pinned in package-lock.json
+    - __INSTALL__
     - if [ -n "$CI_MERGE_REQUEST_DIFF_BASE_SHA" ]; then set -- --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA"; elif [ -n "$CI_COMMIT_BEFORE_SHA" ] && [ "$CI_COMMIT_BEFORE_SHA" != "0000000000000000000000000000000000000000" ]; then set -- --range "$CI_COMMIT_BEFORE_SHA..$CI_COMMIT_SHA"; else set --; fi; npx --no sk-scan git . "$@" --format junit --output sk-scan.xml
   artifacts:
     when: always
@@ -194,10 +196,58 @@ export function setupGuide(): string {
 `;
 }
 
-/** Write `text` to `file` under `dir`, never over an existing file. */
+/**
+ * How CI installs the project's dependencies (sk-scan among them) in the
+ * repository at hand, and a word on it for init to say: `npm ci` where a
+ * lockfile pins them; yarn or pnpm through corepack where theirs does; else
+ * `npm install`, which resolves versions on each run (a repository without a
+ * lockfile, `package-lock=false`, would fail `npm ci` at once).
+ */
+export function installStep(dir: string): { command: string; said: string | null } {
+  const has = (f: string) => existsSync(join(dir, f));
+  if (has('package-lock.json') || has('npm-shrinkwrap.json')) return { command: 'npm ci                  # sk-scan is a devDependency, pinned in the lockfile', said: null };
+  if (has('yarn.lock')) return { command: 'corepack enable && yarn install --immutable   # pinned in yarn.lock', said: 'the workflow installs with yarn (yarn.lock), through corepack' };
+  if (has('pnpm-lock.yaml')) return { command: 'corepack enable && pnpm install --frozen-lockfile   # pinned in pnpm-lock.yaml', said: 'the workflow installs with pnpm (pnpm-lock.yaml), through corepack' };
+  const refused = /^\s*package-lock\s*=\s*false\s*$/m.test(readText(join(dir, '.npmrc')));
+  return {
+    command: 'npm install --no-audit --no-fund   # no lockfile here: versions resolve on each run',
+    said: `no lockfile here${refused ? ' (.npmrc says package-lock=false)' : ''}, so the workflow installs with npm install (npm ci needs one); versions then resolve on each run, sk-scan's as package.json allows`,
+  };
+}
+
+/** What this repository's .npmrc and package.json say that would make installing sk-scan from git fail, as a warning; null when nothing does. */
+export function gitInstallWarning(dir: string): string | null {
+  const npmrc = readText(join(dir, '.npmrc'));
+  if (!/^\s*allow-git\s*=\s*none\s*$/m.test(npmrc)) return null;
+  let spec = '';
+  try {
+    const pkg = JSON.parse(readText(join(dir, 'package.json'))) as { devDependencies?: Record<string, string>; dependencies?: Record<string, string> };
+    spec = pkg.devDependencies?.['sk-scan'] ?? pkg.dependencies?.['sk-scan'] ?? '';
+  } catch {
+    return null;
+  }
+  return /^(git\+|git:|github:|https?:\/\/.*\.git)/.test(spec) ? `this repository's .npmrc refuses git dependencies (allow-git=none), and package.json installs sk-scan from git (${spec}): CI's install will fail; install it from a release tarball kept in the repository instead (see the README)` : null;
+}
+
+function readText(path: string): string {
+  const read = readRegularFile(path, 1 << 20);
+  return read !== null && 'bytes' in read ? read.bytes.toString('utf8') : '';
+}
+
+/**
+ * Write `text` to `file` under `dir`, never over an existing file. One that
+ * is already what init writes is left as it is (said, not refused); one that
+ * differs is refused, saying which lines would change.
+ */
 function writeNew(dir: string, file: string, text: string): string {
   const path = join(dir, file);
-  if (existsSync(path)) throw new SkScanError(`${file} already exists; not overwriting it (sk-scan init prints what to add)`);
+  if (existsSync(path)) {
+    const now = readText(path);
+    if (now === text) return `${file} (already there, as init writes it: nothing to change)`;
+    const theirs = new Set(now.split('\n'));
+    const added = text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#') && !theirs.has(l));
+    throw new SkScanError(`${file} already exists and differs from what sk-scan init writes${added.length > 0 ? ` (${added.length} of its lines: ${added.slice(0, 2).map((l) => `'${l.trim()}'`).join(', ')}${added.length > 2 ? ', …' : ''})` : ''}; not overwritten: move it aside and run init again, or edit it by hand`);
+  }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   return file;
@@ -208,13 +258,16 @@ export function writeConfigTemplate(dir: string): string | null {
   return existsSync(join(dir, '.sk-scan.yaml')) ? null : writeNew(dir, '.sk-scan.yaml', CONFIG_TEMPLATE);
 }
 
-/** `init --ci github|gitlab`: the CI set-up, as a file. */
-export function writeCi(dir: string, ci: string): string {
-  if (ci === 'github') return writeNew(dir, '.github/workflows/sk-scan.yml', GITHUB_WORKFLOW);
-  if (ci === 'gitlab') return writeNew(dir, '.gitlab-ci.yml', GITLAB_JOB);
+/** `init --ci github|gitlab|github-org`: the CI set-up, as files made for this repository; what was written, and what init has to say about it. */
+export function writeCi(dir: string, ci: string): { wrote: string; notes: string[] } {
+  const install = installStep(dir);
+  const fill = (template: string) => template.split('__INSTALL__').join(install.command);
+  const notes = [install.said, gitInstallWarning(dir)].filter((n): n is string => n !== null);
+  if (ci === 'github') return { wrote: writeNew(dir, '.github/workflows/sk-scan.yml', fill(GITHUB_WORKFLOW)), notes };
+  if (ci === 'gitlab') return { wrote: writeNew(dir, '.gitlab-ci.yml', fill(GITLAB_JOB)), notes };
   if (ci === 'github-org') {
-    const workflow = writeNew(dir, '.github/workflows/sk-scan-audit.yml', GITHUB_ORG_WORKFLOW);
-    return existsSync(join(dir, 'audit-targets.txt')) ? workflow : `${workflow} and ${writeNew(dir, 'audit-targets.txt', AUDIT_TARGETS)} (list the repositories there)`;
+    const workflow = writeNew(dir, '.github/workflows/sk-scan-audit.yml', fill(GITHUB_ORG_WORKFLOW));
+    return { wrote: existsSync(join(dir, 'audit-targets.txt')) ? workflow : `${workflow} and ${writeNew(dir, 'audit-targets.txt', AUDIT_TARGETS)} (list the repositories there)`, notes };
   }
   throw new SkScanError(`--ci takes github, gitlab or github-org, not '${ci}' (sk-scan help init)`);
 }
