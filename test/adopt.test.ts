@@ -260,11 +260,12 @@ describe('init', () => {
     writeFileSync(join(dir, '.sk-scan.yaml'), 'exclude: [mine]\n');
     const again = runCli(['init', '--ci', 'gitlab'], { cwd: dir });
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe('sk-scan: kept the existing .sk-scan.yaml\nsk-scan: wrote .gitlab-ci.yml\n');
+    expect(again.stdout).toBe('sk-scan: kept the existing .sk-scan.yaml\nsk-scan: wrote .gitlab-ci.yml\nsk-scan: no lockfile here, so CI installs with npm install (npm ci needs one); versions then resolve on each run, sk-scan\'s as package.json allows\n');
     expect(readFileSync(join(dir, '.sk-scan.yaml'), 'utf8')).toBe('exclude: [mine]\n');
+    writeFileSync(join(dir, '.gitlab-ci.yml'), 'stages: [test]\n');
     const refused = runCli(['init', '--ci', 'gitlab'], { cwd: dir });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^sk-scan: error: \.gitlab-ci\.yml already exists; not overwriting it/);
+    expect(refused.stderr).toMatch(/^sk-scan: error: \.gitlab-ci\.yml already exists and differs from what sk-scan init writes/);
     expect(runCli(['init', '--ci', 'jenkins'], { cwd: dir }).stderr).toMatch(/--ci takes github, gitlab or github-org, not 'jenkins'/);
   });
 });

@@ -134,7 +134,7 @@ describe('installing the package', () => {
     const bin = join(repo.dir, 'node_modules', '.bin', 'sk-scan');
     const init = run(bin, ['init', '--ci', 'github'], repo.dir);
     expect(init.code).toBe(0);
-    expect(init.stdout).toMatch(/no lockfile here \(\.npmrc says package-lock=false\), so the workflow installs with npm install/);
+    expect(init.stdout).toMatch(/no lockfile here \(\.npmrc says package-lock=false\), so CI installs with npm install/);
     const workflow = parse(readFileSync(join(repo.dir, '.github', 'workflows', 'sk-scan.yml'), 'utf8')) as { jobs: { 'sk-scan': { steps: { id?: string; run?: string }[] } } };
     const install = workflow.jobs['sk-scan'].steps.find((step) => step.run !== undefined && step.id === undefined)?.run ?? '';
     expect(install).toMatch(/^npm install /);

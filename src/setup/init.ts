@@ -206,12 +206,12 @@ export function setupGuide(): string {
 export function installStep(dir: string): { command: string; said: string | null } {
   const has = (f: string) => existsSync(join(dir, f));
   if (has('package-lock.json') || has('npm-shrinkwrap.json')) return { command: 'npm ci                  # sk-scan is a devDependency, pinned in the lockfile', said: null };
-  if (has('yarn.lock')) return { command: 'corepack enable && yarn install --immutable   # pinned in yarn.lock', said: 'the workflow installs with yarn (yarn.lock), through corepack' };
-  if (has('pnpm-lock.yaml')) return { command: 'corepack enable && pnpm install --frozen-lockfile   # pinned in pnpm-lock.yaml', said: 'the workflow installs with pnpm (pnpm-lock.yaml), through corepack' };
+  if (has('yarn.lock')) return { command: 'corepack enable && yarn install --immutable   # pinned in yarn.lock', said: 'CI installs with yarn (yarn.lock), through corepack' };
+  if (has('pnpm-lock.yaml')) return { command: 'corepack enable && pnpm install --frozen-lockfile   # pinned in pnpm-lock.yaml', said: 'CI installs with pnpm (pnpm-lock.yaml), through corepack' };
   const refused = /^\s*package-lock\s*=\s*false\s*$/m.test(readText(join(dir, '.npmrc')));
   return {
     command: 'npm install --no-audit --no-fund   # no lockfile here: versions resolve on each run',
-    said: `no lockfile here${refused ? ' (.npmrc says package-lock=false)' : ''}, so the workflow installs with npm install (npm ci needs one); versions then resolve on each run, sk-scan's as package.json allows`,
+    said: `no lockfile here${refused ? ' (.npmrc says package-lock=false)' : ''}, so CI installs with npm install (npm ci needs one); versions then resolve on each run, sk-scan's as package.json allows`,
   };
 }
 
