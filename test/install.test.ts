@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { gitEnv, makeRepo, type TestRepo } from './helpers/git.js';
@@ -190,19 +190,31 @@ describe('installing the package', () => {
     expect(blocked.stdout + blocked.stderr).toMatch(/sk-scan: commit blocked: 1 live key in leak\.env:1/);
   }, 180_000);
 
-  it("the README's 'Use it on your repository' commands work when pasted into a fresh repository", () => {
+  it("the README's install commands work when pasted into a fresh repository, and then in a teammate's clone of it", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const block = /<!-- use-it[^>]*-->\n```sh\n([\s\S]*?)```\n<!-- \/use-it -->/.exec(readme)?.[1] as string;
-    expect(block).toMatch(/^SK_SCAN=/);
-    // Where sk-scan comes from is the one line a reader adapts: here, the tarball.
-    const script = block.replace(/^SK_SCAN=.*$/m, `SK_SCAN='${tarball}'`);
+    expect(block).toMatch(/^SK_SCAN_TGZ=/);
+    // The tarball the README names is the one npm pack makes of this version.
+    expect(block).toContain(basename(tarball));
+    // Where the tarball is is the one line a reader adapts.
+    const script = block.replace(/^SK_SCAN_TGZ=.*$/m, `SK_SCAN_TGZ='${tarball}'`);
     const { repo } = project();
-    const r = spawnSync('sh', ['-e', '-c', script], { cwd: repo.dir, env: { ...process.env, npm_config_offline: 'true', CI: '1' }, encoding: 'utf8' });
+    const env = { ...process.env, npm_config_offline: 'true', CI: '1' };
+    const r = spawnSync('sh', ['-e', '-c', script], { cwd: repo.dir, env, encoding: 'utf8' });
     // The last command is the audit, which finds the planted key.
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/installed the pre-commit hook/);
     expect(r.stdout).toMatch(/wrote \.github\/workflows\/sk-scan\.yml/);
     expect(r.stdout).toMatch(/src\/config\.js:1:21/);
+    expect(JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8')).devDependencies['sk-scan']).toBe(`file:vendor/${basename(tarball)}`);
+    // A teammate clones the repository and installs: the tarball is in it, so nothing outside is needed.
+    repo.git('commit', '-q', '-m', 'sk-scan');
+    const teammate = tempDir('sk-scan-teammate-');
+    execFileSync('git', ['clone', '-q', repo.dir, teammate]);
+    expect(spawnSync('npm', ['ci', ...NPM], { cwd: teammate, env, encoding: 'utf8' }).status).toBe(0);
+    const audit = spawnSync('npx', ['--no', 'sk-scan', 'git', '.'], { cwd: teammate, env, encoding: 'utf8' });
+    expect(audit.status).toBe(1);
+    expect(audit.stdout).toMatch(/src\/config\.js:1:21/);
   }, 180_000);
 
   it('init --ci github-org: the shard and merge steps it writes, run here over three repositories in two shards, report what one unsharded run does', () => {
