@@ -109,7 +109,7 @@ document.getElementById('f').onload = () => {
     expect(dom).toMatch(/<div class="tile"><span class="n">2<\/span><span>files<\/span><\/div>/);
     expect(dom).not.toMatch(/repositor/);
     expect(dom).not.toMatch(/still in HEAD|history only|<th>Commit<\/th>/);
-    expect(dom).toMatch(/<th>Place<\/th><\/tr><\/thead><tbody>\s*<tr><td><code>config\/app\.env:1:3<\/code><\/td><\/tr>/);
+    expect(dom).toMatch(/<th>Place<\/th><\/tr><\/thead><tbody>\s*<tr><td data-label="Place"><code>config\/app\.env:1:3<\/code><\/td><\/tr>/);
   }, 120_000);
 
   it('holds no full key unless --show-secrets', () => {
@@ -122,4 +122,47 @@ document.getElementById('f').onload = () => {
     runCli(['git', repo.dir, '--format', 'html', '--output', out, '--show-secrets']);
     expect(readFileSync(out, 'utf8')).toContain(key);
   });
+});
+
+describe('--format html on a phone, a tablet and a desktop', () => {
+  it('nothing is wider than the page at 390, 900 and 1200 pixels; every place and author is readable; the timeline stays legible', () => {
+    const repo = makeRepo();
+    repo.commit('keys', { 'config/prod.env': `K=${fakeKey('live')}\n`, 'services/payments/internal/settings/production.env': `K=${fakeKey('live', 'prod')}\n` });
+    for (let i = 0; i < 6; i++) repo.git('branch', `feature/a-rather-long-branch-name-${1000 + i}`);
+    const dir = tempDir();
+    runCli(['git', repo.dir, '--format', 'html', '--output', join(dir, 'audit.html')]);
+    const widths = [390, 900, 1200];
+    const probe = join(dir, 'probe.html');
+    writeFileSync(
+      probe,
+      `${widths.map((w) => `<iframe id="f${w}" src="audit.html" style="width:${w}px;height:844px"></iframe>`).join('')}<pre id="m"></pre><script>
+const out = {};
+let loaded = 0;
+for (const w of ${JSON.stringify(widths)}) {
+  document.getElementById('f' + w).onload = () => {
+    const d = document.getElementById('f' + w).contentDocument;
+    const view = d.documentElement.clientWidth;
+    const cells = [...d.querySelectorAll('article.card td')];
+    const list = d.querySelector('.timeline-list');
+    out[w] = {
+      overflow: d.documentElement.scrollWidth > view,
+      clipped: cells.filter((c) => c.scrollWidth > c.clientWidth + 1).length,
+      offPage: [...d.querySelectorAll('article.card code, article.card td')].filter((e) => e.getBoundingClientRect().right > view + 1).length,
+      places: cells.filter((c) => c.querySelector('code') && /\\.env:1:/.test(c.textContent)).length,
+      authors: cells.filter((c) => /Dev One/.test(c.textContent)).length,
+      timeline: getComputedStyle(d.querySelector('#timeline svg')).display !== 'none' ? 'chart' : list && getComputedStyle(list).display !== 'none' ? 'list ' + parseFloat(getComputedStyle(list).fontSize) : 'none',
+    };
+    if (++loaded === ${widths.length}) document.getElementById('m').textContent = JSON.stringify(out);
+  };
+}
+</script>`,
+    );
+    const dom = chromium(['--allow-file-access-from-files', '--virtual-time-budget=5000', '--dump-dom', `file://${probe}`]);
+    const m = JSON.parse(/<pre id="m">([^<]*)<\/pre>/.exec(dom)?.[1]?.replace(/&quot;/g, '"') ?? '{}') as Record<string, { overflow: boolean; clipped: number; offPage: number; places: number; authors: number; timeline: string }>;
+    for (const w of widths) {
+      expect({ w, ...m[w] }).toMatchObject({ w, overflow: false, clipped: 0, offPage: 0, places: 2, authors: 2 });
+    }
+    expect(m['390']?.timeline).toMatch(/^list (1[2-9]|[2-9]\d)/);
+    expect(m['1200']?.timeline).toBe('chart');
+  }, 120_000);
 });

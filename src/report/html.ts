@@ -114,7 +114,12 @@ function timeline(secrets: SecretExposure[], byKey: Map<string, Finding[]>): str
   });
   const height = 40 + secrets.length * row;
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  // On a phone the chart's text would shrink past reading: the same facts as a list instead.
+  const list = spans
+    .map((k, i) => `<li><code>${esc((secrets[i] as SecretExposure).redacted)}</code> ${k ? `${day(k.from)} → ${k.s.atHead ? 'HEAD (still there)' : day(k.to)}` : 'in no commit'}</li>`)
+    .join('');
   return `<section id="timeline" aria-label="timeline"><h2>When each key was in the history</h2>
+<ol class="timeline-list">${list}</ol>
 <svg viewBox="0 0 980 ${height}" width="100%" role="img" aria-label="exposure timeline">
 <text x="${left}" y="14" class="axis">${day(start)}</text><text x="${left + width}" y="14" class="axis" text-anchor="end">${day(end)}</text>
 ${rows.join('\n')}
@@ -145,17 +150,27 @@ function card(s: SecretExposure, n: number, places: Finding[], git: boolean): st
 ${git ? `<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th class="refs">Refs</th></tr></thead><tbody>
 ${places.map(placeRow).join('\n')}
 </tbody></table>` : `<table><thead><tr><th>Place</th></tr></thead><tbody>
-${places.map((f) => `<tr><td><code>${esc(placeAt(f))}</code></td></tr>`).join('\n')}
+${places.map((f) => `<tr><td data-label="Place"><code>${esc(placeAt(f))}</code></td></tr>`).join('\n')}
 </tbody></table>`}
 <ol class="steps">${(first?.remediation ?? []).map((step) => `<li>${esc(step)}</li>`).join('')}</ol>
 </article>`;
+}
+
+/**
+ * A place escaped. One that fits a column as it is (up to 40 characters) stays
+ * whole; a longer one may break after a `/`, between its folders, so that it
+ * never widens the table past the page.
+ */
+function breakable(path: string): string {
+  return path.length <= 40 ? esc(path) : esc(path).split('/').join('/<wbr>');
 }
 
 function placeRow(f: Finding): string {
   const place = placeAt(f);
   const refs = f.git?.unreachable ? 'unreachable' : (f.git?.refs ?? []).join(', ');
   // A place or an author is broken only where it must be; a repository's path and a list of refs may wrap anywhere.
-  return `<tr><td class="long">${esc(f.target ?? '')}</td><td><code>${esc(place)}</code></td><td class="nowrap"><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td>${esc(f.author ?? '')}</td><td class="nowrap">${esc(f.date?.slice(0, 10) ?? '')}</td><td class="long">${esc(refs)}</td></tr>`;
+  // On a phone each row becomes a card, each cell labelled by its column (data-label).
+  return `<tr><td class="long" data-label="Repository">${esc(f.target ?? '')}</td><td data-label="Place"><code>${breakable(place)}</code></td><td class="nowrap" data-label="Commit"><code>${esc(f.commit?.slice(0, 12) ?? '')}</code></td><td data-label="Author">${esc(f.author ?? '')}</td><td class="nowrap" data-label="Date">${esc(f.date?.slice(0, 10) ?? '')}</td><td class="long" data-label="Refs">${esc(refs)}</td></tr>`;
 }
 
 /** The mode, and every setting that changed what was scanned or reported, near the top: they qualify every number below. */
@@ -192,9 +207,18 @@ h1{font-size:22px;margin:8px 0 2px}h2{font-size:13px;text-transform:uppercase;le
 .facts{margin:4px 0 8px;color:#3b4252}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid #eceef2;vertical-align:top;overflow-wrap:break-word}
 th,td.nowrap{white-space:nowrap;overflow-wrap:normal}td.long{overflow-wrap:anywhere}th.refs{width:30%}
-.steps{margin:8px 0 0;padding-left:20px;color:#3b4252}
+.steps{margin:8px 0 0;padding-left:20px;color:#3b4252;overflow-wrap:anywhere}.card h3,.facts,.meta,#settings li{overflow-wrap:anywhere}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 footer{color:#5b6475;margin:16px 0}
+#summary .row{flex-wrap:wrap}.timeline-list{display:none;margin:4px 0;padding-left:20px}
+@media (max-width:600px){
+body{padding:10px 12px}h2{min-width:0;width:100%}.tile{min-width:64px;padding:4px 8px}
+#timeline svg{display:none}.timeline-list{display:block}
+.card table,.card thead,.card tbody,.card tr,.card td{display:block;width:auto}.card thead{display:none}
+.card tr{border:1px solid #eceef2;border-radius:4px;margin:6px 0;padding:4px 6px}
+.card td{border:0;padding:1px 0;white-space:normal;overflow-wrap:anywhere}.card td::before{content:attr(data-label) ": ";color:#5b6475;font-size:12px}
+#filters label{display:flex;gap:6px;align-items:center;width:100%}#filters input,#filters select{flex:1;min-width:0}
+}
 `;
 
 /** The filters: plain JavaScript, no library; state also read from the address's #fragment. */
