@@ -253,6 +253,26 @@ describe('installing the package', () => {
     const r = run(bin, ['git'], repo.dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/src\/config\.js:1:21/);
+    // As a global user runs it (sk-scan on PATH, no node_modules/.bin): the accept command the report prints, pasted into sh.
+    const env = { ...process.env, CI: '1', PATH: [join(prefix, 'bin'), ...(process.env['PATH'] ?? '').split(':').filter((d) => !d.endsWith('node_modules/.bin'))].join(':') };
+    const found = spawnSync('sk-scan', ['git'], { cwd: repo.dir, encoding: 'utf8', env });
+    expect(found.status).toBe(1);
+    const accept = /accept every finding above with (.+?)\.?$/m.exec(found.stdout.replace(/\n[ \t]+/g, ' '))?.[1] ?? '';
+    expect(accept).toBe('sk-scan git --update-baseline');
+    expect(spawnSync('sh', ['-c', accept], { cwd: repo.dir, encoding: 'utf8', env }).status).toBe(0);
+    expect(run(bin, ['git'], repo.dir).code).toBe(0);
+  }, 180_000);
+
+  it("init --ci github warns when the repository's .npmrc refuses the git install package.json names", () => {
+    const { repo } = installed();
+    const bin = join(repo.dir, 'node_modules', '.bin', 'sk-scan');
+    const pkg = JSON.parse(readFileSync(join(repo.dir, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    pkg.devDependencies['sk-scan'] = 'git+https://git.example.test/sk-scan.git#v0.1.0';
+    writeFileSync(join(repo.dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    writeFileSync(join(repo.dir, '.npmrc'), 'allow-git=none\n');
+    const init = run(bin, ['init', '--ci', 'github'], repo.dir);
+    expect(init.code).toBe(0);
+    expect(`${init.stdout}${init.stderr}`.replace(/\s+/g, ' ')).toMatch(/\.npmrc refuses git dependencies \(allow-git=none\), and package\.json installs sk-scan from git \(git\+https:\/\/git\.example\.test\/sk-scan\.git#v0\.1\.0\): CI's install will fail/);
   }, 180_000);
 
   it('installs from a git URL, building dist/ on install', () => {
