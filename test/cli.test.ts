@@ -243,4 +243,14 @@ describe('the text report at 80 columns', () => {
     expect(text).toMatch(/Binary: 1 file not read as text \(those up to 1 MiB searched for keys/);
     expect(text).not.toMatch(/Skipped: 1 binary/);
   });
+
+  it('never starts a line with a unit: a size or a duration stays whole', () => {
+    // Eleven files of 10 KiB and an exclude make the clean line end at column 80 with '0.0N s)'.
+    const files: Record<string, string> = { '.sk-scan.yaml': 'exclude: ["x/**"]\n', 'x/y': 'hi\n' };
+    for (let i = 1; i <= 11; i++) files[`f${i}.txt`] = 'a'.repeat(10_240);
+    const dir = writeTree(tempDir(), files);
+    const out = runCli(['dir', dir]).stdout;
+    expect(out).toMatch(/^No secrets found with the settings below\. \(scanned 11 files, 110\.0 KiB in\n\d+\.\d+ s\)$/m);
+    for (const line of out.split('\n')) expect(line.trim()).not.toMatch(/^(ms|s|min|h|B|KiB|MiB)\b/);
+  });
 });

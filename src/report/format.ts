@@ -97,11 +97,19 @@ export function quotePath(path: string): string {
   return `"${path.replace(/["\\]/g, (c) => `\\${c}`).replace(UNPRINTABLE, escapeChar)}"`;
 }
 
-/** Word-wrap to `width` columns: the first line indented by `first`, the rest by `rest`. A word longer than a line is never broken. */
+/** A number's unit, which a line never starts with: `0.02 s`, `826.1 KiB` and `2 min 05 s` stay whole. */
+const UNIT = /^(ms|s|min|h|B|KiB|MiB|GiB|TiB)\b/;
+
+/** Word-wrap to `width` columns: the first line indented by `first`, the rest by `rest`. A word longer than a line is never broken, nor a number from its unit. */
 export function wrap(text: string, width: number, first: number, rest = first): string[] {
+  const words: string[] = [];
+  for (const word of text.split(' ')) {
+    if (UNIT.test(word) && /\d$/.test(words[words.length - 1] ?? '')) words[words.length - 1] += ` ${word}`;
+    else words.push(word);
+  }
   const lines: string[] = [];
   let line = ' '.repeat(first);
-  for (const word of text.split(' ')) {
+  for (const word of words) {
     const fresh = line.trim() === '';
     if (!fresh && line.length + 1 + word.length > width) {
       lines.push(line);
