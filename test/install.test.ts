@@ -92,7 +92,8 @@ describe('installing the package', () => {
     // From a folder inside the project, as a user often is.
     const report = run('npx', ['--offline', 'sk-scan', 'git', '..'], sub);
     expect(report.code).toBe(1);
-    const accept = /accept every finding above\s+with (.*?)\.\n/s.exec(report.stdout)?.[1]?.replace(/\s*\n\s*/g, ' ');
+    // The line as the terminal shows it, copied whole: the command has a line of its own.
+    const accept = /accept every finding above\s+with:\n {2}(.+)$/m.exec(report.stdout)?.[1];
     expect(accept).toMatch(/^npx sk-scan git \.\. --update-baseline$/);
     // The user's shell: the system PATH, without any node_modules/.bin that npx added for its child.
     const plainPath = (process.env['PATH'] ?? '').split(':').filter((d) => !d.endsWith('node_modules/.bin')).join(':');
@@ -257,7 +258,7 @@ describe('installing the package', () => {
     const env = { ...process.env, CI: '1', PATH: [join(prefix, 'bin'), ...(process.env['PATH'] ?? '').split(':').filter((d) => !d.endsWith('node_modules/.bin'))].join(':') };
     const found = spawnSync('sk-scan', ['git'], { cwd: repo.dir, encoding: 'utf8', env });
     expect(found.status).toBe(1);
-    const accept = /accept every finding above with (.+?)\.?$/m.exec(found.stdout.replace(/\n[ \t]+/g, ' '))?.[1] ?? '';
+    const accept = /accept every finding above\s+with:\n {2}(.+)$/m.exec(found.stdout)?.[1] ?? '';
     expect(accept).toBe('sk-scan git --update-baseline');
     expect(spawnSync('sh', ['-c', accept], { cwd: repo.dir, encoding: 'utf8', env }).status).toBe(0);
     expect(run(bin, ['git'], repo.dir).code).toBe(0);

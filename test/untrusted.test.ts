@@ -452,8 +452,8 @@ describe("what the scanned tree's settings changed is said in every format", () 
     expect(text).toMatch(/^sk-scan: 2 keys in 2 places.*\nRun in audit mode: the scanned tree's own settings/);
     expect(text.replace(/\s+/g, ' ')).toMatch(/fixture\.env:1:3 \w{7} [\d-]+ Dev One · allowed in the repository \(sk-scan:allow -- demo key\)/);
     // Accepting them goes into a baseline of the auditor's, never into the repository.
-    const advice = /outside the scanned tree: (.*)\.$/m.exec(text.replace(/\n {2}(?=\S)/g, ' '))?.[1] ?? '';
-    expect(advice).toMatch(/--audit --update-baseline --baseline ~\/sk-scan-audit-baseline\.json$/);
+    const advice = /outside\s+the\s+scanned\s+tree,\s+with:\n {2}(.+)$/m.exec(text)?.[1] ?? '';
+    expect(advice).toMatch(/ git \S+ --audit --update-baseline --baseline ~\/sk-scan-audit-baseline\.json$/);
     const refused = runCli(['git', repo.dir, '--audit', '--update-baseline', '--baseline', join(repo.dir, 'b.json')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/audit mode writes nothing into the scanned tree/);

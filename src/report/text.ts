@@ -158,21 +158,24 @@ function advice(v: View): string[] {
   const one = v.report.secrets.length === 1;
   const out = ['', v.p.bold('What to do:')];
   for (const { text, keys } of sharedSteps(v.report)) out.push(...wrap(`• ${one ? '' : `${keyNumbers(keys)}: `}${text}`, v.width, 0, 2));
-  if (v.report.target.kind !== 'staged') out.push(...wrap(falsePositive(v), v.width, 0, 2).map(v.p.dim));
+  if (v.report.target.kind !== 'staged') out.push(...falsePositive(v).map(v.p.dim));
   return out;
 }
 
-/** What to do about a false positive, as it works for this kind of scan. */
-function falsePositive(v: View): string {
-  const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
+/**
+ * What to do about a false positive, as it works for this kind of scan. The
+ * command that accepts every finding gets a line of its own, never wrapped
+ * and with nothing after it, so that a line copied from the terminal runs.
+ */
+function falsePositive(v: View): string[] {
+  const command = v.opts.accept;
+  const lead = (text: string) => [...wrap(command ? `${text} with:` : `${text} by running the same scan with --update-baseline${v.report.settings.mode === 'audit' ? ' --baseline FILE' : ''}.`, v.width, 0, 2), ...(command ? [`  ${command}`] : [])];
   // An audit writes nothing into what it scanned: findings are accepted into a baseline of the auditor's.
-  if (v.report.settings.mode === 'audit') {
-    return `Not a secret? Accept every finding above into a baseline of yours, outside the scanned tree: ${v.opts.accept ?? 'the same scan with --update-baseline --baseline FILE'}.`;
-  }
-  const accept = v.opts.accept ? `with ${v.opts.accept}` : 'by running the same scan with --update-baseline';
+  if (v.report.settings.mode === 'audit') return lead('Not a secret? Accept every finding above into a baseline of yours, outside the scanned tree,');
   // A member of an archive has no line anyone can edit: the baseline is the way.
-  if (!commentable(v)) return `Not a secret? Accept every finding above ${accept}.`;
-  return `Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above ${accept}.`;
+  if (!commentable(v)) return lead('Not a secret? Accept every finding above');
+  const where = v.report.target.kind === 'git' ? ' (at HEAD, it covers the same key at that path in older commits too)' : '';
+  return lead(`Not a secret? Put \`sk-scan:allow -- why\` on its line${where}, or accept every finding above`);
 }
 
 /** A member of an archive, or a file in an image, has no line anyone can edit. */
@@ -202,7 +205,7 @@ function explained(v: View): string[] {
     }
     (group[0] as Finding).remediation.forEach((step, k) => out.push(...wrap(`${k + 1}. ${step}`, v.width, 4, 7)));
   });
-  out.push('', ...wrap(falsePositive(v), v.width, 0, 2).map(v.p.dim));
+  out.push('', ...falsePositive(v).map(v.p.dim));
   return out;
 }
 
