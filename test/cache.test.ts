@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanGit, type Report } from '../src/index.js';
 import { CleanCache, cacheFileIn, cacheKey } from '../src/sources/git/cache.js';
+import { tar } from './helpers/archives.js';
 import { importCommits, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { CLI, runCli, tempDir } from './helpers/run.js';
@@ -166,6 +167,8 @@ describe('what a cached audit says it read', () => {
     const repo = makeRepo();
     repo.commit('one', { 'a.txt': 'a\n', 'logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3]) });
     repo.commit('two', { 'b.txt': 'b\n', 'icon.bin': Buffer.from([0, 1, 2, 3, 4]) });
+    // An archive is one object, read member by member the first time and vouched for whole the second.
+    repo.commit('three', { 'vendor/lib.tar': tar({ 'lib/a.js': 'a\n', 'lib/b.js': 'b\n', 'lib/c.js': 'c\n' }) });
     const cache = tempDir('sk-scan-cache-');
     const total = (text: string) => {
       const m = /scanned (\d+) objects?(?:, [\d.]+ \w+)? in [\d.]+ m?s(?:; (\d+) cached)?/.exec(text.replace(/\s+/g, ' '));
@@ -175,6 +178,9 @@ describe('what a cached audit says it read', () => {
     const second = runCli(['git', repo.dir, '--cache', cache]).stdout;
     expect(second).toMatch(/cached\)/);
     expect(total(second)).toBe(total(first));
+    // Every object in the store but trees (their names are read with the blobs they hold), once: git's own count.
+    const objects = repo.git('cat-file', '--batch-all-objects', '--batch-check=%(objecttype)').trim().split('\n');
+    expect(total(first)).toBe(objects.filter((type) => type !== 'tree').length);
     for (const format of ['html', 'markdown']) {
       const out = runCli(['git', repo.dir, '--cache', cache, '--format', format]).stdout;
       expect({ format, says: /Scanned (1 repository, )?\d+ objects? \([^)]*\); \d+ more known clean from the scan cache/.test(out.replace(/\s+/g, ' ')) }).toEqual({ format, says: true });

@@ -1,5 +1,5 @@
 /** Formatting shared by every place that prints for people: the text report, progress, messages. */
-import type { Finding, Report } from './model.js';
+import type { Finding, Report, TargetSummary } from './model.js';
 
 /** The message a key sits in, when it is in one: `commit 0123456789ab`, `tag v1.0`. */
 export function messageOf(f: Finding): string | null {
@@ -130,17 +130,24 @@ export function shellQuote(s: string): string {
 /**
  * What a scan read, as every format says it: items read (binary content
  * searched for keys counts: it was read), their bytes, and what the scan
- * cache vouched for without reading it. A first and a second audit of the
- * same history add up to the same total.
+ * cache vouched for without reading it. A history counts its objects, as
+ * each repository's summary does: an archive is one object however many
+ * members were read in it, as it is one when the cache vouches for it, so a
+ * first and a second audit of the same history add up to the same total.
  */
-export function scannedCounts(report: Pick<Report, 'stats' | 'target'>): { read: string; bytes: string; cached: number | undefined } {
-  const { stats } = report;
+export function scannedCounts(report: Pick<Report, 'stats' | 'target' | 'targets'>): { read: string; bytes: string; cached: number | undefined } {
+  const { stats, targets } = report;
+  const cached = stats.cached || undefined;
+  if (report.target.kind === 'git' && targets !== undefined && targets.length > 0) {
+    const sum = (f: (t: TargetSummary) => number) => targets.reduce((n, t) => n + f(t), 0);
+    return { read: count(sum((t) => t.objects), 'object'), bytes: formatBytes(sum((t) => t.bytes)), cached };
+  }
   const unit = report.target.kind === 'git' ? 'object' : 'file';
-  return { read: count(stats.files + stats.skipped.binary, unit), bytes: formatBytes(stats.bytes), cached: stats.cached || undefined };
+  return { read: count(stats.files + stats.skipped.binary, unit), bytes: formatBytes(stats.bytes), cached };
 }
 
 /** The same in words for a page: `3 objects (1.2 KiB); 29,551 more known clean from the scan cache`. */
-export function scannedWords(report: Pick<Report, 'stats' | 'target'>): string {
+export function scannedWords(report: Pick<Report, 'stats' | 'target' | 'targets'>): string {
   const { read, bytes, cached } = scannedCounts(report);
   return `${read} (${bytes})${cached ? `; ${formatNumber(cached)} more known clean from the scan cache` : ''}`;
 }
