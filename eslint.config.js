@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import skScan from './scripts/eslint-no-cycles.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'fixtures/'] },
@@ -16,6 +17,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Modules import down, never round: a loop of imports (types included) is an error.
+    files: ['src/**/*.ts'],
+    plugins: { 'sk-scan': skScan },
+    rules: { 'sk-scan/no-import-cycles': 'error' },
   },
   {
     // The pipeline and the git sources stay made of small parts.

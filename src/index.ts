@@ -11,15 +11,16 @@
 import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
-import { loadConfig, type Config } from './config/config.js';
-import { SkScanError } from './errors.js';
+import { loadConfig } from './config/config.js';
+import type { Config } from './config/model.js';
+import { SkScanError } from './common/errors.js';
 import { runPipeline, type PipelineOptions, type PipelineResult } from './pipeline/run.js';
 import { checkVerifyEndpoint } from './verify/stage.js';
 import { unread, type Report } from './report/model.js';
 import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
-import { VERSION } from './version.js';
-import { maskKeys } from './redact.js';
+import { VERSION } from './common/version.js';
+import { maskKeys } from './common/redact.js';
 import { mergeBaseline, writeBaseline } from './suppress/baseline.js';
 
 export interface ScanOptions extends PipelineOptions {
@@ -270,10 +271,11 @@ export type { Finding, Report, SecretInfo, Stats, TargetError } from './report/m
 export type { BaselineUpdate } from './suppress/baseline.js';
 export type { PipelineOptions, Progress } from './pipeline/run.js';
 export type { PrePushHook } from './sources/git/prepush.js';
-export { SkScanError } from './errors.js';
+export { SkScanError } from './common/errors.js';
 export { DEFAULT_VERIFY_URL, DEFAULT_VERIFY_TIMEOUT_MS, DEFAULT_VERIFY_DEADLINE_MS, type Verification, type VerificationStatus, type VerifySpec } from './verify/spec.js';
 export type { VerifyOptions } from './verify/index.js';
-export { loadConfig, type Config } from './config/config.js';
+export { loadConfig } from './config/config.js';
+export type { Config } from './config/model.js';
 export { Detector, type Match } from './detect/engine.js';
 export { compileRule, type Rule, type RuleSpec, type Severity } from './detect/rule.js';
-export { VERSION } from './version.js';
+export { VERSION } from './common/version.js';

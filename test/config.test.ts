@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { parseSize } from '../src/config/config-file.js';
-import { SkScanError } from '../src/errors.js';
+import { SkScanError } from '../src/common/errors.js';
 import { fakeKey } from './helpers/keys.js';
 import { runCli, tempDir, writeTree } from './helpers/run.js';
 

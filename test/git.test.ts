@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanGit, type Finding, type Report } from '../src/index.js';
-import { Git } from '../src/git/run.js';
+import { Git } from '../src/gitexec/run.js';
 import { readObjects } from '../src/sources/git/objects.js';
 import { importCommits, makeRepo, type TestRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';

@@ -1,7 +1,7 @@
 /** The parsers of git's output: the staged diff, quoted paths, and the `git log --raw` walk. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Git } from '../src/git/run.js';
+import { Git } from '../src/gitexec/run.js';
 import { LogFormat, LogParser, parseFor, type Introduced } from '../src/sources/git/log.js';
 import { parseStagedDiff, unquote } from '../src/sources/git/diff.js';
 import { makeRepo } from './helpers/git.js';

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readRulesDir } from '../src/config/builtin.js';
 import { parseConfig } from '../src/config/config-file.js';
-import { SkScanError } from '../src/errors.js';
+import { SkScanError } from '../src/common/errors.js';
 import { FORMATS, render, scanDir, scanGit, scanStdin } from '../src/index.js';
 import { parseBaseline } from '../src/suppress/baseline.js';
 import { makeRepo } from './helpers/git.js';

@@ -23,8 +23,8 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render, type Report } from '../index.js';
-import { packageFile } from '../package-root.js';
-import { count } from '../report/format.js';
+import { packageFile } from '../common/package-root.js';
+import { count } from '../common/text.js';
 
 const CLI = packageFile('dist', 'bin', 'sk-scan.js');
 const ZERO = /^0+$/;

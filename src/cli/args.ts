@@ -6,7 +6,7 @@
  * belongs to another command named as such.
  */
 import { parseArgs } from 'node:util';
-import { SkScanError } from '../errors.js';
+import { SkScanError } from '../common/errors.js';
 import { FORMATS } from '../report/index.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, DEFAULT_VERIFY_TIMEOUT_MS } from '../verify/spec.js';
 

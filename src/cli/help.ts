@@ -1,6 +1,6 @@
 /** Help, made from the command table (args.ts): the overview, and each command's own page. Both fit 80 columns. */
-import { wrap as wrapTo } from '../report/format.js';
-import { VERSION } from '../version.js';
+import { wrap as wrapTo } from '../common/text.js';
+import { VERSION } from '../common/version.js';
 import { COMMANDS, SCAN_FLAGS, flagsOf, type Command, type Flags } from './args.js';
 
 const WIDTH = 80;

@@ -5,9 +5,9 @@
  */
 import { realpathSync } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
-import { cleanUpNow } from '../cleanup.js';
-import { SkScanError } from '../errors.js';
-import { fromHere, readRegularFile } from '../files.js';
+import { cleanUpNow } from '../common/cleanup.js';
+import { SkScanError } from '../common/errors.js';
+import { fromHere, readRegularFile } from '../common/files.js';
 import {
   DEFAULT_VERIFY_DEADLINE_MS,
   DEFAULT_VERIFY_TIMEOUT_MS,
@@ -30,11 +30,11 @@ import {
   type Report,
   type ScanOptions,
 } from '../index.js';
-import { maskSecrets } from '../redact.js';
-import { count, formatNumber, printable, quotePath, shellQuote } from '../report/format.js';
+import { maskSecrets } from '../common/redact.js';
+import { count, formatNumber, printable, quotePath, shellQuote } from '../common/text.js';
 import { changeSentence, narrowing } from '../report/settings.js';
 import { unread } from '../report/model.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../common/version.js';
 import { findCommand, optionFirst, parseCommand, SCAN_FLAGS, unknownCommand, usageError, type Command, type FlagValues } from './args.js';
 import { forTerminal, guardStreams, warn, writeReport } from './output.js';
 import { progressView, type ProgressView } from './progress.js';

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { untilDone } from '../cleanup.js';
-import { SkScanError, describeIoError } from '../errors.js';
-import { maskSecrets } from '../redact.js';
-import { printable, wrap } from '../report/format.js';
+import { untilDone } from '../common/cleanup.js';
+import { SkScanError, describeIoError } from '../common/errors.js';
+import { maskSecrets } from '../common/redact.js';
+import { printable, wrap } from '../common/text.js';
 
 /** Once set up, a closed stdout or stderr no longer raises an unhandled 'error' event. */
 export function guardStreams(): void {

@@ -4,7 +4,7 @@
  * Only on a terminal, never when CI is set or with --quiet; ora is loaded only then.
  */
 import type { Progress } from '../index.js';
-import { count, formatBytes, formatDuration } from '../report/format.js';
+import { count, formatBytes, formatDuration } from '../common/text.js';
 
 export interface ProgressView {
   update(p: Progress): void;

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuleSpec } from '../detect/rule.js';
-import { FROM_SOURCE, packageFile } from '../package-root.js';
+import { FROM_SOURCE, packageFile } from '../common/package-root.js';
 
 export const RULES_DIR = packageFile('rules');
 

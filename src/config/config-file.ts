@@ -1,6 +1,6 @@
 /** Parsing `.sk-scan.yaml`, with a file:line for every problem. */
 import type { RuleSpec } from '../detect/rule.js';
-import { defaults, type Config } from './config.js';
+import { defaults, type Config } from './model.js';
 import { checkedRules } from './rules.js';
 import { YamlFile } from './yaml.js';
 

@@ -3,65 +3,12 @@
  * the file size limit. Found at the scan root, or named with --config.
  */
 import { join } from 'node:path';
-import type { RuleSpec } from '../detect/rule.js';
-import { SkScanError, locatedError } from '../errors.js';
-import { readSettingsFile } from '../files.js';
-import { BASELINE_FILE_NAME, parseBaseline, type BaselineEntry } from '../suppress/index.js';
+import { SkScanError, locatedError } from '../common/errors.js';
+import { readSettingsFile } from '../common/files.js';
+import { BASELINE_FILE_NAME, parseBaseline } from '../suppress/index.js';
 import { builtinRules } from './builtin.js';
-import type { PathPatterns } from './paths.js';
+import { CONFIG_FILE_NAME, defaults, IGNORE_FILE_NAME, type Config } from './model.js';
 
-export function defaults(file: string | null, builtin: RuleSpec[]): Config {
-  return { file, rules: builtin, builtin, disabled: [], added: [], sources: { config: null, ignoreFile: null, baseline: null }, audit: false, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
-}
-
-export const CONFIG_FILE_NAME = '.sk-scan.yaml';
-export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
-export const DEFAULT_MAX_ARCHIVE_BYTES = 256 * 1024 * 1024;
-
-export interface Config {
-  /** The file it was read from, or null for the defaults. */
-  file: string | null;
-  /** The rules in force: built-in ones not disabled, then the user's. */
-  rules: RuleSpec[];
-  /** Every built-in rule, disabled or not: a key one of them matches is verified by its check, whatever the config says. */
-  builtin: RuleSpec[];
-  /** Built-in rules the config disables, by id. */
-  disabled: string[];
-  /** The config's own rules, by id. */
-  added: string[];
-  /** Which settings files were read, and whose each is: the scanned tree's, or the user's (named on the command line, or outside what is scanned). */
-  sources: { config: SettingsSource | null; ignoreFile: SettingsSource | null; baseline: SettingsSource | null };
-  /** Audit mode: no settings file of the scanned tree was read, and its allow comments are reported rather than obeyed. */
-  audit: boolean;
-  /** Globs, relative to the scan root, of paths never read (as written). */
-  exclude: string[];
-  /** `exclude` compiled: the one matcher the walk and suppression both use; null when there are no globs. */
-  excluded: PathPatterns | null;
-  /** Files larger than this many bytes are skipped (and counted). */
-  maxFileSize: number;
-  /** What one archive (zip, tar, gzip, nested ones included) may decompress in all; the rest is skipped and counted. */
-  maxArchiveBytes: number;
-  /** Findings ignored by fingerprint (the config's `ignore:` list). */
-  fingerprints: string[];
-  /** Lines of `.sk-scanignore` at the scan root (gitignore syntax), or null. */
-  ignoreFile: string[] | null;
-  /** The baseline file (used when it exists, written by --update-baseline) and its entries. */
-  baseline: { file: string; entries: BaselineEntry[] | null };
-}
-
-/** A settings file that was read: where, and whether it belongs to what is scanned (`target`) or to the user. */
-export interface SettingsSource {
-  file: string;
-  from: 'target' | 'user';
-}
-
-export const IGNORE_FILE_NAME = '.sk-scanignore';
-
-/**
- * The config for a scan rooted at `root`: `explicit` if given, else
- * `root/.sk-scan.yaml` if present; with `root/.sk-scanignore` and the baseline
- * (`baseline`, else `root/.sk-scan-baseline.json`).
- */
 /** The largest configuration and ignore files read, and the largest baseline. */
 const MAX_CONFIG = 1 << 20;
 const MAX_BASELINE = 32 << 20;
@@ -79,6 +26,11 @@ export interface LoadOptions {
   audit?: boolean;
 }
 
+/**
+ * The config for a scan rooted at `root`: `explicit` if given, else
+ * `root/.sk-scan.yaml` if present; with `root/.sk-scanignore` and the baseline
+ * (`baseline`, else `root/.sk-scan-baseline.json`).
+ */
 export async function loadConfig(opts: LoadOptions): Promise<Config> {
   const root = opts.root ?? '.';
   const from = opts.rootIsTarget ? 'target' : 'user';

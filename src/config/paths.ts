@@ -15,7 +15,7 @@
  * Paths are relative to the scan root, with forward slashes.
  */
 import type { Ignore } from 'ignore';
-import { requirePackage } from '../require.js';
+import { requirePackage } from '../common/require.js';
 
 const ignore = requirePackage('ignore') as typeof import('ignore');
 

@@ -3,8 +3,8 @@
  * reported as `file:line: what is wrong`.
  */
 import type { Node } from 'yaml';
-import { locatedError } from '../errors.js';
-import { requirePackage } from '../require.js';
+import { locatedError } from '../common/errors.js';
+import { requirePackage } from '../common/require.js';
 
 const { LineCounter, isMap, isScalar, isSeq, parseDocument } = requirePackage('yaml') as typeof import('yaml');
 

@@ -13,7 +13,7 @@ import { placeholderReason, shannonEntropy } from './filters.js';
 import { LineCursor } from './lines.js';
 import { commonness, Prefilter, type Hits } from './prefilter.js';
 import type { Rule } from './rule.js';
-import { compareText, pushTo } from '../group.js';
+import { compareText, pushTo } from '../common/group.js';
 
 export interface Match {
   ruleId: string;

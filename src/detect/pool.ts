@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { OwnedBytes, Scratch } from '../sources/read.js';
 import type { SourceItem } from '../sources/types.js';
-import { FROM_SOURCE } from '../package-root.js';
+import { FROM_SOURCE } from '../common/package-root.js';
 import { Detector } from './engine.js';
 import { processItems, type ItemResult, type ReadLimits } from './item.js';
 import { compileRule, type RuleSpec } from './rule.js';

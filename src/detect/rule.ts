@@ -4,7 +4,7 @@
  * this module compiles a RuleSpec into a Rule.
  */
 
-import { requirePackage } from '../require.js';
+import { requirePackage } from '../common/require.js';
 import type { VerifySpec } from '../verify/spec.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;

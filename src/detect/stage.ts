@@ -8,7 +8,7 @@
  * inside the file. Each batch's paths are scanned here, on this thread, and a
  * key found in a name is a detection whose place is that name.
  */
-import { originLabel } from '../sources/read.js';
+import { originLabel } from '../sources/origin.js';
 import type { Origin, Source, SourceEvents, SourceItem } from '../sources/types.js';
 import { sha256, type Match } from './engine.js';
 import type { ReadLimits } from './item.js';

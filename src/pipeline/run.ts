@@ -10,13 +10,14 @@
  *
  * Nothing is written here: the caller writes the report and the baseline.
  */
-import { fromHere } from '../files.js';
-import { DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_FILE_SIZE, type Config } from '../config/config.js';
+import { fromHere } from '../common/files.js';
+import { DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_FILE_SIZE, type Config } from '../config/model.js';
 import { describeSettings } from '../report/settings.js';
 import { detectStage, keysInPlacedNames, type Detection } from '../detect/stage.js';
-import { maskSecrets } from '../redact.js';
+import { maskSecrets } from '../common/redact.js';
 import { buildReport, countBy } from '../report/build.js';
-import { count, filePath, formatBytes, formatNumber } from '../report/format.js';
+import { count, formatBytes, formatNumber } from '../common/text.js';
+import { filePath } from '../sources/origin.js';
 import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../sources/attribute.js';
 import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../sources/read.js';

@@ -3,8 +3,8 @@
  * and the advice said once per step for all the keys it applies to, in the
  * order to act (stop the damage first, then tidy up).
  */
-import { groupBy } from '../group.js';
-import { filePath } from './format.js';
+import { groupBy } from '../common/group.js';
+import { filePath } from '../sources/origin.js';
 import type { Finding, Report, SecretExposure } from './model.js';
 import { isLocalOnly, placeOf, steps, type Place, type RemediationFacts } from './remediation.js';
 

@@ -4,18 +4,17 @@
  * remediation, and its severity moved by what verification learned; then the
  * picture per key (secrets) and the environment advisories are worked out.
  */
-import { compareText } from '../group.js';
+import { compareText } from '../common/group.js';
 import type { Detection } from '../detect/stage.js';
 import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
 import type { TargetKind, TargetRead } from '../sources/types.js';
 import { fingerprint } from '../suppress/index.js';
 import type { Verification } from '../verify/spec.js';
 import type { Verified } from '../verify/stage.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../common/version.js';
 import { advisories, exposures } from './exposure.js';
-import { redact, secretInfo, tail } from './mask.js';
-import { maskKeys } from '../redact.js';
-import type { Finding, Report, ReportSettings, Stats } from './model.js';
+import { maskKeys, redact, tail } from '../common/redact.js';
+import type { Finding, Report, ReportSettings, SecretInfo, Stats } from './model.js';
 import { placeOf, remediation, type Place } from './remediation.js';
 
 export interface ReportInput {
@@ -163,4 +162,11 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
     if (origin.git.tag) finding.git.tag = { ...origin.git.tag, name: maskPath(origin.git.tag.name) };
   }
   return finding;
+}
+
+/** A key as the report carries it: redacted, hashed, its kind and environment; the full value only with --show-secrets. */
+function secretInfo(secret: string, prefixLength: number, kind: string, environment: string | null, showSecrets: boolean, hash: string): SecretInfo {
+  const info: SecretInfo = { redacted: redact(secret, prefixLength), sha256: hash, kind, environment };
+  if (showSecrets) info.value = secret;
+  return info;
 }

@@ -4,8 +4,8 @@
  * per environment), judged from paths and the keys' own environment tags.
  */
 import { SEVERITY_ORDER, type Advisory, type Finding, type SecretExposure } from './model.js';
-import { compareText, groupBy, pushTo } from '../group.js';
-import { filePath } from './format.js';
+import { compareText, groupBy, pushTo } from '../common/group.js';
+import { filePath } from '../sources/origin.js';
 
 const STATUS_RANK = { active: 0, unknown: 1, unchecked: 2, inactive: 3 } as const;
 

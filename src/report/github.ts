@@ -4,7 +4,8 @@
  * `::warning` for keys the platform says are dead and for test keys. A finding
  * without a file (a commit message) gets an annotation without `file=`.
  */
-import { placeLabel, printable } from './format.js';
+import { printable } from '../common/text.js';
+import { placeLabel } from './format.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
 import type { Finding, Report } from './model.js';
 

@@ -17,10 +17,12 @@
 import { createHash } from 'node:crypto';
 import { KIND_NAMES, distinctPlaces, keyWhere } from './advice.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
-import { count, filePath, formatDuration, formatNumber, placeAt, placeLabel, printable, scannedWords } from './format.js';
+import { count, formatDuration, formatNumber, printable } from '../common/text.js';
+import { filePath } from '../sources/origin.js';
+import { placeAt, placeLabel, scannedWords } from './format.js';
 import type { Finding, Report, SecretExposure } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
-import { groupBy } from '../group.js';
+import { groupBy } from '../common/group.js';
 
 const STATUSES = ['active', 'inactive', 'unknown', 'unchecked'] as const;
 

@@ -3,10 +3,12 @@
  * target, one failing test case per finding. A clean target is one passing case,
  * so the suite still shows that the check ran.
  */
-import { filePath, placeLabel, quotePath } from './format.js';
+import { quotePath } from '../common/text.js';
+import { filePath } from '../sources/origin.js';
+import { placeLabel } from './format.js';
 import { changeSentence } from './settings.js';
 import type { Report } from './model.js';
-import { groupBy } from '../group.js';
+import { groupBy } from '../common/group.js';
 
 export function escapeXml(s: string): string {
   return s

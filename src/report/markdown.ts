@@ -4,11 +4,12 @@
  * each thing to do once. GitHub-flavoured: tables, code spans.
  */
 import { KIND_NAMES, distinctPlaces, keyNumbers, keyWhere, sharedSteps } from './advice.js';
-import { count, formatDuration, placeAt, printable, scannedWords } from './format.js';
+import { count, formatDuration, printable } from '../common/text.js';
+import { placeAt, scannedWords } from './format.js';
 import { unread, type Finding, type Report } from './model.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
 import { SEVERITIES } from '../detect/rule.js';
-import { groupBy } from '../group.js';
+import { groupBy } from '../common/group.js';
 
 /** Places listed per key before the rest are counted. */
 const PLACES_SHOWN = 5;

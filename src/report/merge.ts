@@ -6,8 +6,8 @@
  * and the picture per key and the advisories are worked out again from the
  * whole.
  */
-import { maskKeys, maskSecrets } from '../redact.js';
-import { VERSION } from '../version.js';
+import { maskKeys, maskSecrets } from '../common/redact.js';
+import { VERSION } from '../common/version.js';
 import { compareFindings } from './build.js';
 import { advisories, exposures } from './exposure.js';
 import type { Finding, Report, RuleSummary, Stats } from './model.js';

@@ -13,7 +13,7 @@
  * `--explain`), which names the key.
  */
 import type { GitPlace } from '../sources/types.js';
-import { shellQuote } from './format.js';
+import { shellQuote } from '../common/text.js';
 import type { VerificationStatus } from '../verify/spec.js';
 
 /**

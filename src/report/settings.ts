@@ -6,7 +6,7 @@
  * a report that then says "No secrets found" must say why in the same breath,
  * in every format.
  */
-import { count, formatBytes } from './format.js';
+import { count, formatBytes } from '../common/text.js';
 import type { SettingChange, ReportSettings } from './model.js';
 
 /** Where a settings file was read from, and whose it is. */

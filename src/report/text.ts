@@ -9,8 +9,10 @@
  */
 import { unread, type Finding, type Report, type SecretExposure } from './model.js';
 import { KIND_NAMES, distinctPlaces, keyNumbers, keyWhere, placeOfFinding, sharedSteps } from './advice.js';
-import { groupBy } from '../group.js';
-import { count, filePath, formatBytes, formatDuration, formatNumber, placeLabel, plural, printable, quotePath, scannedCounts, wrap } from './format.js';
+import { groupBy } from '../common/group.js';
+import { count, formatBytes, formatDuration, formatNumber, plural, printable, quotePath, wrap } from '../common/text.js';
+import { filePath } from '../sources/origin.js';
+import { placeLabel, scannedCounts } from './format.js';
 import { AUDIT_MODE, changeSentence, narrowing } from './settings.js';
 import type { Severity } from '../detect/rule.js';
 

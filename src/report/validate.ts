@@ -6,7 +6,7 @@
  * and its nesting is bounded before it is parsed, so no shape of JSON reaches
  * the merge as anything but a report or a one-line error.
  */
-import { SkScanError } from '../errors.js';
+import { SkScanError } from '../common/errors.js';
 import { SEVERITIES } from '../detect/rule.js';
 import type { Report } from './model.js';
 

@@ -10,8 +10,8 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SkScanError } from '../errors.js';
-import { Git, GitError } from '../git/run.js';
+import { SkScanError } from '../common/errors.js';
+import { Git, GitError } from '../gitexec/run.js';
 
 export type HookKind = 'pre-commit' | 'pre-push';
 

@@ -1,8 +1,8 @@
 /** `sk-scan init`: a commented `.sk-scan.yaml`, and the set-up for hooks and CI. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SkScanError } from '../errors.js';
-import { readRegularFile } from '../files.js';
+import { SkScanError } from '../common/errors.js';
+import { readRegularFile } from '../common/files.js';
 
 export const CONFIG_TEMPLATE = `# sk-scan configuration. Every field is optional; delete what you do not need.
 # Docs: the README of the sk-scan package.

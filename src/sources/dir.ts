@@ -16,9 +16,9 @@
 import { stat } from 'node:fs/promises';
 import { readdirSync, type Dirent } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import { SkScanError, describeIoError } from '../errors.js';
+import { SkScanError, describeIoError } from '../common/errors.js';
 import { IgnoreRules } from './gitignore.js';
-import { shellQuote } from '../report/format.js';
+import { shellQuote } from '../common/text.js';
 import { decodeName, fsPath } from './names.js';
 import type { Source, SourceEvents, SourceItem } from './types.js';
 

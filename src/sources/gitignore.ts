@@ -10,9 +10,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Ignore } from 'ignore';
-import { SkScanError } from '../errors.js';
-import { readSettingsFile } from '../files.js';
-import { requirePackage } from '../require.js';
+import { SkScanError } from '../common/errors.js';
+import { readSettingsFile } from '../common/files.js';
+import { requirePackage } from '../common/require.js';
 import { fsPath } from './names.js';
 
 const ignore = requirePackage('ignore') as typeof import('ignore');

@@ -1,10 +1,10 @@
 /** Turning an item into bytes, and the checks that skip content rather than scan it. */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { describeIoError } from '../errors.js';
-import { filePath, formatBytes } from '../report/format.js';
+import { describeIoError } from '../common/errors.js';
+import { formatBytes } from '../common/text.js';
 import { archiveKind } from './archive/kind.js';
 import { fsPath } from './names.js';
-import type { Bytes, Origin, SkipReason, SourceItem } from './types.js';
+import type { Bytes, SkipReason, SourceItem } from './types.js';
 
 /** Bytes that belong to whoever holds them. */
 export class OwnedBytes implements Bytes {
@@ -25,14 +25,6 @@ export class OwnedBytes implements Bytes {
   subarray(start: number, end?: number): Bytes {
     return new OwnedBytes(this.bytes.subarray(start, end));
   }
-}
-
-/** How an item is named in a warning: its path, else the object it is, else standard input. */
-export function originLabel(o: Origin): string {
-  if (o.path !== null) return filePath(o) as string;
-  if (o.git?.blob) return `blob ${o.git.blob}${o.member !== undefined ? `!${o.member}` : ''}`;
-  if (o.git?.tag) return `tag ${o.git.tag.name}`;
-  return o.commit ? `commit ${o.commit}` : '(stdin)';
 }
 
 /**

@@ -4,9 +4,9 @@
  * the key's SHA-256: never the key, never the line, so moving code does not
  * bring a finding back while a new key on an old line is still caught.
  */
-import { compareText } from '../group.js';
+import { compareText } from '../common/group.js';
 import { writeFileSync } from 'node:fs';
-import { SkScanError, describeIoError } from '../errors.js';
+import { SkScanError, describeIoError } from '../common/errors.js';
 
 export const BASELINE_FILE_NAME = '.sk-scan-baseline.json';
 

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Detection } from '../detect/stage.js';
-import { filePath } from '../report/format.js';
+import { filePath } from '../sources/origin.js';
 import type { Origin } from '../sources/types.js';
 import { baselineKey, type BaselineEntry } from './baseline.js';
 

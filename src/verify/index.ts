@@ -13,8 +13,8 @@
  *   never appears in a message.
  */
 import type { Dispatcher } from 'undici';
-import { SkScanError } from '../errors.js';
-import { requirePackage } from '../require.js';
+import { SkScanError } from '../common/errors.js';
+import { requirePackage } from '../common/require.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, DEFAULT_VERIFY_TIMEOUT_MS, SECRET_PLACEHOLDER, interpret, type Verification, type VerifySpec } from './spec.js';
 
 export { DEFAULT_VERIFY_URL, type Verification, type VerificationStatus, type VerifySpec } from './spec.js';

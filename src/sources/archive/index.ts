@@ -14,7 +14,7 @@
  * an archive is met (./kind.ts tells), so a scan without one never pays for it.
  */
 import * as zlib from 'node:zlib';
-import { formatBytes, formatNumber } from '../../report/format.js';
+import { formatBytes, formatNumber } from '../../common/text.js';
 import { archiveKind } from './kind.js';
 import { readTar, TarError } from './tar.js';
 import { METHOD_NAMES, zipEntries, ZipError } from './zip.js';

@@ -37,9 +37,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { FROM_SOURCE, packageFile } from '../../package-root.js';
-import { describeIoError } from '../../errors.js';
-import { readRegularFile } from '../../files.js';
+import { FROM_SOURCE, packageFile } from '../../common/package-root.js';
+import { describeIoError } from '../../common/errors.js';
+import { readRegularFile } from '../../common/files.js';
 import { ID_BYTES, IdRecords, ObjectIds, sortedRecords } from './ids.js';
 
 const MAGIC = 'sk-scan clean objects 2';

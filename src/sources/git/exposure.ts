@@ -7,7 +7,7 @@
  * neither.
  */
 import { randomBytes } from 'node:crypto';
-import type { Git } from '../../git/run.js';
+import type { Git } from '../../gitexec/run.js';
 import { decodeName } from '../names.js';
 
 export interface CommitRef {

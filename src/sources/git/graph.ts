@@ -12,9 +12,9 @@
  * A damaged repository is still read: a ref that names an object the store
  * does not hold is a warning, and the rest of the graph is built without it.
  */
-import { gitOutput } from '../../git/output.js';
-import type { Git } from '../../git/run.js';
-import { pushTo } from '../../group.js';
+import { gitOutput } from '../../gitexec/output.js';
+import type { Git } from '../../gitexec/run.js';
+import { pushTo } from '../../common/group.js';
 import { IdRecords, ObjectIds } from './ids.js';
 
 /** Refs that reach a commit, listed at most. */

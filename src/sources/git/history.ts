@@ -6,9 +6,9 @@
  * - WholeHistory (whole.ts): every object in the object store, read once;
  * - RangeHistory (range.ts): only what the commits of a range introduced.
  */
-import { groupBy } from '../../group.js';
-import { interleave } from '../../async.js';
-import { SkScanError } from '../../errors.js';
+import { groupBy } from '../../common/group.js';
+import { interleave } from '../../common/async.js';
+import { SkScanError } from '../../common/errors.js';
 import type { Hit, Origin, Source, SourceItem, TargetRead } from '../types.js';
 import { RangeHistory } from './range.js';
 import { isUrl, type Repo } from './repo.js';

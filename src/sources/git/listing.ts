@@ -1,6 +1,6 @@
 /** Which objects a history scan reads, from `git cat-file --batch-check` output. */
-import { Leftover } from '../../git/output.js';
-import { formatBytes } from '../../report/format.js';
+import { Leftover } from '../../gitexec/output.js';
+import { formatBytes } from '../../common/text.js';
 import { parseHeader } from './header.js';
 import type { SourceEvents } from '../types.js';
 import type { WantedObject } from './objects.js';

@@ -7,8 +7,8 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { SkScanError } from '../../errors.js';
-import { readRegularFile } from '../../files.js';
+import { SkScanError } from '../../common/errors.js';
+import { readRegularFile } from '../../common/files.js';
 
 export interface Location {
   /** The git directory (absolute, links resolved): HEAD, the index, a linked worktree's own refs. */

@@ -12,8 +12,8 @@
  * (names.ts), so a name that is not UTF-8 is reported as it is.
  */
 import { randomBytes } from 'node:crypto';
-import { BULK_READ, gitOutput, Leftover } from '../../git/output.js';
-import type { Git } from '../../git/run.js';
+import { BULK_READ, gitOutput, Leftover } from '../../gitexec/output.js';
+import type { Git } from '../../gitexec/run.js';
 import { decodeName } from '../names.js';
 
 export interface CommitInfo {

@@ -8,8 +8,8 @@
  * each is counted as unread, so the scan cannot pass.
  */
 import { createHash } from 'node:crypto';
-import { gitOutput } from '../../git/output.js';
-import type { Git } from '../../git/run.js';
+import { gitOutput } from '../../gitexec/output.js';
+import type { Git } from '../../gitexec/run.js';
 
 /**
  * The ids of objects some ref's history names but this store does not hold,

@@ -19,10 +19,10 @@
  * - Reader: one after another, a git process per run, read into its ring of buffers;
  * - CatFile: one git process and the reading of its output file.
  */
-import { early, signal } from '../../async.js';
-import { SkScanError } from '../../errors.js';
-import { BULK_READ, GitToFile, TempDir } from '../../git/output.js';
-import type { Git } from '../../git/run.js';
+import { early, signal } from '../../common/async.js';
+import { SkScanError } from '../../common/errors.js';
+import { BULK_READ, GitToFile, TempDir } from '../../gitexec/output.js';
+import type { Git } from '../../gitexec/run.js';
 import { OwnedBytes } from '../read.js';
 import { parseHeader } from './header.js';
 import type { Bytes } from '../types.js';

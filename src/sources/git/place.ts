@@ -8,8 +8,8 @@
  * - a blob no commit holds: staged in the index (named by its index path), or dangling;
  * - a ref's name: the ref itself.
  */
-import type { Git } from '../../git/run.js';
-import { pushTo } from '../../group.js';
+import type { Git } from '../../gitexec/run.js';
+import { pushTo } from '../../common/group.js';
 import { decodeName } from '../names.js';
 import type { GitPlace, Hit, Origin } from '../types.js';
 import { exposureWindows, type KeyPlaces } from './exposure.js';

@@ -18,8 +18,8 @@
  * file and renamed, as the scan cache is.
  */
 import { createHash } from 'node:crypto';
-import { describeIoError } from '../../errors.js';
-import { readRegularFile } from '../../files.js';
+import { describeIoError } from '../../common/errors.js';
+import { readRegularFile } from '../../common/files.js';
 import { writeAtomically } from './cache.js';
 import type { CommitInfo, Introductions } from './log.js';
 

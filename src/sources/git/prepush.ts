@@ -20,8 +20,8 @@
  * Every id is checked to be an object id before git sees it: a line whose
  * "sha" is `--output=FILE` is refused, not handed to git as an option.
  */
-import { SkScanError } from '../../errors.js';
-import { isObjectId, type Git } from '../../git/run.js';
+import { SkScanError } from '../../common/errors.js';
+import { isObjectId, type Git } from '../../gitexec/run.js';
 import { readAll } from '../stdin.js';
 
 const ZERO = /^0+$/;

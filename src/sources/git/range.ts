@@ -10,8 +10,8 @@
  * file renamed) is not the range's doing. A blob that only a merge brought in
  * (a conflict resolution) is judged whole, since a merge has no single diff.
  */
-import { SkScanError } from '../../errors.js';
-import { count } from '../../report/format.js';
+import { SkScanError } from '../../common/errors.js';
+import { count } from '../../common/text.js';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
 import { parseDiff } from './diff.js';
 import { LISTING_FORMAT, Listing } from './listing.js';

@@ -5,7 +5,7 @@
  * was introduced (`introduced`).
  */
 import { availableParallelism } from 'node:os';
-import { early } from '../../async.js';
+import { early } from '../../common/async.js';
 import type { Hit, Origin, SourceEvents, SourceItem } from '../types.js';
 import { commitGraph, type CommitGraph } from './graph.js';
 import type { Introductions } from './log.js';

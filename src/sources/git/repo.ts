@@ -5,11 +5,11 @@
  */
 import { closeSync, constants, existsSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { compareText } from '../../group.js';
-import { SkScanError } from '../../errors.js';
-import { TempDir } from '../../git/output.js';
-import { GitError, firstLine, neutralEnvironment, type Git } from '../../git/run.js';
-import { shellQuote } from '../../report/format.js';
+import { compareText } from '../../common/group.js';
+import { SkScanError } from '../../common/errors.js';
+import { TempDir } from '../../gitexec/output.js';
+import { GitError, firstLine, neutralEnvironment, type Git } from '../../gitexec/run.js';
+import { shellQuote } from '../../common/text.js';
 import { decodeName } from '../names.js';
 import { discover, fromEnvironment, type Location } from './location.js';
 import { seal, type SealOptions } from './sealed.js';

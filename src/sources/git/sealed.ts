@@ -29,10 +29,10 @@
  */
 import { lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, type Dirent } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { SkScanError } from '../../errors.js';
-import { readRegularFile } from '../../files.js';
-import { TempDir } from '../../git/output.js';
-import { Git } from '../../git/run.js';
+import { SkScanError } from '../../common/errors.js';
+import { readRegularFile } from '../../common/files.js';
+import { TempDir } from '../../gitexec/output.js';
+import { Git } from '../../gitexec/run.js';
 import { decodeName } from '../names.js';
 import type { Location } from './location.js';
 

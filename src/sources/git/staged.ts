@@ -16,9 +16,9 @@
  */
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { SkScanError } from '../../errors.js';
-import { GitError, firstLine, type Git } from '../../git/run.js';
-import { pushTo } from '../../group.js';
+import { SkScanError } from '../../common/errors.js';
+import { GitError, firstLine, type Git } from '../../gitexec/run.js';
+import { pushTo } from '../../common/group.js';
 import type { Source, SourceEvents, SourceItem } from '../types.js';
 import { parseStagedDiff, type StagedFile } from './diff.js';
 import { discover, fromEnvironment } from './location.js';

@@ -11,14 +11,14 @@
  * every commit, which runs alongside the rest of the read, and only the walk's
  * records that mention a blob with a finding are parsed.
  */
-import { early, signal } from '../../async.js';
-import { GitToFile, TempDir, gitOutput } from '../../git/output.js';
-import type { Git } from '../../git/run.js';
+import { early, signal } from '../../common/async.js';
+import { GitToFile, TempDir, gitOutput } from '../../gitexec/output.js';
+import type { Git } from '../../gitexec/run.js';
 import { createHash } from 'node:crypto';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
 import { cacheFileIn, CleanCache, defaultCacheDir } from './cache.js';
 import { commitSet, PlacesCache } from './places-cache.js';
-import { count } from '../../report/format.js';
+import { count } from '../../common/text.js';
 import { LISTING_FORMAT, Listing } from './listing.js';
 import { LogFormat, parseFor, recordEarliest, type Introductions } from './log.js';
 import { missingObjects } from './missing.js';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, openSync, readSync, closeSync, realpathSync, statSync } from 'node:fs';
 import { posix, relative, isAbsolute } from 'node:path';
-import { SkScanError, describeIoError } from '../../errors.js';
+import { SkScanError, describeIoError } from '../../common/errors.js';
 import { TarError, TarReader } from '../archive/tar.js';
 
 export interface ImageLayer {

@@ -7,8 +7,8 @@ import { close, closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { SkScanError } from '../errors.js';
-import { untilDone } from '../cleanup.js';
+import { SkScanError } from '../common/errors.js';
+import { untilDone } from '../common/cleanup.js';
 import { firstLine, type Git } from './run.js';
 
 /**

@@ -15,8 +15,8 @@
  *   hook (`Git.fromEnvironment`) it keeps what git set for the hook.
  */
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { untilDone } from '../cleanup.js';
-import { SkScanError } from '../errors.js';
+import { untilDone } from '../common/cleanup.js';
+import { SkScanError } from '../common/errors.js';
 
 /** Configuration every call pins, whatever the user's or the repository's config says. */
 const PINNED: Record<string, string> = {
