@@ -273,7 +273,7 @@ export type { PipelineOptions, Progress } from './pipeline/run.js';
 export type { PrePushHook } from './sources/git/prepush.js';
 export { SkScanError } from './common/errors.js';
 export { DEFAULT_VERIFY_URL, DEFAULT_VERIFY_TIMEOUT_MS, DEFAULT_VERIFY_DEADLINE_MS, type Verification, type VerificationStatus, type VerifySpec } from './verify/spec.js';
-export type { VerifyOptions } from './verify/index.js';
+export type { VerifyOptions } from './verify/client.js';
 export { loadConfig } from './config/config.js';
 export type { Config } from './config/model.js';
 export { Detector, type Match } from './detect/engine.js';

@@ -139,7 +139,7 @@ describe('archives', () => {
 describe('damaged archives, byte by byte', () => {
   it('a zip, tar or tgz with any bytes changed or cut off yields members or named problems, never an exception', async () => {
     const fc = (await import('fast-check')).default;
-    const { openArchive } = await import('../src/sources/archive/index.js');
+    const { openArchive } = await import('../src/content/archive/index.js');
     const key = fakeKey('live');
     const samples = [
       zip([{ name: 'a.env', data: `K=${key}\n` }, { name: 'b/c.txt', data: 'x'.repeat(3000) }, { name: 'in.tgz', data: gzip(tar({ 'p/.env': `K=${key}\n` })), method: 0 }]),

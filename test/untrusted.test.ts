@@ -16,7 +16,7 @@ import { join, relative } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestUrl } from '../src/verify/index.js';
+import { requestUrl } from '../src/verify/client.js';
 import { cacheFileIn } from '../src/sources/git/cache.js';
 import { gitEnv, makeRepo, type TestRepo } from './helpers/git.js';
 import { gzip, tar, zip } from './helpers/archives.js';

@@ -1,7 +1,7 @@
 /** --verify against a fake of the platform on 127.0.0.1 that answers as its documentation says. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanDir, scanStdin, type Finding, type Report } from '../src/index.js';
-import { parseRetryAfter } from '../src/verify/index.js';
+import { parseRetryAfter } from '../src/verify/client.js';
 import { fakeKey, fakeHex } from './helpers/keys.js';
 import { localhostCertificate, startPlatform, startProxy, type FakePlatform } from './helpers/platform.js';
 import { runCli, runCliAsync, tempDir, writeTree } from './helpers/run.js';

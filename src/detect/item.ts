@@ -1,6 +1,6 @@
 /** Items through read → detect: the unit of work a worker thread does. */
-import type { ArchiveLimits } from '../sources/archive/index.js';
-import { load, OwnedBytes, type Loaded, type Scratch } from '../sources/read.js';
+import type { ArchiveLimits } from '../content/archive/index.js';
+import { load, OwnedBytes, type Loaded, type Scratch } from '../content/read.js';
 import type { Origin, SkipReason, SourceItem } from '../sources/types.js';
 import type { Detector, Match } from './engine.js';
 
@@ -15,7 +15,7 @@ export interface ItemResult {
 /** What an item may cost to read: its size, and what an archive may decompress. */
 export type ReadLimits = ArchiveLimits;
 
-type Archives = typeof import('../sources/archive/index.js');
+type Archives = typeof import('../content/archive/index.js');
 /** The archive readers, loaded when the first archive is met: a scan without one (a commit hook) never loads them. */
 let archives: Archives | null = null;
 
@@ -30,7 +30,7 @@ export async function processItems(detector: Detector, items: SourceItem[], limi
   for (const item of items) {
     const loaded = load(item, limits.maxFileSize, scratch);
     if ('archive' in loaded) {
-      archives ??= await import('../sources/archive/index.js');
+      archives ??= await import('../content/archive/index.js');
       scanArchive(archives, detector, item.origin, loaded.archive, limits, results);
     } else results.push(resultOf(detector, item.origin, loaded));
   }

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { OwnedBytes, Scratch } from '../sources/read.js';
+import { OwnedBytes, Scratch } from '../content/read.js';
 import type { SourceItem } from '../sources/types.js';
 import { FROM_SOURCE } from '../common/package-root.js';
 import { Detector } from './engine.js';

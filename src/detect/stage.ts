@@ -10,18 +10,11 @@
  */
 import { originLabel } from '../sources/origin.js';
 import type { Origin, Source, SourceEvents, SourceItem } from '../sources/types.js';
-import { sha256, type Match } from './engine.js';
+import { sha256 } from './engine.js';
 import type { ReadLimits } from './item.js';
 import { detectAll, localDetector } from './pool.js';
+import type { Detection } from '../pipeline/handoff.js';
 import type { RuleSpec } from './rule.js';
-
-/** A key found in one item: the hand-off from detect to the stages after it. */
-export interface Detection {
-  origin: Origin;
-  match: Match;
-  /** SHA-256 of the secret: its identity everywhere after this stage. */
-  sha256: string;
-}
 
 export interface DetectOptions extends ReadLimits {
   rules: RuleSpec[];

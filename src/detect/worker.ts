@@ -1,6 +1,6 @@
 /** Worker thread: receives batches of items, answers with their results. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Scratch } from '../sources/read.js';
+import { Scratch } from '../content/read.js';
 import { Detector } from './engine.js';
 import { processItems } from './item.js';
 import { reply, unpack, type Batch, type WorkerSetup } from './pool.js';

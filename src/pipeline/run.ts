@@ -13,19 +13,21 @@
 import { fromHere } from '../common/files.js';
 import { DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_FILE_SIZE, type Config } from '../config/model.js';
 import { describeSettings } from '../report/settings.js';
-import { detectStage, keysInPlacedNames, type Detection } from '../detect/stage.js';
+import { detectStage, keysInPlacedNames } from '../detect/stage.js';
+import type { Detection, Verified } from './handoff.js';
 import { maskSecrets } from '../common/redact.js';
-import { buildReport, countBy } from '../report/build.js';
+import { buildReport, countBy } from '../report/stage.js';
 import { count, formatBytes, formatNumber } from '../common/text.js';
 import { filePath } from '../sources/origin.js';
 import type { Report, Stats } from '../report/model.js';
-import { attributeStage } from '../sources/attribute.js';
-import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../sources/read.js';
+import { attributeStage } from '../attribute/stage.js';
+import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../content/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
-import { suppressStage, type BaselineEntry } from '../suppress/index.js';
+import type { BaselineEntry } from '../suppress/baseline.js';
+import { suppressStage } from '../suppress/stage.js';
 import { acceptsUnread, type AcceptsUnread } from '../suppress/unread.js';
-import type { VerifyOptions } from '../verify/index.js';
-import { checkVerifyEndpoint, verifyStage, type Verified } from '../verify/stage.js';
+import type { VerifyOptions } from '../verify/client.js';
+import { checkVerifyEndpoint, verifyStage } from '../verify/stage.js';
 import { favourMemory, LONG_HISTORY } from './heap.js';
 
 /** What a run counts itself; what was accepted is counted by the report, from the suppress stage's hand-off. */

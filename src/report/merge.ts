@@ -8,7 +8,7 @@
  */
 import { maskKeys, maskSecrets } from '../common/redact.js';
 import { VERSION } from '../common/version.js';
-import { compareFindings } from './build.js';
+import { compareFindings } from './stage.js';
 import { advisories, exposures } from './exposure.js';
 import type { Finding, Report, RuleSummary, Stats } from './model.js';
 import { validReport } from './validate.js';

@@ -4,7 +4,8 @@
  */
 import type { Severity } from '../detect/rule.js';
 import type { GitPlace, ImagePlace, TargetKind } from '../sources/types.js';
-import type { BaselineUpdate, Suppression, SuppressionKind } from '../suppress/index.js';
+import type { Suppression, SuppressionKind } from '../pipeline/handoff.js';
+import type { BaselineUpdate } from '../suppress/baseline.js';
 import type { Verification } from '../verify/spec.js';
 
 export interface SecretInfo {

@@ -1,5 +1,5 @@
 /** Standard input as one item, reported at `--path NAME` (or with no path). */
-import { OwnedBytes } from './read.js';
+import { OwnedBytes } from '../content/read.js';
 import type { Source } from './types.js';
 
 /** `maxBytes`: past this size the input is too large to scan, and no more of it is read. */

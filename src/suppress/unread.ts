@@ -8,7 +8,7 @@
  * warning names); the config's `exclude` accepts what it covers. Accepted
  * items are counted and still named in the report's warnings.
  */
-import { ignoreFileMatcher } from './index.js';
+import { ignoreFileMatcher } from './stage.js';
 
 export interface UnreadAcceptance {
   ignoreFile?: string[] | null;

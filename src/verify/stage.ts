@@ -5,23 +5,14 @@
  * live key is never accepted silently: one the platform says is live is
  * reported again.
  *
- * The HTTP client (verify/index.ts) loads only when verification is asked for.
+ * The HTTP client (verify/client.ts) loads only when verification is asked for.
  */
-import type { Detection } from '../detect/stage.js';
+import type { Judged, Verified } from '../pipeline/handoff.js';
 import type { RuleSpec } from '../detect/rule.js';
-import type { Judged, Suppressed } from '../suppress/index.js';
-import type { VerifyOptions } from './index.js';
+import type { VerifyOptions } from './client.js';
 import { DEFAULT_VERIFY_DEADLINE_MS, type Verification, type VerifySpec } from './spec.js';
 import { Detector } from '../detect/engine.js';
 import { compileRule } from '../detect/rule.js';
-
-/** The hand-off to the report: what it lists, what stays accepted, and the platform's verdicts. */
-export interface Verified {
-  reported: Detection[];
-  accepted: Suppressed[];
-  /** The verdict per key hash; null without --verify. */
-  verdicts: Map<string, Verification> | null;
-}
 
 export interface VerifyHooks {
   warn(message: string): void;
@@ -73,7 +64,7 @@ function checks({ rules, builtin }: VerifyRules): (ruleId: string, secret: strin
 
 /** Refuse an endpoint keys may not be sent to, or times no timer can keep, before anything is read, let alone sent. */
 export async function checkVerifyEndpoint(opts: VerifyOptions | undefined): Promise<void> {
-  if (opts) (await import('./index.js')).checkVerifyOptions(opts);
+  if (opts) (await import('./client.js')).checkVerifyOptions(opts);
 }
 
 /** The rules in force, and every built-in one (disabled or not). */
@@ -84,7 +75,7 @@ export interface VerifyRules {
 
 export async function verifyStage(judged: Judged, rules: VerifyRules, opts: VerifyOptions | undefined, hooks: VerifyHooks): Promise<Verified> {
   if (!opts) return { reported: judged.kept, accepted: judged.accepted, verdicts: null };
-  const { verifyKeys } = await import('./index.js');
+  const { verifyKeys } = await import('./client.js');
   const baselined = judged.accepted.filter((s) => s.suppression.kind === 'baseline');
   const toVerify = [...judged.kept, ...baselined.map((s) => s.detection)];
   const checkOf = checks(rules);

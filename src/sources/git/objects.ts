@@ -23,7 +23,7 @@ import { early, signal } from '../../common/async.js';
 import { SkScanError } from '../../common/errors.js';
 import { BULK_READ, GitToFile, TempDir } from '../../gitexec/output.js';
 import type { Git } from '../../gitexec/run.js';
-import { OwnedBytes } from '../read.js';
+import { OwnedBytes } from '../../content/read.js';
 import { parseHeader } from './header.js';
 import type { Bytes } from '../types.js';
 

@@ -15,8 +15,8 @@ import { posix } from 'node:path';
 import type * as Zlib from 'node:zlib';
 import { describeIoError } from '../../common/errors.js';
 import { formatBytes } from '../../common/text.js';
-import { TarReader } from '../archive/tar.js';
-import { OwnedBytes } from '../read.js';
+import { TarReader } from '../../content/archive/tar.js';
+import { OwnedBytes } from '../../content/read.js';
 import type { BytesItem, Hit, ImagePlace, Origin, Source, SourceEvents } from '../types.js';
 import { openImages, type Image, type ImageConfig } from './layout.js';
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, openSync, readSync, closeSync, realpathSync, statSync } from 'node:fs';
 import { posix, relative, isAbsolute } from 'node:path';
 import { SkScanError, describeIoError } from '../../common/errors.js';
-import { TarError, TarReader } from '../archive/tar.js';
+import { TarError, TarReader } from '../../content/archive/tar.js';
 
 export interface ImageLayer {
   /** As the manifest names it: `sha256:…` (OCI: of the blob as stored; docker save: of the uncompressed tar). */

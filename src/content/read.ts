@@ -1,10 +1,15 @@
-/** Turning an item into bytes, and the checks that skip content rather than scan it. */
+/**
+ * Content: an item's bytes as the detector reads them (a file, a blob, standard
+ * input; archives are opened by ./archive), and the checks that skip content
+ * rather than search it. Sources say where an item is; this layer reads it, on
+ * whichever thread detects; detect searches what it returns.
+ */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { describeIoError } from '../common/errors.js';
 import { formatBytes } from '../common/text.js';
 import { archiveKind } from './archive/kind.js';
-import { fsPath } from './names.js';
-import type { Bytes, SkipReason, SourceItem } from './types.js';
+import { fsPath } from '../sources/names.js';
+import type { Bytes, SkipReason, SourceItem } from '../sources/types.js';
 
 /** Bytes that belong to whoever holds them. */
 export class OwnedBytes implements Bytes {

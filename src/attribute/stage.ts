@@ -4,7 +4,7 @@
  * many matches share it, and a finding fans out to every place the source
  * names: a blob at two paths becomes two findings.
  */
-import type { Hit, Origin, Source } from './types.js';
+import type { Hit, Origin, Source } from '../sources/types.js';
 
 /** What the stage needs of a detection: where it was found and the hash of its key. */
 interface Found {

@@ -9,18 +9,9 @@
  * - `fingerprint`: a finding the config's `ignore:` list names by fingerprint;
  * - `baseline`: a (rule, path, key hash) recorded in the baseline.
  */
-import { createHash } from 'node:crypto';
-import type { Detection } from '../detect/stage.js';
+import { fingerprint, type Detection, type Judged, type Suppression } from '../pipeline/handoff.js';
 import { filePath } from '../sources/origin.js';
-import type { Origin } from '../sources/types.js';
 import { baselineKey, type BaselineEntry } from './baseline.js';
-
-export type SuppressionKind = 'allow' | 'excluded' | 'ignore-file' | 'fingerprint' | 'baseline';
-
-export interface Suppression {
-  kind: SuppressionKind;
-  reason: string;
-}
 
 /** Everything the user has accepted. */
 export interface Acceptance {
@@ -33,26 +24,6 @@ export interface Acceptance {
   baseline?: BaselineEntry[] | null;
   /** Obey `sk-scan:allow` comments (default). Audit mode does not: they are the scanned tree's say. */
   honourAllow?: boolean;
-}
-
-export interface Suppressed {
-  detection: Detection;
-  suppression: Suppression;
-}
-
-/** The hand-off to the verify stage: what stands, and what was accepted and why. */
-export interface Judged {
-  kept: Detection[];
-  accepted: Suppressed[];
-}
-
-/**
- * A finding's stable identity: rule, place (path, or the commit for a message)
- * and the key's hash; never the line, so it survives code moving.
- */
-export function fingerprint(ruleId: string, origin: Origin, sha256: string): string {
-  const where = filePath(origin) ?? (origin.git?.tag ? `tag:${origin.git.tag.id}` : `commit:${origin.commit ?? ''}`);
-  return createHash('sha256').update(`${ruleId}\0${where}\0${sha256}`).digest('hex').slice(0, 16);
 }
 
 export async function suppressStage(detections: Detection[], accepted: Acceptance = {}): Promise<Judged> {
@@ -120,5 +91,3 @@ export async function ignoreFileMatcher(lines: string[] | null | undefined): Pro
 function allowReason(why: string | null | undefined): string {
   return `sk-scan:allow${why ? ` -- ${why}` : ''}`;
 }
-
-export { mergeBaseline, parseBaseline, writeBaseline, BASELINE_FILE_NAME, type BaselineEntry, type BaselineUpdate } from './baseline.js';

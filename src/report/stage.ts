@@ -5,12 +5,10 @@
  * picture per key (secrets) and the environment advisories are worked out.
  */
 import { compareText } from '../common/group.js';
-import type { Detection } from '../detect/stage.js';
+import { fingerprint, type Detection, type Verified } from '../pipeline/handoff.js';
 import { SEVERITIES, type RuleSpec, type Severity } from '../detect/rule.js';
 import type { TargetKind, TargetRead } from '../sources/types.js';
-import { fingerprint } from '../suppress/index.js';
 import type { Verification } from '../verify/spec.js';
-import type { Verified } from '../verify/stage.js';
 import { VERSION } from '../common/version.js';
 import { advisories, exposures } from './exposure.js';
 import { maskKeys, redact, tail } from '../common/redact.js';
