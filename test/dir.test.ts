@@ -180,7 +180,7 @@ describe('the walk', () => {
     const dir = writeTree(tempDir(), files);
     const { dirSource } = await import('../src/sources/dir.js');
     const seen: string[] = [];
-    for await (const batch of dirSource([dir]).items({ skip: () => {}, warn: () => {} })) {
+    for await (const batch of dirSource([dir]).items({ skip: () => {}, warn: () => {}, total: () => {}, expect: () => {}, pruned: () => {} })) {
       for (const item of batch) seen.push(item.origin.path ?? '');
       await new Promise((r) => setTimeout(r, 5)); // several listings settle meanwhile
     }

@@ -13,7 +13,7 @@ interface Found {
 }
 
 export async function attributeStage<T extends Found>(source: Source, found: T[]): Promise<T[]> {
-  if (!source.attribute || found.length === 0) return found;
+  if (!source.history || found.length === 0) return found;
   const hits: Hit[] = [];
   const index = new Map<Origin, Map<string, number>>();
   const hitOf = (f: T): number => {
@@ -27,7 +27,7 @@ export async function attributeStage<T extends Found>(source: Source, found: T[]
     return i;
   };
   const positions = found.map(hitOf);
-  const places = await source.attribute(hits);
+  const places = await source.history.attribute(hits);
   // A member of an archive is where the archive is, one level down.
   const member = (f: T, origin: Origin): Origin => (f.origin.member !== undefined && origin !== f.origin ? { ...origin, member: f.origin.member } : origin);
   return found.flatMap((f, k) => (places[positions[k] as number] ?? [f.origin]).map((origin) => ({ ...f, origin: member(f, origin) })));

@@ -9,7 +9,7 @@
  * key found in a name is a detection whose place is that name.
  */
 import { originLabel } from '../sources/origin.js';
-import type { Origin, Source, SourceEvents, SourceItem } from '../sources/types.js';
+import { ItemObserver, type Origin, type Source, type SourceEvents, type SourceItem } from '../sources/types.js';
 import { sha256 } from './engine.js';
 import type { ReadLimits } from './item.js';
 import { detectAll, localDetector } from './pool.js';
@@ -26,9 +26,13 @@ export interface DetectOptions extends ReadLimits {
   onScanned(bytes: number): void;
 }
 
+/** The observer of a source that has none: every hook its default. */
+const NOBODY = new ItemObserver();
+
 export async function detectStage(source: Source, opts: DetectOptions): Promise<Detection[]> {
   const found: Detection[] = [];
   const names = new NameScanner(opts.rules, found);
+  const observer = source.observer ?? NOBODY;
   await detectAll(
     names.tap(source.items(opts.events)),
     { rules: opts.rules, maxFileSize: opts.maxFileSize, maxArchiveBytes: opts.maxArchiveBytes },
@@ -37,8 +41,8 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
       if (r.skip) opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);
       else opts.onScanned(r.size);
       // Clean: read whole (binary content is searched whole too) and nothing in it.
-      source.onResult?.(r.origin, r.matches.length === 0 && (!r.skip || r.skip.reason === 'binary'));
-      if (r.matches.length > 0) source.onFinding?.(r.origin);
+      observer.result(r.origin, r.matches.length === 0 && (!r.skip || r.skip.reason === 'binary'));
+      if (r.matches.length > 0) observer.found(r.origin);
       const lines = r.origin.onlyLines ? new Set(r.origin.onlyLines) : null;
       for (const match of r.matches) {
         if (!lines || lines.has(match.line)) found.push({ origin: r.origin, match, sha256: sha256(match.secret) });
@@ -46,7 +50,8 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
     },
     opts.threads,
   );
-  if (source.names) names.scan(await source.names());
+  if (source.history) names.scan(await source.history.names());
+  observer.finished();
   return found;
 }
 

@@ -86,11 +86,10 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
   try {
     await checkVerifyEndpoint(opts.verify);
     detected = await detectStage(source, { rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
-    source.done?.();
-    if (source.attribute && detected.length > 0) run.phase('placing findings in history');
+    if (source.history && detected.length > 0) run.phase('placing findings in history');
     detected = await attributeStage(source, detected);
     // The places attribution found are printed: a key in one of their names is found too.
-    if (source.attribute) keysInPlacedNames(config.rules, detected);
+    if (source.history) keysInPlacedNames(config.rules, detected);
   } finally {
     await source.close?.();
   }
@@ -128,7 +127,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
     warnings: run.warnings,
     showSecrets: opts.showSecrets ?? false,
     includeSuppressed: opts.includeSuppressed ?? false,
-    targets: source.targets?.(),
+    targets: source.history?.targets() ?? undefined,
   });
   return { report, accepting };
 }

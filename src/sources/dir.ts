@@ -139,8 +139,8 @@ class TreeWalk {
     if (name === '.git') return;
     const rel = dir.rel + name;
     const isDir = entry.isDirectory();
-    if (this.opts.excluded?.matchesItself(rel, isDir)) return this.events.pruned?.('exclude', isDir ? `${rel}/` : rel);
-    if (this.rules?.ignores(dir.abs, name, isDir)) return this.events.pruned?.('gitignore', isDir ? `${rel}/` : rel);
+    if (this.opts.excluded?.matchesItself(rel, isDir)) return this.events.pruned('exclude', isDir ? `${rel}/` : rel);
+    if (this.rules?.ignores(dir.abs, name, isDir)) return this.events.pruned('gitignore', isDir ? `${rel}/` : rel);
     // A listed name holds no separator, and dir.abs is already normal: no need for path.join's normalizing.
     const abs = dir.abs.endsWith(sep) ? dir.abs + name : dir.abs + sep + name;
     if (isDir) this.todo.push({ abs, rel: `${rel}/` });

@@ -106,16 +106,52 @@ export type SkipReason = 'binary' | 'tooLarge' | 'unreadable' | 'symlink' | 'cor
 
 export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged' | 'image';
 
-/** How a source reports what it could not read (so that nothing is skipped uncounted) and what the user should know. */
+/**
+ * What a source tells the scan while it reads: the observer the scan passes
+ * to `items()`. Every hook is the scan's to implement (pipeline/run.ts); a
+ * source calls those that apply to it.
+ */
 export interface SourceEvents {
+  /** An item not read (or, `binary`, not read as text): counted, and named in the report. Nothing is skipped uncounted. */
   skip(reason: SkipReason, path: string, message?: string): void;
+  /** Something the user should know about the scan itself (a shallow clone, a missing object); shown as a warning. */
   warn(message: string): void;
-  /** How much the source will hand over in all, once it knows (a history scan, after listing its objects). */
-  total?(items: number, bytes: number): void;
-  /** Before reading, roughly how many objects it will go through (a history scan: what its object store holds). */
-  expect?(objects: number): void;
+  /** How much the source will hand over in all, once it knows (a history scan, after listing its objects): progress shows a total. */
+  total(items: number, bytes: number): void;
+  /** Before reading, roughly how many objects it will go through (a history scan: what its object store holds): a long one saves memory. */
+  expect(objects: number): void;
   /** A path the walk did not enter or read because a settings file said so: the config's `exclude`, or a `.gitignore`. */
-  pruned?(by: 'exclude' | 'gitignore', path: string): void;
+  pruned(by: 'exclude' | 'gitignore', path: string): void;
+}
+
+/**
+ * What the scan tells a source about the items it handed over, as results
+ * come in: an observer the source may provide (`Source.observer`), in the
+ * manner of ripgrep's Sink: each hook documented here, each with a default
+ * that does nothing, so a source overrides only what it uses.
+ *
+ * `result` and `found` arrive as detection finishes items, on this thread
+ * but not in the order the items were handed over (worker threads finish in
+ * their own order); `finished` comes once, after the last result, and only
+ * when the scan ran to its end.
+ */
+export class ItemObserver {
+  /**
+   * An item's result: `clean` when it was read whole and nothing was found
+   * in it (an archive member counts on its own). A source that keeps a scan
+   * cache enters clean objects here. Default: nothing.
+   */
+  result(_origin: Origin, _clean: boolean): void {}
+
+  /**
+   * Detection found a key in this item. A source that will be asked to place
+   * findings (`History.attribute`) may start that work now, alongside the
+   * rest of the read. Default: nothing.
+   */
+  found(_origin: Origin): void {}
+
+  /** Every result is in, and the scan ran to its end (not called when it failed or was stopped): a scan cache is saved here. Default: nothing. */
+  finished(): void {}
 }
 
 /** One secret found in one item, as handed back to the source for attribution. */
@@ -139,39 +175,31 @@ export interface TargetRead {
   error?: string;
 }
 
+/**
+ * What a source with a history adds (a repository's commits, an image's
+ * layers): where each find really is, the names a key could hide in besides
+ * the items' paths, and what was read of each target. Each is asked once,
+ * after `items()` has ended.
+ */
+export interface History {
+  /** Where each hit really is: a git blob found at two paths becomes two origins. */
+  attribute(hits: Hit[]): Promise<Origin[][]>;
+  /** Names the source knows besides its items' paths, each as the origin a key in it would have (its `path` is the name): a repository's refs. */
+  names(): Promise<Origin[]>;
+  /** Per target, what was read; null for a source with one target (an image). */
+  targets(): TargetRead[] | null;
+}
+
 export interface Source {
   readonly kind: TargetKind;
   /** The root as the user gave it. */
   readonly root: string;
   /** Items in batches: one promise per batch, not per item, keeps a history of 100,000 objects cheap to stream. */
   items(events: SourceEvents): AsyncIterable<SourceItem[]>;
-  /**
-   * Called once, after detection, with the hits only: where each one really is.
-   * A git blob found at two paths becomes two origins. Sources without history
-   * leave this out.
-   */
-  attribute?(hits: Hit[]): Promise<Origin[][]>;
-  /**
-   * Told, during `items()`, where detection found something: a source that will
-   * be asked to attribute may start that work now, alongside the rest of the read.
-   */
-  onFinding?(origin: Origin): void;
-  /**
-   * Told of every result: `clean` when the item (or, for an archive, this
-   * member) was read whole and nothing was found in it. A source that keeps a
-   * scan cache enters clean objects.
-   */
-  onResult?(origin: Origin, clean: boolean): void;
-  /** Called once every item's result is in, when the scan ran to its end (not when it failed): a source saves its cache here. */
-  done?(): void;
-  /**
-   * Names the source knows besides its items' paths, each as the origin a key
-   * in it would have (its `path` is the name): a repository's refs. Asked
-   * once, after `items()`.
-   */
-  names?(): Promise<Origin[]>;
-  /** Per target, what was read: asked once, after `items()`. */
-  targets?(): TargetRead[];
+  /** Told of each item's result while the scan runs (ItemObserver); none: nobody listens. */
+  readonly observer?: ItemObserver;
+  /** A source with a history (git, an image): placing finds, more names, per-target reads. */
+  readonly history?: History;
   /** Releases what the source holds (a temporary clone). Called however the scan ends. */
   close?(): Promise<void>;
 }

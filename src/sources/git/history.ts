@@ -9,7 +9,7 @@
 import { groupBy } from '../../common/group.js';
 import { interleave } from '../../common/async.js';
 import { SkScanError } from '../../common/errors.js';
-import type { Hit, Origin, Source, SourceItem, TargetRead } from '../types.js';
+import { ItemObserver, type Hit, type Origin, type Source, type SourceItem, type TargetRead } from '../types.js';
 import { RangeHistory } from './range.js';
 import { isUrl, type Repo } from './repo.js';
 import type { HistoryScan } from './repo-scan.js';
@@ -47,6 +47,25 @@ async function* counted(scan: HistoryScan, counts: TargetRead, others: boolean):
   if (scan.cached !== undefined) counts.cached = scan.cached;
 }
 
+/** Each result goes to the scan of the repository it came from (an origin names its repository as `target`). */
+class EachRepository extends ItemObserver {
+  constructor(private readonly scans: Map<string, HistoryScan>) {
+    super();
+  }
+
+  override result(origin: Origin, clean: boolean): void {
+    this.scans.get(origin.target ?? '')?.result(origin, clean);
+  }
+
+  override found(origin: Origin): void {
+    this.scans.get(origin.target ?? '')?.found(origin);
+  }
+
+  override finished(): void {
+    for (const scan of this.scans.values()) scan.finished();
+  }
+}
+
 export function gitSource(repos: Repo[], opts: GitOptions): Source {
   const scans = new Map<string, HistoryScan>();
   const read: TargetRead[] = [];
@@ -64,29 +83,23 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
       };
       return interleave(repos.map(one), Math.max(1, opts.jobs ?? 1));
     },
-    targets: () => read,
-    async attribute(hits) {
-      const out: Origin[][] = [];
-      for (const [target, indexes] of groupBy(hits.keys(), (i) => hits[i]?.origin.target ?? '')) {
-        const scan = scans.get(target);
-        if (!scan) continue;
-        const placed = await scan.attribute(indexes.map((i) => hits[i] as Hit));
-        indexes.forEach((hitIndex, k) => (out[hitIndex] = placed[k] ?? []));
-      }
-      return out;
-    },
-    onFinding(found) {
-      scans.get(found.target ?? '')?.onFinding(found);
-    },
-    onResult(origin, clean) {
-      scans.get(origin.target ?? '')?.onResult(origin, clean);
-    },
-    done() {
-      for (const scan of scans.values()) scan.done();
-    },
-    async names() {
-      const all = await Promise.all([...scans.values()].map((scan) => scan.names()));
-      return all.flat();
+    observer: new EachRepository(scans),
+    history: {
+      targets: () => read,
+      async attribute(hits) {
+        const out: Origin[][] = [];
+        for (const [target, indexes] of groupBy(hits.keys(), (i) => hits[i]?.origin.target ?? '')) {
+          const scan = scans.get(target);
+          if (!scan) continue;
+          const placed = await scan.attribute(indexes.map((i) => hits[i] as Hit));
+          indexes.forEach((hitIndex, k) => (out[hitIndex] = placed[k] ?? []));
+        }
+        return out;
+      },
+      async names() {
+        const all = await Promise.all([...scans.values()].map((scan) => scan.names()));
+        return all.flat();
+      },
     },
     close() {
       for (const scan of scans.values()) scan.close();

@@ -59,7 +59,7 @@ export class Listing {
   /** The last objects; the listing's totals are known from here. */
   end(): WantedObject[] {
     const last = this.rest.kept.length === 0 ? [] : this.push('\n');
-    this.events.total?.(this.listed, this.bytes);
+    this.events.total(this.listed, this.bytes);
     return last;
   }
 

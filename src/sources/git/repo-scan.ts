@@ -6,15 +6,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { early } from '../../common/async.js';
-import type { Hit, Origin, SourceEvents, SourceItem } from '../types.js';
+import { ItemObserver, type Hit, type Origin, type SourceEvents, type SourceItem } from '../types.js';
 import { commitGraph, type CommitGraph } from './graph.js';
 import type { Introductions } from './log.js';
 import { readObjects, type GitObject, type ObjectProblem, type WantedObject } from './objects.js';
 import { placeHits, tagFields } from './place.js';
 import { headTree, type HeadTree, type Repo } from './repo.js';
 
-/** One repository's scan: what to read, and where what was found lies. */
-export abstract class HistoryScan {
+/** One repository's scan: what to read, and where what was found lies; the observer of its own items' results. */
+export abstract class HistoryScan extends ItemObserver {
   private graph: Promise<CommitGraph> | null = null;
   /** HEAD's tree and the ref names: started by `describeLimits`, which every scan calls first, to run alongside the read. */
   protected head: Promise<HeadTree> | null = null;
@@ -23,15 +23,17 @@ export abstract class HistoryScan {
   constructor(
     readonly repo: Repo,
     protected readonly events: SourceEvents,
-  ) {}
+  ) {
+    super();
+  }
 
   abstract items(): AsyncIterable<SourceItem[]>;
 
   /** Where each of `blobs` was introduced, by which commits and at which paths. */
   protected abstract introduced(blobs: Set<string>): Promise<Introductions>;
 
-  /** Told where detection found something while the scan is still reading; see WholeHistory. */
-  onFinding(_origin: Origin): void {
+  /** Detection found something while the scan is still reading: the commit graph that placing it needs is read now, alongside; see WholeHistory. */
+  override found(_origin: Origin): void {
     void this.graphOnce();
   }
 
@@ -42,12 +44,6 @@ export abstract class HistoryScan {
   }
 
   close(): void {}
-
-  /** Told of each result (see Source.onResult); a whole-history scan enters clean objects in its cache. */
-  onResult(_origin: Origin, _clean: boolean): void {}
-
-  /** The scan ran to its end: a whole-history scan saves its cache. */
-  done(): void {}
 
   /** Objects not read because the cache knew them clean. */
   get cached(): number | undefined {

@@ -60,14 +60,14 @@ export class WholeHistory extends HistoryScan {
     return this.cache?.reused;
   }
 
-  override onResult(origin: Origin, clean: boolean): void {
+  override result(origin: Origin, clean: boolean): void {
     const oid = origin.git?.blob ?? origin.git?.tag?.id ?? origin.commit;
     if (!this.cache || !oid) return;
     if (clean) this.cache.clean(oid);
     else this.cache.spoil(oid);
   }
 
-  override done(): void {
+  override finished(): void {
     this.cache?.save(this.warn);
   }
 
@@ -113,7 +113,7 @@ export class WholeHistory extends HistoryScan {
 
   /** Roughly how many objects the store holds, told before the read. */
   private sizeHint(): void {
-    this.events.expect?.(packedObjects(this.repo.objects));
+    this.events.expect(packedObjects(this.repo.objects));
   }
 
   /**
@@ -134,8 +134,8 @@ export class WholeHistory extends HistoryScan {
   }
 
   /** A finding in a blob starts the walk now, alongside the rest of the read (unless an earlier audit placed that blob). */
-  override onFinding(origin: Origin): void {
-    super.onFinding(origin);
+  override found(origin: Origin): void {
+    super.found(origin);
     const blob = origin.git?.blob;
     if (blob !== undefined && !this.places?.has(blob)) this.startWalk();
   }

@@ -59,8 +59,11 @@ export function imageSource(path: string, maxFileSize: number): Source {
         }
       }
     },
-    attribute(hits: Hit[]): Promise<Origin[][]> {
-      return Promise.resolve(hits.map(({ origin }) => [withFate(origin, changes.get(origin.image?.image ?? '') ?? [])]));
+    history: {
+      // Where each find is in the image: deleted or replaced by a later layer, or still there.
+      attribute: (hits: Hit[]): Promise<Origin[][]> => Promise.resolve(hits.map(({ origin }) => [withFate(origin, changes.get(origin.image?.image ?? '') ?? [])])),
+      names: () => Promise.resolve([]),
+      targets: () => null,
     },
   };
 }
