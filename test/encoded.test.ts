@@ -1,8 +1,8 @@
-/** Keys written encoded: base64 in a Kubernetes Secret, a Docker config's auth, base64 inside base64. */
+/** Keys written encoded: base64 in a Kubernetes Secret, a Docker config's auth, base64 inside base64, hex, escapes; for the built-in rules and for a user's. */
 import { describe, expect, it } from 'vitest';
 import { scanStdin } from '../src/index.js';
-import { fakeKey } from './helpers/keys.js';
-import { runCli } from './helpers/run.js';
+import { fakeKey, randomBody, rng } from './helpers/keys.js';
+import { runCli, tempDir, writeTree } from './helpers/run.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -92,5 +92,48 @@ describe('escapes', () => {
     const r = runCli(['stdin', '--format', 'json'], { input: 'url=https://x.test/?k=sk%5Flive%5Fyour%5Fapi%5Fkey%5Fhere\n{"k":"sk\\u005ftest\\u005fxxxxxxxxxxxxxxxxxxxxxxxx"}\n' });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+});
+
+describe("a user's rule", () => {
+  it('finds its keys in base64, hex, percent and JSON escapes, and base64 inside base64 in a Secret, as the same key', () => {
+    const token = `tok_${randomBody(rng(4242), 24)}`;
+    const config = [
+      'rules:',
+      '  - id: internal-service-token',
+      '    description: Our internal service token',
+      '    severity: high',
+      '    keywords: [tok_]',
+      "    pattern: 'tok_(?<secret>[A-Za-z0-9]{24})'",
+      '    minEntropy: 3',
+      '    examples:',
+      `      match: ["tok_${randomBody(rng(7), 24)}"]`,
+      '      noMatch: ["tok_short"]',
+      '',
+    ].join('\n');
+    const manifest = [
+      'kind: Secret',
+      'data:',
+      `  TOKEN: ${b64(token)}`,
+      `  HEX: ${Buffer.from(`value=${token}`).toString('hex')}`,
+      `  URL: https://svc.example.test/hook?t=${token.replace('_', '%5F')}`,
+      `  JSON: '{"t": "${token.replace('_', '\\u005f')}"}'`,
+      `  .dockerconfigjson: ${b64(JSON.stringify({ auths: { 'registry.example': { auth: b64(`ci:${token}`) } } }))}`,
+      `  PLAIN: ${token}`,
+      '',
+    ].join('\n');
+    const dir = writeTree(tempDir(), { '.sk-scan.yaml': config, 'secret.yaml': manifest });
+    const r = runCli(['dir', dir, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { line: number; ruleId: string; secret: { encoding?: string } }) => [f.line, f.ruleId, f.secret.encoding ?? 'plain'])).toEqual([
+      [3, 'internal-service-token', 'base64'],
+      [4, 'internal-service-token', 'hex'],
+      [5, 'internal-service-token', 'percent'],
+      [6, 'internal-service-token', 'json-escape'],
+      [7, 'internal-service-token', 'base64/base64'],
+      [8, 'internal-service-token', 'plain'],
+    ]);
+    expect(report.secrets).toHaveLength(1);
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * Decoders: a key written encoded (base64 in a Kubernetes Secret, hex, a URL's
+ * %5F, a JSON string's \u005f) hides from the plain search. Each decoder
+ * knows the forms the rules' keywords take in its encoding, hands their
+ * anchors to the prefilter (so they are found in the same one pass as the
+ * keywords), and where one is found decodes the run around it; the engine
+ * then searches the decoded bytes with every rule, as gitleaks reruns every
+ * rule on decoded text. A buffer without any form costs nothing here.
+ *
+ * Nothing in a decoder knows a vendor: the forms are derived from whatever
+ * keywords the rules in force list, built-in or the user's.
+ */
+
+/** An encoded run, decoded. */
+export interface Run {
+  /** Where the encoded run starts in the searched buffer: a key found in it is reported there. */
+  start: number;
+  end: number;
+  /** The run decoded. */
+  bytes: Buffer;
+}
+
+export interface Decoder {
+  /** The encoding's name, as a finding's `secret.encoding` says it: `base64`, `hex`, `percent`, `json-escape`. */
+  readonly name: string;
+  /** Literal anchors for the prefilter: where one starts, a run of this encoding may hold a keyword. */
+  readonly anchors: readonly Buffer[];
+  /** Whether decoded bytes are searched for encoded keys once more (base64 inside base64), to the engine's depth limit. */
+  readonly nests: boolean;
+  /**
+   * The runs around the places the anchors start, each run once. `places(i)`:
+   * where anchors[i] starts in `buf`. `depth`: 0 for the scanned item itself,
+   * 1 inside a decoded run.
+   */
+  runs(buf: Buffer, places: (anchor: number) => readonly number[], depth: number): Run[];
+}
+
+/** A byte table: which bytes may belong to a run. */
+export function byteSet(chars: string): Uint8Array {
+  const t = new Uint8Array(256);
+  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+
+export const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The keywords a decoder derives its forms from: distinct, as bytes. */
+export function keywordBytes(rules: readonly { keywords: readonly string[] }[]): Buffer[] {
+  return [...new Set(rules.flatMap((r) => r.keywords))].map((k) => Buffer.from(k, 'utf8'));
+}
