@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findCommand, parseCommand } from '../src/cli/args.js';
+import { findCommand, parse } from '../src/cli/commands.js';
 import { ROOT } from './helpers/run.js';
 
 const PAGES = ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(ROOT, 'docs')).map((f) => join('docs', f))];
@@ -32,14 +32,14 @@ function commandsIn(text: string): string[] {
   lines.push(...[...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] as string));
   const out: string[] = [];
   for (const line of lines) {
-    for (const m of line.matchAll(/(?:^|[\s(])sk-scan ((?:-[-\w]+|[a-z][a-z-]*)(?:[^|;&#\n`)]*))/g)) out.push((m[1] as string).trim().replace(/\.$/, ''));
+    for (const m of line.matchAll(/(?:^|[\s(])sk-scan ((?:-[-\w]+|[a-z][a-z-]*)(?:\\\||[^|;&#\n`)])*)/g)) out.push((m[1] as string).trim().replace(/\.$/, ''));
   }
   return out;
 }
 
 /** Shell words, quotes removed; a placeholder's brackets and alternatives (`[--ci github|gitlab]`) read as their first choice. */
 function words(command: string): string[] {
-  return (command.match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^['"]|['"]$/g, '').replace(/[[\]…]/g, '').split('|')[0] as string).filter((w) => w !== '' && w !== '...');
+  return (command.replace(/\\\|/g, '|').match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^['"]|['"]$/g, '').replace(/[[\]…]/g, '').split('|')[0] as string).filter((w) => w !== '' && w !== '...');
 }
 
 describe('the documentation', () => {
@@ -54,7 +54,7 @@ describe('the documentation', () => {
         if (!found) continue;
         let problem = '';
         try {
-          parseCommand(found, rest);
+          parse(found, rest);
         } catch (err) {
           problem = (err as Error).message;
         }

@@ -1,13 +1,14 @@
-/** Help, made from the command table (args.ts): the overview, and each command's own page. Both fit 80 columns. */
+/** Help, made from the command table (./commands.ts): the overview, and each command's own page. Both fit 80 columns. */
 import { wrap as wrapTo } from '../common/text.js';
 import { VERSION } from '../common/version.js';
-import { COMMANDS, SCAN_FLAGS, flagsOf, type Command, type Flags } from './args.js';
+import { flagsOf, type Command, type Flags } from './args.js';
 
 const WIDTH = 80;
 const wrap = (text: string, first: number, rest: number) => wrapTo(text, WIDTH, first, rest);
 
-export function overview(): string {
-  const usage = COMMANDS.map((c) => [`${c.name} ${c.args}`.trim(), c.summary] as const);
+/** The overview: what sk-scan is for, every command, and the flags every scan takes (`shared`). */
+export function overview(commands: readonly Command[], shared: Flags): string {
+  const usage = commands.map((c) => [`${c.name} ${c.args}`.trim(), c.summary] as const);
   return [
     `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak through git.`,
     '',
@@ -24,7 +25,7 @@ export function overview(): string {
     ...table(usage),
     '',
     'Options for every scan (dir, git, staged, pre-push, stdin):',
-    ...flagTable(SCAN_FLAGS),
+    ...flagTable(shared),
     '',
     "Each command's own options: sk-scan help COMMAND, or sk-scan COMMAND --help.",
     'Exit codes: 0 no keys found, 1 keys found, 2 an error (or a scan that could',
@@ -40,7 +41,7 @@ export function commandHelp(command: Command): string {
     '',
     ...wrap(`${capital(command.summary)}.${command.about ? ` ${command.about}` : ''}`, 0, 0),
     ...(own ? ['', 'Options:', ...flagTable(command.own)] : []),
-    ...(command.scan ? ['', 'Options for every scan:', ...flagTable(SCAN_FLAGS)] : []),
+    ...(command.shared ? ['', 'Options for every scan:', ...flagTable(command.shared)] : []),
     '',
   ].join('\n');
 }
