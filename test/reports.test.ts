@@ -193,6 +193,43 @@ describe('remediation fits the finding', () => {
   });
 });
 
+describe("a user's rule is advised from its own data", () => {
+  it("gets generic advice even with `kind: live`, never the platform's dashboard; with its own pieces, those, fitted to the place", async () => {
+    const dir = tempDir();
+    const plain = `acme_${fakeHex(24)}`;
+    const advised = `zeta_${fakeHex(24)}`;
+    writeTree(dir, {
+      '.sk-scan.yaml': [
+        'rules:',
+        '  - { id: acme-token, description: Acme token, severity: high, kind: live, keywords: [acme_], pattern: "(?P<secret>acme_[0-9a-f]{24})" }',
+        '  - id: zeta-token',
+        '    description: Zeta token (full access)',
+        '    severity: critical',
+        '    keywords: [zeta_]',
+        '    pattern: "(?P<secret>zeta_[0-9a-f]{24})"',
+        '    remediation:',
+        '      variable: ZETA_TOKEN',
+        '      revoke: &r { short: "Revoke it in Zeta\'s console.", long: "Open Zeta\'s console and revoke {key}." }',
+        '      then: [*r]',
+        '',
+      ].join('\n'),
+      'app.js': `const a = "${plain}";\nconst z = "${advised}";\n`,
+    });
+    const report = await scanDir([dir]);
+    const plainSteps = report.findings.find((f) => f.ruleId === 'acme-token')?.remediation ?? [];
+    expect(plainSteps[0]).toBe('Treat this secret as exposed: revoke or rotate it with whoever issued it.');
+    expect(plainSteps.join(' ')).not.toMatch(/dashboard|API Keys|CHATBOT_API_KEY|X-Chatbot/);
+    const advisedSteps = report.findings.find((f) => f.ruleId === 'zeta-token')?.remediation ?? [];
+    expect(advisedSteps[0]).toBe(`Open Zeta's console and revoke the key ending in ${advised.slice(-4)}.`);
+    expect(advisedSteps.at(-1)).toMatch(/read it from an environment variable \(ZETA_TOKEN\) or a secrets manager/);
+    const text = render(report, 'text');
+    expect(text).toContain("Revoke it in Zeta's console.");
+    expect(text).not.toMatch(/dashboard|CHATBOT_API_KEY/);
+    // SARIF names the key by its rule's description, not by a vendor the code knows.
+    expect(JSON.parse(render(report, 'sarif')).runs[0].results.map((r: { message: { text: string } }) => r.message.text.split(' ')[0])).toEqual(expect.arrayContaining(['Acme', 'Zeta']));
+  });
+});
+
 function withoutCI(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env['CI'];

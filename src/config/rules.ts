@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { Detector } from '../detect/engine.js';
-import { SEVERITIES, compileLinearPattern, compilePattern, compileRule, type Rule, type RuleSpec, type Severity } from '../detect/rule.js';
+import { SEVERITIES, compileLinearPattern, compilePattern, compileRule, type Advice, type AdviceStep, type Rule, type RuleSpec, type Severity } from '../detect/rule.js';
 import { SECRET_PLACEHOLDER, type ResponseRule, type VerifySpec } from '../verify/spec.js';
 import { YamlFile } from './yaml.js';
 
@@ -64,9 +64,24 @@ function parseRule(yf: YamlFile, node: Node, builtin: boolean): RuleSpec {
     examples,
   };
   if (builtin) spec.builtin = true;
-  if (f.has('remediation')) spec.remediation = yf.strings(get('remediation'), `${at}: \`remediation\``);
+  if (f.has('remediation')) spec.remediation = parseAdvice(yf, get('remediation'), `${at}: \`remediation\``);
   if (f.has('verify')) spec.verify = parseVerify(yf, get('verify'), `${at}: \`verify\``);
   return spec;
+}
+
+/** `remediation:` a list of steps used as they are, or the pieces of `Advice`. */
+function parseAdvice(yf: YamlFile, node: Node | null, at: string): string[] | Advice {
+  if (!yf.isMapping(node)) return yf.strings(node, at);
+  const f = yf.fields(node, `${at} (a list of steps, or advice in pieces)`, ['variable', 'revoke', 'revokeActive', 'then']);
+  const step = (n: Node | null, where: string): AdviceStep => {
+    const s = yf.fields(n, where, ['short', 'long']);
+    return { short: yf.string(s.get('short')?.value ?? null, `${where}.short`), long: yf.string(s.get('long')?.value ?? null, `${where}.long`) };
+  };
+  const advice: Advice = {};
+  if (f.has('variable')) advice.variable = yf.string(f.get('variable')?.value ?? null, `${at}.variable`);
+  for (const name of ['revoke', 'revokeActive'] as const) if (f.has(name)) advice[name] = step(f.get(name)?.value ?? null, `${at}.${name}`);
+  if (f.has('then')) advice.then = yf.items(f.get('then')?.value ?? null, `${at}.then`).map((n, i) => step(n, `${at}.then[${i}]`));
+  return advice;
 }
 
 function parseVerify(yf: YamlFile, node: Node | null, at: string): VerifySpec {

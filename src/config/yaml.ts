@@ -6,11 +6,12 @@ import type { Node } from 'yaml';
 import { locatedError } from '../common/errors.js';
 import { requirePackage } from '../common/require.js';
 
-const { LineCounter, isMap, isScalar, isSeq, parseDocument } = requirePackage('yaml') as typeof import('yaml');
+const { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } = requirePackage('yaml') as typeof import('yaml');
 
 export class YamlFile {
   private readonly lines = new LineCounter();
   readonly root: Node | null;
+  private readonly doc: import('yaml').Document;
 
   constructor(
     readonly file: string,
@@ -22,7 +23,14 @@ export class YamlFile {
       const line = first.linePos?.[0].line ?? this.lineAt(first.pos[0]);
       throw locatedError(file, line, `invalid YAML: ${first.message.split('\n')[0] ?? ''}`);
     }
+    this.doc = doc;
     this.root = doc.contents ?? null;
+  }
+
+  /** A node itself, or what an alias (`*replace`) names: anchors let one file say a thing once. */
+  private deref(node: Node | null | undefined): Node | null {
+    if (node && isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
+    return node ?? null;
   }
 
   lineAt(offset: number): number {
@@ -38,7 +46,8 @@ export class YamlFile {
   }
 
   /** The entries of a mapping, with their key nodes for error positions. */
-  entries(node: Node | null, what: string): { key: string; keyNode: Node; value: Node | null }[] {
+  entries(given: Node | null, what: string): { key: string; keyNode: Node; value: Node | null }[] {
+    const node = this.deref(given);
     if (!isMap(node)) this.fail(node, `${what} must be a mapping`);
     return node.items.map((pair) => {
       const keyNode = pair.key as Node;
@@ -47,22 +56,31 @@ export class YamlFile {
     });
   }
 
-  items(node: Node | null, what: string): Node[] {
+  isMapping(given: Node | null): boolean {
+    const node = this.deref(given);
+    return isMap(node);
+  }
+
+  items(given: Node | null, what: string): Node[] {
+    const node = this.deref(given);
     if (!isSeq(node)) this.fail(node, `${what} must be a list`);
     return node.items as Node[];
   }
 
-  string(node: Node | null, what: string): string {
+  string(given: Node | null, what: string): string {
+    const node = this.deref(given);
     if (!isScalar(node) || typeof node.value !== 'string' || node.value === '') this.fail(node, `${what} must be a non-empty string`);
     return node.value;
   }
 
   /** A scalar's value (string, number, boolean, null), or undefined for a collection. */
-  scalar(node: Node | null): unknown {
+  scalar(given: Node | null): unknown {
+    const node = this.deref(given);
     return isScalar(node) ? node.value : undefined;
   }
 
-  number(node: Node | null, what: string): number {
+  number(given: Node | null, what: string): number {
+    const node = this.deref(given);
     if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) this.fail(node, `${what} must be a number`);
     return node.value;
   }

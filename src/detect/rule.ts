@@ -24,12 +24,40 @@ export interface RuleSpec {
   /** Minimum Shannon entropy, in bits per character, of the secret's body. */
   minEntropy: number;
   examples: { match: string[]; noMatch: string[] };
-  /** Optional advice for custom rules; the built-in kinds get theirs from src/report/remediation.ts. */
-  remediation?: string[];
+  /**
+   * What to do about a found key: a list of steps used as they are, or the
+   * pieces the report fits to each finding (./rule.ts `Advice`). Without it a
+   * key is advised as exposed, to revoke or rotate with its issuer.
+   */
+  remediation?: string[] | Advice;
   /** How to ask the issuer whether a found key is live (`--verify`); data the detector never reads. */
   verify?: VerifySpec;
   /** Set on the built-in rules only (never from a config file): their patterns run on JavaScript's engine. */
   builtin?: true;
+}
+
+/** A piece of advice: a short form, which the text report prints once for every key it applies to, and a long one (a finding's `remediation`). `{key}` stands for `the key ending in 7Qa2`. */
+export interface AdviceStep {
+  short: string;
+  long: string;
+}
+
+/**
+ * A rule's advice, in pieces the report fits to each finding: where the key
+ * is (still in the files, only in history, staged, in an image…) and what
+ * --verify said decide which pieces apply; the steps that depend on the
+ * place alone are the report's, the same for every rule. The vendor's words
+ * (a dashboard's menu, a header's name) live here, in the rules' data.
+ */
+export interface Advice {
+  /** The environment variable code should read the secret from: `CHATBOT_API_KEY`. */
+  variable?: string;
+  /** The first step for a key that may still work and has left this machine. */
+  revoke?: AdviceStep;
+  /** Instead of `revoke` when --verify says the key works. */
+  revokeActive?: AdviceStep;
+  /** What follows revoking: a replacement, say. */
+  then?: AdviceStep[];
 }
 
 export interface Rule extends Omit<RuleSpec, 'pattern'> {

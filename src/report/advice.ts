@@ -5,7 +5,7 @@
  */
 import { groupBy } from '../common/group.js';
 import { filePath } from '../sources/origin.js';
-import type { Finding, Report, SecretExposure } from './model.js';
+import type { Finding, Report, RuleSummary, SecretExposure } from './model.js';
 import { isLocalOnly, placeOf, steps, type Place, type RemediationFacts } from './remediation.js';
 
 export const KIND_NAMES: Record<string, string> = { live: 'live key', test: 'test key', webhook: 'webhook secret' };
@@ -33,15 +33,17 @@ export interface SharedStep {
   keys: number[];
 }
 
-const STEP_ORDER = ['revoke-active', 'revoke', 'rotate-test', 'webhook', 'exposed', 'custom', 'replace', 'inactive', 'staged', 'untrack', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
+const STEP_ORDER = ['revoke-active', 'revoke', 'custom', 'then', 'inactive', 'staged', 'untrack', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
 
 function stepRank(id: string): number {
   const i = STEP_ORDER.indexOf(id.split(':')[0] ?? id);
   return i === -1 ? STEP_ORDER.length : i;
 }
 
-function factsOf(f: Finding): RemediationFacts {
-  return { kind: f.secret.kind, last4: '', environment: null, status: f.verification.status, place: placeOfFinding(f), custom: KIND_NAMES[f.secret.kind] ? undefined : f.remediation, path: f.member === undefined ? f.path : null };
+/** A finding's facts, with its rule's advice as the report lists it; a report without the rule (written by hand) keeps the finding's own steps. */
+function factsOf(f: Finding, rules: Map<string, RuleSummary>): RemediationFacts {
+  const rule = rules.get(f.ruleId);
+  return { advice: rule ? rule.advice : f.remediation, last4: '', status: f.verification.status, place: placeOfFinding(f), path: f.member === undefined ? f.path : null };
 }
 
 /** Each step once, for the keys it applies to, in the order to act. */
@@ -50,11 +52,12 @@ export function sharedSteps(report: Report): SharedStep[] {
     report.findings.filter((f) => !f.suppressed),
     (f) => f.secret.sha256,
   );
+  const rules = new Map(report.rules.map((r) => [r.id, r]));
   const applies = new Map<string, SharedStep>();
   report.secrets.forEach((s, i) => {
     const seen = new Set<string>();
     for (const f of byKey.get(s.sha256) ?? []) {
-      for (const step of steps(factsOf(f))) {
+      for (const step of steps(factsOf(f, rules))) {
         if (seen.has(step.id)) continue;
         seen.add(step.id);
         const entry = applies.get(step.id) ?? { text: step.short, keys: [] };

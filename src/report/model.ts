@@ -2,7 +2,7 @@
  * The one report model. Every format renders from it, and it is built after
  * masking: unless --show-secrets asked, no full secret is anywhere in it.
  */
-import type { Severity } from '../detect/rule.js';
+import type { Advice, Severity } from '../detect/rule.js';
 import type { GitPlace, ImagePlace, TargetKind } from '../sources/types.js';
 import type { Suppression, SuppressionKind } from '../pipeline/handoff.js';
 import type { BaselineUpdate } from '../suppress/baseline.js';
@@ -187,6 +187,8 @@ export interface RuleSummary {
   kind: string;
   /** The rule's general advice, for formats that show help per rule. */
   help: string[];
+  /** The rule's own advice (rules/*.yaml `remediation`), from which the human formats fit each finding's steps; absent for a rule without any. */
+  advice?: string[] | Advice;
 }
 
 /** What the scan could not read and nobody accepted: a scan that found nothing cannot vouch for it (exit 2). */

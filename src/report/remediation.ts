@@ -1,12 +1,9 @@
 /**
- * What to do about a finding, in the order to do it, from the platform's own
- * key documentation and this finding's facts:
- *
- * - revoking is Delete under team settings → API Keys and takes effect at once;
- * - rotating is: create a new key with the same (or fewer) scopes, deploy it,
- *   confirm every service works, then delete the old one;
- * - keys belong in environment variables or a secrets manager, never in code,
- *   one key per environment, with the fewest scopes that work.
+ * What to do about a finding, in the order to do it, from the finding's facts
+ * and its rule's advice (rules/*.yaml): what to revoke and how, what the
+ * environment variable is called. The steps that depend only on where the key
+ * is (a name, an archive, an image, history, a .env file git tracks) are the
+ * same for every rule and live here; no vendor's words do.
  *
  * Each step has an id, a short form (the text report prints each step once,
  * for all the keys it applies to) and a long form (the JSON's `remediation`,
@@ -15,6 +12,7 @@
 import type { GitPlace } from '../sources/types.js';
 import { shellQuote } from '../common/text.js';
 import type { VerificationStatus } from '../verify/spec.js';
+import type { Advice, AdviceStep } from '../detect/rule.js';
 
 /**
  * Where a key is, as far as the advice goes: still in the files (or HEAD), only
@@ -25,15 +23,13 @@ import type { VerificationStatus } from '../verify/spec.js';
 export type Place = 'present' | 'history' | 'message' | 'tag' | 'name' | 'staged' | 'dangling' | 'image' | 'archive';
 
 export interface RemediationFacts {
-  kind: string;
-  /** The key's last four characters, to find it in the dashboard's list. */
+  /** The rule's advice: its own list of steps, used as they are, or the pieces fitted here; none: advised as exposed. */
+  advice: string[] | Advice | undefined;
+  /** The key's last four characters, to find it in the issuer's list of keys. */
   last4: string;
-  environment: string | null;
   /** What --verify learned; `unchecked` without it. */
   status: VerificationStatus;
   place: Place;
-  /** A custom rule's own steps, used as they are. */
-  custom?: string[];
   /** The file the key is in, where there is one: a `.env` file the advice is about stopping to track. */
   path?: string | null;
 }
@@ -71,76 +67,55 @@ export function isLocalOnly(place: Place): boolean {
   return place === 'staged' || place === 'dangling';
 }
 
-const REVOKE_WHERE = 'in the dashboard open team settings → API Keys';
+/** For a rule without advice of its own: whoever issued the secret knows how to revoke it. */
+const EXPOSED: AdviceStep = { short: 'Treat it as exposed: revoke or rotate it with whoever issued it.', long: 'Treat this secret as exposed: revoke or rotate it with whoever issued it.' };
 
 export function steps(f: RemediationFacts): Step[] {
-  if (f.custom && f.custom.length > 0) return f.custom.map((text, i) => ({ id: `custom:${i}:${text}`, short: text, long: text }));
+  if (Array.isArray(f.advice)) return f.advice.map((text, i) => ({ id: `custom:${i}:${text}`, short: text, long: text }));
+  const advice = f.advice ?? {};
   const which = f.last4 ? `the key ending in ${f.last4}` : 'the key';
+  const fit = (id: string, step: AdviceStep): Step => ({ id: `${id}:${step.short}`, short: step.short, long: step.long.replaceAll('{key}', which) });
   const out: Step[] = [];
-  const local = isLocalOnly(f.place);
-
-  if (f.kind === 'webhook') {
-    if (!local) {
-      out.push({
-        id: 'webhook',
-        short: 'Set a new signing secret where the webhook is configured and in the service that checks X-Chatbot-Signature: with the old one anyone can forge requests.',
-        long: 'Treat the signing secret as known: whoever has it can forge webhook requests that pass the X-Chatbot-Signature check. Set a new secret where the webhook is configured and in the service that verifies the signatures.',
-      });
-    }
-  } else if (f.status === 'inactive') {
+  if (f.status === 'inactive') {
     out.push({
       id: 'inactive',
-      short: 'No emergency: the platform says the key no longer works. Remove it so nobody mistakes it for a live one.',
-      long: `No emergency: the platform says ${which} no longer works (revoked or expired). Remove it from the code so nobody mistakes it for a live key.`,
+      short: 'No emergency: its issuer says the key no longer works. Remove it so nobody mistakes it for a live one.',
+      long: `No emergency: its issuer says ${which} no longer works (revoked or expired). Remove it from the code so nobody mistakes it for a live key.`,
     });
-  } else if ((f.kind === 'live' || f.kind === 'test') && !local) {
-    const revoke = `${REVOKE_WHERE}, find ${which} and click Delete. Deleted keys stop working at once.`;
-    if (f.status === 'active') {
-      out.push({ id: 'revoke-active', short: 'Revoke first: the platform says these work. Dashboard → team settings → API Keys → Delete; a deleted key stops at once.', long: `This key works right now. Revoke it first: ${revoke}` });
-    } else if (f.kind === 'test') {
-      out.push({ id: 'rotate-test', short: 'Sandbox keys touch no production data: lower priority, but rotate them too.', long: `Lower priority (a sandbox key does not touch production data), but still rotate it: ${revoke}` });
-    } else {
-      out.push({ id: 'revoke', short: 'Revoke now: dashboard → team settings → API Keys → Delete. A deleted key stops working at once.', long: `Revoke it now: ${revoke}` });
-    }
-    out.push(
-      {
-        id: 'replace',
-        short: 'Create a replacement with only the scopes its service needs, one key per environment; deploy it and check every service.',
-        long: `Create a replacement${f.environment ? ` for ${f.environment}` : ''} with only the scopes its service needs (bots:read rather than admin, say), and a separate key for each environment. Deploy it and confirm every service that used the old key works with the new one.`,
-      },
-    );
-  } else if (!local && f.kind !== 'live' && f.kind !== 'test') {
-    out.push({ id: 'exposed', short: 'Treat it as exposed: revoke or rotate it with whoever issued it.', long: 'Treat this secret as exposed: revoke or rotate it with whoever issued it.' });
+  } else if (!isLocalOnly(f.place)) {
+    if (f.status === 'active' && advice.revokeActive) out.push(fit('revoke-active', advice.revokeActive));
+    else out.push(fit('revoke', advice.revoke ?? EXPOSED));
+    out.push(...(advice.then ?? []).map((step) => fit('then', step)));
   }
-  const where = placeStep(f);
+  const where = placeStep(f, advice.variable);
   if (where) out.push(where);
   return out;
 }
 
 /** The step that depends on where the key is. */
-function placeStep(f: RemediationFacts): Step | null {
-  const variable = f.kind === 'webhook' ? 'WEBHOOK_SECRET' : 'CHATBOT_API_KEY';
-  switch (f.place) {
+function placeStep({ place, path, status }: RemediationFacts, name: string | undefined): Step | null {
+  const variable = name === undefined ? 'an environment variable' : `an environment variable (${name})`;
+  switch (place) {
     case 'name':
       return { id: 'name', short: 'It is in a file or folder name: rename it (git mv). A name is as public as what the file holds.', long: 'It is in a file or folder name: rename it (git mv), and remember a name is as public as what the file holds, in every clone and in history.' };
     case 'present':
-      if (f.path && isEnvFile(f.path)) {
+      if (path && isEnvFile(path)) {
         return {
           id: 'untrack',
           short: 'It is in a .env file git tracks: stop tracking it (git rm --cached FILE), add the file to .gitignore, and commit a .env.example with placeholders instead.',
-          long: `It is in a .env file that git tracks. Stop tracking it and keep it out: git rm --cached ${shellQuote(f.path)} && echo ${shellQuote(`/${f.path}`)} >> .gitignore; then commit a .env.example that lists the same names with placeholder values, and let each machine keep its real .env (or its environment) to itself.`,
+          long: `It is in a .env file that git tracks. Stop tracking it and keep it out: git rm --cached ${shellQuote(path)} && echo ${shellQuote(`/${path}`)} >> .gitignore; then commit a .env.example that lists the same names with placeholder values, and let each machine keep its real .env (or its environment) to itself.`,
         };
       }
       return {
         id: 'move',
-        short: 'Take it out of the code: read it from an environment variable (CHATBOT_API_KEY, WEBHOOK_SECRET) or a secrets manager.',
-        long: `Move it out of the code: read it from an environment variable (${variable}) or a secrets manager, and delete the literal from this file.`,
+        short: 'Take it out of the code: read it from an environment variable or a secrets manager.',
+        long: `Move it out of the code: read it from ${variable} or a secrets manager, and delete the literal from this file.`,
       };
     case 'staged':
       return {
         id: 'staged',
         short: 'Only staged, so it has not left this machine (unless copied elsewhere): take it out of the file, read an environment variable or a secrets manager instead, and git add the file again.',
-        long: `It is only staged, in no commit: it has not left this machine unless you copied it elsewhere. Take it out of the file, read it from an environment variable (${variable}) or a secrets manager, and git add the file again. If it was ever shared, rotate it.`,
+        long: `It is only staged, in no commit: it has not left this machine unless you copied it elsewhere. Take it out of the file, read it from ${variable} or a secrets manager, and git add the file again. If it was ever shared, rotate it.`,
       };
     case 'dangling':
       return {
@@ -152,7 +127,7 @@ function placeStep(f: RemediationFacts): Step | null {
       return {
         id: 'archive',
         short: 'It is inside an archive (a package, a jar, a tarball): take it out of the sources the archive is built from, rebuild the archive, and replace the old one wherever it was published.',
-        long: `It is inside an archive, which was built from files that held it: take the key out of those sources (read it from an environment variable, ${variable}, or a secrets manager at run time), rebuild the archive, and replace the old one in this repository and wherever it was published (a registry, a release page).`,
+        long: `It is inside an archive, which was built from files that held it: take the key out of those sources (read it from ${variable} or a secrets manager at run time), rebuild the archive, and replace the old one in this repository and wherever it was published (a registry, a release page).`,
       };
     case 'image':
       return {
@@ -169,7 +144,7 @@ function placeStep(f: RemediationFacts): Step | null {
         long: "It is in an annotated tag's message: rotating the key is the fix, since whoever fetched the tag has it. To also remove it, delete the tag (git tag -d, then git push --delete on each remote) and create it again with a clean message.",
       };
     case 'history':
-      if (f.status === 'inactive') return null;
+      if (status === 'inactive') return null;
       return {
         id: 'history',
         short: 'Only in history now: rotating is the fix, since rewriting history does not un-leak a pushed key (--explain: how to purge it too).',

@@ -67,7 +67,7 @@ export function renderSarif(report: Report): string {
           ruleId: f.ruleId,
           ruleIndex: index.get(f.ruleId) ?? 0,
           level: LEVEL[f.severity],
-          message: { text: message(f) },
+          message: { text: message(f, report) },
           locations: [location(f)],
           partialFingerprints: { 'skScanSecret/v1': f.fingerprint },
           ...(f.suppressed ? { suppressions: [{ kind: f.suppressed.kind === 'allow' ? 'inSource' : 'external', justification: f.suppressed.reason }] } : {}),
@@ -85,32 +85,25 @@ export function renderSarif(report: Report): string {
   return JSON.stringify(sarif, null, 2) + '\n';
 }
 
-function message(f: Finding): string {
+function message(f: Finding, report: Report): string {
   const key = f.secret.value ?? f.secret.redacted;
   const status =
     f.verification.status === 'active'
-      ? ' The platform confirms it works.'
+      ? ' Its issuer confirms it works.'
       : f.verification.status === 'inactive'
-        ? ` The platform says it no longer works (${f.verification.reason}).`
+        ? ` Its issuer says it no longer works (${f.verification.reason}).`
         : '';
   const inMessage = messageOf(f);
   // The artifact is the archive; the member, and the line inside it, are said here.
   const member = f.member !== undefined ? ` inside the archive, in ${f.member} at line ${f.line}, column ${f.column}` : '';
   const where = member + (inMessage ? ` in the message of ${inMessage}` : f.commit ? ` (introduced in ${f.commit.slice(0, 12)})` : f.path === null ? ` in ${placeLabel(f)}` : '');
-  return `${describeKind(f.secret.kind)} ${key}${where}.${status} ${f.remediation[0] ?? ''}`.trim();
+  return `${describeRule(report, f.ruleId)} ${key}${where}.${status} ${f.remediation[0] ?? ''}`.trim();
 }
 
-function describeKind(kind: string): string {
-  switch (kind) {
-    case 'live':
-      return 'Chatbot Platform live API key';
-    case 'test':
-      return 'Chatbot Platform test API key';
-    case 'webhook':
-      return 'Webhook signing secret';
-    default:
-      return 'Secret';
-  }
+/** What the key is, from its rule's description up to any parenthesis: `Chatbot Platform live API key`. */
+function describeRule(report: Report, ruleId: string): string {
+  const description = report.rules.find((r) => r.id === ruleId)?.description;
+  return description ? (description.split(' (')[0] as string) : 'Secret';
 }
 
 function location(f: Finding) {

@@ -359,7 +359,7 @@ function hookBlock(v: View): string[] {
   });
   if (v.places.length > 5 * keys.length) out.push(p.dim(`  (${v.command} staged --explain lists every place)`));
   out.push('');
-  const variable = keys.every((s) => s.kind === 'webhook') ? 'WEBHOOK_SECRET' : 'CHATBOT_API_KEY';
+  const variable = variableFor(v.report, keys);
   if (verb === 'commit') {
     out.push(...wrap(`Not committed yet, so ${keys.length === 1 ? 'it has' : 'they have'} not left this machine (unless copied elsewhere). Take ${keys.length === 1 ? 'it' : 'them'} out of the file, read ${variable} or a secrets manager instead, and git add the file again.`, v.width, 0));
   } else {
@@ -370,6 +370,16 @@ function hookBlock(v: View): string[] {
   const them = keys.length === 1 ? 'it' : 'them';
   out.push(commentable(v) ? `Not a secret? Put \`sk-scan:allow -- why\` on its line, or accept ${them}:` : `Not a secret? Accept ${them}:`, `  ${accept}`, `To ${verb} anyway, once: ${skipOnce}`);
   return out;
+}
+
+/** What the code should read instead of the keys: the environment variable their rules name (`CHATBOT_API_KEY`), when they agree on one. */
+function variableFor(report: Report, keys: SecretExposure[]): string {
+  const names = new Set(keys.map((s) => {
+    const advice = report.rules.find((r) => r.id === s.ruleId)?.advice;
+    return advice && !Array.isArray(advice) ? advice.variable : undefined;
+  }));
+  const [name] = names;
+  return names.size === 1 && name !== undefined ? name : 'an environment variable';
 }
 
 function where(f: Finding, withTarget: boolean): string {

@@ -80,6 +80,9 @@ const shape =
     }
   };
 
+const ADVICE_STEP = shape({ short: str, long: str });
+/** A rule's advice: its own steps, or the pieces the report fits (detect/rule.ts `Advice`). */
+const ADVICE: Check = (v, at) => (Array.isArray(v) ? list(str)(v, at) : shape({ 'variable?': str, 'revoke?': ADVICE_STEP, 'revokeActive?': ADVICE_STEP, 'then?': list(ADVICE_STEP) })(v, at));
 const commitDate = shape({ commit: str, 'date?': nullable(str) });
 const FINDING = shape({
   ruleId: str,
@@ -129,7 +132,7 @@ const REPORT = shape({
     'unreadAccepted?': int,
   }),
   findings: list(FINDING),
-  'rules?': list(shape({ id: str, description: str, severity: oneOf(...SEVERITIES), kind: str, help: list(str) })),
+  'rules?': list(shape({ id: str, description: str, severity: oneOf(...SEVERITIES), kind: str, help: list(str), 'advice?': ADVICE })),
   'warnings?': list(str),
   'errors?': list(shape({ target: str, message: str })),
   'targets?': list(shape({ target: str, kind: nullable(oneOf('worktree', 'bare', 'url')), objects: int, bytes: int, durationMs: int, 'cached?': int, findings: int, error: nullable(str) })),
