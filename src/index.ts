@@ -279,3 +279,4 @@ export type { Config } from './config/model.js';
 export { Detector, type Match } from './detect/engine.js';
 export { compileRule, type Rule, type RuleSpec, type Severity } from './detect/rule.js';
 export { VERSION } from './common/version.js';
+export { checkRuleFile, decodedForms, listRules, type ExampleResult, type RuleCheck, type RuleList, type RuleListing } from './config/catalog.js';

@@ -168,6 +168,19 @@ export const COMMANDS: Command[] = [
     run: ({ values, positionals }, command) => mergeCommand(command, values, positionals),
   },
   {
+    name: 'rules',
+    args: 'list | check FILE',
+    summary: "list the rules in force; run a rules file's examples",
+    about:
+      "`rules list`: each rule a scan from this folder uses (the built-in ones the config keeps, then its own): severity, keywords, the encodings its keys are found in too, and whether --verify has a check for it. `rules check FILE`: every example of every rule in FILE (a rules file, or a .sk-scan.yaml), each that misbehaves as FILE:LINE; exit 1 if any does, 2 if the file is not a rules file.",
+    own: {
+      format: { type: 'string', arg: 'text|json', help: 'text (default) or json', valid: oneOf('format', ['text', 'json']) },
+      config: { type: 'string', arg: 'FILE', help: 'rules list: use FILE instead of ./.sk-scan.yaml' },
+    },
+    positionals: true,
+    run: async (args, command) => (await import('./rules.js')).rulesCommand(args, command),
+  },
+  {
     name: 'help',
     args: '[COMMAND]',
     summary: 'this text, or the usage and options of COMMAND',
