@@ -322,6 +322,14 @@ describe('kinds of repository', () => {
     expect(after).toEqual(before);
   });
 
+  it("clones with the user's own git environment: an ssh command for a deploy key, an askpass, config given in variables", () => {
+    const { repo } = withKeys();
+    const env = { ...process.env, GIT_SSH_COMMAND: 'ssh -i /nonexistent/deploy_key', GIT_SSH: 'ssh', GIT_ASKPASS: '/bin/false', GIT_PROXY_COMMAND: '/bin/false', GIT_TEMPLATE_DIR: tempDir(), GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'credential.helper', GIT_CONFIG_VALUE_0: '' };
+    const r = runCli(['git', `file://${repo.dir}`, '--format', 'json'], { env });
+    expect(r.stderr).not.toMatch(/cannot clone/);
+    expect(r.code).toBe(1);
+  });
+
   it('scans several repositories in one run, each finding naming its target', async () => {
     const a = withKeys();
     const b = withKeys();

@@ -9,6 +9,7 @@ import { compareText } from '../../common/group.js';
 import { SkScanError } from '../../common/errors.js';
 import { TempDir } from '../../gitexec/output.js';
 import { GitError, firstLine, neutralEnvironment, type Git } from '../../gitexec/run.js';
+import { requirePackage } from '../../common/require.js';
 import { shellQuote } from '../../common/text.js';
 import { decodeName } from '../names.js';
 import { discover, fromEnvironment, type Location } from './location.js';
@@ -90,21 +91,41 @@ export function missingAdvice(repo: Repo): { why: string; remedy: string } {
   return { why: why.join(', or '), remedy: remedy.join('; ') };
 }
 
+/**
+ * simple-git also refuses environment variables that make git run a program,
+ * unless allowed. Every one allowed here can only come from the user's own
+ * environment: the arguments are fixed (`clone --mirror URL DIR`), and a
+ * clone reads no configuration from the remote, so the scanned repository
+ * sets none of them. They are how people reach private repositories: an
+ * askpass or credential helper (GIT_ASKPASS, SSH_ASKPASS, credential.helper
+ * in GIT_CONFIG_KEY_n), config given in variables (GIT_CONFIG_COUNT,
+ * GIT_CONFIG_GLOBAL, GIT_EXEC_PATH), a CI deploy key (GIT_SSH_COMMAND,
+ * GIT_SSH), a proxy (GIT_PROXY_COMMAND). Refused, `sk-scan git URL` failed in
+ * a CI job that set GIT_SSH_COMMAND (test/git.test.ts).
+ */
+const USERS_GIT_ENVIRONMENT = {
+  allowUnsafeAskPass: true,
+  allowUnsafeCredentialHelper: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeGitProxy: true,
+};
+
 async function cloneForScan(url: string, onClone?: OpenOptions['onClone']): Promise<Repo> {
   const temp = new TempDir('sk-scan-clone-');
   const dir = temp.path;
   const close = () => temp.remove();
   try {
     // --mirror: every ref the remote has (branches, tags, notes, pull-request refs). simple-git reports
-    // git's progress as events (and refuses unsafe transports and options such as ext:: or --upload-pack).
-    const { simpleGit } = await import('simple-git');
+    // git's progress as events, and refuses options that run a program (--upload-pack, -u, ext::) in
+    // the one argument from outside, the URL.
+    const { simpleGit } = requirePackage('simple-git') as typeof import('simple-git');
     const progress = onClone ? ({ stage, progress: percent }: { stage: string; progress: number }) => onClone(url, stage, percent) : undefined;
-    // The user's own environment is trusted (their askpass, credential helper, GIT_CONFIG_* for a private
-    // clone); an editor or pager has no part in a clone.
+    // An editor, a pager or a template (hooks copied into a clone nobody commits in) has no part in a clone.
     const env = neutralEnvironment();
-    for (const name of ['EDITOR', 'VISUAL', 'GIT_EDITOR', 'PAGER', 'GIT_PAGER']) delete env[name];
-    const unsafe = { allowUnsafeAskPass: true, allowUnsafeCredentialHelper: true, allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true };
-    await simpleGit({ baseDir: dir, progress, unsafe }).env(env).clone(url, dir, ['--mirror']);
+    for (const name of ['EDITOR', 'VISUAL', 'GIT_EDITOR', 'PAGER', 'GIT_PAGER', 'GIT_TEMPLATE_DIR']) delete env[name];
+    await simpleGit({ baseDir: dir, progress, unsafe: USERS_GIT_ENVIRONMENT }).env(env).clone(url, dir, ['--mirror']);
     return opened(url, discover(dir, url), {}, temp);
   } catch (err) {
     close();
