@@ -35,9 +35,8 @@ export class OwnedBytes implements Bytes {
 /**
  * Binary files up to this size (a compiled config, a small database, a
  * keystore) are searched for keys; larger ones (native modules, DLLs,
- * executables) are counted and named, not read past their first 8 KiB. On the
- * bench's working tree, searching all binary files cost 66% more time, up to
- * 8 MiB 8%, up to 1 MiB nothing measurable (A/B, 11 rounds).
+ * executables) are counted and named, not read past their first 8 KiB: below
+ * 1 MiB searching them costs nothing measurable, above it much (docs/speed.md, “Design measurements”).
  */
 export const BINARY_SEARCHED = 1024 * 1024;
 export const BINARY_NOT_SEARCHED = `binary content over ${BINARY_SEARCHED / 1024 / 1024} MiB: not searched`;
@@ -140,8 +139,7 @@ export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): 
  * Most files are read with one system call: a first read of up to FIRST_READ
  * bytes that comes back short has read the whole file (a regular file's read
  * is short only at its end). Only a file that fills it is stat'ed for its size
- * and read on. (Open, stat, probe, read, close was five calls a file, and on
- * the bench's tree of 32,000 files twice the time of open, read, close.)
+ * and read on: on a tree of small files the calls a file are the cost (docs/speed.md, “Design measurements”).
  */
 function readOpen(fd: number, maxFileSize: number, scratch?: Scratch): Loaded {
   const first = Math.min(FIRST_READ, maxFileSize + 1);

@@ -16,10 +16,10 @@ export interface WorkerSetup extends ReadLimits {
   rules: RuleSpec[];
 }
 
-/** Below this many items a scan stays on the main thread: a worker costs ~30 ms to start. */
+/** Below this many items a scan stays on the main thread: starting a worker costs more than it saves (docs/speed.md, “Design measurements”). */
 const PARALLEL_THRESHOLD = 256;
 const BATCH_ITEMS = 128;
-/** Batches posted to a worker before its first result is back: with three, a worker never waits for this thread to post (dir bench 0.949 and 0.959 against two; four no better). */
+/** Batches posted to a worker before its first result is back: with three, a worker never waits for this thread to post (docs/speed.md, “Design measurements”). */
 const IN_FLIGHT = 3;
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Items (or bytes of in-memory items) queued ahead of the workers before the source is paused. */

@@ -6,9 +6,8 @@
  * The pass is a small WebAssembly SIMD loop (prefilter.wat) that looks at 16
  * bytes at a time and names the places where the first three bytes of some
  * anchor might start; each is then compared here. One Buffer#indexOf pass per
- * anchor (what this replaces) costs ~11 passes over every byte; the SIMD pass
- * finds the same places in a third of the time (express's 234 MB of objects,
- * 12 anchors: 84-102 ms against 290). Where WebAssembly SIMD is missing, the
+ * anchor (what this replaces) passes over every byte once per anchor; the SIMD
+ * pass finds the same places in one (docs/speed.md, “Design measurements”). Where WebAssembly SIMD is missing, the
  * anchors are searched one by one with indexOf, with the same answers.
  */
 import { PREFILTER_WASM } from './prefilter-wasm.js';

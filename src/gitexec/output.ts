@@ -16,9 +16,7 @@ import { firstLine, type Git } from './run.js';
  * object, log over every commit). A delta-base cache of 32 MB instead of git's
  * 96 MB: objects arrive in pack order, so bases are used soon after they are
  * made and a smaller cache keeps what is needed, while touching less fresh
- * memory. Measured on the bench repositories: cat-file 0.68 -> 0.59 s (100 MB of
- * blobs) and 0.91 -> 0.75 s (250 MB); the log walk 0.43 -> 0.33 s; no change on
- * a 36 MB file with 15 deltified versions.
+ * memory (docs/speed.md, “Design measurements”).
  */
 export const BULK_READ = ['-c', 'core.deltaBaseCacheLimit=32m'];
 

@@ -3,8 +3,7 @@
  * (`<cache file>.places`). An audit reads such blobs again every time (the
  * cache never holds a key), and placing them took a `git log --raw` walk over
  * every commit: on a repository whose findings are accepted in a baseline,
- * that walk was most of every repeated audit (the generated bench history:
- * 58% of a first audit, with nothing new).
+ * that walk was most of every repeated audit (docs/speed.md, “Design measurements”).
  *
  * A placement holds for as long as the object store holds the same commits:
  * the walk goes over every commit in the store, reachable or not, so the set

@@ -94,8 +94,7 @@ export abstract class HistoryScan extends ItemObserver {
   protected async *objectItems(wanted: Iterable<WantedObject[]> | AsyncIterable<WantedObject[]>): AsyncIterable<SourceItem[]> {
     const onProblem = (p: ObjectProblem) => this.events.skip('unreadable', `object ${p.oid}`, `${p.reason}: ${p.message}`);
     // A git per core inflates, although this process scans on one of them too: it scans faster than
-    // a git inflates, and waits on git's writes. On 2 cores, against one git fewer: git/git 38.0 -> 32.2 s,
-    // the 52,000-commit history 15.7 -> 12.7 s; a history of one run (under 128 MiB) the same.
+    // a git inflates, and waits on git's writes (docs/speed.md, “Design measurements”).
     for await (const batch of readObjects(this.repo.git, wanted, onProblem, availableParallelism())) {
       yield batch.map((obj) => this.item(obj));
     }

@@ -256,8 +256,8 @@ function copyHeadRef(loc: Location, head: string, view: string): void {
  * Most repositories borrow nothing: no `info/alternates`, and every folder
  * and pack file in objects/ its own. git is then pointed at the objects
  * folder itself (GIT_OBJECT_DIRECTORY), with `core.commitGraph` pinned off so
- * that nothing in `info/` is read: creating a link per loose-object folder
- * cost the pre-commit hook 60 ms on a machine where each link costs 250 µs.
+ * that nothing in `info/` is read: a link per loose-object folder is a cost
+ * the pre-commit hook feels where links are slow (docs/speed.md, “Design measurements”).
  * Otherwise the view gets an objects/ of its own: a link to each of the
  * repository's loose-object folders and pack files that is really its own (a
  * folder or file that is itself a link is named and left out), and an empty
