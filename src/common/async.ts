@@ -53,3 +53,25 @@ export async function* interleave<T>(sources: (() => AsyncIterable<T>)[], concur
     for (const r of running) void r.it.return?.();
   }
 }
+
+/** Several async sources as one, each advanced only when its last batch was taken. */
+export async function* merge<T>(sources: AsyncIterable<T>[]): AsyncIterable<T> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
+  const pull = (i: number) => pending.set(i, early((iterators[i] as AsyncIterator<T>).next().then((r) => ({ i, r }))));
+  iterators.forEach((_, i) => pull(i));
+  try {
+    while (pending.size > 0) {
+      const { i, r } = await Promise.race(pending.values());
+      if (r.done) {
+        pending.delete(i);
+        continue;
+      }
+      pull(i);
+      yield r.value;
+    }
+  } finally {
+    // Stopped early: the readers' git processes are ended by the caller; nothing waits on them here.
+    for (const it of iterators) void it.return?.().catch(() => {});
+  }
+}

@@ -8,11 +8,12 @@
  * small screen.
  */
 import { unread, type Finding, type Report, type SecretExposure } from './model.js';
-import { KIND_NAMES, distinctPlaces, keyNumbers, keyWhere, placeOfFinding, sharedSteps } from './advice.js';
+import { KIND_NAMES, distinctPlaces, keyNumbers, keyWhere, sharedSteps } from './advice.js';
 import { groupBy } from '../common/group.js';
 import { count, formatBytes, formatDuration, formatNumber, plural, printable, quotePath, wrap } from '../common/text.js';
 import { filePath } from '../sources/origin.js';
 import { placeLabel, scannedCounts } from './format.js';
+import { historyLine, placeNote, where } from './place-text.js';
 import { AUDIT_MODE, changeSentence, narrowing } from './settings.js';
 import type { Severity } from '../detect/rule.js';
 
@@ -136,24 +137,6 @@ function keyLine(v: View, s: SecretExposure, n: number, group: Finding[]): strin
   return `${String(n).padStart(2)}. ${v.p.bold(shown)}  ${v.p.severity[s.severity](s.severity)}  ${kind}${status ? `  ${status}` : ''}${state ? v.p.dim(` · ${state}`) : ''}`;
 }
 
-/** After a place: the commit that brought the key in, and what is unusual about it. */
-function placeNote(f: Finding): string {
-  const note = gitNote(f);
-  if (!f.allowedInRepository) return note;
-  return `${note || ' '} · allowed in the repository (sk-scan:allow${f.allowedInRepository.reason ? ` -- ${printable(f.allowedInRepository.reason)}` : ''})`;
-}
-
-function gitNote(f: Finding): string {
-  if (f.image !== undefined) return imageNote(f.image);
-  if (f.git === undefined) return '';
-  const place = placeOfFinding(f);
-  if (place === 'dangling') return '  staged once, never committed';
-  if (place === 'staged') return '  staged, in no commit yet';
-  const by = [f.commit && f.git.in !== 'message' ? f.commit.slice(0, 7) : '', f.date?.slice(0, 10) ?? '', f.author ? printable(f.author.replace(/ <[^>]*>$/, '')) : ''].filter(Boolean).join(' ');
-  const unreachable = f.git.unreachable ? ' (unreachable: on no branch or tag)' : '';
-  return by || unreachable ? `  ${by}${unreachable}` : '';
-}
-
 /** Each step once, for the keys it applies to: `• 1-4: Revoke now: …`. */
 function advice(v: View): string[] {
   if (v.opts.explain) return [];
@@ -185,14 +168,6 @@ function commentable(v: View): boolean {
   return v.report.findings.some((f) => f.member === undefined && f.image === undefined);
 }
 
-/** `  deleted in layer 5, still in layer 3 of the image`. */
-function imageNote(img: NonNullable<Finding['image']>): string {
-  if (img.layer === null) return `  in the image config${img.file === 'config/history' ? ' (its build history)' : ''}`;
-  if (img.deletedIn !== undefined) return `  deleted in layer ${img.deletedIn}, still in layer ${img.layer} of the image`;
-  if (img.replacedIn !== undefined) return `  replaced in layer ${img.replacedIn}, still in layer ${img.layer} of the image`;
-  return `  layer ${img.layer} of ${img.layers}`;
-}
-
 /** --explain: each key with every place, its history, and its own numbered advice. */
 function explained(v: View): string[] {
   const out: string[] = [];
@@ -209,22 +184,6 @@ function explained(v: View): string[] {
   });
   out.push('', ...falsePositive(v).map(v.p.dim));
   return out;
-}
-
-/** For --explain: which commit brought the key in, which refs reach it, whether it is still there. */
-function historyLine(f: Finding): string | null {
-  if (f.git === undefined) return null;
-  const place = placeOfFinding(f);
-  if (place === 'dangling') return `a blob staged once and never committed (dangling): only in this clone's object store`;
-  if (place === 'staged') return 'staged in the index, in no commit yet';
-  const parts: string[] = [];
-  const by = `${f.date ? ` (${f.date.slice(0, 10)})` : ''}${f.author ? ` by ${printable(f.author)}` : ''}`;
-  if (f.git.in === 'tag') parts.push(`tagged${by}${f.commit ? `, on commit ${f.commit.slice(0, 12)}` : ''}`);
-  else if (f.commit && f.git.in !== 'message') parts.push(`commit ${f.commit.slice(0, 12)}${by}`);
-  if (f.git.unreachable) parts.push('unreachable: on no branch or tag, still in the object store');
-  else if (f.git.refs && f.git.refs.length > 0) parts.push(`on ${f.git.refs.slice(0, 3).map(printable).join(', ')}${f.git.refs.length > 3 ? ', …' : ''}`);
-  parts.push(f.git.atHead ? (f.git.unreachable ? 'the same key is also in HEAD' : 'still in HEAD') : 'not in HEAD (history only)');
-  return parts.join(' · ');
 }
 
 /** `6 keys: 4 live (critical), 1 webhook secret, 1 test key; 2 still in HEAD`. */
@@ -380,13 +339,6 @@ function variableFor(report: Report, keys: SecretExposure[]): string {
   }));
   const [name] = names;
   return names.size === 1 && name !== undefined ? name : 'an environment variable';
-}
-
-function where(f: Finding, withTarget: boolean): string {
-  const prefix = withTarget && f.target ? `${quotePath(f.target)}: ` : '';
-  if (f.path === null) return `${prefix}${placeLabel(f)}, line ${f.line}:${f.column}`;
-  const encoded = f.secret.encoding ? ` (in ${f.secret.encoding})` : '';
-  return f.inName ? `${prefix}${quotePath(f.path)} (the key is in the name)` : `${prefix}${quotePath(filePath(f) as string)}:${f.line}:${f.column}${encoded}`;
 }
 
 /** What --verify learned, in a few words; nothing without --verify. */

@@ -15,16 +15,21 @@
  * the ids after it, so one bad object never ends the scan.
  *
  * The parts, each a small class with its own state:
- * - RunQueue: the ids, cut into runs (one git process each) as they arrive;
+ * - RunQueue: the ids, cut into runs (one git process each) as they arrive (./runs.ts);
  * - Reader: one after another, a git process per run, read into its ring of buffers;
- * - CatFile: one git process and the reading of its output file.
+ * - CatFile: one git process and the reading of its output file;
+ * - the ring of read buffers (./ring.ts), and merge() (common/async.ts) for the readers.
  */
-import { early, signal } from '../../common/async.js';
+import { early, merge } from '../../common/async.js';
 import { SkScanError } from '../../common/errors.js';
 import { BULK_READ, GitToFile, TempDir } from '../../gitexec/output.js';
 import type { Git } from '../../gitexec/run.js';
 import { OwnedBytes } from '../../content/read.js';
 import { parseHeader } from './header.js';
+import { READ_BYTES, Ring, type Slot } from './ring.js';
+import { Run, RunQueue, type Wanted } from './runs.js';
+
+export type { WantedObject } from './runs.js';
 import type { Bytes } from '../types.js';
 
 export interface GitObject {
@@ -33,22 +38,13 @@ export interface GitObject {
   bytes: Bytes;
 }
 
-/** An object to read, with its size when known (from `--batch-check`; 0 if not). */
-export interface WantedObject {
-  oid: string;
-  size: number;
-}
-
 export interface ObjectProblem {
   oid: string;
   reason: 'missing' | 'corrupt';
   message: string;
 }
 
-type Wanted = Iterable<WantedObject[]> | AsyncIterable<WantedObject[]>;
-
 const NL = 0x0a;
-const READ_BYTES = 1 << 20;
 const SHORT_READ = READ_BYTES / 4;
 /** git processes in a row that answer nothing before reading gives up. */
 const STALLED_MAX = 64;
@@ -82,158 +78,6 @@ export async function* readObjects(git: Git, wanted: Wanted, onProblem: (p: Obje
     await feeding;
     for (const r of readers) r.close();
     tmp.remove();
-  }
-}
-
-/**
- * The runs waiting for a git process. The feeder adds them as ids arrive;
- * readers take them. `open` until the ids are used up (`fed`), or until
- * reading stops (`ended`); a failure of the listing is held for the readers.
- */
-class RunQueue {
-  private readonly runs: Run[] = [];
-  private state: 'open' | 'fed' | 'ended' = 'open';
-  private failure: { error: unknown } | null = null;
-  private changed = signal();
-
-  constructor(
-    private readonly parts: number,
-    private readonly runBytes: number,
-  ) {}
-
-  /** Cuts `wanted` into runs as it arrives. Never rejects: a failure is kept for `take` and `rethrow`. */
-  async feed(wanted: Wanted): Promise<void> {
-    let run: Run | null = null;
-    try {
-      for await (const batch of wanted) {
-        if (this.state === 'ended') break; // the reader stopped early: stop the listing too
-        for (const w of batch) {
-          if (run !== null && run.bytes + w.size > this.runBytes) {
-            run.close();
-            run = null;
-            // Bounded memory: no more than a run per reader waits for a git process.
-            while (this.runs.length > this.parts && this.state === 'open') await this.changed.promise;
-          }
-          if (run === null) this.push((run = new Run()));
-          run.add(w);
-        }
-        run?.flush();
-      }
-    } catch (error) {
-      this.failure = { error };
-    } finally {
-      run?.close();
-      if (this.state === 'open') this.state = 'fed';
-      this.notify();
-    }
-  }
-
-  /** The next run, once there is one; null when there will be none. */
-  async take(): Promise<Run | null> {
-    for (;;) {
-      this.rethrow();
-      const run = this.runs.shift();
-      if (run) {
-        this.notify(); // room for the listing to go on
-        return run;
-      }
-      if (this.state !== 'open') return null;
-      await this.changed.promise;
-    }
-  }
-
-  /** A run to read before the others (what followed a corrupt object). */
-  putBack(run: Run): void {
-    this.runs.unshift(run);
-    this.notify();
-  }
-
-  get ended(): boolean {
-    return this.state === 'ended';
-  }
-
-  /** Reading has stopped (done, failed or abandoned): the feeder and waiting readers let go. */
-  end(): void {
-    this.state = 'ended';
-    this.notify();
-  }
-
-  rethrow(): void {
-    if (this.failure !== null) throw this.failure.error;
-  }
-
-  private push(run: Run): void {
-    this.runs.push(run);
-    this.notify();
-  }
-
-  /** Wakes whoever waits (a run queued or taken, the input used up, reading ended). */
-  private notify(): void {
-    this.changed.fire();
-    this.changed = signal();
-  }
-}
-
-/**
- * A contiguous run of ids for one git process, which may start before the run
- * is complete. The ids are kept as the text git is sent, one string per batch
- * added (`<oid>\n` lines), until git has answered them all: a run can hold a
- * hundred thousand small objects, and an object and a string per id cost more
- * than twice the memory.
- */
-class Run {
-  /** The `<oid>\n` lines, a string per flush. */
-  private readonly chunks: string[] = [];
-  /** Lines added since the last flush. */
-  private unsent: string[] = [];
-  /** Chunks already written to git. */
-  private written = 0;
-  count = 0;
-  bytes = 0;
-  closed = false;
-  readonly done = signal();
-  private cat: CatFile | null = null;
-
-  add(w: WantedObject): void {
-    this.unsent.push(w.oid);
-    this.count++;
-    this.bytes += w.size;
-  }
-
-  /** Hands git the ids added since the last flush (if its process has started). */
-  flush(): void {
-    if (this.unsent.length > 0) {
-      this.chunks.push(this.unsent.join('\n') + '\n');
-      this.unsent = [];
-    }
-    if (this.cat === null) return;
-    for (; this.written < this.chunks.length; this.written++) this.cat.out.write(this.chunks[this.written] as string);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.flush();
-    this.closed = true;
-    this.cat?.out.end();
-    this.done.fire();
-  }
-
-  attach(cat: CatFile): void {
-    this.cat = cat;
-    this.flush();
-    if (this.closed) cat.out.end();
-  }
-
-  /** The ids from the `from`th on (once the run is complete). */
-  idsFrom(from: number): string[] {
-    return this.chunks.join('').split('\n').slice(from, this.count);
-  }
-
-  static of(oids: string[]): Run {
-    const run = new Run();
-    for (const oid of oids) run.add({ oid, size: 0 });
-    run.close();
-    return run;
   }
 }
 
@@ -404,100 +248,5 @@ class CatFile {
 
   close(): void {
     this.out.close();
-  }
-}
-
-/**
- * One read buffer of a ring. Each refill advances its generation, and what it
- * lent before is no longer valid: `Lent.view()` checks.
- */
-class Slot {
-  private readonly buf = Buffer.allocUnsafeSlow(READ_BYTES);
-  private generation = 0;
-
-  /** Refills the buffer (`read` says how many bytes it put there); what was lent from it before expires. */
-  fill(read: (buf: Buffer) => number): Buffer {
-    this.generation++;
-    return this.buf.subarray(0, read(this.buf));
-  }
-
-  lend(start: number, end: number): Bytes {
-    return new Lent(this, this.generation, start, end);
-  }
-
-  /** The bytes, if the buffer has not been refilled since they were lent. */
-  bytes(generation: number, start: number, end: number): Buffer {
-    if (generation !== this.generation) throw new Error('lent bytes read after their buffer was refilled: keep() them first');
-    return this.buf.subarray(start, end);
-  }
-}
-
-class Lent implements Bytes {
-  constructor(
-    private readonly slot: Slot,
-    private readonly generation: number,
-    private readonly start: number,
-    private readonly end: number,
-  ) {}
-
-  get length(): number {
-    return this.end - this.start;
-  }
-
-  view(): Buffer {
-    return this.slot.bytes(this.generation, this.start, this.end);
-  }
-
-  keep(): Bytes {
-    return new OwnedBytes(Buffer.from(this.view()));
-  }
-
-  subarray(start: number, end = this.length): Bytes {
-    return new Lent(this.slot, this.generation, this.start + start, this.start + Math.min(end, this.length));
-  }
-}
-
-/**
- * Read buffers, reused in turn: fresh memory costs a page fault per 4 KiB on
- * first touch, which on gVisor made allocating a buffer per read cost more than
- * the read itself. Three, because a batch must stay intact until its consumer
- * has taken two more (merge() advances a reader as soon as its batch is taken).
- * The ring turns only when a batch is lent: a read that finds nothing whole
- * (git caught up with) reuses its slot, or a reader polling while its consumer
- * awaits would come round to the batch the consumer still holds.
- */
-class Ring {
-  private readonly slots = [new Slot(), new Slot(), new Slot()];
-  private turn = 0;
-
-  current(): Slot {
-    return this.slots[this.turn % this.slots.length] as Slot;
-  }
-
-  /** Something was lent from the current slot: the next read goes into the next one. */
-  advance(): void {
-    this.turn++;
-  }
-}
-
-/** Several async sources as one, each advanced only when its last batch was taken. */
-async function* merge<T>(sources: AsyncIterable<T>[]): AsyncIterable<T> {
-  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
-  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
-  const pull = (i: number) => pending.set(i, early((iterators[i] as AsyncIterator<T>).next().then((r) => ({ i, r }))));
-  iterators.forEach((_, i) => pull(i));
-  try {
-    while (pending.size > 0) {
-      const { i, r } = await Promise.race(pending.values());
-      if (r.done) {
-        pending.delete(i);
-        continue;
-      }
-      pull(i);
-      yield r.value;
-    }
-  } finally {
-    // Stopped early: the readers' git processes are ended by the caller; nothing waits on them here.
-    for (const it of iterators) void it.return?.().catch(() => {});
   }
 }
