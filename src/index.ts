@@ -21,7 +21,7 @@ import type { PrePushHook } from './sources/git/prepush.js';
 import { stdinSource } from './sources/stdin.js';
 import { VERSION } from './common/version.js';
 import { maskKeys } from './common/redact.js';
-import { mergeBaseline, writeBaseline } from './suppress/baseline.js';
+import { mergeBaseline, writeBaseline } from './config/baseline.js';
 
 export interface ScanOptions extends PipelineOptions {
   /** A config file to use instead of `.sk-scan.yaml` at the scan root. */
@@ -268,7 +268,7 @@ export function exitCodeFor(report: Report, failOn: 'any' | 'active' = 'any'): 0
 export { render, FORMATS, type Format, type RenderOptions } from './report/index.js';
 export { mergeReports, parseReport } from './report/merge.js';
 export type { Finding, Report, SecretInfo, Stats, TargetError } from './report/model.js';
-export type { BaselineUpdate } from './suppress/baseline.js';
+export type { BaselineUpdate } from './config/baseline.js';
 export type { PipelineOptions, Progress } from './pipeline/run.js';
 export type { PrePushHook } from './sources/git/prepush.js';
 export { SkScanError } from './common/errors.js';

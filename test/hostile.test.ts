@@ -12,7 +12,7 @@ import { Git } from '../src/gitexec/run.js';
 import { scanDir, scanGit, scanPrePush, scanStdin, type Report } from '../src/index.js';
 import { logIntroduced } from '../src/sources/git/log.js';
 import { packedObjects } from '../src/sources/git/repo.js';
-import { nameBytes } from '../src/sources/names.js';
+import { nameBytes } from '../src/common/names.js';
 import { gitEnv, importCommits, makeRepo } from './helpers/git.js';
 import { fakeKey } from './helpers/keys.js';
 import { startPlatform } from './helpers/platform.js';

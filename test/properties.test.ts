@@ -12,7 +12,7 @@ import { readRulesDir } from '../src/config/builtin.js';
 import { parseConfig } from '../src/config/config-file.js';
 import { SkScanError } from '../src/common/errors.js';
 import { FORMATS, render, scanDir, scanGit, scanStdin } from '../src/index.js';
-import { parseBaseline } from '../src/suppress/baseline.js';
+import { parseBaseline } from '../src/config/baseline.js';
 import { makeRepo } from './helpers/git.js';
 import { runCli, tempDir } from './helpers/run.js';
 

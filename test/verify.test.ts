@@ -144,14 +144,13 @@ describe('an endpoint that never answers', () => {
   it('cannot stall the run: each request times out (retried once) and the deadline ends the phase', async () => {
     const keys = Array.from({ length: 6 }, () => fakeKey('live'));
     for (const k of keys) platform.keys.set(k, 'hang');
-    const started = Date.now();
     const r = await runCliAsync(['stdin', '--verify', '--verify-url', platform.url, '--verify-timeout', '0.3', '--verify-deadline', '2', '--format', 'json'], {
       input: keys.map((k) => `K=${k}`).join('\n'),
       timeoutMs: 30_000,
     });
-    expect(r.signal).toBeNull(); // it ended by itself
-    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.signal).toBeNull(); // it ended by itself, before the test's own limit stopped it
     const report = JSON.parse(r.stdout);
+    expect(report.findings).toHaveLength(6);
     const reasons = new Set(report.findings.map((f: Finding) => f.verification.reason));
     expect([...reasons].every((x) => x === 'timeout' || x === 'deadline')).toBe(true);
     expect(report.findings.every((f: Finding) => f.verification.status === 'unknown')).toBe(true);

@@ -45,7 +45,7 @@ const SIMPLE_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\t
  * What a terminal must not be handed raw: C0 and C1 control characters (ESC
  * starts a colour or cursor sequence), DEL, the Unicode bidirectional controls
  * (which reorder what is shown), and lone surrogates (bytes of a name that are
- * not UTF-8, see sources/names.ts).
+ * not UTF-8, see common/names.ts).
  */
 // eslint-disable-next-line no-control-regex -- these are exactly the characters to escape
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

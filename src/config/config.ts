@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { SkScanError, locatedError } from '../common/errors.js';
 import { readSettingsFile } from '../common/files.js';
-import { BASELINE_FILE_NAME, parseBaseline } from '../suppress/baseline.js';
+import { BASELINE_FILE_NAME, parseBaseline } from './baseline.js';
 import { builtinRules } from './builtin.js';
 import { CONFIG_FILE_NAME, defaults, IGNORE_FILE_NAME, type Config } from './model.js';
 

@@ -4,7 +4,7 @@
  * both fill in.
  */
 import type { RuleSpec } from '../detect/rule.js';
-import type { BaselineEntry } from '../suppress/baseline.js';
+import type { BaselineEntry } from './baseline.js';
 import type { PathPatterns } from './paths.js';
 
 export function defaults(file: string | null, builtin: RuleSpec[]): Config {

@@ -8,8 +8,29 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { describeIoError } from '../common/errors.js';
 import { formatBytes } from '../common/text.js';
 import { archiveKind } from './archive/kind.js';
-import { fsPath } from '../sources/names.js';
-import type { Bytes, SkipReason, SourceItem } from '../sources/types.js';
+import { fsPath } from '../common/names.js';
+
+/**
+ * Bytes a source hands over: owned outright, or lent out of a buffer the source
+ * reuses. The type says which rule applies: nothing gets at the bytes without
+ * `view()`, and lent bytes throw there once their buffer has been refilled, so
+ * keeping them past their time fails loudly instead of scanning other bytes.
+ */
+export interface Bytes {
+  readonly length: number;
+  /** The bytes, now. Lent bytes are valid until two more batches have been taken from their source. */
+  view(): Buffer;
+  /** Bytes that stay valid however long they are kept (lent ones are copied). */
+  keep(): Bytes;
+  /** Part of these bytes, under the same rule. */
+  subarray(start: number, end?: number): Bytes;
+}
+
+/** `corrupt`: inside an archive, a member (or the rest of the archive) that could not be opened: damaged, encrypted, an unknown compression. */
+export type SkipReason = 'binary' | 'tooLarge' | 'unreadable' | 'symlink' | 'corrupt';
+
+/** What there is to read: a file on disk, or bytes in memory (a source's item, whatever its origin). */
+export type Content = { file: string } | { bytes: Bytes };
 
 /** Bytes that belong to whoever holds them. */
 export class OwnedBytes implements Bytes {
@@ -111,7 +132,7 @@ export class Scratch {
 }
 
 /** Bytes to scan, or why not. Synchronous: it runs inside worker threads, one file at a time. */
-export function load(item: SourceItem, maxFileSize: number, scratch?: Scratch): Loaded {
+export function load(item: Content, maxFileSize: number, scratch?: Scratch): Loaded {
   if ('bytes' in item) {
     if (item.bytes.length > maxFileSize) return { skip: 'tooLarge', message: tooLarge(item.bytes.length, maxFileSize) };
     const bytes = item.bytes.view();

@@ -42,7 +42,7 @@ function scanArchive(reader: Archives, detector: Detector, outer: Origin, bytes:
   for (const part of reader.openArchive(bytes, name, limits)) {
     // A member is judged whole: the lines a change adds are lines of the archive, not of its members.
     const origin: Origin = { ...outer, member: part.member || undefined, onlyLines: undefined };
-    if (!('skip' in part)) results.push(resultOf(detector, origin, load({ origin, bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize)));
+    if (!('skip' in part)) results.push(resultOf(detector, origin, load({ bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize)));
     // Not opened (nested too deep), but its bytes are searched for plain keys all the same.
     else if (part.bytes) results.push({ ...inBinary(detector, origin, part.bytes), skip: { reason: part.skip, message: part.message } });
     else results.push(skipped(origin, part.skip, part.message));

@@ -23,7 +23,7 @@ import type { Report, Stats } from '../report/model.js';
 import { attributeStage } from '../attribute/stage.js';
 import { BINARY_NOT_SEARCHED, BINARY_SEARCHED } from '../content/read.js';
 import type { SkipReason, Source, SourceEvents } from '../sources/types.js';
-import type { BaselineEntry } from '../suppress/baseline.js';
+import type { BaselineEntry } from '../config/baseline.js';
 import { suppressStage } from '../suppress/stage.js';
 import { acceptsUnread, type AcceptsUnread } from '../suppress/unread.js';
 import type { VerifyOptions } from '../verify/client.js';

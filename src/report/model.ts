@@ -5,7 +5,7 @@
 import type { Advice, Severity } from '../detect/rule.js';
 import type { GitPlace, ImagePlace, TargetKind } from '../sources/types.js';
 import type { Suppression, SuppressionKind } from '../pipeline/handoff.js';
-import type { BaselineUpdate } from '../suppress/baseline.js';
+import type { BaselineUpdate } from '../config/baseline.js';
 import type { Verification } from '../verify/spec.js';
 
 export interface SecretInfo {

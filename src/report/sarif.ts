@@ -13,7 +13,7 @@
  * - Each rule carries short and full descriptions, help (its remediation), and
  *   `security-severity` (GitHub's 0–10 scale) with the `security` tag.
  */
-import { nameBytes } from '../sources/names.js';
+import { nameBytes } from '../common/names.js';
 import { messageOf, placeLabel } from './format.js';
 import { AUDIT_MODE, changeSentence } from './settings.js';
 import type { Finding, Report } from './model.js';

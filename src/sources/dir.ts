@@ -19,7 +19,7 @@ import { resolve, sep } from 'node:path';
 import { SkScanError, describeIoError } from '../common/errors.js';
 import { IgnoreRules } from './gitignore.js';
 import { shellQuote } from '../common/text.js';
-import { decodeName, fsPath } from './names.js';
+import { decodeName, fsPath } from '../common/names.js';
 import type { Source, SourceEvents, SourceItem } from './types.js';
 
 export interface DirOptions {

@@ -13,7 +13,7 @@ import type { Ignore } from 'ignore';
 import { SkScanError } from '../common/errors.js';
 import { readSettingsFile } from '../common/files.js';
 import { requirePackage } from '../common/require.js';
-import { fsPath } from './names.js';
+import { fsPath } from '../common/names.js';
 
 const ignore = requirePackage('ignore') as typeof import('ignore');
 

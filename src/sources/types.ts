@@ -3,6 +3,9 @@
  * came from. Only this folder knows about files, git and stdin; the detector
  * downstream sees bytes.
  */
+import type { Bytes, SkipReason } from '../content/read.js';
+
+export type { Bytes, SkipReason } from '../content/read.js';
 
 /** Facts about a finding's place in git history (git mode only). */
 export interface GitPlace {
@@ -77,22 +80,6 @@ export interface FileItem {
   file: string;
 }
 
-/**
- * Bytes a source hands over: owned outright, or lent out of a buffer the source
- * reuses. The type says which rule applies: nothing gets at the bytes without
- * `view()`, and lent bytes throw there once their buffer has been refilled, so
- * keeping them past their time fails loudly instead of scanning other bytes.
- */
-export interface Bytes {
-  readonly length: number;
-  /** The bytes, now. Lent bytes are valid until two more batches have been taken from their source. */
-  view(): Buffer;
-  /** Bytes that stay valid however long they are kept (lent ones are copied). */
-  keep(): Bytes;
-  /** Part of these bytes, under the same rule. */
-  subarray(start: number, end?: number): Bytes;
-}
-
 /** Content already in memory (stdin, a git blob). */
 export interface BytesItem {
   origin: Origin;
@@ -101,8 +88,6 @@ export interface BytesItem {
 
 export type SourceItem = FileItem | BytesItem;
 
-/** `corrupt`: inside an archive, a member (or the rest of the archive) that could not be opened: damaged, encrypted, an unknown compression. */
-export type SkipReason = 'binary' | 'tooLarge' | 'unreadable' | 'symlink' | 'corrupt';
 
 export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged' | 'image';
 

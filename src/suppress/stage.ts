@@ -11,7 +11,7 @@
  */
 import { fingerprint, type Detection, type Judged, type Suppression } from '../pipeline/handoff.js';
 import { filePath } from '../sources/origin.js';
-import { baselineKey, type BaselineEntry } from './baseline.js';
+import { baselineKey, type BaselineEntry } from '../config/baseline.js';
 
 /** Everything the user has accepted. */
 export interface Acceptance {

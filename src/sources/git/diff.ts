@@ -2,7 +2,7 @@
  * Reading `git diff -U0 --full-index` output (the staged change, a range's
  * commits): each changed file's new blob and the lines the change adds.
  */
-import { decodeName } from '../names.js';
+import { decodeName } from '../../common/names.js';
 
 export interface StagedFile {
   path: string;

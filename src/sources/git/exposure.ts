@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Git } from '../../gitexec/run.js';
-import { decodeName } from '../names.js';
+import { decodeName } from '../../common/names.js';
 
 export interface CommitRef {
   commit: string;

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { BULK_READ, gitOutput, Leftover } from '../../gitexec/output.js';
 import type { Git } from '../../gitexec/run.js';
-import { decodeName } from '../names.js';
+import { decodeName } from '../../common/names.js';
 
 export interface CommitInfo {
   commit: string;

@@ -10,7 +10,7 @@
  */
 import type { Git } from '../../gitexec/run.js';
 import { pushTo } from '../../common/group.js';
-import { decodeName } from '../names.js';
+import { decodeName } from '../../common/names.js';
 import type { GitPlace, Hit, Origin } from '../types.js';
 import { exposureWindows, type KeyPlaces } from './exposure.js';
 import type { CommitGraph } from './graph.js';

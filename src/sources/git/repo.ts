@@ -11,7 +11,7 @@ import { TempDir } from '../../gitexec/output.js';
 import { GitError, firstLine, neutralEnvironment, type Git } from '../../gitexec/run.js';
 import { requirePackage } from '../../common/require.js';
 import { shellQuote } from '../../common/text.js';
-import { decodeName } from '../names.js';
+import { decodeName } from '../../common/names.js';
 import { discover, fromEnvironment, type Location } from './location.js';
 import { seal, type SealOptions } from './sealed.js';
 

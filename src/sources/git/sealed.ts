@@ -33,7 +33,7 @@ import { SkScanError } from '../../common/errors.js';
 import { readRegularFile } from '../../common/files.js';
 import { TempDir } from '../../gitexec/output.js';
 import { Git } from '../../gitexec/run.js';
-import { decodeName } from '../names.js';
+import { decodeName } from '../../common/names.js';
 import type { Location } from './location.js';
 
 /** What the view of a repository copied, linked and left out. */
