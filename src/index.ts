@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { loadConfig } from './config/config.js';
 import type { Config } from './config/model.js';
+import type { RuleCheck, RuleList } from './config/catalog.js';
 import { SkScanError } from './common/errors.js';
 import { runPipeline, type PipelineOptions, type PipelineResult } from './pipeline/run.js';
 import { checkVerifyEndpoint } from './verify/stage.js';
@@ -279,4 +280,18 @@ export type { Config } from './config/model.js';
 export { Detector, type Match } from './detect/engine.js';
 export { compileRule, type Rule, type RuleSpec, type Severity } from './detect/rule.js';
 export { VERSION } from './common/version.js';
-export { checkRuleFile, decodedForms, listRules, type ExampleResult, type RuleCheck, type RuleList, type RuleListing } from './config/catalog.js';
+export type { ExampleResult, RuleCheck, RuleList, RuleListing } from './config/catalog.js';
+
+/**
+ * The rules a scan rooted at `opts.root` (default `.`) uses: each with its
+ * keywords, the encodings its keys are found in, and its --verify check.
+ * Loaded on call: the YAML parser it needs must not load with every scan.
+ */
+export async function listRules(opts: { root?: string; config?: string } = {}): Promise<RuleList> {
+  return (await import('./config/catalog.js')).listRules(opts);
+}
+
+/** Every example of every rule in a rules file (or a .sk-scan.yaml), run against its own rule, each with its line. */
+export async function checkRuleFile(file: string): Promise<RuleCheck> {
+  return (await import('./config/catalog.js')).checkRuleFile(file);
+}

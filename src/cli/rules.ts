@@ -20,7 +20,7 @@ export async function rulesCommand({ values, positionals }: Parsed, command: Com
   }
   if (verb === 'check') {
     if (rest.length !== 1) throw usageError('rules check takes one FILE: a rules file, or a .sk-scan.yaml with a rules: list', command);
-    const check = checkRuleFile(rest[0] as string);
+    const check = await checkRuleFile(rest[0] as string);
     await writeReport(json ? `${JSON.stringify(check, null, 2)}\n` : checkText(check), undefined);
     return check.rules.some((r) => r.examples.some((e) => !e.ok)) ? 1 : 0;
   }
