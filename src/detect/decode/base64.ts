@@ -14,6 +14,7 @@
 import { pushTo } from '../../common/group.js';
 import type { Decoder, Run } from './decoder.js';
 import { byteSet } from './decoder.js';
+import { Prefilter } from '../prefilter.js';
 
 /** A base64 run shorter than this holds no key; one longer than this is not decoded. */
 const MIN_RUN = 24;
@@ -85,6 +86,8 @@ export function base64Decoder(keywords: Buffer[]): Decoder | null {
   const plain = grouped(keywords.flatMap(base64Forms));
   if (plain.length === 0) return null;
   const nested = grouped(plain.flatMap((g) => g.forms.flatMap((f) => base64Forms(f.needle))));
+  // The nested forms are many (three of each form): found in one pass of a prefilter of their own, made when first needed.
+  let nestedFinder: Prefilter | null = null;
   const secretAt = plain.length;
   return {
     name: 'base64',
@@ -105,9 +108,8 @@ export function base64Decoder(keywords: Buffer[]): Decoder | null {
       plain.forEach(({ forms }, i) => places(i).forEach((hit) => tryForms(hit, forms)));
       // Searched in a Secret manifest alone, not in every file: the nested forms are many.
       if (depth === 0 && places(secretAt).length > 0) {
-        for (const { anchor, forms } of nested) {
-          for (let hit = buf.indexOf(anchor); hit !== -1; hit = buf.indexOf(anchor, hit + 1)) tryForms(hit, forms);
-        }
+        nestedFinder ??= new Prefilter(nested.map((g) => g.anchor));
+        nestedFinder.find(buf)?.forEach((hits, i) => hits?.forEach((hit) => tryForms(hit, (nested[i] as FormGroup).forms)));
       }
       return out;
     },
