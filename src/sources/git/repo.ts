@@ -101,7 +101,7 @@ export function missingAdvice(repo: Repo): { why: string; remedy: string } {
  * in GIT_CONFIG_KEY_n), config given in variables (GIT_CONFIG_COUNT,
  * GIT_CONFIG_GLOBAL, GIT_EXEC_PATH), a CI deploy key (GIT_SSH_COMMAND,
  * GIT_SSH), a proxy (GIT_PROXY_COMMAND). Refused, `sk-scan git URL` failed in
- * a CI job that set GIT_SSH_COMMAND (test/git.test.ts).
+ * a CI job that set GIT_SSH_COMMAND (test/sources/git.test.ts).
  */
 const USERS_GIT_ENVIRONMENT = {
   allowUnsafeAskPass: true,

@@ -1,0 +1,139 @@
+/** Keys written encoded: base64 in a Kubernetes Secret, a Docker config's auth, base64 inside base64, hex, escapes; for the built-in rules and for a user's. */
+import { describe, expect, it } from 'vitest';
+import { scanStdin } from '../../src/index.js';
+import { fakeKey, randomBody, rng } from '../helpers/keys.js';
+import { runCli, tempDir, writeTree } from '../helpers/run.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('base64', () => {
+  it('finds a key in a Secret manifest, a Docker auth and base64 inside base64, at the encoded place, as the same key', async () => {
+    const key = fakeKey('live', 'prod');
+    const text = [
+      'apiVersion: v1',
+      'kind: Secret',
+      'data:',
+      `  CHATBOT_API_KEY: ${b64(key)}`,
+      `  .dockerconfigjson: ${b64(JSON.stringify({ auths: { 'registry.example': { auth: b64(`ci:${key}`) } } }))}`,
+      '---',
+      `{"auths": {"registry.example": {"auth": "${b64(`deploy:${key}`)}"}}}`,
+      `PLAIN=${key}`,
+      '',
+    ].join('\n');
+    const report = await scanStdin(Buffer.from(text), { path: 'deploy.yaml' });
+    expect(report.findings.map((f) => [f.line, f.column, f.secret.encoding ?? 'plain'])).toEqual([
+      [4, 20, 'base64'],
+      [5, 22, 'base64/base64'],
+      [7, 42, 'base64'],
+      [8, 7, 'plain'],
+    ]);
+    // One key, wherever and however it is written; redacted as the plain one.
+    expect(report.secrets).toHaveLength(1);
+    expect(new Set(report.findings.map((f) => f.secret.redacted))).toEqual(new Set([`sk_live_prod_…${key.slice(-4)}`]));
+  });
+
+  it('reports nothing for base64 of a placeholder, nor for base64 that holds no key', () => {
+    const text = `data:\n  A: ${b64('sk_live_your_api_key_here_0000000')}\n  B: ${b64('sk_test_envkey1234567890')}\n  C: ${b64('just some configuration text here')}\n`;
+    const r = runCli(['stdin', '--format', 'json'], { input: text });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+
+  it('accepts an encoded key by an allow comment on its line, and never prints it', () => {
+    const key = fakeKey('live');
+    const r = runCli(['stdin'], { input: `token: ${b64(key)}  # sk-scan:allow -- a revoked demo key\nother: ${b64(`x:${key}`)}\n` });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\(stdin\), line 2:8/);
+    expect(r.stdout).not.toContain(key);
+    expect(r.stdout).not.toContain(b64(key).slice(0, 20));
+  });
+});
+
+describe('hex', () => {
+  it('finds a key written in hex, either case, as the same key', async () => {
+    const key = fakeKey('test');
+    const hex = Buffer.from(key).toString('hex');
+    const report = await scanStdin(Buffer.from(`lower=${hex}\nUPPER=${hex.toUpperCase()}\nshort=736b5f6c697665\nplain=${key}\n`));
+    expect(report.findings.map((f) => [f.line, f.column, f.secret.encoding ?? 'plain'])).toEqual([
+      [1, 7, 'hex'],
+      [2, 7, 'hex'],
+      [4, 7, 'plain'],
+    ]);
+    expect(report.secrets).toHaveLength(1);
+  });
+});
+
+describe('escapes', () => {
+  it('finds a key whose underscores a URL wrote as %5F, or a JSON string as \\u005f, as the same key, once', async () => {
+    const key = fakeKey('live', 'prod');
+    const percent = key.replace(/_/g, '%5F');
+    const json = key.replace(/_/g, '\\u005f');
+    const full = [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const text = [
+      `GET /v1/bots?api_key=${percent}&page=2`,
+      `{"key": "${json}"}`,
+      `{"key": "${full}"}`,
+      `redirect=https%3A%2F%2Fexample.test%2Fcb%3Fx%3D1&other=${key}`,
+      `PLAIN=${key}`,
+      '',
+    ].join('\n');
+    const report = await scanStdin(Buffer.from(text));
+    expect(report.findings.map((f) => [f.line, f.column, f.secret.encoding ?? 'plain'])).toEqual([
+      [1, 22, 'percent'],
+      [2, 10, 'json-escape'],
+      [3, 10, 'json-escape'],
+      [4, 56, 'plain'],
+      [5, 7, 'plain'],
+    ]);
+    expect(report.secrets).toHaveLength(1);
+  });
+
+  it('reports nothing for an escaped placeholder', () => {
+    const r = runCli(['stdin', '--format', 'json'], { input: 'url=https://x.test/?k=sk%5Flive%5Fyour%5Fapi%5Fkey%5Fhere\n{"k":"sk\\u005ftest\\u005fxxxxxxxxxxxxxxxxxxxxxxxx"}\n' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+  });
+});
+
+describe("a user's rule", () => {
+  it('finds its keys in base64, hex, percent and JSON escapes, and base64 inside base64 in a Secret, as the same key', () => {
+    const token = `tok_${randomBody(rng(4242), 24)}`;
+    const config = [
+      'rules:',
+      '  - id: internal-service-token',
+      '    description: Our internal service token',
+      '    severity: high',
+      '    keywords: [tok_]',
+      "    pattern: 'tok_(?<secret>[A-Za-z0-9]{24})'",
+      '    minEntropy: 3',
+      '    examples:',
+      `      match: ["tok_${randomBody(rng(7), 24)}"]`,
+      '      noMatch: ["tok_short"]',
+      '',
+    ].join('\n');
+    const manifest = [
+      'kind: Secret',
+      'data:',
+      `  TOKEN: ${b64(token)}`,
+      `  HEX: ${Buffer.from(`value=${token}`).toString('hex')}`,
+      `  URL: https://svc.example.test/hook?t=${token.replace('_', '%5F')}`,
+      `  JSON: '{"t": "${token.replace('_', '\\u005f')}"}'`,
+      `  .dockerconfigjson: ${b64(JSON.stringify({ auths: { 'registry.example': { auth: b64(`ci:${token}`) } } }))}`,
+      `  PLAIN: ${token}`,
+      '',
+    ].join('\n');
+    const dir = writeTree(tempDir(), { '.sk-scan.yaml': config, 'secret.yaml': manifest });
+    const r = runCli(['dir', dir, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { line: number; ruleId: string; secret: { encoding?: string } }) => [f.line, f.ruleId, f.secret.encoding ?? 'plain'])).toEqual([
+      [3, 'internal-service-token', 'base64'],
+      [4, 'internal-service-token', 'hex'],
+      [5, 'internal-service-token', 'percent'],
+      [6, 'internal-service-token', 'json-escape'],
+      [7, 'internal-service-token', 'base64/base64'],
+      [8, 'internal-service-token', 'plain'],
+    ]);
+    expect(report.secrets).toHaveLength(1);
+  });
+});
