@@ -9,18 +9,13 @@
 import { readRegularFile } from '../common/files.js';
 import { scanDir, scanGit, scanImage, scanPrePush, scanStaged, scanStdin } from '../index.js';
 import { parseCommand, unknownCommand, usageError, type Command, type Parsed } from './args.js';
-import { writeReport } from './output.js';
+import { print } from './output.js';
 import { mergeCommand, runScan } from './scan.js';
 import { SCAN_FLAGS, wholeNumber } from './scan-flags.js';
 
 /** `--ci github`: one of a list. */
 function oneOf(flag: string, choices: string[]): (value: string) => string | null {
   return (value) => (choices.includes(value) ? null : `--${flag} takes ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1] as string}, not '${value}'`);
-}
-
-async function print(text: string): Promise<number> {
-  await writeReport(text, undefined);
-  return 0;
 }
 
 /** --targets-file: one path or URL a line; blank lines and `#` comments skipped. */

@@ -12,7 +12,7 @@ import { printable } from '../common/text.js';
 import { VERSION } from '../common/version.js';
 import { optionFirst, unknownCommand } from './args.js';
 import { COMMANDS, findCommand, parse } from './commands.js';
-import { forTerminal, guardStreams, writeReport } from './output.js';
+import { forTerminal, guardStreams, print } from './output.js';
 import { SCAN_FLAGS } from './scan-flags.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -29,11 +29,6 @@ async function main(argv: string[]): Promise<number> {
 /** The help pages, loaded only when asked for (a hook never needs them). */
 function help() {
   return import('./help.js');
-}
-
-async function print(text: string): Promise<number> {
-  await writeReport(text, undefined);
-  return 0;
 }
 
 /** The one line anything that escapes becomes, with exit code 2: never a stack trace (SK_SCAN_DEBUG shows it). */

@@ -33,6 +33,12 @@ export async function writeReport(text: string, file: string | undefined, opts: 
   });
 }
 
+/** Text a command prints on standard output (help, the version, what init did): exit code 0. */
+export async function print(text: string): Promise<number> {
+  await writeReport(text, undefined);
+  return 0;
+}
+
 export function warn(message: string): void {
   process.stderr.write(`${forTerminal(`sk-scan: warning: ${printable(maskSecrets(message))}`)}\n`);
 }

@@ -4,7 +4,7 @@
  */
 import { checkRuleFile, listRules, type RuleCheck, type RuleList } from '../index.js';
 import { count, plural, wrap } from '../common/text.js';
-import { usageError, type Command, type Parsed } from './args.js';
+import { nearest, usageError, type Command, type Parsed } from './args.js';
 import { writeReport } from './output.js';
 
 const WIDTH = 80;
@@ -24,7 +24,8 @@ export async function rulesCommand({ values, positionals }: Parsed, command: Com
     await writeReport(json ? `${JSON.stringify(check, null, 2)}\n` : checkText(check), undefined);
     return check.rules.some((r) => r.examples.some((e) => !e.ok)) ? 1 : 0;
   }
-  throw usageError(verb === undefined ? 'rules needs list or check FILE' : `rules has no ${verb}: use list or check FILE`, command);
+  const near = verb === undefined ? null : nearest(verb, ['list', 'check']);
+  throw usageError(verb === undefined ? 'rules needs list or check FILE' : `rules has no ${verb}${near ? `; did you mean ${near}?` : ': use list or check FILE'}`, command);
 }
 
 /** A block per rule: id, severity and where it comes from, then what it looks for, the forms, and the check. */

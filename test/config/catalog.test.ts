@@ -111,6 +111,7 @@ describe('sk-scan rules check FILE', () => {
       [['rules', 'check', 'missing.yaml'], /^sk-scan: error: cannot read missing\.yaml: it does not exist$/],
       [['rules', 'check'], /^sk-scan: error: rules check takes one FILE/],
       [['rules', 'frob'], /^sk-scan: error: rules has no frob: use list or check FILE \(sk-scan help rules\)$/],
+      [['rules', 'lst'], /^sk-scan: error: rules has no lst; did you mean list\? \(sk-scan help rules\)$/],
     ];
     for (const [args, message] of cases) {
       const r = runCli(args, { cwd: dir });
