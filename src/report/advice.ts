@@ -33,7 +33,7 @@ export interface SharedStep {
   keys: number[];
 }
 
-const STEP_ORDER = ['revoke-active', 'revoke', 'custom', 'then', 'inactive', 'staged', 'untrack', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
+const STEP_ORDER = ['revoke-active', 'revoke', 'custom', 'then', 'inactive', 'staged', 'untrack', 'ignore-env', 'move', 'name', 'history', 'message', 'tag', 'dangling'];
 
 function stepRank(id: string): number {
   const i = STEP_ORDER.indexOf(id.split(':')[0] ?? id);
@@ -43,7 +43,7 @@ function stepRank(id: string): number {
 /** A finding's facts, with its rule's advice as the report lists it; a report without the rule (written by hand) keeps the finding's own steps. */
 function factsOf(f: Finding, rules: Map<string, RuleSummary>): RemediationFacts {
   const rule = rules.get(f.ruleId);
-  return { advice: rule ? rule.advice : f.remediation, last4: '', status: f.verification.status, place: placeOfFinding(f), path: f.member === undefined ? f.path : null };
+  return { advice: rule ? rule.advice : f.remediation, last4: '', status: f.verification.status, place: placeOfFinding(f), path: f.member === undefined ? f.path : null, tracked: f.git !== undefined };
 }
 
 /** Each step once, for the keys it applies to, in the order to act. */

@@ -32,6 +32,8 @@ export interface RemediationFacts {
   place: Place;
   /** The file the key is in, where there is one: a `.env` file the advice is about stopping to track. */
   path?: string | null;
+  /** The file is in a commit (a history scan's place), so git tracks it; otherwise (a working tree) it may not. */
+  tracked?: boolean;
 }
 
 export interface Step {
@@ -93,12 +95,20 @@ export function steps(f: RemediationFacts): Step[] {
 }
 
 /** The step that depends on where the key is. */
-function placeStep({ place, path, status }: RemediationFacts, name: string | undefined): Step | null {
+function placeStep({ place, path, status, tracked }: RemediationFacts, name: string | undefined): Step | null {
   const variable = name === undefined ? 'an environment variable' : `an environment variable (${name})`;
   switch (place) {
     case 'name':
       return { id: 'name', short: 'It is in a file or folder name: rename it (git mv). A name is as public as what the file holds.', long: 'It is in a file or folder name: rename it (git mv), and remember a name is as public as what the file holds, in every clone and in history.' };
     case 'present':
+      if (path && isEnvFile(path) && !tracked) {
+        // A working tree's file: git may or may not track it, and `git rm --cached` fails on one it does not.
+        return {
+          id: 'ignore-env',
+          short: 'It is in a .env file: add it to .gitignore (and git rm --cached FILE if git already tracks it), and commit a .env.example with placeholders instead.',
+          long: `It is in a .env file: keep it out of git with echo ${shellQuote(`/${path}`)} >> .gitignore (and git rm --cached ${shellQuote(path)} if git already tracks it); then commit a .env.example that lists the same names with placeholder values, and let each machine keep its real .env (or its environment) to itself.`,
+        };
+      }
       if (path && isEnvFile(path)) {
         return {
           id: 'untrack',

@@ -144,6 +144,7 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
       status: verification.status,
       place,
       path: origin.member === undefined ? maskPath(origin.path ?? '') || null : null,
+      tracked: origin.git !== undefined,
     }),
     verification,
   };

@@ -376,4 +376,17 @@ describe('a key in a .env file git tracks', () => {
     expect(repo.git('ls-files')).not.toContain('.env.production');
     expect(repo.git('check-ignore', 'config/.env.production').trim()).toBe('config/.env.production');
   });
+  it('in a working tree, where git may not track it, is advised to be ignored, never told git tracks it', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'README.md': 'app\n' });
+    repo.write({ '.env': `CHATBOT_API_KEY=${fakeKey('live')}\n` });
+    const text = runCli(['dir', repo.dir]).stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/• It is in a \.env file: add it to \.gitignore \(and git rm --cached FILE if git already tracks it\)/);
+    expect(text).not.toMatch(/git tracks:/);
+    const explain = runCli(['dir', repo.dir, '--explain']).stdout.replace(/\s+/g, ' ');
+    const command = /echo \S+ >> \.gitignore/.exec(explain)?.[0];
+    expect(command).toBe('echo /.env >> .gitignore');
+    expect(spawnSync('sh', ['-c', command as string], { cwd: repo.dir, env: gitEnv() }).status).toBe(0);
+    expect(repo.git('status', '--porcelain', '--untracked-files=all')).not.toContain('.env');
+  });
 });
