@@ -42,6 +42,8 @@ export interface Match {
   column: number;
   /** Present when the line carries `sk-scan:allow`; `reason` is the text after `--`, if any. */
   allow?: { reason: string | null };
+  /** sk-scan is not sure it has the whole key: it ends where what was searched was cut (a wrapped run that could not be joined). Never verified, never made less severe. */
+  partial?: true;
   /** The key was found by decoding: `base64`, `hex`, `percent`, `json-escape`, or `base64/base64` for base64 inside base64. `offset` is then the encoded run's. */
   encoding?: string;
 }
@@ -127,7 +129,9 @@ export class Detector {
         const found = decoder.nests ? [...innerPlain, ...this.decoded(run.bytes, depth + 1, inner, innerPlain)] : innerPlain;
         for (const m of found) {
           if (plain.some((p) => p.secret === m.secret && p.offset >= run.start && p.offset < run.end)) continue;
-          out.push({ ...m, offset: run.start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `${decoder.name}/${m.encoding}` : decoder.name });
+          // A key that ends where a run that may go on was cut could be longer than what was decoded.
+          const partial = m.partial || (run.cut === true && m.offset + Buffer.byteLength(m.secret) >= run.bytes.length - 2);
+          out.push({ ...m, offset: run.start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `${decoder.name}/${m.encoding}` : decoder.name, ...(partial ? { partial: true as const } : {}) });
         }
       }
     }

@@ -148,7 +148,7 @@ function card(s: SecretExposure, n: number, places: Finding[], git: boolean): st
   const text = [s.redacted, s.ruleId, ...places.flatMap((f) => [filePath(f) ?? placeLabel(f), f.commit ?? '', f.author ?? '', f.target ?? ''])].join(' ').toLowerCase();
   return `<article class="card ${esc(s.severity)}" data-severity="${esc(s.severity)}" data-status="${esc(v.status)}" data-targets="${esc(targets.join('\n'))}" data-text="${esc(text)}">
 <h3><span class="num">${n}.</span> <code>${esc(first?.secret.value ?? s.redacted)}</code> <span class="sev">${esc(s.severity)}</span></h3>
-<p class="facts">${esc(KIND_NAMES[s.kind] ?? s.kind)} · rule ${esc(s.ruleId)}${s.environment ? ` · environment ${esc(s.environment)}` : ''} · <span class="status">${esc(status)}</span>${git ? ` · ${esc(keyWhere(true, s, places))}` : ''}</p>
+<p class="facts">${esc(KIND_NAMES[s.kind] ?? s.kind)} · rule ${esc(s.ruleId)}${s.environment ? ` · environment ${esc(s.environment)}` : ''} · <span class="status">${esc(status)}</span>${places.some((f) => f.secret.partial) ? ' · may be cut short' : ''}${git ? ` · ${esc(keyWhere(true, s, places))}` : ''}</p>
 ${git ? `<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th class="refs">Refs</th></tr></thead><tbody>
 ${places.map(placeRow).join('\n')}
 </tbody></table>` : `<table><thead><tr><th>Place</th></tr></thead><tbody>

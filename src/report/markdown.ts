@@ -55,7 +55,7 @@ function keysTable(report: Report, open: Finding[]): string[] {
     const places = byKey.get(s.sha256) ?? [];
     const shown = places.slice(0, PLACES_SHOWN).map((f) => where(f, many));
     if (places.length > PLACES_SHOWN) shown.push(`and ${count(places.length - PLACES_SHOWN, 'more place')}`);
-    const kind = `${KIND_NAMES[s.kind] ?? s.ruleId}${s.environment ? `, ${s.environment}` : ''}${s.verification.status === 'active' ? ', **ACTIVE**' : ''}`;
+    const kind = `${KIND_NAMES[s.kind] ?? s.ruleId}${s.environment ? `, ${s.environment}` : ''}${s.verification.status === 'active' ? ', **ACTIVE**' : ''}${places.some((f) => f.secret.partial) ? ', may be cut short' : ''}`;
     const key = places[0]?.secret.value ?? s.redacted;
     rows.push(`| ${i + 1} | ${code(key)} | ${s.severity} | ${cell(kind)}${report.target.kind === 'git' ? ` · ${keyWhere(true, s, places)}` : ''} | ${shown.join('<br>')} |`);
   });

@@ -19,6 +19,8 @@ export interface SecretInfo {
   value?: string;
   /** Found by decoding what is written: `base64`, `base64/base64`. The place is the encoded run's. */
   encoding?: string;
+  /** sk-scan is not sure it has the whole key (it ends where what was searched was cut): `sha256` and the last four may not be the key's. Never verified; its severity is never lowered. */
+  partial?: true;
 }
 
 export interface Finding {

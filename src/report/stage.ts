@@ -152,6 +152,7 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
   if (origin.member !== undefined) finding.member = maskPath(origin.member);
   if (origin.image !== undefined) finding.image = { ...origin.image, file: maskPath(origin.image.file) };
   if (match.encoding !== undefined) finding.secret.encoding = match.encoding;
+  if (match.partial) finding.secret.partial = true;
   if (origin.target !== undefined) finding.target = maskPath(origin.target);
   if (origin.author !== undefined) finding.author = origin.author === null ? null : maskPath(origin.author);
   if (origin.date !== undefined) finding.date = origin.date;

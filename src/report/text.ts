@@ -134,7 +134,8 @@ function keyLine(v: View, s: SecretExposure, n: number, group: Finding[]): strin
   const state = keyWhere(v.report.target.kind === 'git', s, group);
   const status = statusTag(s, v.p);
   const kind = `${KIND_NAMES[s.kind] ?? s.ruleId}${s.environment ? `, ${s.environment}` : ''}`;
-  return `${String(n).padStart(2)}. ${v.p.bold(shown)}  ${v.p.severity[s.severity](s.severity)}  ${kind}${status ? `  ${status}` : ''}${state ? v.p.dim(` · ${state}`) : ''}`;
+  const partial = group.some((f) => f.secret.partial) ? v.p.yellow(' · may be cut short') : '';
+  return `${String(n).padStart(2)}. ${v.p.bold(shown)}  ${v.p.severity[s.severity](s.severity)}  ${kind}${status ? `  ${status}` : ''}${partial}${state ? v.p.dim(` · ${state}`) : ''}`;
 }
 
 /** Each step once, for the keys it applies to: `• 1-4: Revoke now: …`. */

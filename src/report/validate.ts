@@ -93,7 +93,7 @@ const FINDING = shape({
   commit: nullable(str),
   secret: shape({ redacted: str, sha256: (v, at) => {
     if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw new Invalid(at, 'a SHA-256 in hex', v);
-  }, kind: str, environment: nullable(str), 'value?': str, 'encoding?': str }),
+  }, kind: str, environment: nullable(str), 'value?': str, 'encoding?': str, 'partial?': bool }),
   remediation: list(str),
   verification: shape({ status: oneOf('active', 'inactive', 'unknown', 'unchecked'), reason: str, 'httpStatus?': int, 'detail?': str, 'requiredScope?': str }),
   fingerprint: str,

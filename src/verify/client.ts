@@ -43,6 +43,8 @@ export interface KeyToVerify {
   sha256: string;
   secret: string;
   spec: VerifySpec | undefined;
+  /** The match may be cut short: what was found is perhaps not the whole key, so no answer about it would be about the key. Never sent. */
+  partial?: boolean;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -97,8 +99,8 @@ export async function verifyKeys(keys: KeyToVerify[], opts: VerifyOptions): Prom
   const worker = async () => {
     for (let i = next++; i < unique.length; i = next++) {
       const key = unique[i] as KeyToVerify;
-      if (!key.spec) {
-        results.set(key.sha256, { status: 'unchecked', reason: 'no-check' });
+      if (!key.spec || key.partial) {
+        results.set(key.sha256, { status: 'unchecked', reason: key.partial ? 'partial' : 'no-check' });
         continue;
       }
       results.set(key.sha256, await verifyOne(base, key, key.spec, settings, deadline.signal));

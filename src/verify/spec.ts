@@ -16,7 +16,7 @@ export type VerificationStatus = 'active' | 'inactive' | 'unknown' | 'unchecked'
 
 export interface Verification {
   status: VerificationStatus;
-  /** ok, insufficient-permissions, invalid, expired, rate-limited, timeout, server-error, connection-error, unexpected-response, deadline, off-endpoint, not-verified, no-check */
+  /** ok, insufficient-permissions, invalid, expired, rate-limited, timeout, server-error, connection-error, unexpected-response, deadline, off-endpoint, not-verified, no-check, partial (a match that may be cut short: never sent) */
   reason: string;
   httpStatus?: number;
   /** For a connection error: the system's code (ECONNREFUSED, ENOTFOUND). */

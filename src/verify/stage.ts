@@ -79,8 +79,9 @@ export async function verifyStage(judged: Judged, rules: VerifyRules, opts: Veri
   const baselined = judged.accepted.filter((s) => s.suppression.kind === 'baseline');
   const toVerify = [...judged.kept, ...baselined.map((s) => s.detection)];
   const checkOf = checks(rules);
-  const keys = [...new Map(toVerify.map((d) => [d.sha256, { sha256: d.sha256, secret: d.match.secret, spec: checkOf(d.match.ruleId, d.match.secret) }])).values()];
-  const checkable = keys.filter((k) => k.spec).length;
+  // A match that may be cut short is never sent: the platform's "invalid" would be about a string that is not the key, and would make a live key look dead.
+  const keys = [...new Map(toVerify.map((d) => [d.sha256, { sha256: d.sha256, secret: d.match.secret, spec: checkOf(d.match.ruleId, d.match.secret), partial: d.match.partial === true }])).values()];
+  const checkable = keys.filter((k) => k.spec && !k.partial).length;
   const progress = { checkable, settled: 0, unverifiable: keys.length - checkable, deadlineAt: Date.now() + (opts.deadlineMs ?? DEFAULT_VERIFY_DEADLINE_MS) };
   hooks.onVerifying(progress);
   const verdicts = await verifyKeys(keys, { ...opts, onAnswer: (settled) => hooks.onVerifying({ ...progress, settled }) });

@@ -1,4 +1,6 @@
 /** Keys written encoded: base64 in a Kubernetes Secret, a Docker config's auth, base64 inside base64, hex, escapes; for the built-in rules and for a user's. */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { scanStdin } from '../../src/index.js';
 import { fakeKey, randomBody, rng } from '../helpers/keys.js';
@@ -135,5 +137,74 @@ describe("a user's rule", () => {
       [8, 'internal-service-token', 'plain'],
     ]);
     expect(report.secrets).toHaveLength(1);
+  });
+});
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('wrapped base64: the whole key, or none, never a part taken for it', () => {
+  it('joins what `base64` wraps at 76 columns, wherever the line break falls in the key', () => {
+    const dir = tempDir();
+    const key = fakeKey('live');
+    let straddled = 0;
+    for (let pad = 0; pad < 57; pad++) {
+      const plain = `${'#'.repeat(pad)}\nCHATBOT_API_KEY=${key}\n`;
+      // coreutils' base64, as people run it: it wraps at 76 columns.
+      writeTree(dir, { [`env-${pad}.b64`]: execFileSync('base64', { input: plain }) });
+      const keyAt = pad + '\nCHATBOT_API_KEY='.length;
+      if (Math.floor((keyAt * 4) / 3 / 76) !== Math.floor(((keyAt + key.length) * 4) / 3 / 76)) straddled++;
+    }
+    expect(straddled).toBeGreaterThan(10);
+    const r = runCli(['dir', dir, '--format', 'json']);
+    const findings = JSON.parse(r.stdout).findings as { path: string; secret: { sha256: string; encoding?: string; partial?: true } }[];
+    const wrapped = findings.filter((f) => f.path.endsWith('.b64'));
+    expect(wrapped).toHaveLength(57);
+    for (const f of wrapped) expect({ path: f.path, sha256: f.secret.sha256, encoding: f.secret.encoding, partial: f.secret.partial }).toEqual({ path: f.path, sha256: sha(key), encoding: 'base64', partial: undefined });
+  });
+
+  it('joins a MIME attachment in an .eml (CRLF, 76 columns) with the key across a line break', async () => {
+    const key = fakeKey('live', 'prod');
+    // Padding that puts a line break inside the key's encoding.
+    let pad = 0;
+    const keyAt = (p: number) => p + 'CHATBOT_API_KEY='.length;
+    while (Math.floor((keyAt(pad) * 4) / 3 / 76) === Math.floor(((keyAt(pad) + key.length) * 4) / 3 / 76)) pad++;
+    const attachment = `${'#'.repeat(pad)}CHATBOT_API_KEY=${key}\nDEBUG=false\n`;
+    const body = (b64(attachment).match(/.{1,76}/g) as string[]).join('\r\n');
+    const eml = [
+      'From: dev@example.test',
+      'Subject: the config you asked for',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'Attached.',
+      '--b1',
+      'Content-Type: text/plain; name="prod.env"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="prod.env"',
+      '',
+      body,
+      '--b1--',
+      '',
+    ].join('\r\n');
+    const report = await scanStdin(Buffer.from(eml), { path: 'mail.eml' });
+    expect(report.findings.map((f) => [f.line, f.secret.sha256, f.secret.encoding, f.secret.partial])).toEqual([[15, sha(key), 'base64', undefined]]);
+    expect(report.findings[0]?.secret.redacted).toBe(`sk_live_prod_…${key.slice(-4)}`);
+  });
+
+  it('says a key may be cut short where wrapped lines could not be joined', () => {
+    const key = fakeKey('live');
+    const encoded = b64(`CHATBOT_API_KEY=${key}\nMORE=1\n`).replace(/=+$/, '');
+    // A first line of 64 characters ends inside the key (24 of its 32 body characters); the next is wider, so the two are no wrapped block.
+    const text = `${encoded.slice(0, 64)}\n${encoded.slice(64)}${'A'.repeat(60)}\n`;
+    const r = runCli(['stdin', '--format', 'json'], { input: text });
+    const findings = JSON.parse(r.stdout).findings as { secret: { sha256: string; partial?: true } }[];
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.secret.partial).toBe(true);
+    expect(findings[0]?.secret.sha256).not.toBe(sha(key));
+    const text80 = runCli(['stdin'], { input: text }).stdout;
+    expect(text80).toMatch(/CRITICAL {2}live key · may be cut short/);
   });
 });

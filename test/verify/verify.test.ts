@@ -160,6 +160,18 @@ describe('an endpoint that never answers', () => {
   });
 });
 
+describe('a match that may be cut short', () => {
+  it('is never sent, and keeps its severity: an answer about a part of a key would make a live key look dead', async () => {
+    const key = fakeKey('live');
+    platform.keys.set(key, 'active');
+    // Wrapped base64 whose lines could not be joined (the second is wider): the first ends inside the key.
+    const encoded = Buffer.from(`CHATBOT_API_KEY=${key}\nMORE=1\n`).toString('base64').replace(/=+$/, '');
+    const r = await scanStdin(Buffer.from(`${encoded.slice(0, 64)}\n${encoded.slice(64)}${'A'.repeat(60)}\n`), { verify: fast() });
+    expect(r.findings.map((f) => [f.secret.partial, f.severity, f.verification])).toEqual([[true, 'critical', { status: 'unchecked', reason: 'partial' }]]);
+    expect(platform.requests.size).toBe(0);
+  });
+});
+
 describe('the endpoint', () => {
   it('refuses plain http to a host that is not loopback, before any connection', async () => {
     const key = fakeKey('live');

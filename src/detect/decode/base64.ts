@@ -14,7 +14,8 @@
 import { pushTo } from '../../common/group.js';
 import type { Decoder, Run } from './decoder.js';
 import { byteSet } from './decoder.js';
-import { Prefilter } from '../prefilter.js';
+import { Prefilter, commonness } from '../prefilter.js';
+import { continuesOnNextLine, wrappedBlock, type Joined } from './wrapped.js';
 
 /** A base64 run shorter than this holds no key; one longer than this is not decoded. */
 const MIN_RUN = 24;
@@ -28,6 +29,8 @@ const BASE64 = byteSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 interface Form {
   needle: Buffer;
+  /** For a form found by a later anchor: where in it that anchor starts. */
+  tailAt?: number;
   /** Where the form's first character sits in its 4-character group. */
   groupOffset: number;
 }
@@ -51,15 +54,35 @@ export function base64Forms(bytes: Buffer): Form[] {
   return forms;
 }
 
+/**
+ * Where a form's second anchor starts: the three characters clear of its first
+ * three (a line break there leaves these whole) whose bytes are rarest in text,
+ * so the prefilter lets the fewest other places through.
+ */
+function rarestTrigram(needle: Buffer): number {
+  let best = ANCHOR;
+  let bestScore = Infinity;
+  for (let p = ANCHOR; p + ANCHOR <= needle.length; p++) {
+    const score = commonness(needle[p] as number) + commonness(needle[p + 1] as number) + commonness(needle[p + 2] as number);
+    if (score < bestScore) [best, bestScore] = [p, score];
+  }
+  return best;
+}
+
 /** Forms grouped by their first three characters, each form once. */
 function grouped(forms: Form[]): FormGroup[] {
+  return groupedBy(forms, (f) => f.needle.toString('latin1', 0, ANCHOR));
+}
+
+/** Forms grouped by the anchor that finds them, each form once. */
+function groupedBy(forms: Form[], anchorOf: (f: Form) => string): FormGroup[] {
   const groups = new Map<string, Form[]>();
   const seen = new Set<string>();
   for (const f of forms) {
     const id = `${f.groupOffset}:${f.needle.toString('latin1')}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    pushTo(groups, f.needle.toString('latin1', 0, ANCHOR), f);
+    pushTo(groups, anchorOf(f), f);
   }
   return [...groups].map(([anchor, list]) => ({ anchor: Buffer.from(anchor, 'latin1'), forms: list }));
 }
@@ -68,8 +91,10 @@ function grouped(forms: Form[]): FormGroup[] {
  * The base64 run around a form found at `hit`, from the first group boundary
  * that keeps the form aligned (`=` only ends a run, so `KEY=c2tf…` starts after
  * it) to its padding; null when too short or too long to be worth decoding.
+ * `cut`: the run stopped at a line break before more base64 that could not be
+ * joined to it, so it may go on there.
  */
-function base64Run(buf: Buffer, hit: number, groupOffset: number): { start: number; end: number } | null {
+function base64Run(buf: Buffer, hit: number, groupOffset: number): { start: number; end: number; cut: boolean } | null {
   let first = hit;
   while (first > 0 && hit - first < MAX_RUN && BASE64[buf[first - 1] as number]) first--;
   const groupStart = hit - groupOffset;
@@ -78,34 +103,118 @@ function base64Run(buf: Buffer, hit: number, groupOffset: number): { start: numb
   let end = hit;
   while (end < buf.length && end - start < MAX_RUN && BASE64[buf[end] as number]) end++;
   while (end < buf.length && buf[end] === 0x3d && end - start < MAX_RUN) end++;
-  return end - start >= MIN_RUN && end - start < MAX_RUN ? { start, end } : null;
+  if (end - start < MIN_RUN || end - start >= MAX_RUN) return null;
+  return { start, end, cut: continuesOnNextLine(buf, end, BASE64) };
+}
+
+/** `[first, end)`: the base64 characters around `hit` on its line. */
+function spanAt(buf: Buffer, hit: number): [number, number] {
+  let first = hit;
+  while (first > 0 && hit - first < MAX_RUN && BASE64[buf[first - 1] as number]) first--;
+  let end = hit;
+  while (end < buf.length && end - first < MAX_RUN && BASE64[buf[end] as number]) end++;
+  return [first, end];
+}
+
+/**
+ * The run holding the form at `hit` (where its first characters are, or with
+ * `byTail` its last), decoded. A run whose line is part of wrapped base64 is
+ * decoded from the whole block, joined: the form itself may straddle a line
+ * break. Blocks are looked for only where a line break is near: most hits are
+ * on a line of their own, and cost what they did before. Null when the form
+ * is not there or the run is no run.
+ */
+function runAt(buf: Buffer, hit: number, form: Form, blocks: Joined[], byTail = false): Run | null {
+  const { needle, groupOffset } = form;
+  // A form plus a CRLF: how far a line break inside the form can be from its anchor.
+  const reach = needle.length + 2;
+  if (byTail) return breakWithin(buf, hit - reach, hit) ? blockRun(buf, hit, form, blocks, form.tailAt ?? 0) : null;
+  if (hit + needle.length <= buf.length && buf.compare(needle, 0, needle.length, hit, hit + needle.length) === 0) {
+    const [first, end] = spanAt(buf, hit);
+    if (touchesBreak(buf, first, end)) {
+      const joined = blockRun(buf, hit, form, blocks, 0);
+      if (joined !== null) return joined;
+    }
+    const run = base64Run(buf, hit, groupOffset);
+    return run === null ? null : { ...run, bytes: decode(buf, run.start, run.end) };
+  }
+  return breakWithin(buf, hit, hit + reach) ? blockRun(buf, hit, form, blocks, 0) : null;
+}
+
+/** The run from the wrapped block around `hit`, the form starting `back` characters before it; null without a block. */
+function blockRun(buf: Buffer, hit: number, { needle, groupOffset }: Form, blocks: Joined[], back: number): Run | null {
+  const block = blockAt(buf, hit, blocks);
+  if (block === null) return null;
+  const j = block.indexOf(hit) - back;
+  if (j < 0 || block.bytes.compare(needle, 0, needle.length, j, j + needle.length) !== 0) return null;
+  const run = base64Run(block.bytes, j, groupOffset);
+  if (run === null) return null;
+  return { start: block.at(run.start), end: block.at(run.end - 1) + 1, bytes: decode(block.bytes, run.start, run.end), cut: run.cut };
+}
+
+/** Whether a line break sits in [from, to). */
+function breakWithin(buf: Buffer, from: number, to: number): boolean {
+  for (let i = Math.max(0, from); i < Math.min(to, buf.length); i++) if (buf[i] === 0x0a) return true;
+  return false;
+}
+
+/** Whether a run [first, end) reaches its line's end, or only indentation comes before it on its line. */
+function touchesBreak(buf: Buffer, first: number, end: number): boolean {
+  let e = end;
+  while (buf[e] === 0x3d && e < end + 2) e++;
+  if (e >= buf.length || buf[e] === 0x0a || buf[e] === 0x0d) return true;
+  let s = first;
+  while (s > 0 && (buf[s - 1] === 0x20 || buf[s - 1] === 0x09)) s--;
+  return s === 0 || buf[s - 1] === 0x0a;
+}
+
+/** The wrapped block `hit` is in, if any: one already joined for another hit, or joined now (and kept). */
+function blockAt(buf: Buffer, hit: number, blocks: Joined[]): Joined | null {
+  const known = blocks.find((b) => hit >= b.from && hit < b.to);
+  if (known) return known;
+  const [first, end] = spanAt(buf, hit);
+  const block = wrappedBlock(buf, first, end, BASE64);
+  if (block) blocks.push(block);
+  return block;
+}
+
+function decode(buf: Buffer, start: number, end: number): Buffer {
+  return Buffer.from(buf.toString('latin1', start, end), 'base64');
 }
 
 /** The base64 decoder for these keywords; null when none is long enough to have a form. */
 export function base64Decoder(keywords: Buffer[]): Decoder | null {
   const plain = grouped(keywords.flatMap(base64Forms));
   if (plain.length === 0) return null;
+  // Each form by three later characters too, clear of its first three: in wrapped base64 a line break may fall
+  // inside those, and the prefilter sees neither side of a break as an anchor.
+  const tails = groupedBy(
+    plain.flatMap((g) => g.forms).filter((f) => f.needle.length >= 2 * ANCHOR).map((f) => ({ ...f, tailAt: rarestTrigram(f.needle) })),
+    (f) => f.needle.toString('latin1', f.tailAt ?? 0, (f.tailAt ?? 0) + ANCHOR),
+  );
   const nested = grouped(plain.flatMap((g) => g.forms.flatMap((f) => base64Forms(f.needle))));
   // The nested forms are many (three of each form): found in one pass of a prefilter of their own, made when first needed.
   let nestedFinder: Prefilter | null = null;
   const secretAt = plain.length;
+  const tailsAt = plain.length + 1;
   return {
     name: 'base64',
-    anchors: [...plain.map((g) => g.anchor), SECRET_KIND],
+    anchors: [...plain.map((g) => g.anchor), SECRET_KIND, ...tails.map((g) => g.anchor)],
     nests: true,
     runs(buf, places, depth) {
       const out: Run[] = [];
       const seen = new Set<number>();
-      const tryForms = (hit: number, forms: Form[]) => {
-        for (const { needle, groupOffset } of forms) {
-          if (hit + needle.length > buf.length || buf.compare(needle, 0, needle.length, hit, hit + needle.length) !== 0) continue;
-          const run = base64Run(buf, hit, groupOffset);
+      const blocks: Joined[] = [];
+      const tryForms = (hit: number, forms: Form[], byTail = false) => {
+        for (const form of forms) {
+          const run = runAt(buf, hit, form, blocks, byTail);
           if (run === null || seen.has(run.start)) continue;
           seen.add(run.start);
-          out.push({ ...run, bytes: Buffer.from(buf.toString('latin1', run.start, run.end), 'base64') });
+          out.push(run);
         }
       };
       plain.forEach(({ forms }, i) => places(i).forEach((hit) => tryForms(hit, forms)));
+      tails.forEach(({ forms }, i) => places(tailsAt + i).forEach((hit) => tryForms(hit, forms, true)));
       // Searched in a Secret manifest alone, not in every file: the nested forms are many.
       if (depth === 0 && places(secretAt).length > 0) {
         nestedFinder ??= new Prefilter(nested.map((g) => g.anchor));
