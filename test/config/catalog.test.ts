@@ -26,7 +26,7 @@ describe('sk-scan rules list', () => {
     const acme = byId.get('acme-token') as { from: string; decodes: string[]; verify: null };
     expect(acme.from).toMatch(/\.sk-scan\.yaml$/);
     expect(acme.verify).toBeNull();
-    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape']);
+    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape', 'x-escape']);
 
     // Each encoding listed: a key written in it is found, and reported as found in it.
     const key = `acme_${fakeHex(24)}`;
@@ -35,6 +35,7 @@ describe('sk-scan rules list', () => {
       hex: Buffer.from(`token=${key}`).toString('hex'),
       percent: `token=${key.replace('_', '%5F')}`,
       'json-escape': `{"token": "${key.replace('_', '\\u005f')}"}`,
+      'x-escape': `token = b"${key.replace('_', '\\x5f')}"`,
     };
     for (const encoding of acme.decodes) {
       const scan = runCli(['stdin', '--format', 'json'], { cwd: dir, input: `${written[encoding]}\n` });

@@ -7,6 +7,7 @@ import { fakeKey, randomBody, rng } from '../helpers/keys.js';
 import { runCli, tempDir, writeTree } from '../helpers/run.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('base64', () => {
   it('finds a key in a Secret manifest, a Docker auth and base64 inside base64, at the encoded place, as the same key', async () => {
@@ -66,6 +67,17 @@ describe('hex', () => {
 });
 
 describe('escapes', () => {
+  it('finds a key written with \\x escapes, as C, Python bytes and a shell $\'…\' string write it, as the same key', async () => {
+    const key = fakeKey('live');
+    const whole = [...key].map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    const text = `KEY = b"${whole}"\nexport K=$'${key.replace(/_/g, '\\x5F')}'\n`;
+    const report = await scanStdin(Buffer.from(text));
+    expect(report.findings.map((f) => [f.line, f.secret.encoding, f.secret.sha256])).toEqual([
+      [1, 'x-escape', sha(key)],
+      [2, 'x-escape', sha(key)],
+    ]);
+  });
+
   it('finds a key whose underscores a URL wrote as %5F, or a JSON string as \\u005f, as the same key, once', async () => {
     const key = fakeKey('live', 'prod');
     const percent = key.replace(/_/g, '%5F');
@@ -140,7 +152,6 @@ describe("a user's rule", () => {
   });
 });
 
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('wrapped base64: the whole key, or none, never a part taken for it', () => {
   it('joins what `base64` wraps at 76 columns, wherever the line break falls in the key', () => {

@@ -1,6 +1,7 @@
 /**
  * Escapes. A URL writes a keyword's punctuation as `%5F`, a JSON string as
- * `\u005f`, and either splits the keyword for the plain search. For each
+ * `\u005f`, a C, Python or shell string as `\x5f`, and each splits the keyword
+ * for the plain search. For each
  * punctuation byte in the rules' keywords, each escape is found by all but
  * its last hex digit (`%5`, `\u005`), that digit compared in either case; the
  * token around it is unescaped and searched.
@@ -32,6 +33,13 @@ const ESCAPES: Escape[] = [
     of: (byte) => `\\u00${hex2(byte)}`,
     token: byteSet(`${ALNUM}_\\`),
     decode: (raw) => raw.replace(/\\u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+  },
+  {
+    // C, Python and shell ($'…') strings: `\x5f`.
+    name: 'x-escape',
+    of: (byte) => `\\x${hex2(byte)}`,
+    token: byteSet(`${ALNUM}_\\`),
+    decode: (raw) => raw.replace(/\\x([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
   },
 ];
 
