@@ -20,6 +20,7 @@ import { base64Decoder } from './decode/base64.js';
 import { keywordBytes, type Decoder } from './decode/decoder.js';
 import { escapeDecoders } from './decode/escape.js';
 import { hexDecoder } from './decode/hex.js';
+import { quotedPrintableDecoder } from './decode/quoted.js';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { locate } from './locate.js';
 import { Prefilter, type Hits } from './prefilter.js';
@@ -64,7 +65,7 @@ const MAX_DEPTH = 2;
 /** The encodings the engine decodes for a set of rules, each with its anchors, derived from the rules' keywords. */
 export function decodersFor(rules: readonly { keywords: readonly string[] }[]): Decoder[] {
   const keywords = keywordBytes(rules);
-  return [base64Decoder(keywords), hexDecoder(keywords), ...escapeDecoders(keywords)].filter((d): d is Decoder => d !== null);
+  return [base64Decoder(keywords), hexDecoder(keywords), ...escapeDecoders(keywords), quotedPrintableDecoder()].filter((d): d is Decoder => d !== null);
 }
 
 export class Detector {

@@ -26,7 +26,7 @@ describe('sk-scan rules list', () => {
     const acme = byId.get('acme-token') as { from: string; decodes: string[]; verify: null };
     expect(acme.from).toMatch(/\.sk-scan\.yaml$/);
     expect(acme.verify).toBeNull();
-    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape', 'x-escape']);
+    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape', 'x-escape', 'quoted-printable']);
 
     // Each encoding listed: a key written in it is found, and reported as found in it.
     const key = `acme_${fakeHex(24)}`;
@@ -36,6 +36,7 @@ describe('sk-scan rules list', () => {
       percent: `token=${key.replace('_', '%5F')}`,
       'json-escape': `{"token": "${key.replace('_', '\\u005f')}"}`,
       'x-escape': `token = b"${key.replace('_', '\\x5f')}"`,
+      'quoted-printable': `Content-Transfer-Encoding: quoted-printable\r\n\r\ntoken=3D${key.slice(0, 12)}=\r\n${key.slice(12)}\r\n`,
     };
     for (const encoding of acme.decodes) {
       const scan = runCli(['stdin', '--format', 'json'], { cwd: dir, input: `${written[encoding]}\n` });

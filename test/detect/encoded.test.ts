@@ -66,6 +66,26 @@ describe('hex', () => {
   });
 });
 
+describe('quoted-printable', () => {
+  it('joins soft breaks and decodes =XX in a mail part that declares it, and reports the key at its logical line', async () => {
+    const key = fakeKey('live');
+    const line = `CHATBOT_API_KEY=3D${key}`;
+    const eml = [
+      'From: dev@example.test',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Here is the config you asked for:',
+      `${line.slice(0, 30)}=`,
+      `${line.slice(30)}`,
+      '',
+    ].join('\r\n');
+    const report = await scanStdin(Buffer.from(eml), { path: 'mail.eml' });
+    expect(report.findings.map((f) => [f.line, f.secret.encoding, f.secret.sha256])).toEqual([[7, 'quoted-printable', sha(key)]]);
+  });
+});
+
 describe('escapes', () => {
   it('finds a key written with \\x escapes, as C, Python bytes and a shell $\'…\' string write it, as the same key', async () => {
     const key = fakeKey('live');
