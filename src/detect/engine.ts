@@ -21,6 +21,7 @@ import { keywordBytes, type Decoder } from './decode/decoder.js';
 import { escapeDecoders } from './decode/escape.js';
 import { hexDecoder } from './decode/hex.js';
 import { quotedPrintableDecoder } from './decode/quoted.js';
+import { compressedDecoder } from './decode/compressed.js';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { locate } from './locate.js';
 import { Prefilter, type Hits } from './prefilter.js';
@@ -65,7 +66,7 @@ const MAX_DEPTH = 2;
 /** The encodings the engine decodes for a set of rules, each with its anchors, derived from the rules' keywords. */
 export function decodersFor(rules: readonly { keywords: readonly string[] }[]): Decoder[] {
   const keywords = keywordBytes(rules);
-  return [base64Decoder(keywords), hexDecoder(keywords), ...escapeDecoders(keywords), quotedPrintableDecoder()].filter((d): d is Decoder => d !== null);
+  return [base64Decoder(keywords), hexDecoder(keywords), ...escapeDecoders(keywords), quotedPrintableDecoder(), compressedDecoder()].filter((d): d is Decoder => d !== null);
 }
 
 export class Detector {
@@ -132,7 +133,7 @@ export class Detector {
           if (plain.some((p) => p.secret === m.secret && p.offset >= run.start && p.offset < run.end)) continue;
           // A key that ends where a run that may go on was cut could be longer than what was decoded.
           const partial = m.partial || (run.cut === true && m.offset + Buffer.byteLength(m.secret) >= run.bytes.length - 2);
-          out.push({ ...m, offset: run.start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `${decoder.name}/${m.encoding}` : decoder.name, ...(partial ? { partial: true as const } : {}) });
+          out.push({ ...m, offset: run.start, line: 0, column: 0, allow: undefined, encoding: m.encoding ? `${run.name ?? decoder.name}/${m.encoding}` : (run.name ?? decoder.name), ...(partial ? { partial: true as const } : {}) });
         }
       }
     }

@@ -1,5 +1,6 @@
 /** `sk-scan rules list` and `sk-scan rules check FILE`, run as a user runs them. */
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fakeHex } from '../helpers/keys.js';
 import { ROOT, runCli, tempDir, writeTree } from '../helpers/run.js';
@@ -26,7 +27,7 @@ describe('sk-scan rules list', () => {
     const acme = byId.get('acme-token') as { from: string; decodes: string[]; verify: null };
     expect(acme.from).toMatch(/\.sk-scan\.yaml$/);
     expect(acme.verify).toBeNull();
-    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape', 'x-escape', 'quoted-printable']);
+    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape', 'x-escape', 'quoted-printable', 'base64/compressed']);
 
     // Each encoding listed: a key written in it is found, and reported as found in it.
     const key = `acme_${fakeHex(24)}`;
@@ -36,12 +37,13 @@ describe('sk-scan rules list', () => {
       percent: `token=${key.replace('_', '%5F')}`,
       'json-escape': `{"token": "${key.replace('_', '\\u005f')}"}`,
       'x-escape': `token = b"${key.replace('_', '\\x5f')}"`,
+      'base64/compressed': gzipSync(`token=${key}\n`).toString('base64'),
       'quoted-printable': `Content-Transfer-Encoding: quoted-printable\r\n\r\ntoken=3D${key.slice(0, 12)}=\r\n${key.slice(12)}\r\n`,
     };
     for (const encoding of acme.decodes) {
       const scan = runCli(['stdin', '--format', 'json'], { cwd: dir, input: `${written[encoding]}\n` });
       expect({ encoding, code: scan.code }).toEqual({ encoding, code: 1 });
-      expect(JSON.parse(scan.stdout).findings.map((f: { ruleId: string; secret: { encoding?: string } }) => [f.ruleId, f.secret.encoding])).toEqual([['acme-token', encoding]]);
+      expect(JSON.parse(scan.stdout).findings.map((f: { ruleId: string; secret: { encoding?: string } }) => [f.ruleId, f.secret.encoding])).toEqual([['acme-token', encoding === 'base64/compressed' ? 'base64/gzip' : encoding]]);
     }
   });
 

@@ -1,6 +1,7 @@
 /** Keys written encoded: base64 in a Kubernetes Secret, a Docker config's auth, base64 inside base64, hex, escapes; for the built-in rules and for a user's. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scanStdin } from '../../src/index.js';
 import { fakeKey, randomBody, rng } from '../helpers/keys.js';
@@ -63,6 +64,35 @@ describe('hex', () => {
       [4, 7, 'plain'],
     ]);
     expect(report.secrets).toHaveLength(1);
+  });
+});
+
+describe('compressed, then base64', () => {
+  it('inflates gzip and zlib kept as base64 (an annotation, a CI variable) and a Helm release (base64 of that), naming the chain', async () => {
+    const key = fakeKey('live');
+    const helm = b64(gzipSync(JSON.stringify({ name: 'web', config: { chatbot: { apiKey: key } } })).toString('base64'));
+    const text = [
+      'metadata:',
+      '  annotations:',
+      `    app/config: ${gzipSync(`CHATBOT_API_KEY=${key}\n`).toString('base64')}`,
+      `CI_CONFIG=${deflateSync(`token: ${key}\n`).toString('base64')}`,
+      'kind: Secret',
+      'type: helm.sh/release.v1',
+      'data:',
+      `  release: ${helm}`,
+      '',
+    ].join('\n');
+    const report = await scanStdin(Buffer.from(text), { path: 'manifest.yaml' });
+    expect(report.findings.map((f) => [f.line, f.secret.encoding, f.secret.sha256])).toEqual([
+      [3, 'base64/gzip', sha(key)],
+      [4, 'base64/zlib', sha(key)],
+      [8, 'base64/base64/gzip', sha(key)],
+    ]);
+  });
+
+  it('reports nothing for compressed data without a key, nor for text that only starts like it', async () => {
+    const text = `a: ${gzipSync('nothing to see here\n'.repeat(20)).toString('base64')}\nb: H4sIAAAAnotreallygzipdataatallnotatall\n`;
+    expect((await scanStdin(Buffer.from(text))).findings).toEqual([]);
   });
 });
 

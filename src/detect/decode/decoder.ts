@@ -18,6 +18,8 @@ export interface Run {
   end: number;
   /** The run decoded. */
   bytes: Buffer;
+  /** The encoding chain when it is not the decoder's name alone (`base64/gzip`, `base64/zlib`). */
+  name?: string;
   /** The run may go on past its end (it stopped at its size limit, or at a line break before more of its encoding): a key at its end may be cut short. */
   cut?: boolean;
 }

@@ -1,0 +1,76 @@
+/**
+ * Compressed, then base64: Kubernetes annotations, CI variables and Helm
+ * release secrets keep gzip or zlib data as base64 text (`H4sI…`, `eJ…`), in
+ * which no keyword has a form to find. The run that starts with a gzip or
+ * zlib header's base64 (or, for Helm, with that base64's own base64) is
+ * decoded and inflated, within a budget, and the result searched by every
+ * rule; the finding's encoding names the chain (`base64/gzip`).
+ */
+import { constants, gunzipSync, inflateSync } from 'node:zlib';
+import type { Decoder, Run } from './decoder.js';
+import { byteSet } from './decoder.js';
+
+/** The most inflated from one run: what is beyond is not searched, and a key at the edge may be cut short. */
+const MAX_INFLATED = 16 << 20;
+/** A run longer than this is not decoded. */
+const MAX_RUN = 8 << 20;
+const MIN_RUN = 24;
+
+const BASE64 = byteSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_');
+
+/** The headers' base64: gzip (1f 8b 08), zlib at its default level (78 9c), and gzip's base64 once more (Helm's releases). */
+const ANCHORS = ['H4sI', 'eJw', 'eJx', 'eJy', 'eJz', 'SDRzSU'].map((a) => Buffer.from(a, 'latin1'));
+
+export function compressedDecoder(): Decoder {
+  return {
+    // Each run names its own chain (base64/gzip, base64/zlib, base64/base64/gzip).
+    name: 'base64/compressed',
+    anchors: ANCHORS,
+    nests: true,
+    runs(buf, places) {
+      const out: Run[] = [];
+      const seen = new Set<number>();
+      ANCHORS.forEach((_, i) => {
+        for (const hit of places(i)) {
+          // The header starts the data: the run starts at the anchor.
+          if (hit > 0 && BASE64[buf[hit - 1] as number]) continue;
+          if (seen.has(hit)) continue;
+          seen.add(hit);
+          const run = inflated(buf, hit);
+          if (run !== null) out.push(run);
+        }
+      });
+      return out;
+    },
+  };
+}
+
+function runEnd(buf: Buffer, start: number): number {
+  let end = start;
+  while (end < buf.length && end - start < MAX_RUN && BASE64[buf[end] as number]) end++;
+  while (end < buf.length && buf[end] === 0x3d && end - start < MAX_RUN) end++;
+  return end;
+}
+
+/** The run at `start` decoded and inflated, with the chain it took; null when it is not compressed data after all. */
+function inflated(buf: Buffer, start: number): Run | null {
+  const end = runEnd(buf, start);
+  if (end - start < MIN_RUN || end - start >= MAX_RUN) return null;
+  let data = Buffer.from(buf.toString('latin1', start, end), 'base64');
+  let chain = 'base64';
+  if (data.subarray(0, 4).toString('latin1') === 'H4sI') {
+    data = Buffer.from(data.toString('latin1'), 'base64');
+    chain = 'base64/base64';
+  }
+  const gzip = data[0] === 0x1f && data[1] === 0x8b;
+  const zlib = data[0] === 0x78 && (data[1] === 0x9c || data[1] === 0x01 || data[1] === 0x5e || data[1] === 0xda);
+  if (!gzip && !zlib) return null;
+  const options = { maxOutputLength: MAX_INFLATED, finishFlush: constants.Z_SYNC_FLUSH };
+  try {
+    const bytes = gzip ? gunzipSync(data, options) : inflateSync(data, options);
+    return { start, end, bytes, name: `${chain}/${gzip ? 'gzip' : 'zlib'}`, cut: bytes.length >= MAX_INFLATED };
+  } catch {
+    // Not compressed data after all, or more than the budget inflates to (Node hands back none of it then).
+    return null;
+  }
+}
