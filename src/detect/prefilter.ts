@@ -142,7 +142,43 @@ function buckets(anchors: Uint8Array[]): number[][] {
     best.members.push(i);
     best.accepts = merged(best.accepts, anchor);
   }
+  refine(out, anchors, own);
   return out.map((b) => b.members);
+}
+
+/**
+ * The greedy placement, improved: an anchor moves to another bucket while that
+ * lowers the share of positions all buckets let through together. With many
+ * anchors (every rule's keywords and their encoded forms), the first placement
+ * can leave a bucket whose nibbles let much of any text through.
+ */
+function refine(out: { members: number[]; accepts: Accepts }[], anchors: Uint8Array[], own: (a: Uint8Array) => Accepts): void {
+  const acceptsOf = (members: number[]): Accepts => members.slice(1).reduce((acc, m) => merged(acc, anchors[m] as Uint8Array), own(anchors[members[0] as number] as Uint8Array));
+  for (let round = 0; round < 8; round++) {
+    let moved = false;
+    for (const from of out) {
+      for (const i of [...from.members]) {
+        if (from.members.length === 1) break;
+        const rest = from.members.filter((m) => m !== i);
+        const restAccepts = acceptsOf(rest);
+        const saved = letThrough(from.accepts) - letThrough(restAccepts);
+        let best: (typeof out)[number] | null = null;
+        let bestGain = 0;
+        for (const to of out) {
+          if (to === from) continue;
+          const gain = saved - (letThrough(merged(to.accepts, anchors[i] as Uint8Array)) - letThrough(to.accepts));
+          if (gain > bestGain * 1.000001 && gain > 0) [best, bestGain] = [to, gain];
+        }
+        if (best === null) continue;
+        from.members = rest;
+        from.accepts = restAccepts;
+        best.members.push(i);
+        best.accepts = merged(best.accepts, anchors[i] as Uint8Array);
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
 }
 
 export class Prefilter {
