@@ -22,6 +22,7 @@ import { escapeDecoders } from './decode/escape.js';
 import { hexDecoder } from './decode/hex.js';
 import { quotedPrintableDecoder } from './decode/quoted.js';
 import { compressedDecoder } from './decode/compressed.js';
+import { pdfDecoder } from './decode/pdf.js';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { locate } from './locate.js';
 import { Prefilter, type Hits } from './prefilter.js';
@@ -66,7 +67,7 @@ const MAX_DEPTH = 2;
 /** The encodings the engine decodes for a set of rules, each with its anchors, derived from the rules' keywords. */
 export function decodersFor(rules: readonly { keywords: readonly string[] }[]): Decoder[] {
   const keywords = keywordBytes(rules);
-  return [base64Decoder(keywords), hexDecoder(keywords), ...escapeDecoders(keywords), quotedPrintableDecoder(), compressedDecoder()].filter((d): d is Decoder => d !== null);
+  return [base64Decoder(keywords), hexDecoder(keywords), ...escapeDecoders(keywords), quotedPrintableDecoder(), compressedDecoder(), pdfDecoder()].filter((d): d is Decoder => d !== null);
 }
 
 export class Detector {

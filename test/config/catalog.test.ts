@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fakeHex } from '../helpers/keys.js';
+import { flatePdf } from '../helpers/pdf.js';
 import { ROOT, runCli, tempDir, writeTree } from '../helpers/run.js';
 
 const ACME_RULE = [
@@ -27,7 +28,7 @@ describe('sk-scan rules list', () => {
     const acme = byId.get('acme-token') as { from: string; decodes: string[]; verify: null };
     expect(acme.from).toMatch(/\.sk-scan\.yaml$/);
     expect(acme.verify).toBeNull();
-    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape', 'x-escape', 'quoted-printable', 'base64/compressed']);
+    expect(acme.decodes).toEqual(['base64', 'hex', 'percent', 'json-escape', 'x-escape', 'quoted-printable', 'base64/compressed', 'pdf-flate']);
 
     // Each encoding listed: a key written in it is found, and reported as found in it.
     const key = `acme_${fakeHex(24)}`;
@@ -38,12 +39,13 @@ describe('sk-scan rules list', () => {
       'json-escape': `{"token": "${key.replace('_', '\\u005f')}"}`,
       'x-escape': `token = b"${key.replace('_', '\\x5f')}"`,
       'base64/compressed': gzipSync(`token=${key}\n`).toString('base64'),
+      'pdf-flate': flatePdf(`token=${key}`).toString('latin1'),
       'quoted-printable': `Content-Transfer-Encoding: quoted-printable\r\n\r\ntoken=3D${key.slice(0, 12)}=\r\n${key.slice(12)}\r\n`,
     };
     for (const encoding of acme.decodes) {
-      const scan = runCli(['stdin', '--format', 'json'], { cwd: dir, input: `${written[encoding]}\n` });
+      const scan = runCli(['stdin', '--format', 'json'], { cwd: dir, input: Buffer.from(`${written[encoding]}\n`, 'latin1') });
       expect({ encoding, code: scan.code }).toEqual({ encoding, code: 1 });
-      expect(JSON.parse(scan.stdout).findings.map((f: { ruleId: string; secret: { encoding?: string } }) => [f.ruleId, f.secret.encoding])).toEqual([['acme-token', encoding === 'base64/compressed' ? 'base64/gzip' : encoding]]);
+      expect(JSON.parse(scan.stdout).findings.map((f: { ruleId: string; secret: { encoding?: string } }) => [f.ruleId, f.secret.encoding])).toEqual([['acme-token', { 'base64/compressed': 'base64/gzip', 'pdf-flate': 'binary/pdf-flate' }[encoding] ?? encoding]]);
     }
   });
 

@@ -5,6 +5,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scanStdin } from '../../src/index.js';
 import { fakeKey, randomBody, rng } from '../helpers/keys.js';
+import { flatePdf } from '../helpers/pdf.js';
 import { runCli, tempDir, writeTree } from '../helpers/run.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -93,6 +94,16 @@ describe('compressed, then base64', () => {
   it('reports nothing for compressed data without a key, nor for text that only starts like it', async () => {
     const text = `a: ${gzipSync('nothing to see here\n'.repeat(20)).toString('base64')}\nb: H4sIAAAAnotreallygzipdataatallnotatall\n`;
     expect((await scanStdin(Buffer.from(text))).findings).toEqual([]);
+  });
+});
+
+describe('PDF', () => {
+  it('inflates a /FlateDecode page stream, as most PDFs keep their text, and leaves other streams alone', () => {
+    const key = fakeKey('live');
+    const dir = writeTree(tempDir(), { 'invoice.pdf': flatePdf(`CHATBOT_API_KEY=${key}`) });
+    const r = runCli(['dir', dir, '--format', 'json']);
+    const findings = JSON.parse(r.stdout).findings as { path: string; secret: { sha256: string; encoding?: string } }[];
+    expect(findings.map((f) => [f.path, f.secret.encoding, f.secret.sha256])).toEqual([['invoice.pdf', 'binary/pdf-flate', sha(key)]]);
   });
 });
 
