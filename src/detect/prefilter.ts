@@ -51,12 +51,27 @@ const DATA = OUT_BITS + OUT_MAX;
 const CHUNK = 256 * 1024;
 /** Bytes after a piece the loop may read. */
 const SLACK = 32;
+/**
+ * A bit for each 19-bit hash of three bytes (in memory order, the first byte
+ * lowest): set when some anchor starts with bytes of that hash. The loop
+ * passes on only the candidates whose bytes hash to a set bit, nearly all of
+ * them anchors' starts. 64 KiB: a table of a bit per three bytes (2 MiB) cost
+ * every start 3 ms of fresh pages, the pre-commit hook's included.
+ */
+const EXACT = DATA + CHUNK + SLACK;
+const EXACT_BITS = 19;
+const EXACT_BYTES = 1 << (EXACT_BITS - 3);
+
+/** The hash the loop takes of three bytes (prefilter.wat: multiply, keep the top 19 bits). */
+function exactHash(key: number): number {
+  return Math.imul(key, 0x9e3779b1) >>> (32 - EXACT_BITS);
+}
 
 /** The loop's exports. */
 interface Loop {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   resume: { value: number };
-  scan(from: number, end: number, out: number, outBits: number, max: number): number;
+  scan(from: number, end: number, out: number, outBits: number, max: number, exact: number): number;
 }
 
 /** What this file uses of the WebAssembly global (the project's type libraries do not declare it). */
@@ -84,20 +99,26 @@ function instance(): Loop | null {
   if (!module || !wasm) return null;
   try {
     const loop = new wasm.Instance(module).exports as Loop;
-    loop.memory.grow(Math.ceil((DATA + CHUNK + SLACK) / 65536) - loop.memory.buffer.byteLength / 65536);
+    loop.memory.grow(Math.ceil((EXACT + EXACT_BYTES) / 65536) - loop.memory.buffer.byteLength / 65536);
     return loop;
   } catch {
     return null;
   }
 }
 
-/** The anchor's byte at `pos` as a bucket accepts it, or every byte when the anchor is shorter. */
-function acceptedAt(anchor: Uint8Array, pos: number): { lo: Set<number>; hi: Set<number> } | null {
-  const byte = anchor[pos];
-  return byte === undefined ? null : { lo: new Set([byte & 15]), hi: new Set([byte >> 4]) };
-}
+/**
+ * What a bucket accepts at each fingerprint position: the low nibbles and the
+ * high nibbles, each a 16-bit set; null where every byte is (an anchor
+ * shorter than the fingerprint). Bit sets, not Sets: the buckets are chosen
+ * at every start, the pre-commit hook's included.
+ */
+type Accepts = ({ lo: number; hi: number } | null)[];
 
-type Accepts = ({ lo: Set<number>; hi: Set<number> } | null)[];
+/** The anchor's byte at `pos` as a bucket accepts it, or every byte when the anchor is shorter. */
+function acceptedAt(anchor: Uint8Array, pos: number): { lo: number; hi: number } | null {
+  const byte = anchor[pos];
+  return byte === undefined ? null : { lo: 1 << (byte & 15), hi: 1 << (byte >> 4) };
+}
 
 /** The share of positions a bucket lets through (each fingerprint position accepts the cross product of its nibble sets). */
 function letThrough(accepts: Accepts): number {
@@ -105,7 +126,10 @@ function letThrough(accepts: Accepts): number {
   for (const a of accepts) {
     if (a === null) continue;
     let s = 0;
-    for (const hi of a.hi) for (const lo of a.lo) s += SHARE[(hi << 4) | lo] as number;
+    for (let hi = 0; hi < 16; hi++) {
+      if ((a.hi & (1 << hi)) === 0) continue;
+      for (let lo = 0; lo < 16; lo++) if (a.lo & (1 << lo)) s += SHARE[(hi << 4) | lo] as number;
+    }
     share *= s;
   }
   return share;
@@ -114,7 +138,7 @@ function letThrough(accepts: Accepts): number {
 function merged(accepts: Accepts, anchor: Uint8Array): Accepts {
   return accepts.map((a, pos) => {
     const b = acceptedAt(anchor, pos);
-    return a === null || b === null ? null : { lo: new Set([...a.lo, ...b.lo]), hi: new Set([...a.hi, ...b.hi]) };
+    return a === null || b === null ? null : { lo: a.lo | b.lo, hi: a.hi | b.hi };
   });
 }
 
@@ -181,6 +205,21 @@ function refine(out: { members: number[]; accepts: Accepts }[], anchors: Uint8Ar
   }
 }
 
+/** The table, written into `table` (zeroed): each anchor's first three bytes; an anchor shorter than three, with every byte after it. */
+function markExact(table: Uint8Array, anchors: readonly Uint8Array[]): void {
+  const mark = (key: number) => {
+    const bit = exactHash(key);
+    table[bit >> 3] = (table[bit >> 3] as number) | (1 << (bit & 7));
+  };
+  for (const a of anchors) {
+    const known = Math.min(3, a.length);
+    let base = 0;
+    for (let k = 0; k < known; k++) base |= (a[k] as number) << (8 * k);
+    const free = 3 - known;
+    for (let rest = 0; rest < 1 << (8 * free); rest++) mark(base | (rest << (8 * known)));
+  }
+}
+
 export class Prefilter {
   /** The anchors in each bucket (a bucket is a bit of the loop's answer). */
   private readonly buckets: number[][];
@@ -201,6 +240,8 @@ export class Prefilter {
       this.memory = new Uint8Array(memory.buffer);
       this.places = new Uint32Array(memory.buffer, OUT, OUT_MAX);
       this.memory.set(this.tables(), TABLES);
+      // Fresh memory is zeroed: the table is marked where it lies.
+      markExact(this.memory.subarray(EXACT, EXACT + EXACT_BYTES), anchors);
     }
   }
 
@@ -245,7 +286,7 @@ export class Prefilter {
       memory.set(end === buf.length && start === 0 ? buf : buf.subarray(start, Math.min(buf.length, end + FINGERPRINT - 1)), DATA);
       const stop = DATA + (end - start);
       for (let from = DATA; from < stop; from = loop.resume.value) {
-        const n = loop.scan(from, stop, OUT, OUT_BITS, OUT_MAX);
+        const n = loop.scan(from, stop, OUT, OUT_BITS, OUT_MAX, EXACT);
         for (let k = 0; k < n; k++) hits = this.confirm(buf, start + (places[k] as number) - DATA, memory[OUT_BITS + k] as number, hits);
       }
     }
