@@ -192,9 +192,9 @@ export function base64Decoder(keywords: Buffer[]): Decoder | null {
     plain.flatMap((g) => g.forms).filter((f) => f.needle.length >= 2 * ANCHOR).map((f) => ({ ...f, tailAt: rarestTrigram(f.needle) })),
     (f) => f.needle.toString('latin1', f.tailAt ?? 0, (f.tailAt ?? 0) + ANCHOR),
   );
-  const nested = grouped(plain.flatMap((g) => g.forms.flatMap((f) => base64Forms(f.needle))));
-  // The nested forms are many (three of each form): found in one pass of a prefilter of their own, made when first needed.
-  let nestedFinder: Prefilter | null = null;
+  // The nested forms are many (three of each form): made when first needed (most scans never meet a Secret, the
+  // pre-commit hook's start pays nothing for them), and found in one pass of a prefilter of their own.
+  let nested: { groups: FormGroup[]; finder: Prefilter } | null = null;
   const secretAt = plain.length;
   const tailsAt = plain.length + 1;
   return {
@@ -217,8 +217,12 @@ export function base64Decoder(keywords: Buffer[]): Decoder | null {
       tails.forEach(({ forms }, i) => places(tailsAt + i).forEach((hit) => tryForms(hit, forms, true)));
       // Searched in a Secret manifest alone, not in every file: the nested forms are many.
       if (depth === 0 && places(secretAt).length > 0) {
-        nestedFinder ??= new Prefilter(nested.map((g) => g.anchor));
-        nestedFinder.find(buf)?.forEach((hits, i) => hits?.forEach((hit) => tryForms(hit, (nested[i] as FormGroup).forms)));
+        if (nested === null) {
+          const groups = grouped(plain.flatMap((g) => g.forms.flatMap((f) => base64Forms(f.needle))));
+          nested = { groups, finder: new Prefilter(groups.map((g) => g.anchor)) };
+        }
+        const { groups, finder } = nested;
+        finder.find(buf)?.forEach((hits, i) => hits?.forEach((hit) => tryForms(hit, (groups[i] as FormGroup).forms)));
       }
       return out;
     },
