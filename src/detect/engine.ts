@@ -25,6 +25,7 @@ import { compressedDecoder } from './decode/compressed.js';
 import { pdfDecoder } from './decode/pdf.js';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { locate } from './locate.js';
+import { anchorsKey, knownBuckets } from './bucket-cache.js';
 import { Prefilter, type Hits } from './prefilter.js';
 import type { Rule } from './rule.js';
 import { windows } from './windows.js';
@@ -86,6 +87,7 @@ export class Detector {
   private readonly decoders: { decoder: Decoder; first: number }[];
   /** Every anchor found in one pass: the keywords' (in `anchors` order), then each decoder's. */
   private readonly prefilter: Prefilter;
+  private readonly prefilterAnchors: Buffer[];
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
@@ -96,7 +98,14 @@ export class Detector {
       next += decoder.anchors.length;
       return at;
     });
-    this.prefilter = new Prefilter([...this.anchors.map((a) => a.needle), ...this.decoders.flatMap(({ decoder }) => decoder.anchors)]);
+    const anchors = [...this.anchors.map((a) => a.needle), ...this.decoders.flatMap(({ decoder }) => decoder.anchors)];
+    this.prefilter = new Prefilter(anchors, { buckets: knownBuckets(anchors) });
+    this.prefilterAnchors = anchors;
+  }
+
+  /** The prefilter's anchors and buckets, for the build to keep (./bucket-cache.ts). */
+  get prefilterPlan(): { anchors: string; buckets: number[][] } {
+    return { anchors: anchorsKey(this.prefilterAnchors), buckets: this.prefilter.plan };
   }
 
   scan(input: Uint8Array): Match[] {

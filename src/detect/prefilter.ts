@@ -220,6 +220,21 @@ function markExact(table: Uint8Array, anchors: readonly Uint8Array[]): void {
   }
 }
 
+/** Whether `plan` puts each of `count` anchors in exactly one of at most BUCKETS buckets. */
+function placesEach(plan: number[][], count: number): boolean {
+  if (plan.length > BUCKETS) return false;
+  const seen = new Uint8Array(count);
+  let placed = 0;
+  for (const bucket of plan) {
+    for (const i of bucket) {
+      if (!Number.isInteger(i) || i < 0 || i >= count || seen[i]) return false;
+      seen[i] = 1;
+      placed++;
+    }
+  }
+  return placed === count;
+}
+
 export class Prefilter {
   /** The anchors in each bucket (a bucket is a bit of the loop's answer). */
   private readonly buckets: number[][];
@@ -227,13 +242,18 @@ export class Prefilter {
   private readonly memory: Uint8Array | null = null;
   private readonly places: Uint32Array | null = null;
 
-  /** `simd: false` searches with indexOf alone (the tests compare the two). */
+  /**
+   * `simd: false` searches with indexOf alone (the tests compare the two).
+   * `buckets`: the anchors' buckets as worked out before (the build does it
+   * for the built-in rules, see ./bucket-cache.ts), used when they place every
+   * anchor once; otherwise they are worked out here.
+   */
   constructor(
     private readonly anchors: readonly Uint8Array[],
-    opts: { simd?: boolean } = {},
+    opts: { simd?: boolean; buckets?: number[][] } = {},
   ) {
     if (anchors.some((a) => a.length === 0)) throw new Error('an empty anchor would be found everywhere');
-    this.buckets = buckets([...anchors]);
+    this.buckets = opts.buckets && placesEach(opts.buckets, anchors.length) ? opts.buckets : buckets([...anchors]);
     this.loop = opts.simd === false ? null : instance();
     if (this.loop) {
       const { memory } = this.loop;
@@ -243,6 +263,11 @@ export class Prefilter {
       // Fresh memory is zeroed: the table is marked where it lies.
       markExact(this.memory.subarray(EXACT, EXACT + EXACT_BYTES), anchors);
     }
+  }
+
+  /** The anchors' buckets, to be kept for a later start (the build's cache). */
+  get plan(): number[][] {
+    return this.buckets.map((b) => [...b]);
   }
 
   /** Whether the one-pass loop runs here (else: a search per anchor). */

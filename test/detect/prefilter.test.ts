@@ -75,6 +75,21 @@ describe('the keyword prefilter', () => {
     expect(hits?.[0]?.[49_999]).toBe(99_998);
   });
 
+  it('uses buckets worked out before only when they place every anchor once, and finds the same either way', () => {
+    const planned = new Prefilter(engine).plan;
+    const next = rng(11);
+    const texts = Array.from({ length: 20 }, () => planted(next, 2000, engine, 20));
+    const reference = new Prefilter(engine, { simd: false });
+    const fromPlan = new Prefilter(engine, { buckets: planned });
+    expect(fromPlan.plan).toEqual(planned);
+    // A plan that loses an anchor, or places one twice, is not taken: the anchors are placed afresh.
+    const losing = new Prefilter(engine, { buckets: planned.map((b) => b.filter((i) => i !== 0)) });
+    const twice = new Prefilter(engine, { buckets: [[0], ...planned] });
+    expect(losing.plan).toEqual(planned);
+    expect(twice.plan).toEqual(planned);
+    for (const text of texts) for (const p of [fromPlan, losing, twice]) expect(p.find(text)).toEqual(reference.find(text));
+  });
+
   it('refuses an empty anchor, which would be found everywhere', () => {
     expect(() => new Prefilter(bytes('k_', ''))).toThrow(/empty/);
   });
