@@ -135,6 +135,13 @@ export interface GitScanOptions extends ScanOptions {
   cache?: string;
   /** Neither use nor write the scan cache: read every object. */
   noCache?: boolean;
+  /**
+   * Leave submodules unread, and accept that: each is named in a warning.
+   * Without it, the repositories a superproject keeps for its submodules are
+   * scanned as targets of their own, and a submodule whose repository is not
+   * there makes a clean scan exit 2.
+   */
+  noSubmodules?: boolean;
 }
 
 /**
@@ -144,7 +151,7 @@ export interface GitScanOptions extends ScanOptions {
  * repository of the current directory is found as git would find it.
  */
 export async function scanGit(targets: string[] = [], opts: GitScanOptions = {}): Promise<Report> {
-  const { gitSource, openRepos, UnknownRevision, cacheKey, isUrl } = await import('./sources/git/index.js');
+  const { gitSource, openRepos, openSubmodules, UnknownRevision, cacheKey, isUrl } = await import('./sources/git/index.js');
   // Arguments are checked before anything is cloned.
   const range = rangeOf(opts);
   await checkVerifyEndpoint(opts.verify);
@@ -160,6 +167,14 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   } catch (err) {
     for (const r of repos) r.close();
     throw err;
+  }
+  // Each submodule's repository is a target of its own (after the settings: they are the superproject's).
+  const skip = opts.noSubmodules ? '--no-submodules' : range.revs !== undefined ? 'a range reads the lines its commits add; scan the submodule with sk-scan git on its own' : undefined;
+  if (skip !== undefined) for (const r of repos) r.skipSubmodules = skip;
+  else {
+    const subs = await openSubmodules(repos);
+    repos.push(...subs.repos);
+    failed.push(...subs.failed);
   }
   // Git does the heavy lifting in its own processes; detection stays on this thread.
   // The scan cache serves whole-history scans: a range reads only what it added anyway.

@@ -61,6 +61,7 @@ export const COMMANDS: Command[] = [
       'no-fetch': { type: 'boolean', help: 'kept for old scripts: sk-scan never fetches what a partial clone lacks (it names them; exit 2)' },
       cache: { type: 'string', arg: 'DIR', help: 'keep the scan cache in DIR (default: ~/.cache/sk-scan, never in the repository)' },
       'no-cache': { type: 'boolean', help: 'read every object: neither use nor write the scan cache' },
+      'no-submodules': { type: 'boolean', help: "leave submodules unread, and accept that (default: the repositories a superproject keeps for them are scanned too, and one that is missing is unread: exit 2)" },
     },
     shared: SCAN_FLAGS,
     positionals: true,
@@ -68,7 +69,7 @@ export const COMMANDS: Command[] = [
       const more = targetsFile(values['targets-file'] as string | undefined, command);
       const jobs = values['jobs'] === undefined ? undefined : Number(values['jobs']);
       const given = (name: string) => values[name] as string | undefined;
-      return runScan(command, values, (o) => scanGit([...positionals, ...more], { ...o, audit: values['audit'] === true || values['targets-file'] !== undefined, since: given('since'), range: given('range'), cache: given('cache'), noCache: values['no-cache'] === true, jobs }));
+      return runScan(command, values, (o) => scanGit([...positionals, ...more], { ...o, audit: values['audit'] === true || values['targets-file'] !== undefined, since: given('since'), range: given('range'), cache: given('cache'), noCache: values['no-cache'] === true, noSubmodules: values['no-submodules'] === true, jobs }));
     },
   },
   {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { scanGit, type Finding, type Report } from '../../src/index.js';
 import { Git } from '../../src/gitexec/run.js';
 import { readObjects } from '../../src/sources/git/objects.js';
-import { importCommits, makeRepo, type TestRepo } from '../helpers/git.js';
+import { gitEnv, importCommits, makeRepo, type TestRepo } from '../helpers/git.js';
 import { fakeKey } from '../helpers/keys.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
@@ -345,17 +345,6 @@ describe('kinds of repository', () => {
     expect(f).toMatchObject({ path: 'k.env' });
   });
 
-  it('scans the superproject and names the submodules it did not scan', async () => {
-    const sub = withKeys();
-    const top = makeRepo();
-    top.commit('init', { 'a.txt': 'a\n' });
-    top.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.repo.dir, 'vendor/sub');
-    top.commit('add submodule');
-    const report = await scanGit([top.dir]);
-    expect(report.warnings.join('\n')).toMatch(/submodule vendor\/sub \(commit [0-9a-f]{12}\) .*not scanned/);
-    expect(byKey(report, sub.key)).toEqual([]);
-  });
-
   it('says a folder is not a repository in one line, exit code 2', () => {
     const dir = tempDir();
     const r = runCli(['git', dir]);
@@ -521,3 +510,54 @@ describe('report', () => {
   });
 });
 
+describe('submodules', () => {
+  /** A superproject with vendor/lib, which has deps/x: each submodule's history holds a key its superproject never saw. */
+  function superproject() {
+    const keys = { lib: fakeKey('live'), deps: fakeKey('live') };
+    const deps = makeRepo();
+    deps.commit('init', { 'README.md': 'deps\n' });
+    deps.commit('oops', { 'deps.env': `K=${keys.deps}\n` });
+    deps.commit('fix', { 'deps.env': 'K=\n' });
+    const lib = makeRepo();
+    lib.commit('init', { 'README.md': 'lib\n' });
+    lib.commit('oops', { 'lib.env': `K=${keys.lib}\n` });
+    lib.commit('fix', { 'lib.env': 'K=\n' });
+    lib.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', deps.dir, 'deps/x');
+    lib.commit('add deps');
+    const sup = makeRepo();
+    sup.commit('init', { 'README.md': 'app\n' });
+    sup.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib.dir, 'vendor/lib');
+    sup.git('-c', 'protocol.file.allow=always', 'submodule', 'update', '-q', '--init', '--recursive');
+    sup.commit('add lib');
+    return { sup, keys };
+  }
+
+  it("scans the repositories a superproject keeps for its submodules, nested ones too, each a target of its own", () => {
+    const { sup, keys } = superproject();
+    const r = runCli(['git', sup.dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const found = (key: string) => report.findings.filter((f: { secret: { redacted: string } }) => f.secret.redacted.endsWith(key.slice(-4)));
+    expect(found(keys.lib).map((f: { target: string; path: string }) => [f.target.endsWith(join('.git', 'modules', 'vendor', 'lib')), f.path])).toEqual([[true, 'lib.env']]);
+    expect(found(keys.deps).map((f: { target: string; path: string }) => [f.target.endsWith(join('modules', 'vendor', 'lib', 'modules', 'deps', 'x')), f.path])).toEqual([[true, 'deps.env']]);
+    expect(report.targets).toHaveLength(3);
+    expect(report.warnings.join('\n')).not.toMatch(/not scanned/);
+  });
+
+  it('counts a submodule whose repository is not in the clone as unread (exit 2, named); --no-submodules accepts it', () => {
+    const { sup } = superproject();
+    const copy = tempDir();
+    execFileSync('git', ['clone', '-q', sup.dir, copy], { env: gitEnv() });
+    const r = runCli(['git', copy]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/cannot read vendor\/lib: the submodule of \S+ at commit [0-9a-f]{12}: its repository is not in this clone \(git submodule update --init --recursive brings it/);
+    const json = JSON.parse(runCli(['git', copy, '--format', 'json']).stdout);
+    expect(json.stats.skipped.unreadable).toBe(1);
+    const accepted = runCli(['git', copy, '--no-submodules']);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr.replace(/\s+/g, ' ')).toMatch(/submodule vendor\/lib \(commit [0-9a-f]{12}\) is a separate repository, not scanned \(--no-submodules\)/);
+    // Or by its path, as any unread item is accepted.
+    writeFileSync(join(copy, '.sk-scanignore'), 'vendor/lib\n');
+    expect(runCli(['git', copy]).code).toBe(0);
+  });
+});

@@ -2,5 +2,6 @@
 export { gitSource, type GitOptions } from './history.js';
 export { UnknownRevision } from './range.js';
 export { isUrl, openRepo, openRepos } from './repo.js';
+export { openSubmodules } from './submodules.js';
 export { pushRevisions, pushTarget, type PrePushHook } from './prepush.js';
 export { cacheKey } from './cache.js';

@@ -24,6 +24,10 @@ export interface Repo {
   worktree: string | null;
   /** The git directory (absolute): the repository's identity, for the scan cache. */
   gitDir: string;
+  /** Where its refs, objects and submodules' repositories are: the git directory, or a linked worktree's common one. */
+  commonDir: string;
+  /** Why its submodules are not read (`--no-submodules`, a range scan): each is named, and accepted unread. */
+  skipSubmodules?: string;
   /** The repository's own object folder. */
   objects: string;
   /** A clone made for the scan, removed afterwards. */
@@ -71,7 +75,7 @@ function opened(given: string, loc: Location, view: SealOptions = {}, also?: Tem
     sealed.close();
     also?.remove();
   };
-  return { given, git: sealed.git, worktree: loc.worktree, gitDir: loc.gitDir, objects: loc.objects, shallow: sealed.shallow, borrowed: sealed.borrowed, promisor: sealed.promisor, notes: sealed.notes, close, ...(also ? { temporary: true as const } : {}) };
+  return { given, git: sealed.git, worktree: loc.worktree, gitDir: loc.gitDir, commonDir: loc.commonDir, objects: loc.objects, shallow: sealed.shallow, borrowed: sealed.borrowed, promisor: sealed.promisor, notes: sealed.notes, close, ...(also ? { temporary: true as const } : {}) };
 }
 
 /** Why objects the history names are not in the store, and (said once) what the user can do about it. */
