@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
 const NEEDS_TOOLS = [
   'cli/cli',
   'cli/progress',
+  'detect/binary',
   'report/html',
   'report/junit',
   'report/sarif',

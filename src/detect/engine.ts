@@ -29,6 +29,7 @@ import { anchorsKey, knownBuckets } from './bucket-cache.js';
 import { Prefilter, type Hits } from './prefilter.js';
 import type { Rule } from './rule.js';
 import { windows } from './windows.js';
+import { endsCleanly, recordedLength, unglued } from './binary.js';
 
 export interface Match {
   ruleId: string;
@@ -108,13 +109,14 @@ export class Detector {
     return { anchors: anchorsKey(this.prefilterAnchors), buckets: this.prefilter.plan };
   }
 
-  scan(input: Uint8Array): Match[] {
+  /** `binary`: the bytes are binary content (./binary.ts): keys may be glued to the fields around them. */
+  scan(input: Uint8Array, opts: { binary?: boolean } = {}): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.work = 0;
     const hits = this.prefilter.find(buf);
     if (hits === null) return [];
     // Keys found by decoding sit at their encoded run: all are located once, in this buffer.
-    const plain = this.plain(buf, hits);
+    const plain = this.plain(buf, hits, opts.binary === true);
     const all = [...plain, ...this.decoded(buf, 0, hits, plain)];
     if (all.length === 0) return all;
     all.sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
@@ -151,7 +153,7 @@ export class Detector {
   }
 
   /** Keys as they are written (not yet located). */
-  private plain(buf: Buffer, hits: Hits): Match[] {
+  private plain(buf: Buffer, hits: Hits, binary = false): Match[] {
     if (hits === null) return [];
     // Allocated on the first keyword hit: most buffers have none.
     let perRule: KeywordWindows[][] | null = null;
@@ -175,7 +177,7 @@ export class Detector {
       const spans = windows(buf, lists, stretch);
       this.work += stretch.steps;
       for (const [start, end] of spans) this.work += end - start;
-      scanWindows(buf, rule, spans, matches);
+      scanWindows(buf, rule, spans, matches, binary);
     }
     return matches;
   }
@@ -188,14 +190,24 @@ function anyHit(hits: NonNullable<Hits>, first: number, count: number): boolean 
 }
 
 /** The rule's regex over each window, and the filters over each match. */
-function scanWindows(buf: Buffer, rule: Rule, spans: [number, number][], out: Match[]): void {
+function scanWindows(buf: Buffer, rule: Rule, spans: [number, number][], out: Match[], binary: boolean): void {
   for (const [start, end] of spans) {
-    const text = buf.toString('latin1', start, end);
+    const read = buf.toString('latin1', start, end);
+    const text = binary ? unglued(read, rule.keywords) : read;
     for (let m = rule.pattern.next(text, 0); m !== null; m = m.end <= text.length ? rule.pattern.next(text, m.end) : null) {
       const span = m.secret;
       if (!span) continue;
       const offset = start + span[0];
-      const secret = buf.toString('utf8', offset, start + span[1]);
+      let secretEnd = start + span[1];
+      let partial = false;
+      if (binary) {
+        // A length the format recorded decides where the key ends; else it is whole where a length byte before it
+        // (protobuf, many records) agrees, or where its end shows.
+        const length = recordedLength(buf, offset);
+        if (length !== null && length >= 16 && length < secretEnd - offset) secretEnd = offset + length;
+        else if (length !== secretEnd - offset && buf[offset - 1] !== secretEnd - offset && !endsCleanly(buf, secretEnd)) partial = true;
+      }
+      const secret = buf.toString('utf8', offset, secretEnd);
       const environment = m.env ? text.slice(m.env[0], m.env[1]) : null;
       // What a report may show: only what the rule's `public` group marks, starting where the secret starts.
       const prefixLength = m.public && m.public[0] === span[0] ? m.public[1] - m.public[0] : 0;
@@ -204,7 +216,7 @@ function scanWindows(buf: Buffer, rule: Rule, spans: [number, number][], out: Ma
       const body = secret.slice(Math.max(0, Math.min(bodyStart, secret.length - 8)));
       if (placeholderReason(body) !== null) continue;
       if (shannonEntropy(body) < rule.minEntropy) continue;
-      out.push({ ruleId: rule.id, secret, prefixLength, environment, offset, line: 0, column: 0 });
+      out.push({ ruleId: rule.id, secret, prefixLength, environment, offset, line: 0, column: 0, ...(partial ? { partial: true as const } : {}) });
     }
   }
 }

@@ -63,7 +63,7 @@ function resultOf(detector: Detector, origin: Origin, loaded: Loaded): ItemResul
  * `encoding: binary`.
  */
 function inBinary(detector: Detector, origin: Origin, bytes: Buffer): ItemResult {
-  const matches = detector.scan(bytes).map((m) => ({ ...m, encoding: m.encoding ? `binary/${m.encoding}` : 'binary' }));
+  const matches = detector.scan(bytes, { binary: true }).map((m) => ({ ...m, encoding: m.encoding ? `binary/${m.encoding}` : 'binary' }));
   return { origin, size: 0, skip: { reason: 'binary', message: 'binary content' }, matches };
 }
 

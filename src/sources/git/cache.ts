@@ -233,7 +233,7 @@ function merge(old: Buffer, seen: Uint8Array, fresh: Buffer): Buffer {
 }
 
 /** The code that decides what is found in an object: a change to any of it (a development build) starts the cache afresh. */
-const DECIDING_CODE = ['detect/engine', 'detect/anchors', 'detect/windows', 'detect/locate', 'detect/decode/decoder', 'detect/decode/base64', 'detect/decode/hex', 'detect/decode/escape', 'detect/prefilter', 'detect/prefilter-wasm', 'detect/filters', 'detect/rule', 'detect/lines', 'detect/item', 'content/read', 'content/archive/index', 'content/archive/kind', 'content/archive/tar', 'content/archive/zip'];
+const DECIDING_CODE = ['detect/engine', 'detect/binary', 'detect/anchors', 'detect/windows', 'detect/locate', 'detect/decode/decoder', 'detect/decode/base64', 'detect/decode/hex', 'detect/decode/escape', 'detect/prefilter', 'detect/prefilter-wasm', 'detect/filters', 'detect/rule', 'detect/lines', 'detect/item', 'content/read', 'content/archive/index', 'content/archive/kind', 'content/archive/tar', 'content/archive/zip'];
 
 /** The cache's key: everything that decides a finding (`facts`: version, rules, limits), and the deciding code itself. */
 export function cacheKey(facts: unknown): string {
