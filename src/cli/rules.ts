@@ -36,8 +36,8 @@ export function listText(list: RuleList): string {
     out.push(...wrap(r.description, WIDTH, 2));
     const field = (name: string, text: string) => out.push(...wrap(`${name.padEnd(9)} ${text}`, WIDTH, 2, 12));
     field('keywords', r.keywords.join(', '));
-    const nested = r.nested.length > 0 ? ` (and each inside ${r.nested.join(' or ')})` : '';
-    field('decodes', r.decodes.length > 0 ? `${r.decodes.join(', ')}${nested}` : 'nothing (its keywords are too short to have an encoded form)');
+    field('decodes', r.decodes.length > 0 ? r.decodes.join(', ') : 'nothing (its keywords are too short to have an encoded form)');
+    if (r.nested.length > 0) field('again', `inside ${r.nested.join(', ')}: what those decode is searched for every form once more`);
     field('verify', r.verify ?? 'no check (--verify leaves its keys unverified)');
     out.push('');
   }
