@@ -1,13 +1,13 @@
 /** `sk-scan git`: every object in a real repository, and where each key entered history. */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { readdirSync, writeFileSync, chmodSync, readFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanGit, type Finding, type Report } from '../../src/index.js';
 import { Git } from '../../src/gitexec/run.js';
 import { readObjects } from '../../src/sources/git/objects.js';
-import { gitEnv, importCommits, makeRepo, type TestRepo } from '../helpers/git.js';
+import { gitEnv, importCommits, makeRepo, repoAt, type TestRepo } from '../helpers/git.js';
 import { fakeKey } from '../helpers/keys.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
@@ -559,5 +559,23 @@ describe('submodules', () => {
     // Or by its path, as any unread item is accepted.
     writeFileSync(join(copy, '.sk-scanignore'), 'vendor/lib\n');
     expect(runCli(['git', copy]).code).toBe(0);
+  });
+
+  it("is not taken for present through a link the superproject planted, nor through a name that climbs out of its modules", () => {
+    const { sup } = superproject();
+    const copy = tempDir();
+    execFileSync('git', ['clone', '-q', sup.dir, copy], { env: gitEnv() });
+    // .git/modules/vendor -> the original's: a repository there is reached through a link, which the scan never follows.
+    mkdirSync(join(copy, '.git', 'modules'));
+    symlinkSync(join(sup.dir, '.git', 'modules', 'vendor'), join(copy, '.git', 'modules', 'vendor'));
+    const linked = runCli(['git', copy, '--format', 'json']);
+    expect(linked.code).toBe(2);
+    expect(JSON.parse(linked.stdout).targets).toHaveLength(1);
+    // A .gitmodules whose name for vendor/lib climbs to a repository elsewhere.
+    const other = makeRepo();
+    other.commit('init', { 'a.txt': 'a\n' });
+    const repo = repoAt(copy);
+    repo.commit('rename', { '.gitmodules': `[submodule "../../../../${other.dir}/.git"]\n\tpath = vendor/lib\n\turl = ${other.dir}\n` });
+    expect(runCli(['git', copy]).code).toBe(2);
   });
 });

@@ -12,7 +12,7 @@ import type { Introductions } from './log.js';
 import { readObjects, type GitObject, type ObjectProblem, type WantedObject } from './objects.js';
 import { placeHits, tagFields } from './place.js';
 import { headTree, type HeadTree, type Repo } from './repo.js';
-import { hasModule, moduleNames } from './submodules.js';
+import { hasModule, moduleNames, moduleRepos } from './submodules.js';
 
 /** One repository's scan: what to read, and where what was found lies; the observer of its own items' results. */
 export abstract class HistoryScan extends ItemObserver {
@@ -89,11 +89,12 @@ export abstract class HistoryScan extends ItemObserver {
     const { submodules } = await head;
     if (submodules.length === 0) return;
     const names = await moduleNames(repo.git);
+    const found = moduleRepos(repo.commonDir);
     for (const sm of submodules) {
       const at = `submodule ${sm.path} (commit ${sm.commit.slice(0, 12)})`;
       // One whose repository is here is a target of its own (index.ts opens it); one whose is not cannot be read.
       if (repo.skipSubmodules) events.warn(`${repo.given}: ${at} is a separate repository, not scanned (${repo.skipSubmodules})`);
-      else if (!hasModule(repo.commonDir, sm.path, names)) {
+      else if (!hasModule(found, sm.path, names)) {
         // Named by its path, so that .sk-scanignore (or `exclude`) can accept it, as any unread item.
         events.skip('unreadable', sm.path, `the submodule of ${repo.given} at commit ${sm.commit.slice(0, 12)}: its repository is not in this clone (git submodule update --init --recursive brings it; --no-submodules, or its path in .sk-scanignore, accepts it unread)`);
       }

@@ -67,10 +67,14 @@ export async function moduleNames(git: Git): Promise<Map<string, string>> {
   return names;
 }
 
-/** Whether the submodule at `path` has its repository in the superproject. */
-export function hasModule(commonDir: string, path: string, names: Map<string, string>): boolean {
-  const dir = join(commonDir, 'modules', names.get(path) ?? path);
-  return isRealDir(dir) && isGitDir(dir);
+/**
+ * Whether the submodule at `path` has its repository among those the walk
+ * found (and so scans): a name that climbs out of `modules/`, or a repository
+ * reached through a link, is not one, whatever `.gitmodules` says.
+ */
+export function hasModule(found: readonly ModuleRepo[], path: string, names: Map<string, string>): boolean {
+  const name = names.get(path) ?? path;
+  return found.some((m) => m.name === name);
 }
 
 function isRealDir(path: string): boolean {
