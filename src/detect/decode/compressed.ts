@@ -10,8 +10,9 @@ import { constants, gunzipSync, inflateSync } from 'node:zlib';
 import type { Decoder, Run } from './decoder.js';
 import { byteSet } from './decoder.js';
 
-/** The most inflated from one run: what is beyond is not searched, and a key at the edge may be cut short. */
+/** The most inflated from one run (what is beyond is not searched, and a key at the edge may be cut short), and from all of one buffer's. */
 const MAX_INFLATED = 16 << 20;
+const MAX_TOTAL = 64 << 20;
 /** A run longer than this is not decoded. */
 const MAX_RUN = 8 << 20;
 const MIN_RUN = 24;
@@ -30,13 +31,15 @@ export function compressedDecoder(): Decoder {
     runs(buf, places) {
       const out: Run[] = [];
       const seen = new Set<number>();
+      // Inflated in all from one buffer, at most: many small payloads cannot add up to more.
+      const budget = { left: MAX_TOTAL };
       ANCHORS.forEach((_, i) => {
         for (const hit of places(i)) {
           // The header starts the data: the run starts at the anchor.
-          if (hit > 0 && BASE64[buf[hit - 1] as number]) continue;
+          if (budget.left <= 0 || (hit > 0 && BASE64[buf[hit - 1] as number])) continue;
           if (seen.has(hit)) continue;
           seen.add(hit);
-          const run = inflated(buf, hit);
+          const run = inflated(buf, hit, budget);
           if (run !== null) out.push(run);
         }
       });
@@ -53,7 +56,7 @@ function runEnd(buf: Buffer, start: number): number {
 }
 
 /** The run at `start` decoded and inflated, with the chain it took; null when it is not compressed data after all. */
-function inflated(buf: Buffer, start: number): Run | null {
+function inflated(buf: Buffer, start: number, budget: { left: number }): Run | null {
   const end = runEnd(buf, start);
   if (end - start < MIN_RUN || end - start >= MAX_RUN) return null;
   let data = Buffer.from(buf.toString('latin1', start, end), 'base64');
@@ -65,10 +68,12 @@ function inflated(buf: Buffer, start: number): Run | null {
   const gzip = data[0] === 0x1f && data[1] === 0x8b;
   const zlib = data[0] === 0x78 && (data[1] === 0x9c || data[1] === 0x01 || data[1] === 0x5e || data[1] === 0xda);
   if (!gzip && !zlib) return null;
-  const options = { maxOutputLength: MAX_INFLATED, finishFlush: constants.Z_SYNC_FLUSH };
+  const limit = Math.min(MAX_INFLATED, budget.left);
+  const options = { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH };
   try {
     const bytes = gzip ? gunzipSync(data, options) : inflateSync(data, options);
-    return { start, end, bytes, name: `${chain}/${gzip ? 'gzip' : 'zlib'}`, cut: bytes.length >= MAX_INFLATED };
+    budget.left -= bytes.length;
+    return { start, end, bytes, name: `${chain}/${gzip ? 'gzip' : 'zlib'}`, cut: bytes.length >= limit };
   } catch {
     // Not compressed data after all, or more than the budget inflates to (Node hands back none of it then).
     return null;

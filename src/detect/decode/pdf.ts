@@ -8,8 +8,9 @@
 import { constants, inflateSync } from 'node:zlib';
 import type { Decoder, Run } from './decoder.js';
 
-/** The most inflated from one stream. */
+/** The most inflated from one stream, and from all of one buffer's. */
 const MAX_INFLATED = 16 << 20;
+const MAX_TOTAL = 64 << 20;
 /** How far after the filter's name the stream may start: a dictionary is short. */
 const MAX_DICTIONARY = 4096;
 
@@ -27,8 +28,11 @@ export function pdfDecoder(): Decoder {
       if (depth > 0) return [];
       const out: Run[] = [];
       const seen = new Set<number>();
+      // Inflated in all from one buffer, at most: many small streams cannot add up to more.
+      const budget = { left: MAX_TOTAL };
       for (const hit of places(0)) {
-        const run = streamAfter(buf, hit);
+        if (budget.left <= 0) break;
+        const run = streamAfter(buf, hit, budget);
         if (run === null || seen.has(run.start)) continue;
         seen.add(run.start);
         out.push(run);
@@ -39,12 +43,14 @@ export function pdfDecoder(): Decoder {
 }
 
 /** The stream whose dictionary names the filter at `hit`, inflated; null when there is none or it does not inflate. */
-function streamAfter(buf: Buffer, hit: number): Run | null {
-  const keyword = buf.indexOf(STREAM, hit + FLATE.length);
-  if (keyword === -1 || keyword - hit > MAX_DICTIONARY) return null;
+function streamAfter(buf: Buffer, hit: number, budget: { left: number }): Run | null {
+  // Searched within the dictionary's reach only: many names without a stream cost no more than the bytes.
+  const dictionary = buf.subarray(0, Math.min(buf.length, hit + MAX_DICTIONARY));
+  const keyword = dictionary.indexOf(STREAM, hit + FLATE.length);
+  if (keyword === -1) return null;
   // The filter belongs to this object's dictionary only if the object has not ended before the stream.
-  const objectEnd = buf.indexOf(END_OBJ, hit);
-  if (objectEnd !== -1 && objectEnd < keyword) return null;
+  const objectEnd = buf.subarray(0, keyword).indexOf(END_OBJ, hit);
+  if (objectEnd !== -1) return null;
   let start = keyword + STREAM.length;
   if (buf[start] === 0x0d) start++;
   if (buf[start] !== 0x0a) return null;
@@ -52,7 +58,8 @@ function streamAfter(buf: Buffer, hit: number): Run | null {
   const end = buf.indexOf(END_STREAM, start);
   if (end === -1) return null;
   try {
-    const bytes = inflateSync(buf.subarray(start, end), { maxOutputLength: MAX_INFLATED, finishFlush: constants.Z_SYNC_FLUSH });
+    const bytes = inflateSync(buf.subarray(start, end), { maxOutputLength: Math.min(MAX_INFLATED, budget.left), finishFlush: constants.Z_SYNC_FLUSH });
+    budget.left -= bytes.length;
     return { start, end, bytes };
   } catch {
     // Not zlib data after all (a filter chain, an encrypted document), or more than the budget.

@@ -11,6 +11,8 @@ import type { Decoder, Run } from './decoder.js';
 
 /** How much of a part is decoded: mail bodies are small; a larger one is read as far as this. */
 const MAX_PART = 1 << 20;
+/** How far after the declaration its part's headers may go on. */
+const MAX_HEADERS = 16 * 1024;
 const NL = 0x0a;
 const CR = 0x0d;
 const EQ = 0x3d;
@@ -25,31 +27,33 @@ export function quotedPrintableDecoder(): Decoder {
     runs(buf, places, depth) {
       if (depth > 0) return [];
       const out: Run[] = [];
-      const done = new Set<number>();
-      DECLARED.forEach((_, i) => {
-        for (const hit of places(i)) {
-          const body = bodyAfter(buf, hit);
-          if (body === null || done.has(body)) continue;
-          done.add(body);
-          out.push(...logicalLines(buf, body));
-        }
-      });
+      // Each byte is read once, however many declarations there are: a body starts no earlier than the last one ended.
+      const hits = DECLARED.flatMap((_, i) => [...places(i)]).sort((a, b) => a - b);
+      let readTo = 0;
+      for (const hit of hits) {
+        const body = bodyAfter(buf, Math.max(hit, readTo));
+        if (body === null) break;
+        const part = logicalLines(buf, Math.max(body, readTo));
+        out.push(...part.runs);
+        readTo = part.end;
+      }
       return out;
     },
   };
 }
 
-/** Where the part's body starts: after the blank line that ends its headers; null if there is none. */
+/** Where the part's body starts: after the blank line that ends its headers (within a header block's reach); null if there is none. */
 function bodyAfter(buf: Buffer, hit: number): number | null {
-  const lf = buf.indexOf('\n\n', hit);
-  const crlf = buf.indexOf('\r\n\r\n', hit);
+  const headers = buf.subarray(0, Math.min(buf.length, hit + MAX_HEADERS));
+  const lf = headers.indexOf('\n\n', hit);
+  const crlf = headers.indexOf('\r\n\r\n', hit);
   if (lf === -1 && crlf === -1) return null;
   if (crlf !== -1 && (lf === -1 || crlf < lf)) return crlf + 4;
   return lf + 2;
 }
 
-/** The body's logical lines that quoted-printable changes, decoded; the body ends at a MIME boundary (`--` at a line's start). */
-function logicalLines(buf: Buffer, body: number): Run[] {
+/** The body's logical lines that quoted-printable changes, decoded, and where the body ends: at a MIME boundary (`--` at a line's start). */
+function logicalLines(buf: Buffer, body: number): { runs: Run[]; end: number } {
   const out: Run[] = [];
   const limit = Math.min(buf.length, body + MAX_PART);
   let start = body;
@@ -71,7 +75,7 @@ function logicalLines(buf: Buffer, body: number): Run[] {
     at++;
   }
   if (changed && start < at) out.push({ start, end: at, bytes: decode(buf.subarray(start, at)) });
-  return out;
+  return { runs: out, end: Math.max(at, body + 1) };
 }
 
 function isHex(byte: number | undefined): boolean {
