@@ -439,6 +439,16 @@ describe('inputs that must not hang or run away', () => {
     expect(JSON.parse(r.stdout).findings.map((f: { path: string; secret: { encoding?: string } }) => [f.path, f.secret.encoding])).toEqual([['mail.eml', 'quoted-printable']]);
   });
 
+  it('walks lines of base64 of differing widths once, not every neighbour for every line', () => {
+    // 30,000 lines that each look like the start of a key's base64 but are no wrapped block: each line was
+    // compared with up to 16,384 neighbours on either side before.
+    const lines = Array.from({ length: 30_000 }, (_, i) => `c2tfbGl2ZV${'A'.repeat(20 + (i % 7))}`).join('\n');
+    const dir = writeTree(tempDir(), { 'lines.txt': `${lines}\n` });
+    const r = runCli(['dir', dir], { timeout: 30_000 });
+    expect(r.signal ?? null).toBeNull();
+    expect(r.code).toBe(0);
+  });
+
   it("refuses, by file and line, what a linear-time engine cannot run in a user's pattern", () => {
     const dir = writeTree(tempDir(), { '.sk-scan.yaml': userRule('(?<=x)(?<secret>a{8})') });
     const r = runCli(['dir', dir]);

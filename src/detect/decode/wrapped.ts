@@ -39,30 +39,25 @@ export interface Joined {
 export function wrappedBlock(buf: Buffer, first: number, end: number, base64: Uint8Array): Joined | null {
   const here = segmentAround(buf, first, end, base64);
   if (here === null) return null;
-  const before: Segment[] = [];
-  const after: Segment[] = [];
-  for (let s = previousSegment(buf, here, base64); s !== null && before.length < MAX_LINES; s = previousSegment(buf, s, base64)) before.unshift(s);
-  for (let s = nextSegment(buf, here, base64); s !== null && after.length < MAX_LINES; s = nextSegment(buf, s, base64)) after.push(s);
-  const lines = [...before, here, ...after];
-  const h = before.length;
   const width = (s: Segment) => s[1] - s[0];
-  // The block's width: the hit's line's, unless it is the last (shorter) line.
-  const w = h < lines.length - 1 ? width(here) : h > 0 ? width(lines[h - 1] as Segment) : 0;
-  if (w < MIN_WIDTH || width(here) > w) return null;
-  let from = h;
-  while (from > 0 && width(lines[from - 1] as Segment) === w) from--;
-  let to = h;
-  // Lines of width w continue it; a shorter line ends it, and is its last.
+  const previous = previousSegment(buf, here, base64);
+  const next = nextSegment(buf, here, base64);
+  // The block's width: the hit's line's when a line follows it, else (it is the last, perhaps shorter) the line before's.
+  const w = next !== null ? width(here) : previous !== null ? width(previous) : 0;
+  if (w < MIN_WIDTH || width(here) > w || (next !== null && width(next) > w)) return null;
+  // Lines are walked only while they are of the block's width: a line that is not ends the walk at once.
+  const before: Segment[] = [];
+  for (let s = previous; s !== null && width(s) === w && before.length < MAX_LINES; s = previousSegment(buf, s, base64)) before.unshift(s);
+  const after: Segment[] = [];
   if (width(here) === w) {
-    while (to + 1 < lines.length) {
-      const next = width(lines[to + 1] as Segment);
-      if (next > w) break;
-      to++;
-      if (next < w) break;
+    // Lines of width w continue it; a shorter line ends it, and is its last.
+    for (let s = next; s !== null && width(s) <= w && after.length < MAX_LINES; s = nextSegment(buf, s, base64)) {
+      after.push(s);
+      if (width(s) < w) break;
     }
   }
-  if (from === to) return null;
-  const kept = lines.slice(from, to + 1);
+  const kept = [...before, here, ...after];
+  if (kept.length === 1) return null;
   const bytes = Buffer.concat(kept.map(([s, e]) => buf.subarray(s, e)));
   return {
     from: (kept[0] as Segment)[0],
