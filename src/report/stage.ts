@@ -140,7 +140,8 @@ function toFinding({ origin, match, sha256 }: Detection, rule: RuleSpec, showSec
     fingerprint: fingerprint(rule.id, origin, sha256),
     remediation: remediation({
       advice: rule.remediation,
-      last4: tail(match.secret, match.prefixLength),
+      // A key that may be cut short may not end as the key does: its advice names no last four.
+      last4: match.partial ? '' : tail(match.secret, match.prefixLength),
       status: verification.status,
       place,
       path: origin.member === undefined ? maskPath(origin.path ?? '') || null : null,

@@ -278,5 +278,8 @@ describe('wrapped base64: the whole key, or none, never a part taken for it', ()
     expect(findings[0]?.secret.sha256).not.toBe(sha(key));
     const text80 = runCli(['stdin'], { input: text }).stdout;
     expect(text80).toMatch(/CRITICAL {2}live key · may be cut short/);
+    // Its advice does not send anyone looking for a key by last four characters that may not be the key's.
+    const json = JSON.parse(r.stdout) as { findings: { remediation: string[] }[] };
+    expect(json.findings[0]?.remediation[0]).toMatch(/find the key and click Delete/);
   });
 });
