@@ -47,9 +47,9 @@ export interface Match {
   column: number;
   /** Present when the line carries `sk-scan:allow`; `reason` is the text after `--`, if any. */
   allow?: { reason: string | null };
-  /** sk-scan is not sure it has the whole key: it ends where what was searched was cut (a wrapped run that could not be joined). Never verified, never made less severe. */
+  /** sk-scan is not sure it has the whole key: it ends where what was searched was cut (wrapped lines that could not be joined), or in binary content where nothing shows its end. Never verified, never made less severe. */
   partial?: true;
-  /** The key was found by decoding: `base64`, `hex`, `percent`, `json-escape`, or `base64/base64` for base64 inside base64. `offset` is then the encoded run's. */
+  /** The key was found by decoding: the chain of encodings (`base64`, `base64/base64`, `base64/gzip`, `hex`, `percent`, `quoted-printable`, `pdf-flate`, …). `offset` is then the encoded run's. */
   encoding?: string;
 }
 
