@@ -550,7 +550,7 @@ describe('submodules', () => {
     execFileSync('git', ['clone', '-q', sup.dir, copy], { env: gitEnv() });
     const r = runCli(['git', copy]);
     expect(r.code).toBe(2);
-    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/cannot read vendor\/lib: the submodule of \S+ at commit [0-9a-f]{12}: its repository is not in this clone \(git submodule update --init --recursive brings it/);
+    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/cannot read vendor\/lib: the submodule of \S+ at commit [0-9a-f]{12}: its repository is not in this clone \(git -C \S+ submodule update --init --recursive brings it/);
     const json = JSON.parse(runCli(['git', copy, '--format', 'json']).stdout);
     expect(json.stats.skipped.unreadable).toBe(1);
     const accepted = runCli(['git', copy, '--no-submodules']);

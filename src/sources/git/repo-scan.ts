@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { early } from '../../common/async.js';
+import { shellQuote } from '../../common/text.js';
 import { ItemObserver, type Hit, type Origin, type SourceEvents, type SourceItem } from '../types.js';
 import { commitGraph, type CommitGraph } from './graph.js';
 import type { Introductions } from './log.js';
@@ -96,7 +97,7 @@ export abstract class HistoryScan extends ItemObserver {
       if (repo.skipSubmodules) events.warn(`${repo.given}: ${at} is a separate repository, not scanned (${repo.skipSubmodules})`);
       else if (!hasModule(found, sm.path, names)) {
         // Named by its path, so that .sk-scanignore (or `exclude`) can accept it, as any unread item.
-        events.skip('unreadable', sm.path, `the submodule of ${repo.given} at commit ${sm.commit.slice(0, 12)}: its repository is not in this clone (git submodule update --init --recursive brings it; --no-submodules, or its path in .sk-scanignore, accepts it unread)`);
+        events.skip('unreadable', sm.path, `the submodule of ${repo.given} at commit ${sm.commit.slice(0, 12)}: its repository is not in this clone (git -C ${shellQuote(repo.given)} submodule update --init --recursive brings it; --no-submodules, or its path in .sk-scanignore, accepts it unread)`);
       }
     }
   }
