@@ -12,6 +12,7 @@
  * the key ends, and a key whose end nothing confirms is marked as possibly not
  * whole (`partial`): never verified, its severity never lowered.
  */
+import { byteSet } from './decode/decoder.js';
 
 const WORD = /[A-Za-z0-9_]/;
 
@@ -87,9 +88,10 @@ function varint(buf: Buffer, at: number): { value: number; length: number } | nu
   return null;
 }
 
-/** Whether a key ending at `end` visibly ends there: the content ends, or a NUL, a quote, whitespace or punctuation of text follows. */
+/** What may follow a key that visibly ends: NUL, a quote, whitespace, or the punctuation text puts after a value. */
+const ENDS = byteSet('\0"\'` \t\n\r,;}])>&');
+
+/** Whether a key ending at `end` visibly ends there: the content ends, or one of ENDS follows. */
 export function endsCleanly(buf: Buffer, end: number): boolean {
-  if (end >= buf.length) return true;
-  const b = buf[end] as number;
-  return b === 0 || b === 0x22 || b === 0x27 || b === 0x60 || b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x2c || b === 0x3b || b === 0x7d || b === 0x5d || b === 0x29 || b === 0x3e || b === 0x26;
+  return end >= buf.length || ENDS[buf[end] as number] === 1;
 }

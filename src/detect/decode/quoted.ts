@@ -7,7 +7,7 @@
  * break or an escape is decoded and searched, and a key found there is
  * reported at the logical line's first physical line.
  */
-import type { Decoder, Run } from './decoder.js';
+import { byteSet, type Decoder, type Run } from './decoder.js';
 
 /** How much of a part is decoded: mail bodies are small; a larger one is read as far as this. */
 const MAX_PART = 1 << 20;
@@ -78,8 +78,10 @@ function logicalLines(buf: Buffer, body: number): { runs: Run[]; end: number } {
   return { runs: out, end: Math.max(at, body + 1) };
 }
 
+const HEX = byteSet('0123456789ABCDEFabcdef');
+
 function isHex(byte: number | undefined): boolean {
-  return byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66));
+  return byte !== undefined && HEX[byte] === 1;
 }
 
 /** Soft breaks removed, `=XX` turned into its byte. */
