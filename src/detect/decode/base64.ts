@@ -94,14 +94,13 @@ function groupedBy(forms: Form[], anchorOf: (f: Form) => string): FormGroup[] {
  * `cut`: the run stopped at a line break before more base64 that could not be
  * joined to it, so it may go on there.
  */
-function base64Run(buf: Buffer, hit: number, groupOffset: number): { start: number; end: number; cut: boolean } | null {
-  let first = hit;
-  while (first > 0 && hit - first < MAX_RUN && BASE64[buf[first - 1] as number]) first--;
+function base64Run(buf: Buffer, hit: number, groupOffset: number, [first, chars]: [number, number] = spanAt(buf, hit)): { start: number; end: number; cut: boolean } | null {
+  // The span stopped at its limit, not at the run's edge: a run that long is not decoded.
+  if ((first > 0 && BASE64[buf[first - 1] as number]) || (chars < buf.length && BASE64[buf[chars] as number])) return null;
   const groupStart = hit - groupOffset;
   if (groupStart < first) return null;
   const start = first + ((((groupStart - first) % 4) + 4) % 4);
-  let end = hit;
-  while (end < buf.length && end - start < MAX_RUN && BASE64[buf[end] as number]) end++;
+  let end = chars;
   while (end < buf.length && buf[end] === 0x3d && end - start < MAX_RUN) end++;
   if (end - start < MIN_RUN || end - start >= MAX_RUN) return null;
   return { start, end, cut: continuesOnNextLine(buf, end, BASE64) };
@@ -130,20 +129,21 @@ function runAt(buf: Buffer, hit: number, form: Form, blocks: Joined[], byTail = 
   const reach = needle.length + 2;
   if (byTail) return breakWithin(buf, hit - reach, hit) ? blockRun(buf, hit, form, blocks, form.tailAt ?? 0) : null;
   if (hit + needle.length <= buf.length && buf.compare(needle, 0, needle.length, hit, hit + needle.length) === 0) {
-    const [first, end] = spanAt(buf, hit);
-    if (touchesBreak(buf, first, end)) {
-      const joined = blockRun(buf, hit, form, blocks, 0);
+    // The run's characters, scanned once for the three questions asked of them.
+    const span = spanAt(buf, hit);
+    if (touchesBreak(buf, span[0], span[1])) {
+      const joined = blockRun(buf, hit, form, blocks, 0, span);
       if (joined !== null) return joined;
     }
-    const run = base64Run(buf, hit, groupOffset);
+    const run = base64Run(buf, hit, groupOffset, span);
     return run === null ? null : { ...run, bytes: decode(buf, run.start, run.end) };
   }
   return breakWithin(buf, hit, hit + reach) ? blockRun(buf, hit, form, blocks, 0) : null;
 }
 
 /** The run from the wrapped block around `hit`, the form starting `back` characters before it; null without a block. */
-function blockRun(buf: Buffer, hit: number, { needle, groupOffset }: Form, blocks: Joined[], back: number): Run | null {
-  const block = blockAt(buf, hit, blocks);
+function blockRun(buf: Buffer, hit: number, { needle, groupOffset }: Form, blocks: Joined[], back: number, span?: [number, number]): Run | null {
+  const block = blockAt(buf, hit, blocks, span);
   if (block === null) return null;
   const j = block.indexOf(hit) - back;
   if (j < 0 || block.bytes.compare(needle, 0, needle.length, j, j + needle.length) !== 0) return null;
@@ -169,10 +169,10 @@ function touchesBreak(buf: Buffer, first: number, end: number): boolean {
 }
 
 /** The wrapped block `hit` is in, if any: one already joined for another hit, or joined now (and kept). */
-function blockAt(buf: Buffer, hit: number, blocks: Joined[]): Joined | null {
+function blockAt(buf: Buffer, hit: number, blocks: Joined[], span = spanAt(buf, hit)): Joined | null {
   const known = blocks.find((b) => hit >= b.from && hit < b.to);
   if (known) return known;
-  const [first, end] = spanAt(buf, hit);
+  const [first, end] = span;
   const block = wrappedBlock(buf, first, end, BASE64);
   if (block) blocks.push(block);
   return block;
