@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- dir|history|cache|memory|hook]: sk-scan's speed against ripgrep and git's own plumbing.
+// npm run bench [-- dir|decode|history|cache|memory|hook]: sk-scan's speed against ripgrep and git's own plumbing.
 //
 // Commands are timed in interleaved rounds (each command once per round, in
 // turn) and compared by their medians: on a shared machine whose speed drifts
@@ -23,6 +23,11 @@
 //
 // memory: sk-scan's own peak RSS on the generated history and on one ten
 // times longer (52,000 commits, generated once, about 2 minutes).
+//
+// decode: what decoding costs (base64, compressed, escaped, quoted-printable,
+// PDF streams…): the dir tree scanned through the API with and without it
+// (`decode: false`, an option for this measurement alone), the difference as a
+// share of the scan without it.
 //
 // hook: a repository of 5,000 tracked files with a 5-file staged change;
 // `sk-scan staged` timed against a bare `node -e 0`.
@@ -146,6 +151,22 @@ if (!only || only === 'dir') {
   // Every file of the tree is read or skipped with a count: a fast scan that loses files is not a result.
   if (accounted !== files) console.log(`MISMATCH: the tree has ${files} files, sk-scan accounted for ${accounted}`);
   console.log(`peak RSS: sk-scan ${mb(peakRss(sk))}, ripgrep ${mb(peakRss(rg))}`);
+}
+
+if (!only || only === 'decode') {
+  mkdirSync(WORK, { recursive: true });
+  const { tree, bytes } = buildTree();
+  const script = join(WORK, 'decode-scan.mjs');
+  writeFileSync(script, `const { scanDir } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});\nconst report = await scanDir([process.argv[2]], { decode: process.argv[3] === 'on' });\nconsole.log(JSON.stringify({ files: report.stats.files, findings: report.findings.length }));\n`);
+  const scan = (decode) => `${process.execPath} ${script} ${tree} ${decode}`;
+  // Each once, checked: a scan that failed would time as fast as nothing.
+  const once = (decode) => JSON.parse(execFileSync('sh', ['-c', scan(decode)], { cwd: WORK }).toString());
+  const [on, off] = [once('on'), once('off')];
+  console.log(`\n## decode: the dir tree (${on.files} files, ${mb(bytes)}) scanned with and without decoding\n`);
+  console.log(`findings: ${on.findings} with decoding, ${off.findings} without`);
+  const r = race({ decoding: scan('on'), plain: scan('off') }, 11);
+  console.log(`with decoding ${secs(r.decoding)} · without ${secs(r.plain)}`);
+  console.log(`decoding costs ${(((r.decoding.median - r.plain.median) / r.plain.median) * 100).toFixed(1)}% of the scan without it (goal: under 10%)`);
 }
 
 /** The generated history (bench/make-history.mjs), built once per version of the generator. */

@@ -14,6 +14,8 @@ import { compileRule, type RuleSpec } from './rule.js';
 
 export interface WorkerSetup extends ReadLimits {
   rules: RuleSpec[];
+  /** false: keys as written only, nothing decoded (`npm run bench -- decode` measures what decoding costs). */
+  decode?: boolean;
 }
 
 /** Below this many items a scan stays on the main thread: starting a worker costs more than it saves (docs/speed.md, “Design measurements”). */
@@ -131,16 +133,18 @@ export async function detectAll(
   }
 }
 
-let inline: { rules: RuleSpec[]; detector: Detector; scratch: Scratch } | null = null;
+/** This thread's detectors, one per rule set and decode setting (the inline scan and the name scan share them). */
+const inline = new Map<boolean, { rules: RuleSpec[]; detector: Detector; scratch: Scratch }>();
 
-/** The detector for `rules` on this thread, compiled once per rule set (the inline scan and the name scan share it). */
-export function localDetector(rules: RuleSpec[]): { detector: Detector; scratch: Scratch } {
-  if (inline?.rules !== rules) inline = { rules, detector: new Detector(rules.map(compileRule)), scratch: new Scratch() };
-  return inline;
+/** The detector for `rules` on this thread, compiled once per rule set. */
+export function localDetector(rules: RuleSpec[], decode = true): { detector: Detector; scratch: Scratch } {
+  let local = inline.get(decode);
+  if (local?.rules !== rules) inline.set(decode, (local = { rules, detector: new Detector(rules.map(compileRule), { decode }), scratch: new Scratch() }));
+  return local;
 }
 
 async function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): Promise<void> {
-  const { detector, scratch } = localDetector(setup.rules);
+  const { detector, scratch } = localDetector(setup.rules, setup.decode);
   for (const r of await processItems(detector, items, setup, scratch)) onResult(r);
 }
 

@@ -18,6 +18,8 @@ import type { RuleSpec } from './rule.js';
 
 export interface DetectOptions extends ReadLimits {
   rules: RuleSpec[];
+  /** false: nothing decoded (see PipelineOptions.decode). */
+  decode?: boolean;
   /** Worker threads; 1 keeps everything on the calling thread. */
   threads?: number;
   /** Where the source reports what it skipped and what the user should know; items skipped here are reported there too. */
@@ -35,7 +37,7 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
   const observer = source.observer ?? NOBODY;
   await detectAll(
     names.tap(source.items(opts.events)),
-    { rules: opts.rules, maxFileSize: opts.maxFileSize, maxArchiveBytes: opts.maxArchiveBytes },
+    { rules: opts.rules, decode: opts.decode, maxFileSize: opts.maxFileSize, maxArchiveBytes: opts.maxArchiveBytes },
     (r) => {
       // Binary content is counted as skipped (not read as text), yet searched for keys: it may have matches too.
       if (r.skip) opts.events.skip(r.skip.reason, originLabel(r.origin), r.skip.message);

@@ -7,7 +7,7 @@ import { reply, unpack, type Batch, type WorkerSetup } from './pool.js';
 import { compileRule } from './rule.js';
 
 const setup = workerData as WorkerSetup;
-const detector = new Detector(setup.rules.map(compileRule));
+const detector = new Detector(setup.rules.map(compileRule), { decode: setup.decode });
 const scratch = new Scratch();
 
 // The pool keeps several batches in flight per worker, so that one is always waiting when another is done.

@@ -50,6 +50,12 @@ export interface PipelineOptions {
   showSecrets?: boolean;
   /** Worker threads for detection; 1 keeps everything on the calling thread. */
   threads?: number;
+  /**
+   * false: keys are searched for only as written, none decoded (base64,
+   * compressed, escaped…). For measuring what decoding costs (`npm run bench
+   * -- decode`): such a scan misses encoded keys, and the CLI never sets it.
+   */
+  decode?: boolean;
   /** Called for each warning (an unreadable or oversized file, a shallow clone…) as it happens. */
   onWarning?: (message: string) => void;
   /** Called as work advances: the phase, and items and bytes scanned so far. */
@@ -85,7 +91,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
   let detected;
   try {
     await checkVerifyEndpoint(opts.verify);
-    detected = await detectStage(source, { rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
+    detected = await detectStage(source, { rules: config.rules, decode: opts.decode, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes, threads: opts.threads, events: run, onScanned: (n) => run.scanned(n) });
     if (source.history && detected.length > 0) run.phase('placing findings in history');
     detected = await attributeStage(source, detected);
     // The places attribution found are printed: a key in one of their names is found too.
