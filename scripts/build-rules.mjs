@@ -3,7 +3,7 @@
 // key-shaped by design, and an installed copy of sk-scan must not trip any scanner
 // (sk-scan's own, gitleaks, a registry's push protection) in node_modules.
 //
-// It also works out the prefilter's buckets for the built-in rules
+// It also works out the prefilters' plans for the built-in rules
 // (dist/prefilter-buckets.json, see src/detect/bucket-cache.ts), before
 // rules.json, which the test run takes as the build's time stamp.
 import { writeFileSync } from 'node:fs';
@@ -12,5 +12,5 @@ import { Detector } from '../dist/detect/engine.js';
 import { compileRule } from '../dist/detect/rule.js';
 
 const rules = (await readRulesDir()).map((rule) => ({ ...rule, examples: { match: [], noMatch: [] } }));
-writeFileSync(new URL('../dist/prefilter-buckets.json', import.meta.url), JSON.stringify([new Detector(rules.map(compileRule)).prefilterPlan]));
+writeFileSync(new URL('../dist/prefilter-buckets.json', import.meta.url), JSON.stringify(new Detector(rules.map(compileRule)).prefilterPlans));
 writeFileSync(new URL('../dist/rules.json', import.meta.url), JSON.stringify(rules));

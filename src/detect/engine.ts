@@ -25,8 +25,8 @@ import { compressedDecoder } from './decode/compressed.js';
 import { pdfDecoder } from './decode/pdf.js';
 import { placeholderReason, shannonEntropy } from './filters.js';
 import { locate } from './locate.js';
-import { anchorsKey, knownBuckets } from './bucket-cache.js';
-import { Prefilter, type Hits } from './prefilter.js';
+import { anchorsKey, knownPlan } from './bucket-cache.js';
+import { Prefilter, type Hits, type PrefilterPlan } from './prefilter.js';
 import type { Rule } from './rule.js';
 import { windows } from './windows.js';
 import { endsCleanly, recordedLength, unglued } from './binary.js';
@@ -89,6 +89,8 @@ export class Detector {
   /** Every anchor found in one pass: the keywords' (in `anchors` order), then each decoder's. */
   private readonly prefilter: Prefilter;
   private readonly prefilterAnchors: Buffer[];
+  /** Where the prefilter's list of long base64 runs is among its hits (after every anchor's). */
+  private readonly runsAt: number;
 
   /** `decode: false`: keys are searched for only as written (for measuring what decoding costs: a scan without it misses encoded keys). */
   constructor(rules: readonly Rule[], opts: { decode?: boolean } = {}) {
@@ -101,13 +103,15 @@ export class Detector {
       return at;
     });
     const anchors = [...this.anchors.map((a) => a.needle), ...this.decoders.flatMap(({ decoder }) => decoder.anchors)];
-    this.prefilter = new Prefilter(anchors, { buckets: knownBuckets(anchors) });
+    this.runsAt = anchors.length;
+    this.prefilter = new Prefilter(anchors, { plan: knownPlan(anchors), base64Runs: this.decoders.some(({ decoder }) => decoder.base64Runs) });
     this.prefilterAnchors = anchors;
   }
 
-  /** The prefilter's anchors and buckets, for the build to keep (./bucket-cache.ts). */
-  get prefilterPlan(): { anchors: string; buckets: number[][] } {
-    return { anchors: anchorsKey(this.prefilterAnchors), buckets: this.prefilter.plan };
+  /** The prefilters' anchors and plans (this one's, and the decoders' own), for the build to keep (./bucket-cache.ts). */
+  get prefilterPlans(): ({ anchors: string } & PrefilterPlan)[] {
+    const inner = this.decoders.flatMap(({ decoder }) => decoder.inner?.() ?? []);
+    return [{ anchors: this.prefilterAnchors, plan: this.prefilter.plan }, ...inner].map(({ anchors, plan }) => ({ anchors: anchorsKey(anchors), ...plan }));
   }
 
   /** `binary`: the bytes are binary content (./binary.ts): keys may be glued to the fields around them. */
@@ -136,8 +140,10 @@ export class Detector {
     const out: Match[] = [];
     for (const { decoder, first } of this.decoders) {
       // Most buffers hold none of a decoder's anchors: it is not asked.
-      if (!anyHit(hits, first, decoder.anchors.length)) continue;
-      for (const run of decoder.runs(buf, (i) => hits[first + i] ?? NONE, depth)) {
+      const runs = decoder.base64Runs === true && hits[this.runsAt] !== undefined;
+      if (!runs && !anyHit(hits, first, decoder.anchors.length)) continue;
+      const places = (i: number) => (i === decoder.anchors.length ? (runs ? hits[this.runsAt] : undefined) : hits[first + i]) ?? NONE;
+      for (const run of decoder.runs(buf, places, depth)) {
         this.work += run.end - run.start;
         const inner = this.prefilter.find(run.bytes);
         const innerPlain = this.plain(run.bytes, inner);

@@ -4,16 +4,34 @@
  * pass is all that detection costs them.
  *
  * The pass is a small WebAssembly SIMD loop (prefilter.wat) that looks at 16
- * bytes at a time and names the places where the first three bytes of some
- * anchor might start; each is then compared here. One Buffer#indexOf pass per
+ * bytes at a time and names the places where three bytes of some anchor might
+ * be (its fingerprint: the three rarest in text, `teD` of `FlateDecode`); each
+ * is then compared here. One Buffer#indexOf pass per
  * anchor (what this replaces) passes over every byte once per anchor; the SIMD
  * pass finds the same places in one (docs/speed.md, “Design measurements”). Where WebAssembly SIMD is missing, the
  * anchors are searched one by one with indexOf, with the same answers.
  */
 import { PREFILTER_WASM } from './prefilter-wasm.js';
+import { COMMON_TRIGRAMS } from './trigrams.js';
 
-/** For each anchor, the places it starts (ascending, overlapping hits included), or undefined if none; null when no anchor starts anywhere. */
+/**
+ * For each anchor, the places it starts (ascending, overlapping hits
+ * included), or undefined if none; null when no anchor starts anywhere.
+ * With `base64Runs`, one list more after the anchors': the long base64 runs
+ * (all that hold 47 characters of base64 in a row, each whole, URL-safe
+ * base64's `-` and `_` in it too), as start and end pairs, ascending.
+ */
 export type Hits = (number[] | undefined)[] | null;
+
+const byteTable = (chars: string) => {
+  const t = new Uint8Array(256);
+  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
+  return t;
+};
+/** What a block of base64 is made of (not URL-safe base64's - and _, which long snake_case names are full of). */
+const BASE64_BYTE = byteTable('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+/** What a run is walked by, once found: URL-safe base64 too. */
+const RUN_BYTE = byteTable('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_');
 
 /**
  * Bytes of source text from most to least common (measured over a large tree of
@@ -36,20 +54,61 @@ const SHARE = (() => {
   return share;
 })();
 
-/** The loop looks at the first FINGERPRINT bytes of an anchor; the rest is compared here. */
+/** The loop looks at FINGERPRINT bytes of an anchor; the rest is compared here. */
 const FINGERPRINT = 3;
+
+/** Each common trigram's rank (0 the most common), read from the table when first needed. */
+let trigramRanks: Map<number, number> | null = null;
+
+/**
+ * Where an anchor's fingerprint starts in it: at the three bytes least common
+ * in source text (npm run trigrams measured the 8,192 most common); among
+ * those the table does not list, the three of the rarest bytes. An anchor of
+ * three bytes or fewer is its own fingerprint.
+ */
+export function fingerprintAt(anchor: Uint8Array): number {
+  if (anchor.length <= FINGERPRINT) return 0;
+  if (trigramRanks === null) {
+    const table = Buffer.from(COMMON_TRIGRAMS, 'base64');
+    trigramRanks = new Map();
+    for (let r = 0; r * 3 < table.length; r++) trigramRanks.set(table.readUIntLE(r * 3, 3), r);
+  }
+  const ranks = trigramRanks;
+  let best = 0;
+  let bestRank = -1;
+  let bestShare = Infinity;
+  for (let i = 0; i + FINGERPRINT <= anchor.length; i++) {
+    const a = anchor[i] as number;
+    const b = anchor[i + 1] as number;
+    const c = anchor[i + 2] as number;
+    const rank = ranks.get(a | (b << 8) | (c << 16)) ?? ranks.size;
+    const share = (SHARE[a] as number) * (SHARE[b] as number) * (SHARE[c] as number);
+    if (rank > bestRank || (rank === bestRank && share < bestShare)) [best, bestRank, bestShare] = [i, rank, share];
+  }
+  return best;
+}
+
+/** How the prefilter looks for its anchors: each one's bucket, and where its fingerprint starts in it. */
+export interface PrefilterPlan {
+  buckets: number[][];
+  fingerprints: number[];
+}
 const BUCKETS = 8;
 
-// Memory laid out for the loop: its tables and scratch (0-111), then candidates, then the bytes searched.
+// Memory laid out for the loop: its tables and scratch (0-111), the table runs are walked by (128-383), then
+// candidates, then the bytes searched (after 16 zero bytes and room for the 16 bytes before them: 32-byte
+// aligned, as the loop counts even blocks from there).
 const TABLES = 0;
-const OUT = 128;
+const RUN_TABLE = 128;
+const OUT = RUN_TABLE + 256;
 /** Candidates per call, at most: a buffer dense with them takes several calls. */
 const OUT_MAX = 4096;
 const OUT_BITS = OUT + OUT_MAX * 4;
-const DATA = OUT_BITS + OUT_MAX;
+const LEAD = 16;
+const DATA = OUT_BITS + OUT_MAX + 2 * LEAD;
 /** Bytes searched per call: a larger buffer is searched a piece at a time, so memory stays this size. */
 const CHUNK = 256 * 1024;
-/** Bytes after a piece the loop may read. */
+/** Bytes after a piece the loop may read: a run's next block, an anchor's fingerprint. */
 const SLACK = 32;
 /**
  * A bit for each 19-bit hash of three bytes (in memory order, the first byte
@@ -71,7 +130,9 @@ function exactHash(key: number): number {
 interface Loop {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   resume: { value: number };
-  scan(from: number, end: number, out: number, outBits: number, max: number, exact: number): number;
+  runSkip: { value: number };
+  runEnd: { value: number };
+  scan(from: number, end: number, out: number, outBits: number, max: number, exact: number, runs: number, table: number): number;
 }
 
 /** What this file uses of the WebAssembly global (the project's type libraries do not declare it). */
@@ -220,12 +281,14 @@ function markExact(table: Uint8Array, anchors: readonly Uint8Array[]): void {
   }
 }
 
-/** Whether `plan` puts each of `count` anchors in exactly one of at most BUCKETS buckets. */
-function placesEach(plan: number[][], count: number): boolean {
-  if (plan.length > BUCKETS) return false;
+/** Whether `plan` puts each anchor in exactly one of at most BUCKETS buckets, its fingerprint inside it. */
+function fits(plan: PrefilterPlan, anchors: readonly Uint8Array[]): boolean {
+  const count = anchors.length;
+  if (plan.buckets.length > BUCKETS || plan.fingerprints.length !== count) return false;
+  if (!plan.fingerprints.every((at, i) => Number.isInteger(at) && at >= 0 && at + Math.min(FINGERPRINT, anchors[i]?.length ?? 0) <= (anchors[i]?.length ?? 0))) return false;
   const seen = new Uint8Array(count);
   let placed = 0;
-  for (const bucket of plan) {
+  for (const bucket of plan.buckets) {
     for (const i of bucket) {
       if (!Number.isInteger(i) || i < 0 || i >= count || seen[i]) return false;
       seen[i] = 1;
@@ -238,36 +301,47 @@ function placesEach(plan: number[][], count: number): boolean {
 export class Prefilter {
   /** The anchors in each bucket (a bucket is a bit of the loop's answer). */
   private readonly buckets: number[][];
+  /** Where each anchor's fingerprint starts in it. */
+  private readonly shifts: number[];
+  /** Each anchor's fingerprint: the bytes the loop looks for. */
+  private readonly prints: Uint8Array[];
   private readonly loop: Loop | null;
   private readonly memory: Uint8Array | null = null;
   private readonly places: Uint32Array | null = null;
+  /** Where long base64 runs are is asked too: their list follows the anchors'. */
+  private readonly runs: boolean;
 
   /**
    * `simd: false` searches with indexOf alone (the tests compare the two).
-   * `buckets`: the anchors' buckets as worked out before (the build does it
-   * for the built-in rules, see ./bucket-cache.ts), used when they place every
-   * anchor once; otherwise they are worked out here.
+   * `plan`: the anchors' buckets and fingerprints as worked out before (the
+   * build does it for the built-in rules, see ./bucket-cache.ts), used when it
+   * places every anchor once; otherwise they are worked out here.
    */
   constructor(
     private readonly anchors: readonly Uint8Array[],
-    opts: { simd?: boolean; buckets?: number[][] } = {},
+    opts: { simd?: boolean; plan?: PrefilterPlan; base64Runs?: boolean } = {},
   ) {
+    this.runs = opts.base64Runs === true;
     if (anchors.some((a) => a.length === 0)) throw new Error('an empty anchor would be found everywhere');
-    this.buckets = opts.buckets && placesEach(opts.buckets, anchors.length) ? opts.buckets : buckets([...anchors]);
+    const known = opts.plan && fits(opts.plan, anchors) ? opts.plan : null;
+    this.shifts = known ? known.fingerprints : anchors.map(fingerprintAt);
+    this.prints = anchors.map((a, i) => a.subarray(this.shifts[i], (this.shifts[i] as number) + FINGERPRINT));
+    this.buckets = known ? known.buckets : buckets(this.prints);
     this.loop = opts.simd === false ? null : instance();
     if (this.loop) {
       const { memory } = this.loop;
       this.memory = new Uint8Array(memory.buffer);
       this.places = new Uint32Array(memory.buffer, OUT, OUT_MAX);
       this.memory.set(this.tables(), TABLES);
+      this.memory.set(RUN_BYTE, RUN_TABLE);
       // Fresh memory is zeroed: the table is marked where it lies.
-      markExact(this.memory.subarray(EXACT, EXACT + EXACT_BYTES), anchors);
+      markExact(this.memory.subarray(EXACT, EXACT + EXACT_BYTES), this.prints);
     }
   }
 
-  /** The anchors' buckets, to be kept for a later start (the build's cache). */
-  get plan(): number[][] {
-    return this.buckets.map((b) => [...b]);
+  /** The anchors' buckets and fingerprints, to be kept for a later start (the build's cache). */
+  get plan(): PrefilterPlan {
+    return { buckets: this.buckets.map((b) => [...b]), fingerprints: [...this.shifts] };
   }
 
   /** Whether the one-pass loop runs here (else: a search per anchor). */
@@ -285,7 +359,7 @@ export class Prefilter {
     const t = new Uint8Array(FINGERPRINT * 32);
     this.buckets.forEach((members, bucket) => {
       for (const i of members) {
-        const anchor = this.anchors[i] as Uint8Array;
+        const anchor = this.prints[i] as Uint8Array;
         for (let p = 0; p < FINGERPRINT; p++) {
           const byte = anchor[p];
           for (let nibble = 0; nibble < 16; nibble++) {
@@ -306,28 +380,43 @@ export class Prefilter {
     let hits: Hits = null;
     for (let start = 0; start < buf.length; start += CHUNK) {
       const end = Math.min(buf.length, start + CHUNK);
-      // A piece is copied with the fingerprint's reach beyond it, so an anchor across two pieces is seen.
+      loop.runSkip.value = -1;
+      loop.runEnd.value = 0;
+      // A piece is copied with the 16 bytes before it and after it (a run's neighbouring blocks, an anchor's
+      // fingerprint across two pieces), and zeroes where the buffer has none: no base64 there.
       // (A buffer that is one piece is copied whole, without making a view of it: most are.)
-      memory.set(end === buf.length && start === 0 ? buf : buf.subarray(start, Math.min(buf.length, end + FINGERPRINT - 1)), DATA);
+      const from = Math.max(0, start - LEAD);
+      const to = Math.min(buf.length, end + LEAD);
+      memory.set(start === 0 && end === buf.length ? buf : buf.subarray(from, to), DATA - (start - from));
+      if (start === 0) memory.fill(0, DATA - LEAD, DATA);
       const stop = DATA + (end - start);
-      for (let from = DATA; from < stop; from = loop.resume.value) {
-        const n = loop.scan(from, stop, OUT, OUT_BITS, OUT_MAX, EXACT);
-        for (let k = 0; k < n; k++) hits = this.confirm(buf, start + (places[k] as number) - DATA, memory[OUT_BITS + k] as number, hits);
+      // Zeroes after what was copied: the end of a run's walk, and no base64 in a last block past the data.
+      memory.fill(0, stop + (to - end), stop + SLACK);
+      const at = (address: number) => start + address - DATA;
+      for (let next = DATA; next < stop; next = loop.resume.value) {
+        const n = loop.scan(next, stop, OUT, OUT_BITS, OUT_MAX, EXACT, this.runs ? 1 : 0, RUN_TABLE);
+        for (let k = 0; k < n; k++) {
+          const bits = memory[OUT_BITS + k] as number;
+          if (bits !== 0) hits = this.confirm(buf, at(places[k] as number), bits, hits);
+          else hits = runFound(buf, hits, this.width, at(places[k] as number), at(places[++k] as number));
+        }
       }
     }
     return hits;
   }
 
-  /** The anchors of the buckets in `bits` that do start at `at`, added to `hits`. */
-  private confirm(buf: Uint8Array, at: number, bits: number, hits: Hits): Hits {
+  /** The anchors of the buckets in `bits` whose fingerprint is at `place` and that are whole around it, added to `hits`. */
+  private confirm(buf: Uint8Array, place: number, bits: number, hits: Hits): Hits {
     for (let bucket = 0; bits !== 0; bucket++, bits >>= 1) {
       if ((bits & 1) === 0) continue;
       for (const i of this.buckets[bucket] as number[]) {
         const anchor = this.anchors[i] as Uint8Array;
+        const at = place - (this.shifts[i] as number);
+        if (at < 0) continue;
         let j = 0;
         while (j < anchor.length && buf[at + j] === anchor[j]) j++;
         if (j < anchor.length) continue;
-        hits = found(hits, this.anchors.length, i, at);
+        hits = found(hits, this.width, i, at);
       }
     }
     return hits;
@@ -337,15 +426,48 @@ export class Prefilter {
     const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     let hits: Hits = null;
     this.anchors.forEach((anchor, i) => {
-      for (let at = b.indexOf(anchor); at !== -1; at = b.indexOf(anchor, at + 1)) hits = found(hits, this.anchors.length, i, at);
+      for (let at = b.indexOf(anchor); at !== -1; at = b.indexOf(anchor, at + 1)) hits = found(hits, this.width, i, at);
     });
+    if (!this.runs) return hits;
+    // As the loop finds them (prefilter.wat): even blocks of base64 with a neighbour of base64, past the last run.
+    const all = (k: number) => {
+      if (k < 0 || 16 * k + 16 > buf.length) return false;
+      for (let j = 16 * k; j < 16 * k + 16; j++) if (BASE64_BYTE[buf[j] as number] !== 1) return false;
+      return true;
+    };
+    for (let k = 0; 16 * k < buf.length; k += 2) {
+      const runs = hits?.[this.width - 1];
+      if ((runs && 16 * k < (runs[runs.length - 1] as number)) || !all(k)) continue;
+      const before = all(k - 1);
+      if (before || all(k + 1)) hits = runFound(buf, hits, this.width, 16 * (before ? k - 1 : k), 16 * k + 16);
+    }
     return hits;
+  }
+
+  /** How many lists a find returns: one per anchor, and one for base64 runs when asked. */
+  private get width(): number {
+    return this.anchors.length + (this.runs ? 1 : 0);
   }
 }
 
+/**
+ * `hits` with the long base64 run around [start, end) (as the loop walked it,
+ * stopped where the bytes it had did: on from there), after the anchors'
+ * lists; not again when one found before holds it.
+ */
+function runFound(buf: Uint8Array, hits: Hits, width: number, start: number, end: number): Hits {
+  const runs = hits?.[width - 1];
+  if (runs && start < (runs[runs.length - 1] as number)) return hits;
+  let first = start;
+  while (first > 0 && RUN_BYTE[buf[first - 1] as number] === 1) first--;
+  let last = end;
+  while (last < buf.length && RUN_BYTE[buf[last] as number] === 1) last++;
+  return found(found(hits, width, width - 1, first), width, width - 1, last);
+}
+
 /** `hits` with anchor `i` found at `at` (the lists made as anchors are first found: most buffers have a few anchors or none). */
-function found(hits: Hits, anchors: number, i: number, at: number): Hits {
-  const out = hits ?? new Array<number[] | undefined>(anchors);
+function found(hits: Hits, width: number, i: number, at: number): Hits {
+  const out = hits ?? new Array<number[] | undefined>(width);
   const places = out[i];
   if (places) places.push(at);
   else out[i] = [at];

@@ -37,6 +37,25 @@ describe('base64', () => {
     expect(new Set(report.findings.map((f) => f.secret.redacted))).toEqual(new Set([`sk_live_prod_…${key.slice(-4)}`]));
   });
 
+  it('finds base64 inside base64 wherever it is written, not only in a Kubernetes Secret', async () => {
+    const key = fakeKey('test');
+    // A Helm value, a CI variable, a JSON config: no `Secret` anywhere; the key at each place in the inner and outer groups.
+    const lines = ['# values.yaml', 'image: app:1.2'];
+    for (let pad = 0; pad < 9; pad++) lines.push(`token${pad}: ${b64(b64(`${'#'.repeat(pad)}CHATBOT_API_KEY=${key}`))}`);
+    lines.push(`{"config": "${b64(b64(key))}"}`, `ENCODED=${b64(b64(`ci:${key}`))}`);
+    const report = await scanStdin(Buffer.from(lines.join('\n') + '\n'), { path: 'values.yaml' });
+    expect(report.findings.map((f) => [f.line, f.secret.encoding])).toEqual([
+      ...Array.from({ length: 9 }, (_, pad) => [3 + pad, 'base64/base64']),
+      [12, 'base64/base64'],
+      [13, 'base64/base64'],
+    ]);
+    expect(report.secrets).toHaveLength(1);
+    expect(report.secrets[0]?.sha256).toBe(sha(key));
+    // Long base64 that holds no key (an image, a hash) is searched and passes.
+    const clean = await scanStdin(Buffer.from(`logo: ${randomBody(rng(5), 5000, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')}\nsum: ${b64(b64('no key in here, only words'))}\n`));
+    expect(clean.findings).toEqual([]);
+  });
+
   it('reports nothing for base64 of a placeholder, nor for base64 that holds no key', () => {
     const text = `data:\n  A: ${b64('sk_live_your_api_key_here_0000000')}\n  B: ${b64('sk_test_envkey1234567890')}\n  C: ${b64('just some configuration text here')}\n`;
     const r = runCli(['stdin', '--format', 'json'], { input: text });

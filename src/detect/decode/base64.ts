@@ -7,14 +7,18 @@
  * that keeps the form aligned.
  *
  * Base64 inside base64 (a Kubernetes dockerconfigjson Secret holds base64 of
- * JSON whose `auth` is base64) is looked for only where it is kept, in a
- * manifest that says `Secret`: there the forms' own base64 forms are searched,
- * and the outer run decoded; the engine finds the inner one in it.
+ * JSON whose `auth` is base64; a Helm value or CI variable may be encoded
+ * twice) is looked for inside long base64 runs, which the prefilter finds in
+ * its one pass: there the forms' own base64 forms are searched, and the outer
+ * run decoded; the engine finds the inner one in it. The forms of forms are
+ * many, and only long runs (47 characters or more) can hold a key encoded
+ * twice, so they are not anchors of the whole text.
  */
 import { pushTo } from '../../common/group.js';
 import type { Decoder, Run } from './decoder.js';
 import { byteSet } from './decoder.js';
-import { Prefilter, commonness } from '../prefilter.js';
+import { Prefilter, commonness, type PrefilterPlan } from '../prefilter.js';
+import { knownPlan } from '../bucket-cache.js';
 import { continuesOnNextLine, wrappedBlock, type Joined } from './wrapped.js';
 
 /** A base64 run shorter than this holds no key; one longer than this is not decoded. */
@@ -22,8 +26,6 @@ const MIN_RUN = 24;
 const MAX_RUN = 1 << 20;
 /** The length of a form's anchor, and the shortest form worth looking for. */
 const ANCHOR = 3;
-/** Where nested base64 is looked for: a Kubernetes Secret manifest. */
-const SECRET_KIND = Buffer.from('Secret');
 
 const BASE64 = byteSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_');
 
@@ -106,6 +108,85 @@ function base64Run(buf: Buffer, hit: number, groupOffset: number, [first, chars]
   return { start, end, cut: continuesOnNextLine(buf, end, BASE64) };
 }
 
+/** The shortest run base64 inside base64 can be: base64 of a run of MIN_RUN characters. */
+const NESTED_MIN = Math.ceil(MIN_RUN / 3) * 4;
+
+/** Where the runs are copied to be searched in one pass: kept from one buffer to the next, grown as needed. */
+let runBytes = Buffer.alloc(0);
+
+/**
+ * The long base64 runs worth searching for base64 inside base64, from the
+ * prefilter's start and end pairs (ascending), copied into one buffer, each
+ * followed by a space (no form spans two), with where each starts in it.
+ */
+function joinRuns(buf: Buffer, pairs: readonly number[]): { spans: [number, number][]; joined: Buffer; starts: number[] } {
+  const spans: [number, number][] = [];
+  let size = 0;
+  for (let k = 0; k + 1 < pairs.length; k += 2) {
+    const first = pairs[k] as number;
+    const end = pairs[k + 1] as number;
+    // A run longer than any decoded one is not searched, nor one too short to be base64 of a run.
+    if (end - first >= MAX_RUN || end - first < NESTED_MIN) continue;
+    spans.push([first, end]);
+    size += end - first + 1;
+  }
+  if (runBytes.length < size) runBytes = Buffer.allocUnsafe(Math.max(size, 2 * runBytes.length));
+  const starts: number[] = [];
+  let at = 0;
+  for (const [first, end] of spans) {
+    starts.push(at);
+    at += buf.copy(runBytes, at, first, end);
+    runBytes[at++] = 0x20;
+  }
+  return { spans, joined: runBytes.subarray(0, at), starts };
+}
+
+/** The index of the last of the ascending `starts` at or before `at`. */
+function lastAtOrBefore(starts: number[], at: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The base64 runs of one buffer, each walked once however many hits fall in
+ * it (a megabyte of base64, a wasm module kept as a string, holds hundreds of
+ * three-character forms by chance). Asked in the buffer's order, each run
+ * found is the last one so far, and goes at the end.
+ */
+class Spans {
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  constructor(private readonly buf: Buffer) {}
+
+  /** `[first, end)`: the whole base64 run around `at` (empty where there is none). Asked in the buffer's order. */
+  at(at: number): [number, number] {
+    const { starts, ends, buf } = this;
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0 && at < (ends[lo - 1] as number)) return [starts[lo - 1] as number, ends[lo - 1] as number];
+    let first = at;
+    while (first > 0 && BASE64[buf[first - 1] as number]) first--;
+    let end = at;
+    while (end < buf.length && BASE64[buf[end] as number]) end++;
+    if (end > first) {
+      starts.splice(lo, 0, first);
+      ends.splice(lo, 0, end);
+    }
+    return [first, end];
+  }
+}
+
 /** `[first, end)`: the base64 characters around `hit` on its line. */
 function spanAt(buf: Buffer, hit: number): [number, number] {
   let first = hit;
@@ -123,26 +204,26 @@ function spanAt(buf: Buffer, hit: number): [number, number] {
  * on a line of their own, and cost what they did before. Null when the form
  * is not there or the run is no run.
  */
-function runAt(buf: Buffer, hit: number, form: Form, blocks: Joined[], byTail = false): Run | null {
+function runAt(buf: Buffer, hit: number, form: Form, blocks: Joined[], spans: Spans, byTail = false, knownSpan?: [number, number]): Run | null {
   const { needle, groupOffset } = form;
   // A form plus a CRLF: how far a line break inside the form can be from its anchor.
   const reach = needle.length + 2;
-  if (byTail) return breakWithin(buf, hit - reach, hit) ? blockRun(buf, hit, form, blocks, form.tailAt ?? 0) : null;
+  if (byTail) return breakWithin(buf, hit - reach, hit) ? blockRun(buf, hit, form, blocks, spans, form.tailAt ?? 0) : null;
   if (hit + needle.length <= buf.length && buf.compare(needle, 0, needle.length, hit, hit + needle.length) === 0) {
     // The run's characters, scanned once for the three questions asked of them.
-    const span = spanAt(buf, hit);
+    const span = knownSpan ?? spans.at(hit);
     if (touchesBreak(buf, span[0], span[1])) {
-      const joined = blockRun(buf, hit, form, blocks, 0, span);
+      const joined = blockRun(buf, hit, form, blocks, spans, 0, span);
       if (joined !== null) return joined;
     }
     const run = base64Run(buf, hit, groupOffset, span);
     return run === null ? null : { ...run, bytes: decode(buf, run.start, run.end) };
   }
-  return breakWithin(buf, hit, hit + reach) ? blockRun(buf, hit, form, blocks, 0) : null;
+  return breakWithin(buf, hit, hit + reach) ? blockRun(buf, hit, form, blocks, spans, 0) : null;
 }
 
 /** The run from the wrapped block around `hit`, the form starting `back` characters before it; null without a block. */
-function blockRun(buf: Buffer, hit: number, { needle, groupOffset }: Form, blocks: Joined[], back: number, span?: [number, number]): Run | null {
+function blockRun(buf: Buffer, hit: number, { needle, groupOffset }: Form, blocks: Joined[], spans: Spans, back: number, span = spans.at(hit)): Run | null {
   const block = blockAt(buf, hit, blocks, span);
   if (block === null) return null;
   const j = block.indexOf(hit) - back;
@@ -169,7 +250,7 @@ function touchesBreak(buf: Buffer, first: number, end: number): boolean {
 }
 
 /** The wrapped block `hit` is in, if any: one already joined for another hit, or joined now (and kept). */
-function blockAt(buf: Buffer, hit: number, blocks: Joined[], span = spanAt(buf, hit)): Joined | null {
+function blockAt(buf: Buffer, hit: number, blocks: Joined[], span: [number, number]): Joined | null {
   const known = blocks.find((b) => hit >= b.from && hit < b.to);
   if (known) return known;
   const [first, end] = span;
@@ -192,37 +273,68 @@ export function base64Decoder(keywords: Buffer[]): Decoder | null {
     plain.flatMap((g) => g.forms).filter((f) => f.needle.length >= 2 * ANCHOR).map((f) => ({ ...f, tailAt: rarestTrigram(f.needle) })),
     (f) => f.needle.toString('latin1', f.tailAt ?? 0, (f.tailAt ?? 0) + ANCHOR),
   );
-  // The nested forms are many (three of each form): made when first needed (most scans never meet a Secret, the
-  // pre-commit hook's start pays nothing for them), and found in one pass of a prefilter of their own.
-  let nested: { groups: FormGroup[]; finder: Prefilter } | null = null;
-  const secretAt = plain.length;
-  const tailsAt = plain.length + 1;
+  // The nested forms are many (three of each form): made when first needed (the pre-commit hook's start pays
+  // nothing for them), and found in one pass of a prefilter of their own.
+  let made: { groups: FormGroup[]; finder: Prefilter; anchors: Buffer[] } | null = null;
+  const nested = () => {
+    if (made === null) {
+      const groups = grouped(plain.flatMap((g) => g.forms.flatMap((f) => base64Forms(f.needle))));
+      const anchors = groups.map((g) => g.anchor);
+      made = { groups, anchors, finder: new Prefilter(anchors, { plan: knownPlan(anchors) }) };
+    }
+    return made;
+  };
+  const tailsAt = plain.length;
+  const longRunsAt = plain.length + tails.length;
   return {
     name: 'base64',
-    anchors: [...plain.map((g) => g.anchor), SECRET_KIND, ...tails.map((g) => g.anchor)],
+    anchors: [...plain.map((g) => g.anchor), ...tails.map((g) => g.anchor)],
     nests: true,
+    base64Runs: true,
+    inner(): { anchors: Buffer[]; plan: PrefilterPlan }[] {
+      const { anchors, finder } = nested();
+      return [{ anchors, plan: finder.plan }];
+    },
     runs(buf, places, depth) {
       const out: Run[] = [];
       const seen = new Set<number>();
       const blocks: Joined[] = [];
-      const tryForms = (hit: number, forms: Form[], byTail = false) => {
+      const spans = new Spans(buf);
+      const tryForms = (hit: number, forms: Form[], byTail = false, span?: [number, number]) => {
         for (const form of forms) {
-          const run = runAt(buf, hit, form, blocks, byTail);
+          const run = runAt(buf, hit, form, blocks, spans, byTail, span);
           if (run === null || seen.has(run.start)) continue;
           seen.add(run.start);
           out.push(run);
         }
       };
-      plain.forEach(({ forms }, i) => places(i).forEach((hit) => tryForms(hit, forms)));
-      tails.forEach(({ forms }, i) => places(tailsAt + i).forEach((hit) => tryForms(hit, forms, true)));
-      // Searched in a Secret manifest alone, not in every file: the nested forms are many.
-      if (depth === 0 && places(secretAt).length > 0) {
-        if (nested === null) {
-          const groups = grouped(plain.flatMap((g) => g.forms.flatMap((f) => base64Forms(f.needle))));
-          nested = { groups, finder: new Prefilter(groups.map((g) => g.anchor)) };
+      // The forms' places (their first characters, or their later ones), in the buffer's order: each base64 run
+      // they fall in is walked once (Spans).
+      const todo: [number, number][] = [];
+      plain.forEach((_, i) => places(i).forEach((hit) => todo.push([hit, i])));
+      tails.forEach((_, i) => places(tailsAt + i).forEach((hit) => todo.push([hit, tailsAt + i])));
+      todo.sort((x, y) => x[0] - y[0]);
+      for (const [hit, what] of todo) {
+        if (what < tailsAt) tryForms(hit, (plain[what] as FormGroup).forms);
+        else tryForms(hit, (tails[what - tailsAt] as FormGroup).forms, true);
+      }
+      // Base64 inside base64, in the long runs the prefilter found: the forms' own base64 forms are many, and only
+      // long runs can hold them. The runs are copied into one buffer and searched in one pass.
+      if (depth === 0) {
+        const longRuns = places(longRunsAt);
+        if (longRuns.length > 0) {
+          const { spans, joined, starts } = joinRuns(buf, longRuns);
+          if (spans.length > 0) {
+            const { groups, finder } = nested();
+            finder.find(joined)?.forEach((hits, i) =>
+              hits?.forEach((at) => {
+                const k = lastAtOrBefore(starts, at);
+                const span = spans[k] as [number, number];
+                tryForms(span[0] + at - (starts[k] as number), (groups[i] as FormGroup).forms, false, span);
+              }),
+            );
+          }
         }
-        const { groups, finder } = nested;
-        finder.find(buf)?.forEach((hits, i) => hits?.forEach((hit) => tryForms(hit, (groups[i] as FormGroup).forms)));
       }
       return out;
     },

@@ -11,6 +11,8 @@
  * keywords the rules in force list, built-in or the user's.
  */
 
+import type { PrefilterPlan } from '../prefilter.js';
+
 /** An encoded run, decoded. */
 export interface Run {
   /** Where the encoded run starts in the searched buffer: a key found in it is reported there. */
@@ -31,10 +33,15 @@ export interface Decoder {
   readonly anchors: readonly Buffer[];
   /** Whether decoded bytes are searched for encoded keys once more (base64 inside base64), to the engine's depth limit. */
   readonly nests: boolean;
+  /** Whether the decoder is asked where long base64 runs are, too (the prefilter finds them in its one pass). */
+  readonly base64Runs?: boolean;
+  /** The prefilters the decoder keeps of its own (base64's forms of forms), with their plans: the build works them out once (../bucket-cache.ts). */
+  inner?(): { anchors: Buffer[]; plan: PrefilterPlan }[];
   /**
    * The runs around the places the anchors start, each run once. `places(i)`:
-   * where anchors[i] starts in `buf`. `depth`: 0 for the scanned item itself,
-   * 1 inside a decoded run.
+   * where anchors[i] starts in `buf`; `places(anchors.length)`, for a decoder
+   * that asks, places in long base64 runs. `depth`: 0 for the scanned item
+   * itself, 1 inside a decoded run.
    */
   runs(buf: Buffer, places: (anchor: number) => readonly number[], depth: number): Run[];
 }
