@@ -82,6 +82,12 @@ export class Detector {
    * time, without a clock).
    */
   work = 0;
+  /**
+   * What the last scan found and did not search: compressed payloads over
+   * the inflating budgets (decode/inflate.ts), at the line their encoded run
+   * starts. The item is then not wholly read.
+   */
+  unread: { line: number; message: string }[] = [];
   /** Keywords grouped by anchor. */
   private readonly anchors: AnchorGroup[];
   /** The decoders, and where each one's anchors start among the prefilter's (after the keywords'). */
@@ -118,11 +124,18 @@ export class Detector {
   scan(input: Uint8Array, opts: { binary?: boolean } = {}): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     this.work = 0;
+    this.unread = [];
     const hits = this.prefilter.find(buf);
     if (hits === null) return [];
     // Keys found by decoding sit at their encoded run: all are located once, in this buffer.
     const plain = this.plain(buf, hits, opts.binary === true);
-    const all = [...plain, ...this.decoded(buf, 0, hits, plain)];
+    const notRead: { offset: number; message: string }[] = [];
+    const all = [...plain, ...this.decoded(buf, 0, hits, plain, (at, message) => notRead.push({ offset: at, message }))];
+    if (notRead.length > 0) {
+      const places = notRead.map((n) => ({ ...n, line: 0, column: 0 })).sort((a, b) => a.offset - b.offset);
+      locate(buf, places);
+      this.unread = places.map(({ line, message }) => ({ line, message }));
+    }
     if (all.length === 0) return all;
     all.sort((a, b) => a.offset - b.offset || compareText(a.ruleId, b.ruleId));
     this.work += locate(buf, all);
@@ -135,7 +148,7 @@ export class Detector {
    * inside (depth 2). A key the plain search of `buf` already found inside a
    * run (`plain`) is the plain search's.
    */
-  private decoded(buf: Buffer, depth: number, hits: Hits, plain: Match[]): Match[] {
+  private decoded(buf: Buffer, depth: number, hits: Hits, plain: Match[], notRead: (at: number, message: string) => void): Match[] {
     if (depth >= MAX_DEPTH || hits === null) return [];
     const out: Match[] = [];
     for (const { decoder, first } of this.decoders) {
@@ -143,11 +156,12 @@ export class Detector {
       const runs = decoder.base64Runs === true && hits[this.runsAt] !== undefined;
       if (!runs && !anyHit(hits, first, decoder.anchors.length)) continue;
       const places = (i: number) => (i === decoder.anchors.length ? (runs ? hits[this.runsAt] : undefined) : hits[first + i]) ?? NONE;
-      for (const run of decoder.runs(buf, places, depth)) {
+      for (const run of decoder.runs(buf, places, depth, notRead)) {
         this.work += run.end - run.start;
         const inner = this.prefilter.find(run.bytes);
         const innerPlain = this.plain(run.bytes, inner);
-        const found = decoder.nests ? [...innerPlain, ...this.decoded(run.bytes, depth + 1, inner, innerPlain)] : innerPlain;
+        // What is not read inside a run is reported where the run starts.
+        const found = decoder.nests ? [...innerPlain, ...this.decoded(run.bytes, depth + 1, inner, innerPlain, (_, message) => notRead(run.start, message))] : innerPlain;
         for (const m of found) {
           if (plain.some((p) => p.secret === m.secret && p.offset >= run.start && p.offset < run.end)) continue;
           // A key that ends where a run that may go on was cut could be longer than what was decoded.

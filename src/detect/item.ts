@@ -32,9 +32,23 @@ export async function processItems(detector: Detector, items: SourceItem[], limi
     if ('archive' in loaded) {
       archives ??= await import('../content/archive/index.js');
       scanArchive(archives, detector, item.origin, loaded.archive, limits, results);
-    } else results.push(resultOf(detector, item.origin, loaded));
+    } else results.push(...withUnread(detector, () => resultOf(detector, item.origin, loaded)));
   }
   return results;
+}
+
+/**
+ * The item's result, and one for each part of it the scan did not search (a
+ * compressed payload over the inflating budget), named by its line as an
+ * archive's member is by its path: not read, the item cannot pass a scan that
+ * found nothing, unless the user accepts it (the file's path accepts it).
+ */
+function withUnread(detector: Detector, scan: () => ItemResult): ItemResult[] {
+  detector.unread = [];
+  const result = scan();
+  if (detector.unread.length === 0) return [result];
+  const parts = detector.unread.map(({ line, message }) => skipped({ ...result.origin, member: `${result.origin.member ? `${result.origin.member}!` : ''}line ${line}`, onlyLines: undefined }, 'corrupt', message));
+  return [result, ...parts];
 }
 
 function scanArchive(reader: Archives, detector: Detector, outer: Origin, bytes: Buffer, limits: ReadLimits, results: ItemResult[]): void {
@@ -42,9 +56,9 @@ function scanArchive(reader: Archives, detector: Detector, outer: Origin, bytes:
   for (const part of reader.openArchive(bytes, name, limits)) {
     // A member is judged whole: the lines a change adds are lines of the archive, not of its members.
     const origin: Origin = { ...outer, member: part.member || undefined, onlyLines: undefined };
-    if (!('skip' in part)) results.push(resultOf(detector, origin, load({ bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize)));
+    if (!('skip' in part)) results.push(...withUnread(detector, () => resultOf(detector, origin, load({ bytes: new OwnedBytes(part.bytes) }, limits.maxFileSize))));
     // Not opened (nested too deep), but its bytes are searched for plain keys all the same.
-    else if (part.bytes) results.push({ ...inBinary(detector, origin, part.bytes), skip: { reason: part.skip, message: part.message } });
+    else if (part.bytes) results.push(...withUnread(detector, () => ({ ...inBinary(detector, origin, part.bytes as Buffer), skip: { reason: part.skip, message: part.message } })));
     else results.push(skipped(origin, part.skip, part.message));
   }
 }

@@ -64,7 +64,8 @@ export interface Stats {
   /**
    * `unreadable`: files, folders and objects that could not be read; `corrupt`: archive content not read
    * (damaged, encrypted, an unknown compression, a bomb, past the budget, nested too deep, bytes read
-   * twice); each is named in a warning. Either makes a scan that found nothing exit 2.
+   * twice), and compressed payloads in a file (base64 of gzip, a PDF stream) past the inflating budget,
+   * named `FILE!line N`; each is named in a warning. Either makes a scan that found nothing exit 2.
    */
   skipped: { binary: number; tooLarge: number; unreadable: number; symlink: number; corrupt: number };
   /** Items that could not be read but that the user accepted by name (`.sk-scanignore`: a path, or a blob's fingerprint); counted, and named in the warnings. */

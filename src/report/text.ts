@@ -289,7 +289,7 @@ function skipped(v: View): string[] {
       [sk.tooLarge, 'too large'],
       [sk.unreadable, 'unreadable'],
       [sk.symlink, 'symbolic links (not followed)'],
-      [sk.corrupt ?? 0, 'not read in archives'],
+      [sk.corrupt ?? 0, 'not read in archives or compressed payloads'],
     ] as const
   )
     .filter(([n]) => n > 0)

@@ -1,5 +1,7 @@
 /** Keys written encoded: base64 in a Kubernetes Secret, a Docker config's auth, base64 inside base64, hex, escapes; for the built-in rules and for a user's. */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +110,29 @@ describe('compressed, then base64', () => {
       [4, 'base64/zlib', sha(key)],
       [8, 'base64/base64/gzip', sha(key)],
     ]);
+  });
+
+  it('names a payload that inflates past the budget as not read: the scan cannot pass it (exit 2) unless its file is accepted', () => {
+    // 17 MiB of text in 17 KiB of gzip: a key at its end would not be searched.
+    const key = fakeKey('live');
+    const big = gzipSync(Buffer.concat([Buffer.alloc(17 << 20, 0x20), Buffer.from(`\nCHATBOT_API_KEY=${key}\n`)])).toString('base64');
+    const small = gzipSync(`token: ${key}\n`).toString('base64');
+    const root = writeTree(tempDir(), { 'values.yaml': `image: app\nbundle: ${big}\nplain: ${small}\n` });
+    const r = runCli(['dir', root, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    // The small payload is searched; the large one is named, with its line, as not read.
+    expect(report.findings.map((f: { line: number; secret: { encoding: string } }) => [f.line, f.secret.encoding])).toEqual([[3, 'base64/gzip']]);
+    expect(r.stderr).toContain('values.yaml!line 2: a base64/gzip payload inflates to more than 16.0 MiB');
+    expect(report.stats.skipped.corrupt).toBe(1);
+    // Nothing found and something not read: exit 2; the file accepted by name, exit 0.
+    writeFileSync(join(root, 'values.yaml'), `bundle: ${big}\n`);
+    expect(runCli(['dir', root]).code).toBe(2);
+    writeFileSync(join(root, '.sk-scanignore'), 'values.yaml\n');
+    const accepted = runCli(['dir', root, '--format', 'json']);
+    expect(accepted.code).toBe(0);
+    expect(JSON.parse(accepted.stdout).warnings).toEqual([expect.stringMatching(/^accepted by \.sk-scanignore: cannot open values\.yaml!line 1: a base64\/gzip payload inflates/)]);
+    expect(r.stdout + r.stderr + accepted.stdout).not.toContain(key);
   });
 
   it('reports nothing for compressed data without a key, nor for text that only starts like it', async () => {

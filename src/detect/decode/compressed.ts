@@ -6,13 +6,11 @@
  * decoded and inflated, within a budget, and the result searched by every
  * rule; the finding's encoding names the chain (`base64/gzip`).
  */
-import { constants, gunzipSync, inflateSync } from 'node:zlib';
 import type { Decoder, Run } from './decoder.js';
 import { byteSet } from './decoder.js';
+import { InflateBudget, type NotRead } from './inflate.js';
+import { formatBytes } from '../../common/text.js';
 
-/** The most inflated from one run (what is beyond is not searched, and a key at the edge may be cut short), and from all of one buffer's. */
-const MAX_INFLATED = 16 << 20;
-const MAX_TOTAL = 64 << 20;
 /** A run longer than this is not decoded. */
 const MAX_RUN = 8 << 20;
 const MIN_RUN = 24;
@@ -28,18 +26,18 @@ export function compressedDecoder(): Decoder {
     name: 'base64/compressed',
     anchors: ANCHORS,
     nests: true,
-    runs(buf, places) {
+    runs(buf, places, _depth, notRead = () => {}) {
       const out: Run[] = [];
       const seen = new Set<number>();
       // Inflated in all from one buffer, at most: many small payloads cannot add up to more.
-      const budget = { left: MAX_TOTAL };
+      const budget = new InflateBudget();
       ANCHORS.forEach((_, i) => {
         for (const hit of places(i)) {
           // The header starts the data: the run starts at the anchor.
-          if (budget.left <= 0 || (hit > 0 && BASE64[buf[hit - 1] as number])) continue;
+          if (hit > 0 && BASE64[buf[hit - 1] as number]) continue;
           if (seen.has(hit)) continue;
           seen.add(hit);
-          const run = inflated(buf, hit, budget);
+          const run = inflated(buf, hit, budget, notRead);
           if (run !== null) out.push(run);
         }
       });
@@ -55,10 +53,14 @@ function runEnd(buf: Buffer, start: number): number {
   return end;
 }
 
-/** The run at `start` decoded and inflated, with the chain it took; null when it is not compressed data after all. */
-function inflated(buf: Buffer, start: number, budget: { left: number }): Run | null {
+/** The run at `start` decoded and inflated, with the chain it took; null when it is not compressed data after all, or not searched (`notRead` says why). */
+function inflated(buf: Buffer, start: number, budget: InflateBudget, notRead: NotRead): Run | null {
   const end = runEnd(buf, start);
-  if (end - start < MIN_RUN || end - start >= MAX_RUN) return null;
+  if (end - start < MIN_RUN) return null;
+  if (end - start >= MAX_RUN) {
+    notRead(start, `base64 of more than ${formatBytes(MAX_RUN)} that starts as compressed data does: not decoded`);
+    return null;
+  }
   let data = Buffer.from(buf.toString('latin1', start, end), 'base64');
   let chain = 'base64';
   if (data.subarray(0, 4).toString('latin1') === 'H4sI') {
@@ -68,14 +70,7 @@ function inflated(buf: Buffer, start: number, budget: { left: number }): Run | n
   const gzip = data[0] === 0x1f && data[1] === 0x8b;
   const zlib = data[0] === 0x78 && (data[1] === 0x9c || data[1] === 0x01 || data[1] === 0x5e || data[1] === 0xda);
   if (!gzip && !zlib) return null;
-  const limit = Math.min(MAX_INFLATED, budget.left);
-  const options = { maxOutputLength: limit, finishFlush: constants.Z_SYNC_FLUSH };
-  try {
-    const bytes = gzip ? gunzipSync(data, options) : inflateSync(data, options);
-    budget.left -= bytes.length;
-    return { start, end, bytes, name: `${chain}/${gzip ? 'gzip' : 'zlib'}`, cut: bytes.length >= limit };
-  } catch {
-    // Not compressed data after all, or more than the budget inflates to (Node hands back none of it then).
-    return null;
-  }
+  const name = `${chain}/${gzip ? 'gzip' : 'zlib'}`;
+  const bytes = budget.inflate(data, gzip ? 'gunzip' : 'inflate', `a ${name} payload`, start, notRead);
+  return bytes === null ? null : { start, end, bytes, name };
 }

@@ -41,9 +41,10 @@ export interface Decoder {
    * The runs around the places the anchors start, each run once. `places(i)`:
    * where anchors[i] starts in `buf`; `places(anchors.length)`, for a decoder
    * that asks, places in long base64 runs. `depth`: 0 for the scanned item
-   * itself, 1 inside a decoded run.
+   * itself, 1 inside a decoded run. `notRead`: a payload found and not
+   * searched (over a budget), where it starts and why.
    */
-  runs(buf: Buffer, places: (anchor: number) => readonly number[], depth: number): Run[];
+  runs(buf: Buffer, places: (anchor: number) => readonly number[], depth: number, notRead?: (at: number, message: string) => void): Run[];
 }
 
 /** A byte table: which bytes may belong to a run. */

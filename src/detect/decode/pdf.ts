@@ -5,12 +5,9 @@
  * every rule; a key found there is reported at the stream's start, encoding
  * `pdf-flate`. Other filters (images, fonts) are left alone.
  */
-import { constants, inflateSync } from 'node:zlib';
 import type { Decoder, Run } from './decoder.js';
+import { InflateBudget, type NotRead } from './inflate.js';
 
-/** The most inflated from one stream, and from all of one buffer's. */
-const MAX_INFLATED = 16 << 20;
-const MAX_TOTAL = 64 << 20;
 /** How far after the filter's name the stream may start: a dictionary is short. */
 const MAX_DICTIONARY = 4096;
 
@@ -24,15 +21,14 @@ export function pdfDecoder(): Decoder {
     name: 'pdf-flate',
     anchors: [FLATE],
     nests: true,
-    runs(buf, places, depth) {
+    runs(buf, places, depth, notRead = () => {}) {
       if (depth > 0) return [];
       const out: Run[] = [];
       const seen = new Set<number>();
       // Inflated in all from one buffer, at most: many small streams cannot add up to more.
-      const budget = { left: MAX_TOTAL };
+      const budget = new InflateBudget();
       for (const hit of places(0)) {
-        if (budget.left <= 0) break;
-        const run = streamAfter(buf, hit, budget);
+        const run = streamAfter(buf, hit, budget, notRead);
         if (run === null || seen.has(run.start)) continue;
         seen.add(run.start);
         out.push(run);
@@ -43,7 +39,7 @@ export function pdfDecoder(): Decoder {
 }
 
 /** The stream whose dictionary names the filter at `hit`, inflated; null when there is none or it does not inflate. */
-function streamAfter(buf: Buffer, hit: number, budget: { left: number }): Run | null {
+function streamAfter(buf: Buffer, hit: number, budget: InflateBudget, notRead: NotRead): Run | null {
   // Searched within the dictionary's reach only: many names without a stream cost no more than the bytes.
   const dictionary = buf.subarray(0, Math.min(buf.length, hit + MAX_DICTIONARY));
   const keyword = dictionary.indexOf(STREAM, hit + FLATE.length);
@@ -57,12 +53,7 @@ function streamAfter(buf: Buffer, hit: number, budget: { left: number }): Run | 
   start++;
   const end = buf.indexOf(END_STREAM, start);
   if (end === -1) return null;
-  try {
-    const bytes = inflateSync(buf.subarray(start, end), { maxOutputLength: Math.min(MAX_INFLATED, budget.left), finishFlush: constants.Z_SYNC_FLUSH });
-    budget.left -= bytes.length;
-    return { start, end, bytes };
-  } catch {
-    // Not zlib data after all (a filter chain, an encrypted document), or more than the budget.
-    return null;
-  }
+  // Not zlib data after all (a filter chain, an encrypted document): null.
+  const bytes = budget.inflate(buf.subarray(start, end), 'inflate', 'a /FlateDecode stream', start, notRead);
+  return bytes === null ? null : { start, end, bytes };
 }
