@@ -169,7 +169,13 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
     throw err;
   }
   // Each submodule's repository is a target of its own (after the settings: they are the superproject's).
-  const skip = opts.noSubmodules ? '--no-submodules' : range.revs !== undefined ? 'a range reads the lines its commits add; scan the submodule with sk-scan git on its own' : undefined;
+  const skip = opts.noSubmodules
+    ? '--no-submodules'
+    : !config.submodules
+      ? `submodules: false in ${config.sources.config?.file ?? '.sk-scan.yaml'}`
+      : range.revs !== undefined
+        ? 'a range reads the lines its commits add; scan the submodule with sk-scan git on its own'
+        : undefined;
   if (skip !== undefined) for (const r of repos) r.skipSubmodules = skip;
   else {
     const subs = await openSubmodules(repos);

@@ -4,7 +4,7 @@ import { defaults, type Config } from './model.js';
 import { checkedRules } from './rules.js';
 import { YamlFile } from './yaml.js';
 
-const FIELDS = ['rules', 'disable', 'exclude', 'maxFileSize', 'maxArchiveBytes', 'ignore'] as const;
+const FIELDS = ['rules', 'disable', 'exclude', 'maxFileSize', 'maxArchiveBytes', 'submodules', 'ignore'] as const;
 const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
 export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Config {
@@ -48,6 +48,13 @@ export function parseConfig(file: string, text: string, builtin: RuleSpec[]): Co
       if (!/^[0-9a-f]{12,16}$/.test(fp)) yf.fail(item, '`ignore` lists finding fingerprints (12 to 16 hex characters, as printed with each finding); this entry is not one');
       return fp;
     });
+  }
+
+  const submodulesNode = f.get('submodules')?.value;
+  if (submodulesNode !== undefined) {
+    const value = yf.scalar(submodulesNode);
+    if (typeof value !== 'boolean') yf.fail(submodulesNode, '`submodules` is true (their repositories are scanned, the default) or false (left unread, and accepted)');
+    config.submodules = value;
   }
 
   for (const field of ['maxFileSize', 'maxArchiveBytes'] as const) {

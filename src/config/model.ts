@@ -8,7 +8,7 @@ import type { BaselineEntry } from './baseline.js';
 import type { PathPatterns } from './paths.js';
 
 export function defaults(file: string | null, builtin: RuleSpec[]): Config {
-  return { file, rules: builtin, builtin, disabled: [], added: [], sources: { config: null, ignoreFile: null, baseline: null }, audit: false, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
+  return { file, rules: builtin, builtin, disabled: [], added: [], sources: { config: null, ignoreFile: null, baseline: null }, audit: false, exclude: [], excluded: null, maxFileSize: DEFAULT_MAX_FILE_SIZE, maxArchiveBytes: DEFAULT_MAX_ARCHIVE_BYTES, submodules: true, fingerprints: [], ignoreFile: null, baseline: { file: '', entries: null } };
 }
 
 export const CONFIG_FILE_NAME = '.sk-scan.yaml';
@@ -38,6 +38,8 @@ export interface Config {
   maxFileSize: number;
   /** What one archive (zip, tar, gzip, nested ones included) may decompress in all; the rest is skipped and counted. */
   maxArchiveBytes: number;
+  /** false: a history scan leaves the repositories of submodules unread, and accepts that (as --no-submodules). */
+  submodules: boolean;
   /** Findings ignored by fingerprint (the config's `ignore:` list). */
   fingerprints: string[];
   /** Lines of `.sk-scanignore` at the scan root (gitignore syntax), or null. */

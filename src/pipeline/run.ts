@@ -124,6 +124,7 @@ export async function runPipeline(source: Source, config: Config, opts: Pipeline
       added: config.added,
       maxFileSize: { value: config.maxFileSize, default: DEFAULT_MAX_FILE_SIZE, skipped: stats.skipped.tooLarge },
       maxArchiveBytes: { value: config.maxArchiveBytes, default: DEFAULT_MAX_ARCHIVE_BYTES },
+      submodulesOff: !config.submodules && source.kind === 'git',
       exclude: config.exclude,
       accepted: countBy(verified.accepted),
       pruned: run.prunedPaths,

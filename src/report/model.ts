@@ -112,7 +112,7 @@ export interface ReportSettings {
 
 export interface SettingChange {
   /** `exclude`: paths the config's exclude kept from being read; `excluded-findings`: findings it accepted (in history, where paths are not walked). */
-  kind: 'rules-disabled' | 'rules-added' | 'max-file-size' | 'max-archive-bytes' | 'exclude' | 'excluded-findings' | 'gitignore' | 'ignore-file' | 'fingerprints' | 'baseline' | 'allow-comments';
+  kind: 'rules-disabled' | 'rules-added' | 'max-file-size' | 'max-archive-bytes' | 'submodules' | 'exclude' | 'excluded-findings' | 'gitignore' | 'ignore-file' | 'fingerprints' | 'baseline' | 'allow-comments';
   /** The file that did it (`.sk-scan.yaml`, `.sk-scanignore`, the baseline, `.gitignore files`, `sk-scan:allow comments`). */
   file: string;
   /** Whose the file is: the scanned tree's, or the user's (named on the command line, or outside what was scanned). */

@@ -25,6 +25,8 @@ export interface SettingsFacts {
   added: string[];
   maxFileSize: { value: number; default: number; skipped: number };
   maxArchiveBytes: { value: number; default: number };
+  /** The config's `submodules: false`: their repositories left unread (a history scan). */
+  submodulesOff: boolean;
   exclude: string[];
   /** Findings accepted, by what accepted them. */
   accepted: Partial<Record<'allow' | 'excluded' | 'ignore-file' | 'fingerprint' | 'baseline', number>>;
@@ -57,6 +59,7 @@ export function describeSettings(f: SettingsFacts): ReportSettings {
   if (f.maxArchiveBytes.value !== f.maxArchiveBytes.default) {
     add('max-archive-bytes', config, '.sk-scan.yaml', 0, `sets maxArchiveBytes to ${formatBytes(f.maxArchiveBytes.value)} (default ${formatBytes(f.maxArchiveBytes.default)})`);
   }
+  if (f.submodulesOff) add('submodules', config, '.sk-scan.yaml', 0, 'sets submodules to false: the repositories of submodules are not scanned, and each is named in the warnings');
   const { exclude, gitignore } = f.pruned;
   const excludedFindings = f.accepted.excluded ?? 0;
   if (f.exclude.length > 0 && exclude.count > 0) add('exclude', config, '.sk-scan.yaml', exclude.count, `excludes ${listed(f.exclude, f.exclude.length)}: ${count(exclude.count, 'path')} not read (${listed(exclude.names, exclude.count)})`);
@@ -81,7 +84,7 @@ export function describeSettings(f: SettingsFacts): ReportSettings {
  * counted with the findings accepted).
  */
 export function narrowing(changes: SettingChange[]): SettingChange[] {
-  return changes.filter((c) => c.kind === 'rules-disabled' || (c.count > 0 && (c.kind === 'max-file-size' || c.kind === 'exclude' || c.kind === 'gitignore')));
+  return changes.filter((c) => c.kind === 'rules-disabled' || c.kind === 'submodules' || (c.count > 0 && (c.kind === 'max-file-size' || c.kind === 'exclude' || c.kind === 'gitignore')));
 }
 
 /** One change as a sentence: `.sk-scan.yaml (the scanned tree's) disables 3 built-in rules: …`. */

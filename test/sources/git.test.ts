@@ -561,6 +561,27 @@ describe('submodules', () => {
     expect(runCli(['git', copy]).code).toBe(0);
   });
 
+  it('leaves submodules unread with `submodules: false` in .sk-scan.yaml, and the report says so; audit mode reads no such setting', () => {
+    const { sup } = superproject();
+    const copy = tempDir();
+    execFileSync('git', ['clone', '-q', sup.dir, copy], { env: gitEnv() });
+    writeFileSync(join(copy, '.sk-scan.yaml'), 'submodules: false\n');
+    const r = runCli(['git', copy]);
+    expect(r.code, r.stderr).toBe(0);
+    const said = (r.stdout + r.stderr).replace(/\s+/g, ' ');
+    expect(said).toMatch(/submodule vendor\/lib \(commit [0-9a-f]{12}\) is a separate repository, not scanned \(submodules: false in \S*\.sk-scan\.yaml\)/);
+    expect(said).toContain("(the scanned tree's) sets submodules to false: the repositories of submodules are not scanned");
+    // With the repository present, it is not scanned either: its key is not found.
+    writeFileSync(join(sup.dir, '.sk-scan.yaml'), 'submodules: false\n');
+    expect(JSON.parse(runCli(['git', sup.dir, '--format', 'json']).stdout).targets).toHaveLength(1);
+    // The scanned tree's settings are not the auditor's.
+    expect(runCli(['git', copy, '--audit']).code).toBe(2);
+    writeFileSync(join(copy, '.sk-scan.yaml'), 'submodules: sometimes\n');
+    const bad = runCli(['git', copy]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/\.sk-scan\.yaml:1: `submodules` is true .* or false/);
+  });
+
   it("is not taken for present through a link the superproject planted, nor through a name that climbs out of its modules", () => {
     const { sup } = superproject();
     const copy = tempDir();
