@@ -155,14 +155,14 @@ if (!only || only === 'dir') {
 
 if (!only || only === 'decode') {
   mkdirSync(WORK, { recursive: true });
-  const { tree, bytes } = buildTree();
+  const { tree } = buildTree();
   const script = join(WORK, 'decode-scan.mjs');
-  writeFileSync(script, `const { scanDir } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});\nconst report = await scanDir([process.argv[2]], { decode: process.argv[3] === 'on' });\nconsole.log(JSON.stringify({ files: report.stats.files, findings: report.findings.length }));\n`);
+  writeFileSync(script, `const { scanDir } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});\nconst report = await scanDir([process.argv[2]], { decode: process.argv[3] === 'on' });\nconsole.log(JSON.stringify({ files: report.stats.files, bytes: report.stats.bytes, findings: report.findings.length }));\n`);
   const scan = (decode) => `${process.execPath} ${script} ${tree} ${decode}`;
   // Each once, checked: a scan that failed would time as fast as nothing.
   const once = (decode) => JSON.parse(execFileSync('sh', ['-c', scan(decode)], { cwd: WORK }).toString());
   const [on, off] = [once('on'), once('off')];
-  console.log(`\n## decode: the dir tree (${on.files} files, ${mb(bytes)}) scanned with and without decoding\n`);
+  console.log(`\n## decode: the dir tree (${on.files} files, ${mb(on.bytes)} read) scanned with and without decoding\n`);
   console.log(`findings: ${on.findings} with decoding, ${off.findings} without`);
   const r = race({ decoding: scan('on'), plain: scan('off') }, 11);
   console.log(`with decoding ${secs(r.decoding)} · without ${secs(r.plain)}`);
