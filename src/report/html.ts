@@ -20,7 +20,7 @@ import { AUDIT_MODE, changeSentence } from './settings.js';
 import { count, formatDuration, formatNumber, printable } from '../common/text.js';
 import { filePath } from '../sources/origin.js';
 import { placeAt, placeLabel, scannedWords } from './format.js';
-import type { Finding, Report, SecretExposure } from './model.js';
+import { unread, type Finding, type Report, type SecretExposure } from './model.js';
 import { SEVERITIES } from '../detect/rule.js';
 import { groupBy } from '../common/group.js';
 
@@ -50,6 +50,7 @@ export function renderHtml(report: Report): string {
 <p class="meta">${esc(scanLine(report, targets.length))}</p></header>
 ${summary(report, targets.length)}
 ${settingsSection(report)}
+${unreadSection(report)}
 ${timeline(report.secrets, byKey)}
 ${filters(targets)}
 <main id="cards">
@@ -78,7 +79,9 @@ function scanLine(report: Report, repositories: number): string {
 /** Repositories for a history audit; files (or objects) for anything else, which has no repository to count. */
 function scannedTile(report: Report, repositories: number): string {
   if (report.target.kind === 'git') return `<div class="tile"><span class="n" id="repositories">${repositories}</span><span>${repositories === 1 ? 'repository' : 'repositories'}</span></div>`;
-  return `<div class="tile"><span class="n">${esc(formatNumber(report.stats.files))}</span><span>${report.stats.files === 1 ? 'file' : 'files'}</span></div>`;
+  // Binary files are counted as the page's first line counts them: read, and searched for keys.
+  const files = report.stats.files + report.stats.skipped.binary;
+  return `<div class="tile"><span class="n">${esc(formatNumber(files))}</span><span>${files === 1 ? 'file' : 'files'}</span></div>`;
 }
 
 function summary(report: Report, repositories: number): string {
@@ -152,7 +155,7 @@ function card(s: SecretExposure, n: number, places: Finding[], git: boolean): st
 ${git ? `<table><thead><tr><th>Repository</th><th>Place</th><th>Commit</th><th>Author</th><th>Date</th><th class="refs">Refs</th></tr></thead><tbody>
 ${places.map(placeRow).join('\n')}
 </tbody></table>` : `<table><thead><tr><th>Place</th></tr></thead><tbody>
-${places.map((f) => `<tr><td data-label="Place"><code>${esc(placeAt(f))}</code></td></tr>`).join('\n')}
+${places.map((f) => `<tr><td data-label="Place"><code>${esc(placeAt(f))}</code>${f.secret.encoding ? ` <span class="enc">(in ${esc(f.secret.encoding)})</span>` : ''}</td></tr>`).join('\n')}
 </tbody></table>`}
 <ol class="steps">${(first?.remediation ?? []).map((step) => `<li>${esc(step)}</li>`).join('')}</ol>
 </article>`;
@@ -183,6 +186,18 @@ function settingsSection(report: Report): string {
   return `<section id="settings"><h2>Settings that changed this scan</h2><ul>${items.map((t) => `<li>${esc(t)}</li>`).join('')}</ul></section>`;
 }
 
+/**
+ * What could not be read and nobody accepted, near the top: a page that shows
+ * no key must not read as a clean bill for what was never searched (the
+ * warnings that name each item, as the text report prints them).
+ */
+function unreadSection(report: Report): string {
+  const n = unread(report.stats);
+  if (n === 0) return '';
+  const named = report.warnings.filter((w) => /^cannot (read|open) /.test(w));
+  return `<section id="unread"><h2>Not read</h2><p>${esc(count(n, 'item'))} could not be read: the scan cannot vouch for ${n === 1 ? 'it' : 'them'}.</p>${named.length > 0 ? `<ul>${named.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}</section>`;
+}
+
 function errorsSection(report: Report): string {
   if (report.errors.length === 0) return '';
   return `<section id="errors"><h2>Not scanned</h2><ul>${report.errors.map((e) => `<li><code>${esc(e.target)}</code>: ${esc(e.message)}</li>`).join('')}</ul></section>`;
@@ -200,6 +215,8 @@ h1{font-size:22px;margin:8px 0 2px}h2{font-size:13px;text-transform:uppercase;le
 #timeline text{font-size:11px;fill:#1d2330}#timeline .axis{fill:#5b6475}
 .bar rect{fill:#7a8599}.bar.critical rect{fill:#c8242f}.bar.high rect{fill:#e07b00}.bar.medium rect{fill:#c9a400}
 #settings{background:#fff8e6;border:1px solid #e8d08a;border-radius:6px;padding:6px 12px;margin:12px 0}#settings h2{margin:4px 0}#settings ul{margin:4px 0;padding-left:20px}
+#unread{background:#fdecec;border:1px solid #e6a5a5;border-radius:6px;padding:6px 12px;margin:12px 0}#unread h2{margin:4px 0}#unread p{margin:4px 0}#unread ul{margin:4px 0;padding-left:20px}#unread li{overflow-wrap:anywhere}
+.enc{color:#5b6475}
 #filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:12px 0}
 #filters select,#filters input{font:inherit;padding:3px 6px}
 .card{background:#fff;border:1px solid #dde1e8;border-left:6px solid #7a8599;border-radius:6px;padding:10px 14px;margin:10px 0}

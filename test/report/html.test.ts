@@ -112,6 +112,23 @@ document.getElementById('f').onload = () => {
     expect(dom).toMatch(/<th>Place<\/th><\/tr><\/thead><tbody>\s*<tr><td data-label="Place"><code>config\/app\.env:1:3<\/code><\/td><\/tr>/);
   }, 120_000);
 
+  it('says near the top what could not be read, naming each item, and how a key found by decoding was written', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const dir = tempDir();
+    const key = fakeKey('test');
+    const big = gzipSync(Buffer.alloc(17 << 20, 0x20)).toString('base64');
+    writeFileSync(join(dir, 'values.yaml'), `token: ${Buffer.from(Buffer.from(`CHATBOT_API_KEY=${key}`).toString('base64')).toString('base64')}\nbundle: ${big}\n`);
+    const out = join(tempDir(), 'unread.html');
+    runCli(['dir', dir, '--format', 'html', '--output', out]);
+    const dom = chromium(['--dump-dom', `file://${out}`]);
+    expect(dom).toMatch(/<section id="unread"><h2>Not read<\/h2><p>1 item could not be read: the scan cannot vouch for it\.<\/p><ul><li>cannot open values\.yaml!line 2: a base64\/gzip payload inflates to more than 16\.0 MiB/);
+    expect(dom).toMatch(/<code>values\.yaml:1:8<\/code> <span class="enc">\(in base64\/base64\)<\/span>/);
+    // A clean page has no such section.
+    writeFileSync(join(dir, 'values.yaml'), 'image: app\n');
+    runCli(['dir', dir, '--format', 'html', '--output', out]);
+    expect(readFileSync(out, 'utf8')).not.toContain('id="unread"');
+  }, 120_000);
+
   it('holds no full key unless --show-secrets', () => {
     const repo = makeRepo();
     const key = fakeKey('live');
