@@ -270,6 +270,32 @@ export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Pr
 }
 
 /**
+ * A server's pre-receive hook: scans what a push adds to this repository (the
+ * commits no ref here reaches yet, and new annotated tags' messages), read
+ * from git's quarantine. `input`: git's `<old> <new> <ref>` lines. The
+ * server's settings only: the pushed tree's `.sk-scan.yaml`, `.sk-scanignore`
+ * and allow comments never relax the check (audit mode); `config` names the
+ * operator's file.
+ */
+export async function scanPreReceive(input: NodeJS.ReadableStream | string, opts: ScanOptions = {}): Promise<Report> {
+  const { gitSource, openRepo, parseReceiveLines, receivedRevisions } = await import('./sources/git/index.js');
+  const { readAll } = await import('./sources/stdin.js');
+  const refs = parseReceiveLines(typeof input === 'string' ? input : (await readAll(input)).toString('utf8'));
+  const repo = await openRepo('.', { fromEnvironment: true });
+  let config: Config;
+  let pushed: { revs: string[]; tags: string[] };
+  try {
+    config = await configAt('.', opts, [repo.commonDir], true);
+    pushed = await receivedRevisions(repo.git, refs);
+  } catch (err) {
+    repo.close();
+    throw err;
+  }
+  const result = await runPipeline(gitSource([repo], { ...pushed, maxFileSize: config.maxFileSize }), config, { ...opts, threads: opts.threads ?? 1 });
+  return finish(result, config, false);
+}
+
+/**
  * 0 when the report has no findings, 1 when it has (with `failOn: 'active'`,
  * only findings the platform confirmed live count). A scan that found nothing
  * but could not read everything (an unreadable file, a corrupt or missing

@@ -7,7 +7,7 @@
  * checked outside its entry.
  */
 import { readRegularFile } from '../common/files.js';
-import { scanDir, scanGit, scanImage, scanPrePush, scanStaged, scanStdin } from '../index.js';
+import { scanDir, scanGit, scanImage, scanPrePush, scanPreReceive, scanStaged, scanStdin } from '../index.js';
 import { parseCommand, unknownCommand, usageError, type Command, type Parsed } from './args.js';
 import { print } from './output.js';
 import { mergeCommand, runScan } from './scan.js';
@@ -91,6 +91,17 @@ export const COMMANDS: Command[] = [
     shared: SCAN_FLAGS,
     positionals: true,
     run: ({ values, positionals }, command) => runScan(command, values, (o) => scanPrePush({ args: positionals, input: process.stdin.isTTY ? '' : process.stdin, env: process.env }, o)),
+  },
+  {
+    name: 'pre-receive',
+    args: '',
+    summary: "a git server's pre-receive hook: refuse a push that adds a key",
+    about:
+      "Run as the repository's hooks/pre-receive. Reads git's `<old> <new> <ref>` lines on standard input and scans what the push adds (commits no ref here reaches, new annotated tags' messages) from git's quarantine; exit 1 refuses the push, and git shows the pusher the message as `remote:` lines. Only the server's settings count (--config FILE): the pushed tree's .sk-scan.yaml, .sk-scanignore and allow comments never relax the check.",
+    own: {},
+    shared: SCAN_FLAGS,
+    positionals: false,
+    run: ({ values }, command) => runScan(command, values, (o) => scanPreReceive(process.stdin.isTTY ? '' : process.stdin, o)),
   },
   {
     name: 'image',

@@ -12,10 +12,11 @@ export function overview(commands: readonly Command[], shared: Flags): string {
   return [
     `sk-scan ${VERSION}: find Chatbot Platform API keys before they leak through git.`,
     '',
-    // Three uses, a line each: the command on the left, what it is for on the right.
+    // Four uses, a line each: the command on the left, what it is for on the right.
     ...[
       ['sk-scan install-hook', 'the hook: block commits that add a key'],
       ['sk-scan git --since origin/main', 'CI: judge what a push or a PR adds'],
+      ['sk-scan pre-receive', 'a git server: refuse pushes that add a key'],
       ['sk-scan git --audit REPO|URL', "audit a history somebody else made"],
     ].map(([cmd, what]) => `  ${(cmd as string).padEnd(34)}${what as string}`),
     '',
@@ -24,7 +25,7 @@ export function overview(commands: readonly Command[], shared: Flags): string {
     'Commands:',
     ...table(usage),
     '',
-    'Options for every scan (dir, git, staged, pre-push, stdin):',
+    'Options for every scan (dir, git, staged, pre-push, pre-receive, stdin):',
     ...flagTable(shared),
     '',
     "Each command's own options: sk-scan help COMMAND, or sk-scan COMMAND --help.",

@@ -40,7 +40,7 @@ function reportFlags(flags: ScanFlags): { format: Format; failOn: 'any' | 'activ
 /** A scan command: the scan run under a progress display, the report delivered, the exit code picked (and said, when it is 2). */
 export async function runScan(command: Command, flags: ScanFlags, run: (options: ScanOptions) => Promise<Report>): Promise<number> {
   const { format, failOn } = reportFlags(flags);
-  const progress = await progressView(flags.quiet === true, command.name === 'git' || command.name === 'pre-push' ? 'object' : 'file');
+  const progress = await progressView(flags.quiet === true, command.name === 'git' || command.name === 'pre-push' || command.name === 'pre-receive' ? 'object' : 'file');
   let report: Report;
   try {
     report = await run(scanOptions(flags, progress));
@@ -85,7 +85,7 @@ export async function deliver(report: Report, format: Format, flags: ScanFlags, 
     await writeReport(`${written}\n`, undefined);
     return;
   }
-  const hook = command.name === 'staged' ? 'pre-commit' : command.name === 'pre-push' ? 'pre-push' : undefined;
+  const hook = command.name === 'staged' ? 'pre-commit' : command.name === 'pre-push' || command.name === 'pre-receive' ? command.name : undefined;
   if (hook && format === 'text' && flags.output === undefined && open.length === 0 && written === null && report.errors.length === 0) {
     // A clean commit or push: one short line, not a report.
     const accepted = report.stats.suppressed > 0 ? `; ${count(report.stats.suppressed, 'finding')} accepted` : '';
@@ -93,7 +93,7 @@ export async function deliver(report: Report, format: Format, flags: ScanFlags, 
     const settings = narrowing(report.settings.changes)
       .map((c) => `; ${printable(changeSentence(c))}`)
       .join('');
-    await writeReport(`sk-scan: no keys in ${hook === 'pre-commit' ? 'the staged change' : 'what the push sends'} (${count(report.stats.files, hook === 'pre-commit' ? 'file' : 'object')})${accepted}${settings}\n`, undefined);
+    await writeReport(`sk-scan: no keys in ${hook === 'pre-commit' ? 'the staged change' : hook === 'pre-push' ? 'what the push sends' : 'what the push adds'} (${count(report.stats.files, hook === 'pre-commit' ? 'file' : 'object')})${accepted}${settings}\n`, undefined);
     return;
   }
   const toTerminal = flags.output === undefined && process.stdout.isTTY === true;
@@ -101,7 +101,8 @@ export async function deliver(report: Report, format: Format, flags: ScanFlags, 
   const self = open.length > 0 && format === 'text' ? selfCommand() : undefined;
   const options: RenderOptions = {
     color: format === 'text' && wantsColor(flags, toTerminal),
-    width: toTerminal ? process.stdout.columns || 80 : 80,
+    // git puts `remote: ` before each line a server's hook prints.
+    width: toTerminal ? process.stdout.columns || 80 : hook === 'pre-receive' ? 72 : 80,
     explain: flags.explain === true,
     hook,
     command: self,

@@ -24,7 +24,7 @@ export interface TextOptions {
   /** Full advice per key and every place's history, instead of each step once. */
   explain?: boolean;
   /** The report is a hook's message: a block is said as one first line, with the ways out. */
-  hook?: 'pre-commit' | 'pre-push';
+  hook?: 'pre-commit' | 'pre-push' | 'pre-receive';
   /** How the reader runs sk-scan (`sk-scan`, `npx sk-scan`, a path): commands the report suggests use it. */
   command?: string;
   /** The command that accepts every finding of this report (the scan as it was run, with --update-baseline); none when it cannot be run again as is (stdin). */
@@ -307,19 +307,31 @@ function skipped(v: View): string[] {
  */
 function hookBlock(v: View): string[] {
   const { p } = v;
-  const verb = v.opts.hook === 'pre-push' ? 'push' : 'commit';
+  const verb = v.opts.hook === 'pre-commit' ? 'commit' : 'push';
+  const server = v.opts.hook === 'pre-receive';
   const keys = v.report.secrets;
   const kinds = [...groupBy(keys, (s) => KIND_NAMES[s.kind] ?? 'secret')].map(([name, g]) => `${g.length} ${name.replace(/ key$/, '')}`);
   const what = keys.length === 1 ? `1 ${KIND_NAMES[keys[0]?.kind ?? ''] ?? 'secret'}` : `${count(keys.length, 'key')} (${kinds.join(', ')})`;
   const shownPlaces = v.places.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(filePath(f) as string)}:${f.line}`));
   const more = v.places.length > 2 ? ` and ${count(v.places.length - 2, 'more place')}` : '';
-  const out = [p.bold(p.red(`sk-scan: ${verb} blocked: ${what} in ${shownPlaces.join(', ')}${more}`))];
+  const out = [p.bold(p.red(`sk-scan: ${verb} ${server ? 'rejected' : 'blocked'}: ${what} in ${shownPlaces.join(', ')}${more}`))];
   v.report.secrets.forEach((s) => {
-    for (const f of (v.byKey.get(s.sha256) ?? []).slice(0, 5)) out.push(`  ${where(f, false)}  ${f.secret.value ?? s.redacted}  ${v.p.severity[s.severity](s.severity)}${v.opts.hook === 'pre-push' && f.commit ? p.dim(`  in ${f.commit.slice(0, 7)}`) : ''}`);
+    for (const f of (v.byKey.get(s.sha256) ?? []).slice(0, 5)) out.push(`  ${where(f, false)}  ${f.secret.value ?? s.redacted}  ${v.p.severity[s.severity](s.severity)}${verb === 'push' && f.commit ? p.dim(`  in ${f.commit.slice(0, 7)}`) : ''}`);
   });
   if (v.places.length > 5 * keys.length) out.push(p.dim(`  (${v.command} staged --explain lists every place)`));
   out.push('');
   const variable = variableFor(v.report, keys);
+  if (server) {
+    // Refused, the push's objects are dropped with git's quarantine: the key is not on this server.
+    out.push(
+      ...wrap(
+        `The push was refused, so ${keys.length === 1 ? 'the key' : 'the keys'} did not reach this server. Remove ${keys.length === 1 ? 'it' : 'them'} from your local commits (git commit --amend for the last one, git rebase -i for older ones, or git reset --soft to redo the newest), read ${variable} or a secrets manager instead, and push again. Rotate ${keys.length === 1 ? 'it' : 'them'} only if pushed or shared anywhere else.`,
+        v.width,
+        0,
+      ),
+    );
+    return out;
+  }
   if (verb === 'commit') {
     out.push(...wrap(`Not committed yet, so ${keys.length === 1 ? 'it has' : 'they have'} not left this machine (unless copied elsewhere). Take ${keys.length === 1 ? 'it' : 'them'} out of the file, read ${variable} or a secrets manager instead, and git add the file again.`, v.width, 0));
   } else {

@@ -61,8 +61,8 @@ describe('exit codes', () => {
   it("prints help, each command's own help, and the version, within 80 columns", () => {
     const help = runCli(['--help']);
     expect(help.code).toBe(0);
-    // It opens with the three uses: the hook, the CI step, the audit.
-    expect(help.stdout.split('\n').slice(2, 5).map((l) => l.trim().split(/\s{2,}/)[0])).toEqual(['sk-scan install-hook', 'sk-scan git --since origin/main', 'sk-scan git --audit REPO|URL']);
+    // It opens with the four uses: the hook, the CI step, the server, the audit.
+    expect(help.stdout.split('\n').slice(2, 6).map((l) => l.trim().split(/\s{2,}/)[0])).toEqual(['sk-scan install-hook', 'sk-scan git --since origin/main', 'sk-scan pre-receive', 'sk-scan git --audit REPO|URL']);
     for (const flag of ['dir', 'stdin', '--format', '--output', '--config', '--show-secrets', 'sk-scan help COMMAND']) {
       expect(help.stdout).toContain(flag);
     }

@@ -23,6 +23,8 @@ export interface GitOptions {
   revs?: string[];
   /** Options that limit a range's walk (`--since=DATE`). */
   limits?: string[];
+  /** With `revs`: annotated tags whose messages are read too (those a push creates). */
+  tags?: string[];
   /** Repositories scanned at once (default 1). */
   jobs?: number;
   /** Whole histories: the scan cache (null or absent: none). */
@@ -75,7 +77,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     items(events) {
       // Each repository's objects, with what was read of it and how long it took; `jobs` repositories at once.
       const one = (repo: Repo) => () => {
-        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits) : new WholeHistory(repo, events, opts.maxFileSize, opts.cache ?? null);
+        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits, opts.tags) : new WholeHistory(repo, events, opts.maxFileSize, opts.cache ?? null);
         scans.set(repo.given, scan);
         const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
         read.push(counts);

@@ -52,15 +52,20 @@ export class RangeHistory extends HistoryScan {
     private readonly maxFileSize: number,
     /** Options that limit the walk (`--since=DATE`), before --end-of-options. */
     private readonly limits: string[] = [],
+    /** Annotated tags whose messages are read too (those a push creates). */
+    private readonly tags: string[] = [],
   ) {
     super(repo, events);
   }
 
   async *items(): AsyncIterable<SourceItem[]> {
     await this.describeLimits();
-    if (this.revs.length === 0) return;
+    const commits: WantedObject[] = this.tags.map((oid) => ({ oid, size: 0 }));
+    if (this.revs.length === 0) {
+      if (commits.length > 0) yield* this.objectItems([commits]);
+      return;
+    }
     const git = this.repo.git;
-    const commits: WantedObject[] = [];
     const merged = new Set<string>();
     // Two walks over the range, side by side: which blobs its commits introduced, and the lines they added.
     const [, patches] = await this.walks(commits, merged);

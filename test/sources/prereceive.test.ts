@@ -1,0 +1,147 @@
+/**
+ * `sk-scan pre-receive` as a server's hook: real pushes by a real git client
+ * to a bare repository on this machine, the hook run by git's receive-pack
+ * with the pushed objects in its quarantine; what the pusher sees is git's
+ * `remote:` lines.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gitEnv, makeRepo, type TestRepo } from '../helpers/git.js';
+import { fakeKey } from '../helpers/keys.js';
+import { CLI, runCli, tempDir } from '../helpers/run.js';
+
+/**
+ * A bare repository whose pre-receive hook runs sk-scan (with `flags`), and a
+ * clone that pushed `main` to it; `before` pushes what the server had before
+ * the hook was installed.
+ */
+function server(flags: string[] = [], before?: (dev: TestRepo) => void): { bare: TestRepo; dev: TestRepo } {
+  const bare = makeRepo({ bare: true });
+  const dev = makeRepo();
+  dev.git('remote', 'add', 'origin', bare.dir);
+  dev.commit('init', { 'README.md': 'app\n' });
+  before?.(dev);
+  const hook = join(bare.dir, 'hooks', 'pre-receive');
+  writeFileSync(hook, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' pre-receive ${flags.map((f) => `'${f}'`).join(' ')}\n`);
+  chmodSync(hook, 0o755);
+  expect(push(dev, 'main').code).toBe(0);
+  return { bare, dev };
+}
+
+/** `git push origin ARGS…`: its exit code, and what the pusher reads (git's own lines and the hook's `remote:` ones). */
+function push(dev: TestRepo, ...args: string[]): { code: number; said: string } {
+  const r = spawnSync('git', ['push', 'origin', ...args], { cwd: dev.dir, env: gitEnv(), encoding: 'utf8' });
+  return { code: r.status ?? -1, said: r.stdout + r.stderr };
+}
+
+/** The hook's lines as the pusher reads them, without git's `remote: ` and its padding. */
+function remote(said: string): string[] {
+  return said
+    .split('\n')
+    .filter((l) => l.startsWith('remote: '))
+    .map((l) => l.slice('remote: '.length).trimEnd());
+}
+
+describe('sk-scan pre-receive', () => {
+  it('refuses a push that adds a key, telling the pusher which key, where, in which commit, and what to do', () => {
+    const { bare, dev } = server();
+    const key = fakeKey('live');
+    const commit = dev.commit('add config', { 'config/app.env': `CHATBOT_API_KEY=${key}\n` });
+    const r = push(dev, 'main');
+    expect(r.code).not.toBe(0);
+    expect(r.said).toMatch(/! \[remote rejected\] main -> main \(pre-receive hook declined\)/);
+    const lines = remote(r.said);
+    expect(lines[0]).toBe('sk-scan: push rejected: 1 live key in config/app.env:1');
+    expect(lines[1]).toBe(`  config/app.env:1:17  sk_live_…${key.slice(-4)}  CRITICAL  in ${commit.slice(0, 7)}`);
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toMatch(/did not reach this server\. Remove it from your local commits \(git commit --amend/);
+    // Every line fits 80 columns with git's `remote: ` before it; no key in full anywhere.
+    for (const l of lines) expect(l.length + 'remote: '.length).toBeLessThanOrEqual(80);
+    expect(r.said).not.toContain(key);
+    // Refused: the server's branch did not move, and the key's objects are not in its store.
+    expect(bare.git('rev-parse', 'main').trim()).not.toBe(commit);
+    expect(bare.tryGit('cat-file', '-e', commit).ok).toBe(false);
+    // Taken out of the commit, the push goes through, with one line.
+    dev.git('rm', '-q', '--cached', 'config/app.env');
+    dev.git('commit', '-q', '--amend', '--allow-empty', '-m', 'add config (no key)');
+    const clean = push(dev, 'main');
+    expect(clean.code, clean.said).toBe(0);
+    expect(remote(clean.said)).toEqual([expect.stringMatching(/^sk-scan: no keys in what the push adds \(\d+ objects?\)$/)]);
+  }, 60_000);
+
+  it('judges only what the push adds: a new branch, a deletion, a force-push, a tag message, a removal', () => {
+    const { dev } = server();
+    const key = fakeKey('live');
+    // A new branch with a key: refused; deleting a branch: nothing to scan.
+    dev.git('checkout', '-q', '-b', 'feature');
+    dev.commit('feature with key', { 'f.env': `K=${key}\n` });
+    expect(push(dev, 'feature').code).not.toBe(0);
+    dev.git('reset', '-q', '--hard', 'main');
+    dev.commit('feature', { 'f.txt': 'fine\n' });
+    expect(push(dev, 'feature').code).toBe(0);
+    expect(push(dev, '--delete', 'feature').code).toBe(0);
+    // A force-push that rewrites main with a key in the rewritten commit: refused.
+    dev.git('checkout', '-q', 'main');
+    dev.git('commit', '-q', '--amend', '-m', 'init', '--allow-empty');
+    dev.commit('oops', { 'o.env': `K=${fakeKey('live')}\n` });
+    expect(push(dev, '--force', 'main').code).not.toBe(0);
+    dev.git('reset', '-q', '--hard', 'HEAD~1');
+    // An annotated tag whose message holds a key: refused, named as the tag's message.
+    dev.git('tag', '-a', 'v1', '-m', `release; deploy with ${fakeKey('live')}`);
+    const tag = push(dev, 'v1');
+    expect(tag.code).not.toBe(0);
+    expect(remote(tag.said)[0]).toMatch(/^sk-scan: push rejected: 1 live key in message of tag v1/);
+    dev.git('tag', '-d', 'v1');
+    // A commit that only takes a key out passes.
+    expect(push(dev, '--force', 'main').code).toBe(0);
+  }, 60_000);
+
+  it('passes a merge that brings in a key the server already has on another branch: not this push\'s', () => {
+    const key = fakeKey('live');
+    const { dev } = server([], (d) => {
+      d.git('checkout', '-q', '-b', 'legacy');
+      d.commit('old key', { 'legacy.env': `K=${key}\n` });
+      expect(push(d, 'legacy').code).toBe(0);
+      d.git('checkout', '-q', 'main');
+    });
+    dev.commit('work', { 'w.txt': 'work\n' });
+    dev.git('merge', '-q', '--no-edit', 'legacy');
+    const r = push(dev, 'main');
+    expect(r.code, r.said).toBe(0);
+    // The same key in a commit of its own is this push's.
+    dev.commit('again', { 'again.env': `K=${key}\n` });
+    expect(push(dev, 'main').code).not.toBe(0);
+  }, 60_000);
+
+  it("never lets the pushed tree relax the check: its .sk-scan.yaml, .sk-scanignore and allow comments count for nothing; the operator's config does", () => {
+    const { dev } = server();
+    const key = fakeKey('live');
+    dev.commit('relax', {
+      '.sk-scan.yaml': 'disable: [chatbot-live-key]\nexclude: ["**"]\n',
+      '.sk-scanignore': '*.env\n',
+      'a.env': `K=${key}  # sk-scan:allow -- not really\n`,
+    });
+    const r = push(dev, 'main');
+    expect(r.code).not.toBe(0);
+    expect(remote(r.said)[0]).toBe('sk-scan: push rejected: 1 live key in a.env:1');
+    // The operator's own file, named to the hook, is the one that counts.
+    const { dev: dev2 } = server(['--config', join(writeOperatorConfig(), 'server.yaml')]);
+    dev2.commit('key', { 'b.env': `K=${fakeKey('live')}\n` });
+    const allowed = push(dev2, 'main');
+    expect(allowed.code, allowed.said).toBe(0);
+  }, 60_000);
+
+  it('refuses input that is not git\'s, in one line (exit 2)', () => {
+    const bare = makeRepo({ bare: true });
+    const r = runCli(['pre-receive'], { cwd: bare.dir, input: '--output=/tmp/x HEAD refs/heads/main\n', env: { GIT_DIR: bare.dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`sk-scan: error: pre-receive: line 1 of the hook's input is not "<old id> <new id> <ref>" with object ids and a ref name`);
+  });
+});
+
+function writeOperatorConfig(): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'server.yaml'), 'disable: [chatbot-live-key]\n');
+  return dir;
+}
