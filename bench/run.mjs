@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- dir|decode|history|cache|memory|hook]: sk-scan's speed against ripgrep and git's own plumbing.
+// npm run bench [-- dir|decode|history|cache|memory|server|hook]: sk-scan's speed against ripgrep and git's own plumbing.
 //
 // Commands are timed in interleaved rounds (each command once per round, in
 // turn) and compared by their medians: on a shared machine whose speed drifts
@@ -28,6 +28,9 @@
 // PDF streams…): the dir tree scanned through the API with and without it
 // (`decode: false`, an option for this measurement alone), the difference as a
 // share of the scan without it.
+//
+// server: `sk-scan pre-receive` on a one-commit push to a bare copy of the
+// hook's repository, against a bare `node -e 0`.
 //
 // hook: a repository of 5,000 tracked files with a 5-file staged change;
 // `sk-scan staged` timed against a bare `node -e 0`.
@@ -278,6 +281,39 @@ if (!only || only === 'memory') {
     console.log(`${label} (${objects} objects): sk-scan ${mb(own)} (median of ${runs.map(mb).join(', ')}); with its git processes ${mb(tree)}`);
   }
   console.log(`large/small: ${(rows[1] / rows[0]).toFixed(2)}x (goal: at most 1.3x)`);
+}
+
+if (!only || only === 'server') {
+  mkdirSync(WORK, { recursive: true });
+  // A server's pre-receive hook on a one-commit push: the hook-repo's history in a bare repository, a commit on
+  // top of main written into its store but on no ref (as a push's quarantine holds it), and the ref line git
+  // would write; `sk-scan pre-receive` against a bare `node -e 0`.
+  const source = join(WORK, 'hook-repo-5000');
+  const bare = join(WORK, 'server-5000.git');
+  if (existsSync(join(source, '.git')) && !existsSync(join(bare, 'HEAD'))) execFileSync('git', ['clone', '-q', '--bare', source, bare]);
+  if (!existsSync(join(bare, 'HEAD'))) {
+    console.log('\n## server: run the hook bench first (it makes the repository)');
+  } else {
+    const git = (args, input) => execFileSync('git', args, { cwd: bare, input, env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.test', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.test' } }).toString().trim();
+    const main = git(['rev-parse', 'HEAD']);
+    const files = git(['ls-tree', '-r', '--name-only', 'HEAD']).split('\n').slice(100, 105);
+    // Five files changed by one commit, written with git's plumbing.
+    const index = join(WORK, 'server-index');
+    rmSync(index, { force: true });
+    const env = { ...process.env, GIT_INDEX_FILE: index };
+    execFileSync('git', ['read-tree', 'HEAD'], { cwd: bare, env });
+    for (const f of files) {
+      const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: bare, input: git(['show', `HEAD:${f}`]) + '\n// edited for the bench\n' }).toString().trim();
+      execFileSync('git', ['update-index', '--cacheinfo', `100644,${blob},${f}`], { cwd: bare, env });
+    }
+    const tree = execFileSync('git', ['write-tree'], { cwd: bare, env }).toString().trim();
+    const commit = git(['commit-tree', tree, '-p', main, '-m', 'bench change']);
+    const line = join(WORK, 'server-refs.txt');
+    writeFileSync(line, `${main} ${commit} refs/heads/main\n`);
+    console.log('\n## server: sk-scan pre-receive on a one-commit push (5 files) to a 5,000-file repository\n');
+    const r = race({ hook: `cd ${bare} && GIT_DIR=. ${process.execPath} ${CLI} pre-receive < ${line}`, node: `cd ${bare} && ${process.execPath} -e 0 < ${line}` }, 20);
+    console.log(`sk-scan pre-receive ${secs(r.hook)} · node -e 0 ${secs(r.node)}: ${(r.hook.median / r.node.median).toFixed(2)}x (goal: at most 2.5x)`);
+  }
 }
 
 if (!only || only === 'hook') {

@@ -282,6 +282,7 @@ export async function scanPreReceive(input: NodeJS.ReadableStream | string, opts
   const { readAll } = await import('./sources/stdin.js');
   const refs = parseReceiveLines(typeof input === 'string' ? input : (await readAll(input)).toString('utf8'));
   const repo = await openRepo('.', { fromEnvironment: true });
+  repo.receiving = { refs: refs.filter((r) => !/^0+$/.test(r.newId)).map((r) => r.ref) };
   let config: Config;
   let pushed: { revs: string[]; tags: string[] };
   try {

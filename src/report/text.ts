@@ -312,7 +312,7 @@ function hookBlock(v: View): string[] {
   const keys = v.report.secrets;
   const kinds = [...groupBy(keys, (s) => KIND_NAMES[s.kind] ?? 'secret')].map(([name, g]) => `${g.length} ${name.replace(/ key$/, '')}`);
   const what = keys.length === 1 ? `1 ${KIND_NAMES[keys[0]?.kind ?? ''] ?? 'secret'}` : `${count(keys.length, 'key')} (${kinds.join(', ')})`;
-  const shownPlaces = v.places.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(filePath(f) as string)}:${f.line}`));
+  const shownPlaces = v.places.slice(0, 2).map((f) => (f.path === null ? placeLabel(f) : `${quotePath(filePath(f) as string)}${f.inName ? '' : `:${f.line}`}`));
   const more = v.places.length > 2 ? ` and ${count(v.places.length - 2, 'more place')}` : '';
   const out = [p.bold(p.red(`sk-scan: ${verb} ${server ? 'rejected' : 'blocked'}: ${what} in ${shownPlaces.join(', ')}${more}`))];
   v.report.secrets.forEach((s) => {
@@ -323,9 +323,13 @@ function hookBlock(v: View): string[] {
   const variable = variableFor(v.report, keys);
   if (server) {
     // Refused, the push's objects are dropped with git's quarantine: the key is not on this server.
+    const them = keys.length === 1 ? 'it' : 'them';
+    const fix = v.places.every((f) => f.inName)
+      ? `Push under a branch or tag name without ${them} (git push origin HEAD:refs/heads/NAME)`
+      : `Remove ${them} from your local commits (git commit --amend for the last one, git rebase -i for older ones, or git reset --soft to redo the newest), read ${variable} or a secrets manager instead, and push again`;
     out.push(
       ...wrap(
-        `The push was refused, so ${keys.length === 1 ? 'the key' : 'the keys'} did not reach this server. Remove ${keys.length === 1 ? 'it' : 'them'} from your local commits (git commit --amend for the last one, git rebase -i for older ones, or git reset --soft to redo the newest), read ${variable} or a secrets manager instead, and push again. Rotate ${keys.length === 1 ? 'it' : 'them'} only if pushed or shared anywhere else.`,
+        `The push was refused, so ${keys.length === 1 ? 'the key' : 'the keys'} did not reach this server. ${fix}. Rotate ${them} only if pushed or shared anywhere else.`,
         v.width,
         0,
       ),

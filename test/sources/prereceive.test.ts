@@ -95,6 +95,13 @@ describe('sk-scan pre-receive', () => {
     dev.git('tag', '-d', 'v1');
     // A commit that only takes a key out passes.
     expect(push(dev, '--force', 'main').code).toBe(0);
+    // A branch named after a key is pushed with the key: refused, with what to do about a name.
+    const named = push(dev, `HEAD:refs/heads/deploy-${key}`);
+    expect(named.code).not.toBe(0);
+    const said = remote(named.said);
+    expect(said[0]).toBe(`sk-scan: push rejected: 1 live key in refs/heads/deploy-sk_live_…${key.slice(-4)}`);
+    expect(said.join(' ')).toMatch(/Push under a branch or tag name without it/);
+    expect(said.join('\n')).not.toContain(key);
   }, 60_000);
 
   it('passes a merge that brings in a key the server already has on another branch: not this push\'s', () => {

@@ -58,7 +58,8 @@ export abstract class HistoryScan extends ItemObserver {
    * the paths of the files this scan covers (see pathNames).
    */
   async names(): Promise<Origin[]> {
-    const text = await (this.refs ?? this.repo.git.text(['for-each-ref', '--format=%(refname)']));
+    // A push's own ref names, not the repository's others (a branch named after a key is pushed with it).
+    const text = this.repo.receiving ? this.repo.receiving.refs.join('\n') : await (this.refs ?? this.repo.git.text(['for-each-ref', '--format=%(refname)']));
     const refs = text
       .split('\n')
       .filter(Boolean)
@@ -85,8 +86,10 @@ export abstract class HistoryScan extends ItemObserver {
     const { repo, events } = this;
     if (repo.shallow) events.warn(`${repo.given}: shallow clone, history before the shallow boundary is not scanned`);
     for (const note of repo.notes) events.warn(`${repo.given}: ${note}`);
-    const head = (this.head = early(headTree(repo.git)));
+    // A server's hook answers while the pusher waits: HEAD's tree is read only if a key needs placing.
+    if (repo.receiving) return;
     this.refs = early(repo.git.text(['for-each-ref', '--format=%(refname)']));
+    const head = (this.head = early(headTree(repo.git)));
     const { submodules } = await head;
     if (submodules.length === 0) return;
     const names = await moduleNames(repo.git);

@@ -28,6 +28,8 @@ export interface Repo {
   commonDir: string;
   /** Why its submodules are not read (`--no-submodules`, a range scan): each is named, and accepted unread. */
   skipSubmodules?: string;
+  /** A repository receiving a push (a server's hook), and the refs pushed: its HEAD, submodules and other refs are not the push's, and not looked at. */
+  receiving?: { refs: string[] };
   /** The repository's own object folder. */
   objects: string;
   /** A clone made for the scan, removed afterwards. */
