@@ -4,21 +4,22 @@
  * with the pushed objects in its quarantine; what the pusher sees is git's
  * `remote:` lines.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { gitEnv, makeRepo, type TestRepo } from '../helpers/git.js';
 import { fakeKey } from '../helpers/keys.js';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
+import { gitDaemon, httpBackend, type GitServer } from '../helpers/servers.js';
 
 /**
  * A bare repository whose pre-receive hook runs sk-scan (with `flags`), and a
  * clone that pushed `main` to it; `before` pushes what the server had before
  * the hook was installed.
  */
-function server(flags: string[] = [], before?: (dev: TestRepo) => void): { bare: TestRepo; dev: TestRepo } {
-  const bare = makeRepo({ bare: true });
+function server(flags: string[] = [], before?: (dev: TestRepo) => void, at?: string): { bare: TestRepo; dev: TestRepo } {
+  const bare = makeRepo({ bare: true, ...(at ? { dir: at } : {}) });
   const dev = makeRepo();
   dev.git('remote', 'add', 'origin', bare.dir);
   dev.commit('init', { 'README.md': 'app\n' });
@@ -34,6 +35,17 @@ function server(flags: string[] = [], before?: (dev: TestRepo) => void): { bare:
 function push(dev: TestRepo, ...args: string[]): { code: number; said: string } {
   const r = spawnSync('git', ['push', 'origin', ...args], { cwd: dev.dir, env: gitEnv(), encoding: 'utf8' });
   return { code: r.status ?? -1, said: r.stdout + r.stderr };
+}
+
+/** The same without blocking this process: the HTTP server these tests start answers from its event loop. */
+function pushAsync(dev: TestRepo, ...args: string[]): Promise<{ code: number; said: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('git', ['push', 'origin', ...args], { cwd: dev.dir, env: gitEnv() });
+    let said = '';
+    child.stdout.on('data', (d: Buffer) => (said += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, said }));
+  });
 }
 
 /** The hook's lines as the pusher reads them, without git's `remote: ` and its padding. */
@@ -138,6 +150,39 @@ describe('sk-scan pre-receive', () => {
     const allowed = push(dev2, 'main');
     expect(allowed.code, allowed.said).toBe(0);
   }, 60_000);
+
+  describe('over the network, as pushers reach a server', () => {
+    let running: GitServer | null = null;
+    afterEach(async () => {
+      await running?.stop();
+      running = null;
+    });
+
+    for (const [transport, start] of [
+      ['git daemon (git://)', gitDaemon],
+      ["git's smart HTTP (git http-backend)", httpBackend],
+    ] as const) {
+      it(`refuses a key pushed through ${transport}, and lets a clean push through`, async () => {
+        const root = tempDir();
+        const { bare, dev } = server([], undefined, join(root, 'app.git'));
+        // receive-pack over HTTP needs a pusher (REMOTE_USER); the daemon needs --enable=receive-pack: both given.
+        running = await start(root);
+        dev.git('remote', 'set-url', 'origin', running.url('app.git'));
+        const key = fakeKey('live');
+        dev.commit('key', { 'deploy/prod.env': `CHATBOT_API_KEY=${key}\n` });
+        const r = await pushAsync(dev, 'main');
+        expect(r.code, r.said).not.toBe(0);
+        expect(r.said).toMatch(/pre-receive hook declined/);
+        expect(remote(r.said)[0]).toBe('sk-scan: push rejected: 1 live key in deploy/prod.env:1');
+        expect(r.said).not.toContain(key);
+        dev.git('reset', '-q', '--hard', 'HEAD~1');
+        dev.commit('fine', { 'docs.md': 'no key\n' });
+        const ok = await pushAsync(dev, 'main');
+        expect(ok.code, ok.said).toBe(0);
+        expect(bare.git('rev-parse', 'main').trim()).toBe(dev.git('rev-parse', 'HEAD').trim());
+      }, 60_000);
+    }
+  });
 
   it('refuses input that is not git\'s, in one line (exit 2)', () => {
     const bare = makeRepo({ bare: true });
