@@ -6,6 +6,7 @@
  * from it, so a command cannot be listed without a handler, nor a flag
  * checked outside its entry.
  */
+import { SkScanError } from '../common/errors.js';
 import { readRegularFile } from '../common/files.js';
 import { scanDir, scanGit, scanImage, scanPrePush, scanPreReceive, scanStaged, scanStdin } from '../index.js';
 import { parseCommand, unknownCommand, usageError, type Command, type Parsed } from './args.js';
@@ -135,13 +136,16 @@ export const COMMANDS: Command[] = [
     summary: 'install a git hook that runs sk-scan',
     own: {
       'pre-push': { type: 'boolean', help: 'the pre-push hook (default: pre-commit)' },
+      server: { type: 'string', arg: 'PATH.git', help: "a server's bare repository: its pre-receive hook, which refuses pushes that add a key" },
       husky: { type: 'boolean', help: 'write it under .husky/ (husky v9)' },
       chain: { type: 'boolean', help: 'keep an existing hook and run it first' },
     },
     positionals: false,
     run: async ({ values }) => {
       const { installHook } = await import('../setup/hooks.js');
-      const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values['husky'] === true, chain: values['chain'] === true });
+      const server = typeof values['server'] === 'string' ? values['server'] : undefined;
+      if (server !== undefined && (values['pre-push'] === true || values['husky'] === true)) throw new SkScanError("--server installs a server repository's pre-receive hook: not with --pre-push or --husky");
+      const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values['husky'] === true, chain: values['chain'] === true, ...(server !== undefined ? { server } : {}) });
       return print(`sk-scan: ${done.message}\n`);
     },
   },

@@ -1,6 +1,7 @@
 /**
  * `sk-scan install-hook`: a git hook that runs `sk-scan staged` before each
- * commit (or `sk-scan pre-push` before each push).
+ * commit (or `sk-scan pre-push` before each push; with --server, a bare
+ * repository's `sk-scan pre-receive`).
  *
  * - The hook goes where git looks: `core.hooksPath` if set, else .git/hooks.
  * - An existing hook is never overwritten. With --chain it is kept, renamed,
@@ -13,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { SkScanError } from '../common/errors.js';
 import { Git, GitError } from '../gitexec/run.js';
 
-export type HookKind = 'pre-commit' | 'pre-push';
+export type HookKind = 'pre-commit' | 'pre-push' | 'pre-receive';
 
 export interface InstallOptions {
   kind: HookKind;
@@ -22,6 +23,8 @@ export interface InstallOptions {
   chain?: boolean;
   /** The repository (default: the current directory). */
   cwd?: string;
+  /** A server's repository (`--server PATH.git`): its pre-receive hook. */
+  server?: string;
 }
 
 export interface Installed {
@@ -34,26 +37,30 @@ const MARK = '# sk-scan hook';
 const CHAINED_SUFFIX = '.before-sk-scan';
 
 function command(kind: HookKind): string {
-  return kind === 'pre-commit' ? 'staged' : 'pre-push "$@"';
+  return kind === 'pre-commit' ? 'staged' : `${kind} "$@"`;
 }
+
+const WHAT: Record<HookKind, string> = { 'pre-commit': 'commits that add', 'pre-push': 'pushes that send', 'pre-receive': 'pushes that add' };
 
 /** The hook's body: prefer the project's own sk-scan, then one on PATH, then this very install. */
 export function hookScript(kind: HookKind, chained: string | null): string {
   const self = `"${process.execPath}" "${resolve(process.argv[1] ?? 'sk-scan')}"`;
   const lines = [
     '#!/bin/sh',
-    `${MARK}: blocks ${kind === 'pre-commit' ? 'commits that add' : 'pushes that send'} Chatbot Platform keys (installed by sk-scan install-hook).`,
+    `${MARK}: blocks ${WHAT[kind]} Chatbot Platform keys (installed by sk-scan install-hook).`,
   ];
   if (chained) {
     lines.push(
       '# The hook that was here before, kept and run first:',
-      kind === 'pre-push'
+      kind !== 'pre-commit'
         ? `input=$(cat); printf '%s\\n' "$input" | "$(dirname "$0")/${chained}" "$@" || exit $?`
         : `"$(dirname "$0")/${chained}" "$@" || exit $?`,
     );
   }
   const run = command(kind);
-  const feed = chained && kind === 'pre-push' ? `printf '%s\\n' "$input" | ` : '';
+  const feed = chained && kind !== 'pre-commit' ? `printf '%s\\n' "$input" | ` : '';
+  // On a server, this very install: nothing a pushed repository holds is ever run.
+  if (kind === 'pre-receive') return [...lines, `${feed}exec ${self} ${run}`, ''].join('\n');
   lines.push(
     'if [ -x ./node_modules/.bin/sk-scan ]; then',
     `  ${feed}exec ./node_modules/.bin/sk-scan ${run}`,
@@ -68,6 +75,7 @@ export function hookScript(kind: HookKind, chained: string | null): string {
 }
 
 export async function installHook(opts: InstallOptions): Promise<Installed> {
+  if (opts.server !== undefined) return installServerHook(opts.server, opts.chain === true);
   const git = Git.fromEnvironment(opts.cwd ?? '.');
   let top: string;
   let hooks: string;
@@ -103,11 +111,28 @@ function installGitHook(dir: string, opts: InstallOptions): Installed {
   return { file, message: `installed the ${opts.kind} hook at ${file}${chained ? ` (it runs the previous hook, kept as ${chained}, first)` : ''}` };
 }
 
+/** A server repository's pre-receive hook, where git looks for its hooks (core.hooksPath honoured). */
+async function installServerHook(path: string, chain: boolean): Promise<Installed> {
+  if (!existsSync(path)) throw new SkScanError(`no such file or directory: ${path}`);
+  const git = Git.fromEnvironment(path);
+  let hooks: string;
+  let bare: string;
+  try {
+    [bare = '', hooks = ''] = (await git.text(['rev-parse', '--is-bare-repository', '--git-path', 'hooks'])).split('\n');
+  } catch (err) {
+    if (err instanceof GitError && err.notARepository) throw new SkScanError(`not a git repository: ${path}`);
+    throw new SkScanError(`git failed: ${(err as Error).message}`);
+  }
+  if (bare !== 'true') throw new SkScanError(`${path} is not a bare repository: --server installs the hook of the repository a server receives pushes into (PATH.git)`);
+  const installed = installGitHook(resolve(git.cwd, hooks), { kind: 'pre-receive', chain });
+  return { ...installed, message: `${installed.message}; it reads only the server's settings: add --config FILE to its last line to name yours` };
+}
+
 function installHusky(top: string, kind: HookKind): Installed {
   const dir = join(top, '.husky');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, kind);
-  const line = kind === 'pre-commit' ? 'sk-scan staged' : 'sk-scan pre-push "$@"';
+  const line = `sk-scan ${command(kind)}`;
   if (existsSync(file)) {
     const current = readFileSync(file, 'utf8');
     if (current.split('\n').some((l) => l.trim().startsWith(line.split(' "')[0] ?? line))) {

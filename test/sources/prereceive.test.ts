@@ -184,6 +184,37 @@ describe('sk-scan pre-receive', () => {
     }
   });
 
+  it('install-hook --server writes the hook into a bare repository, keeps one that is there only with --chain, and refuses what is not a server repository', () => {
+    const bare = makeRepo({ bare: true });
+    const r = runCli(['install-hook', '--server', bare.dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`installed the pre-receive hook at ${join(bare.dir, 'hooks', 'pre-receive')}`);
+    const dev = makeRepo();
+    dev.git('remote', 'add', 'origin', bare.dir);
+    dev.commit('key', { 'a.env': `K=${fakeKey('live')}\n` });
+    expect(remote(push(dev, 'main').said)[0]).toBe('sk-scan: push rejected: 1 live key in a.env:1');
+    // Another server's hook is kept, and run first, only when asked; its refusal stands.
+    const other = makeRepo({ bare: true });
+    const theirs = join(other.dir, 'hooks', 'pre-receive');
+    writeFileSync(theirs, '#!/bin/sh\ncat > /dev/null\necho "their policy: ok"\n');
+    chmodSync(theirs, 0o755);
+    const refused = runCli(['install-hook', '--server', other.dir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/a pre-receive hook already exists at .*; not replacing it\. Run install-hook --chain/);
+    expect(runCli(['install-hook', '--server', other.dir, '--chain']).code).toBe(0);
+    const dev2 = makeRepo();
+    dev2.git('remote', 'add', 'origin', other.dir);
+    dev2.commit('key', { 'b.env': `K=${fakeKey('live')}\n` });
+    const both = push(dev2, 'main');
+    expect(remote(both.said).slice(0, 2)).toEqual(['their policy: ok', 'sk-scan: push rejected: 1 live key in b.env:1']);
+    // A working tree is not where a server receives pushes.
+    const worktree = makeRepo();
+    const wrong = runCli(['install-hook', '--server', worktree.dir]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim()).toBe(`sk-scan: error: ${worktree.dir} is not a bare repository: --server installs the hook of the repository a server receives pushes into (PATH.git)`);
+    expect(runCli(['install-hook', '--server', bare.dir, '--pre-push']).code).toBe(2);
+  }, 60_000);
+
   it('refuses input that is not git\'s, in one line (exit 2)', () => {
     const bare = makeRepo({ bare: true });
     const r = runCli(['pre-receive'], { cwd: bare.dir, input: '--output=/tmp/x HEAD refs/heads/main\n', env: { GIT_DIR: bare.dir } });
