@@ -320,6 +320,7 @@ export type { Finding, Report, SecretInfo, Stats, TargetError } from './report/m
 export type { BaselineUpdate } from './config/baseline.js';
 export type { PipelineOptions, Progress } from './pipeline/run.js';
 export type { PrePushHook } from './sources/git/prepush.js';
+export { parseReceiveLines, type ReceivedRef } from './sources/git/prereceive.js';
 export { SkScanError } from './common/errors.js';
 export { DEFAULT_VERIFY_URL, DEFAULT_VERIFY_TIMEOUT_MS, DEFAULT_VERIFY_DEADLINE_MS, type Verification, type VerificationStatus, type VerifySpec } from './verify/spec.js';
 export type { VerifyOptions } from './verify/client.js';

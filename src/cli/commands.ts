@@ -8,7 +8,7 @@
  */
 import { SkScanError } from '../common/errors.js';
 import { readRegularFile } from '../common/files.js';
-import { scanDir, scanGit, scanImage, scanPrePush, scanPreReceive, scanStaged, scanStdin } from '../index.js';
+import { scanDir, scanGit, scanImage, scanPrePush, scanStaged, scanStdin } from '../index.js';
 import { parseCommand, unknownCommand, usageError, type Command, type Parsed } from './args.js';
 import { print } from './output.js';
 import { mergeCommand, runScan } from './scan.js';
@@ -99,10 +99,16 @@ export const COMMANDS: Command[] = [
     summary: "a git server's pre-receive hook: refuse a push that adds a key",
     about:
       "Run as the repository's hooks/pre-receive. Reads git's `<old> <new> <ref>` lines on standard input and scans what the push adds (commits no ref here reaches, new annotated tags' messages) from git's quarantine; exit 1 refuses the push, and git shows the pusher the message as `remote:` lines. Only the server's settings count (--config FILE): the pushed tree's .sk-scan.yaml, .sk-scanignore and allow comments never relax the check.",
-    own: {},
+    own: {
+      timeout: { type: 'string', arg: 'SECONDS', help: 'how long the scan may take (default 4: GitHub Enterprise ends a hook after 5)', valid: (v) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? null : 'a number of seconds, such as 4 or 2.5') },
+      'on-timeout': { type: 'string', arg: 'reject|accept', help: 'out of time: refuse the push (default), or let it through and record it in --log as unscanned', valid: (v) => (v === 'reject' || v === 'accept' ? null : 'reject or accept') },
+      log: { type: 'string', arg: 'FILE', help: "the server's log of bypasses and unscanned pushes (JSON lines, never a key); no bypass is taken without one" },
+      'no-bypass': { type: 'boolean', help: 'refuse every bypass (git push -o sk-scan.bypass=…)' },
+      'bypass-rules': { type: 'string', arg: 'ID,ID', help: 'take a bypass only for findings of these rules' },
+    },
     shared: SCAN_FLAGS,
     positionals: false,
-    run: ({ values }, command) => runScan(command, values, (o) => scanPreReceive(process.stdin.isTTY ? '' : process.stdin, o)),
+    run: async ({ values }, command) => (await import('./server.js')).runPreReceive(command, values),
   },
   {
     name: 'image',

@@ -207,7 +207,7 @@ function realOrNull(path: string): string | null {
   }
 }
 
-function scanOptions(flags: ScanFlags, progress: ProgressView): ScanOptions {
+export function scanOptions(flags: ScanFlags, progress: ProgressView): ScanOptions {
   const seconds = (value: string | undefined, fallbackMs: number) => (value === undefined ? fallbackMs : Math.round(Number(value) * 1000));
   return {
     config: flags.config,

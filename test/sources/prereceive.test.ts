@@ -5,10 +5,10 @@
  * `remote:` lines.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitEnv, makeRepo, type TestRepo } from '../helpers/git.js';
+import { gitEnv, importCommits, makeRepo, type TestRepo } from '../helpers/git.js';
 import { fakeKey } from '../helpers/keys.js';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
 import { gitDaemon, httpBackend, type GitServer } from '../helpers/servers.js';
@@ -214,6 +214,90 @@ describe('sk-scan pre-receive', () => {
     expect(wrong.stderr.trim()).toBe(`sk-scan: error: ${worktree.dir} is not a bare repository: --server installs the hook of the repository a server receives pushes into (PATH.git)`);
     expect(runCli(['install-hook', '--server', bare.dir, '--pre-push']).code).toBe(2);
   }, 60_000);
+
+  describe('a bypass the pusher asks for, recorded; the time budget', () => {
+    /** A server that advertises push options (as `git push -o` needs), its hook run with `flags`. */
+    function withOptions(flags: string[]) {
+      const s = server(flags);
+      s.bare.git('config', 'receive.advertisePushOptions', 'true');
+      return s;
+    }
+
+    it('lets a push through with -o sk-scan.bypass="why", and logs who, where, which findings and why, never the key', () => {
+      const log = join(tempDir(), 'bypass.jsonl');
+      const { dev } = withOptions(['--log', log]);
+      const key = fakeKey('test');
+      dev.commit('fixture', { 'test/fixture.env': `CHATBOT_API_KEY=${key}\n` });
+      const r = push(dev, '-o', `sk-scan.bypass=used in tests; the key ${key} is a fake`, 'main');
+      expect(r.code, r.said).toBe(0);
+      expect(remote(r.said)[0]).toMatch(/^sk-scan: push accepted with a bypass \("used in tests; the key sk_test_…\w{4} is a fake"\): 1 key in test\/fixture\.env:1; this server records it in its log\.$/);
+      const entries = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ event: 'bypass', pusher: expect.any(String), rules: ['chatbot-test-key'], refs: [{ ref: 'refs/heads/main' }], reason: expect.stringContaining('used in tests') });
+      expect(entries[0].fingerprints).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/)]);
+      expect(entries[0].repository).toMatch(/\.git$|sk-scan-git-/);
+      expect(readFileSync(log, 'utf8')).not.toContain(key);
+      expect(r.said).not.toContain(key);
+    }, 60_000);
+
+    it('refuses the bypass where the server forbids it, limits it to other rules, or keeps no log', () => {
+      for (const [flags, why] of [
+        [['--log', join(tempDir(), 'l'), '--no-bypass'], 'this server does not allow it.'],
+        [['--log', join(tempDir(), 'l'), '--bypass-rules', 'chatbot-test-key'], 'this server allows it only for chatbot-test-key, not for chatbot-live-key.'],
+        [[], 'this server keeps no log to record it in (its hook has no --log).'],
+      ] as const) {
+        const { dev } = withOptions([...flags]);
+        dev.commit('key', { 'a.env': `K=${fakeKey('live')}\n` });
+        const r = push(dev, '-o', 'sk-scan.bypass=will fix later', 'main');
+        expect(r.code).not.toBe(0);
+        expect(remote(r.said).slice(0, 2)).toEqual([`sk-scan: bypass refused: ${why}`, 'sk-scan: push rejected: 1 live key in a.env:1']);
+      }
+    }, 120_000);
+
+    it('out of time on a 20,000-commit push, refuses it, or with --on-timeout accept lets it through and logs it unscanned', () => {
+      const big = makeRepo();
+      importCommits(
+        big,
+        Array.from({ length: 20_000 }, (_, i) => ({ message: `change ${i}`, files: { [`src/f${i % 500}.js`]: `export const v${i} = ${i};\n` } })),
+      );
+      // A budget no machine scans 20,000 commits in (git's own log of them takes longer): the outcome does not hang on speed.
+      for (const [flags, code, line] of [
+        [['--timeout', '0.01'], 1, /^sk-scan: push rejected: the scan did not finish within 0\.01 s\. Push in smaller parts/],
+        [['--timeout', '0.01', '--on-timeout', 'accept', '--log', join(tempDir(), 'log.jsonl')], 0, /^sk-scan: push accepted unscanned: the scan did not finish within 0\.01 s; this server records that in its log$/],
+      ] as const) {
+        const bare = makeRepo({ bare: true });
+        const hook = join(bare.dir, 'hooks', 'pre-receive');
+        writeFileSync(hook, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' pre-receive ${flags.map((f) => `'${f}'`).join(' ')}\n`);
+        chmodSync(hook, 0o755);
+        big.git('remote', 'add', 'to', bare.dir);
+        const r = spawnSync('git', ['push', 'to', 'main'], { cwd: big.dir, env: gitEnv(), encoding: 'utf8' });
+        big.git('remote', 'remove', 'to');
+        expect(r.status, r.stderr).toBe(code);
+        expect(remote(r.stdout + r.stderr).find((l) => l.startsWith('sk-scan:'))).toMatch(line);
+        const given: readonly string[] = flags;
+        if (given.includes('--log')) {
+          const logged = JSON.parse(readFileSync(given[given.indexOf('--log') + 1] as string, 'utf8'));
+          expect(logged).toMatchObject({ event: 'unscanned', why: 'the scan did not finish within 0.01 s', refs: [{ ref: 'refs/heads/main' }] });
+        }
+      }
+    }, 180_000);
+
+    it('judges two pushes at once to one repository each on its own', async () => {
+      const { bare, dev } = server();
+      const other = makeRepo();
+      other.git('remote', 'add', 'origin', bare.dir);
+      other.git('pull', '-q', 'origin', 'main');
+      dev.git('checkout', '-q', '-b', 'a');
+      dev.commit('key', { 'a.env': `K=${fakeKey('live')}\n` });
+      other.git('checkout', '-q', '-b', 'b');
+      other.commit('clean', { 'b.txt': 'fine\n' });
+      const [a, b] = await Promise.all([pushAsync(dev, 'a'), pushAsync(other, 'b')]);
+      expect(a.code).not.toBe(0);
+      expect(remote(a.said)[0]).toBe('sk-scan: push rejected: 1 live key in a.env:1');
+      expect(b.code, b.said).toBe(0);
+      expect(bare.git('for-each-ref', '--format=%(refname:short)').trim().split('\n')).toEqual(['b', 'main']);
+    }, 60_000);
+  });
 
   it('refuses input that is not git\'s, in one line (exit 2)', () => {
     const bare = makeRepo({ bare: true });
