@@ -5,7 +5,7 @@
  * `remote:` lines.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitEnv, importCommits, makeRepo, type TestRepo } from '../helpers/git.js';
@@ -298,6 +298,29 @@ describe('sk-scan pre-receive', () => {
       expect(bare.git('for-each-ref', '--format=%(refname:short)').trim().split('\n')).toEqual(['b', 'main']);
     }, 60_000);
   });
+
+  it("reports nothing of what the quarantine holds that the pushed refs do not reach", () => {
+    // As receive-pack runs the hook: the push's objects in a quarantine folder, the repository's own as its alternate.
+    const bare = makeRepo({ bare: true });
+    const dev = makeRepo();
+    const base = dev.commit('init', { 'README.md': 'app\n' });
+    dev.git('push', '-q', bare.dir, 'HEAD:refs/heads/main');
+    const stray = dev.commit('a key on no pushed ref', { 'stray.env': `K=${fakeKey('live')}\n` });
+    dev.git('reset', '-q', '--hard', base);
+    const pushed = dev.commit('clean', { 'docs.md': 'no key\n' });
+    const quarantine = join(bare.dir, 'objects', 'incoming-test');
+    mkdirSync(join(quarantine, 'pack'), { recursive: true });
+    const pack = spawnSync('git', ['pack-objects', '--revs', '-q', join(quarantine, 'pack', 'pack')], { cwd: dev.dir, input: `${stray}\n${pushed}\n^${base}\n`, env: gitEnv() });
+    expect(pack.status, String(pack.stderr)).toBe(0);
+    const hookEnv = { GIT_DIR: bare.dir, GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(bare.dir, 'objects'), GIT_QUARANTINE_PATH: quarantine };
+    const clean = runCli(['pre-receive'], { cwd: bare.dir, input: `${base} ${pushed} refs/heads/main\n`, env: hookEnv });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/^sk-scan: no keys in what the push adds/);
+    // The same quarantine, the stray commit pushed: refused.
+    const refused = runCli(['pre-receive'], { cwd: bare.dir, input: `${base} ${stray} refs/heads/main\n`, env: hookEnv });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^sk-scan: push rejected: 1 live key in stray\.env:1/);
+  }, 60_000);
 
   it('refuses input that is not git\'s, in one line (exit 2)', () => {
     const bare = makeRepo({ bare: true });
