@@ -8,6 +8,7 @@
  */
 import { SkScanError } from '../common/errors.js';
 import { readRegularFile } from '../common/files.js';
+import { wrap } from '../common/text.js';
 import { scanDir, scanGit, scanImage, scanPrePush, scanStaged, scanStdin } from '../index.js';
 import { parseCommand, unknownCommand, usageError, type Command, type Parsed } from './args.js';
 import { print } from './output.js';
@@ -152,7 +153,7 @@ export const COMMANDS: Command[] = [
       const server = typeof values['server'] === 'string' ? values['server'] : undefined;
       if (server !== undefined && (values['pre-push'] === true || values['husky'] === true)) throw new SkScanError("--server installs a server repository's pre-receive hook: not with --pre-push or --husky");
       const done = await installHook({ kind: values['pre-push'] ? 'pre-push' : 'pre-commit', husky: values['husky'] === true, chain: values['chain'] === true, ...(server !== undefined ? { server } : {}) });
-      return print(`sk-scan: ${done.message}\n`);
+      return print(`${wrap(`sk-scan: ${done.message}`, 80, 0, 2).join('\n')}\n`);
     },
   },
   {

@@ -16,7 +16,7 @@
  */
 import { appendFileSync, realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { count, printable } from '../common/text.js';
+import { count, printable, wrap } from '../common/text.js';
 import { maskKeys } from '../common/redact.js';
 import { exitCodeFor, parseReceiveLines, scanPreReceive, type Report } from '../index.js';
 import { readAll } from '../sources/stdin.js';
@@ -92,13 +92,20 @@ export async function runPreReceive(command: Command, flags: ServerFlags): Promi
       const rules = [...new Set(open.map((f) => f.ruleId))];
       record({ event: 'bypass', rules, fingerprints: [...new Set(open.map((f) => f.fingerprint))], reason: cleanReason(reason) });
       const places = [...new Set(open.map((f) => (f.path === null ? f.ruleId : `${f.path}:${f.line}`)))];
-      process.stdout.write(`sk-scan: push accepted with a bypass ("${cleanReason(reason)}"): ${count(report.secrets.length, 'key')} in ${places.slice(0, 3).join(', ')}${places.length > 3 ? ', …' : ''}; this server records it in its log.\n`);
+      say(`sk-scan: push accepted with a bypass ("${cleanReason(reason)}"): ${count(report.secrets.length, 'key')} in ${places.slice(0, 3).join(', ')}${places.length > 3 ? ', …' : ''}; this server records it in its log.`);
       return 0;
     }
-    process.stdout.write(`sk-scan: bypass refused: ${refused}\n`);
+    say(`sk-scan: bypass refused: ${refused}`);
   }
   await deliver(report, 'text', flags, command);
-  return exitCodeFor(report);
+  const code = exitCodeFor(report);
+  // Where this server takes a bypass, the pusher is told how to ask for one.
+  if (code === 1 && reason === null && flags.log !== undefined && !flags['no-bypass']) {
+    const only = flags['bypass-rules'] ? ` (for ${flags['bypass-rules']} only)` : '';
+    say(`Not a secret, or must it go in now? This server takes a bypass${only}, recorded with your name:`);
+    process.stdout.write('  git push -o sk-scan.bypass="false positive: …"\n');
+  }
+  return code;
 }
 
 /** Why this server does not take the bypass, or null when it does. */
@@ -128,10 +135,15 @@ function repository(): string {
   }
 }
 
+/** A paragraph for the pusher, fitted (as the report's block is) to git's `remote: ` before each line. */
+function say(text: string): void {
+  process.stdout.write(`${wrap(text, 72, 0, 2).join('\n')}\n`);
+}
+
 /** Says `message` and ends the process once it is written: a scan still running would keep it alive. */
 function leave(code: number, message: string): Promise<number> {
   return new Promise((resolve) => {
-    process.stdout.write(`${message}\n`, () => {
+    process.stdout.write(`${wrap(message, 72, 0, 2).join('\n')}\n`, () => {
       process.exit(code);
       resolve(code);
     });

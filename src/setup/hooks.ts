@@ -12,6 +12,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SkScanError } from '../common/errors.js';
+import { shellQuote } from '../common/text.js';
 import { Git, GitError } from '../gitexec/run.js';
 
 export type HookKind = 'pre-commit' | 'pre-push' | 'pre-receive';
@@ -125,7 +126,10 @@ async function installServerHook(path: string, chain: boolean): Promise<Installe
   }
   if (bare !== 'true') throw new SkScanError(`${path} is not a bare repository: --server installs the hook of the repository a server receives pushes into (PATH.git)`);
   const installed = installGitHook(resolve(git.cwd, hooks), { kind: 'pre-receive', chain });
-  return { ...installed, message: `${installed.message}; it reads only the server's settings: add --config FILE to its last line to name yours` };
+  return {
+    ...installed,
+    message: `${installed.message}. It reads only the server's settings: add --config FILE to its last line to name yours. For recorded bypasses (git push -o sk-scan.bypass="why"), add --log FILE there too, and let git pass push options to hooks: git -C ${shellQuote(path)} config receive.advertisePushOptions true`,
+  };
 }
 
 function installHusky(top: string, kind: HookKind): Installed {

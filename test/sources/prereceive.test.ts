@@ -48,6 +48,11 @@ function pushAsync(dev: TestRepo, ...args: string[]): Promise<{ code: number; sa
   });
 }
 
+/** What the hook said, its lines joined: a paragraph wraps to fit git's `remote: ` before each line. */
+function said(text: string): string {
+  return remote(text).join(' ').replace(/\s+/g, ' ');
+}
+
 /** The hook's lines as the pusher reads them, without git's `remote: ` and its padding. */
 function remote(said: string): string[] {
   return said
@@ -188,7 +193,8 @@ describe('sk-scan pre-receive', () => {
     const bare = makeRepo({ bare: true });
     const r = runCli(['install-hook', '--server', bare.dir]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`installed the pre-receive hook at ${join(bare.dir, 'hooks', 'pre-receive')}`);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(`installed the pre-receive hook at ${join(bare.dir, 'hooks', 'pre-receive')}`);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(`git -C ${bare.dir} config receive.advertisePushOptions true`);
     const dev = makeRepo();
     dev.git('remote', 'add', 'origin', bare.dir);
     dev.commit('key', { 'a.env': `K=${fakeKey('live')}\n` });
@@ -230,7 +236,8 @@ describe('sk-scan pre-receive', () => {
       dev.commit('fixture', { 'test/fixture.env': `CHATBOT_API_KEY=${key}\n` });
       const r = push(dev, '-o', `sk-scan.bypass=used in tests; the key ${key} is a fake`, 'main');
       expect(r.code, r.said).toBe(0);
-      expect(remote(r.said)[0]).toMatch(/^sk-scan: push accepted with a bypass \("used in tests; the key sk_test_…\w{4} is a fake"\): 1 key in test\/fixture\.env:1; this server records it in its log\.$/);
+      expect(said(r.said)).toMatch(/^sk-scan: push accepted with a bypass \("used in tests; the key sk_test_…\w{4} is a fake"\): 1 key in test\/fixture\.env:1; this server records it in its log\.$/);
+      for (const l of remote(r.said)) expect(l.length + 'remote: '.length).toBeLessThanOrEqual(80);
       const entries = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ event: 'bypass', pusher: expect.any(String), rules: ['chatbot-test-key'], refs: [{ ref: 'refs/heads/main' }], reason: expect.stringContaining('used in tests') });
@@ -241,6 +248,12 @@ describe('sk-scan pre-receive', () => {
     }, 60_000);
 
     it('refuses the bypass where the server forbids it, limits it to other rules, or keeps no log', () => {
+      // Refused without asking, the pusher is told the server takes a bypass, and how to ask.
+      const { dev: asking } = withOptions(['--log', join(tempDir(), 'l')]);
+      asking.commit('key', { 'a.env': `K=${fakeKey('live')}\n` });
+      const told = remote(push(asking, 'main').said);
+      expect(told.slice(-3)).toEqual(['Not a secret, or must it go in now? This server takes a bypass, recorded', '  with your name:', '  git push -o sk-scan.bypass="false positive: …"']);
+      for (const l of told) expect(l.length + 'remote: '.length).toBeLessThanOrEqual(80);
       for (const [flags, why] of [
         [['--log', join(tempDir(), 'l'), '--no-bypass'], 'this server does not allow it.'],
         [['--log', join(tempDir(), 'l'), '--bypass-rules', 'chatbot-test-key'], 'this server allows it only for chatbot-test-key, not for chatbot-live-key.'],
@@ -250,7 +263,7 @@ describe('sk-scan pre-receive', () => {
         dev.commit('key', { 'a.env': `K=${fakeKey('live')}\n` });
         const r = push(dev, '-o', 'sk-scan.bypass=will fix later', 'main');
         expect(r.code).not.toBe(0);
-        expect(remote(r.said).slice(0, 2)).toEqual([`sk-scan: bypass refused: ${why}`, 'sk-scan: push rejected: 1 live key in a.env:1']);
+        expect(said(r.said)).toMatch(new RegExp(`^sk-scan: bypass refused: ${why.replace(/[.()]/g, '\\$&')} sk-scan: push rejected: 1 live key in a\\.env:1 `));
       }
     }, 120_000);
 
@@ -273,7 +286,7 @@ describe('sk-scan pre-receive', () => {
         const r = spawnSync('git', ['push', 'to', 'main'], { cwd: big.dir, env: gitEnv(), encoding: 'utf8' });
         big.git('remote', 'remove', 'to');
         expect(r.status, r.stderr).toBe(code);
-        expect(remote(r.stdout + r.stderr).find((l) => l.startsWith('sk-scan:'))).toMatch(line);
+        expect(said(r.stdout + r.stderr)).toMatch(line);
         const given: readonly string[] = flags;
         if (given.includes('--log')) {
           const logged = JSON.parse(readFileSync(given[given.indexOf('--log') + 1] as string, 'utf8'));
