@@ -126,7 +126,7 @@ describe('install-hook', () => {
   it('blocks a commit carrying a key with the fix and the ways out, and lets a clean one through', () => {
     const { repo, r } = repoWithHook();
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/installed the pre-commit hook at .*\.git\/hooks\/pre-commit/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/installed the pre-commit hook at \S*\.git\/hooks\/pre-commit/);
     repo.write({ 'config.env': `A=1\nK=${fakeKey('live')}\n` });
     repo.git('add', 'config.env');
     const blocked = commit(repo.dir, 'leak');
