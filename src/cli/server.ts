@@ -19,6 +19,7 @@ import { userInfo } from 'node:os';
 import { count, printable, wrap } from '../common/text.js';
 import { maskKeys } from '../common/redact.js';
 import { exitCodeFor, parseReceiveLines, scanPreReceive, type Report } from '../index.js';
+import { unread } from '../report/model.js';
 import { readAll } from '../sources/stdin.js';
 import type { Command } from './args.js';
 import { deliver, scanOptions } from './scan.js';
@@ -67,8 +68,12 @@ export async function runPreReceive(command: Command, flags: ServerFlags): Promi
   const progress = await progressView(true, 'object');
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), seconds * 1000)));
-  const report = await Promise.race([scanPreReceive(input, scanOptions(flags, progress)), expired]);
-  clearTimeout(timer);
+  let report: Report | null;
+  try {
+    report = await Promise.race([scanPreReceive(input, scanOptions(flags, progress)), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
   const record = (entry: Record<string, unknown>) => {
     const line = JSON.stringify({ time: new Date().toISOString(), pusher: pusher(), repository: repository(), refs: refs.map((r) => ({ ref: r.ref, old: r.oldId, new: r.newId })), ...entry });
     appendFileSync(flags.log as string, `${line}\n`, { mode: 0o600 });
@@ -99,6 +104,10 @@ export async function runPreReceive(command: Command, flags: ServerFlags): Promi
   }
   await deliver(report, 'text', flags, command);
   const code = exitCodeFor(report);
+  if (code === 2) {
+    const n = unread(report.stats) + report.errors.length;
+    say(`sk-scan: push rejected: ${count(n, 'item')} of it could not be read (see the warnings), and no key was found in the rest. Ask whoever runs this server: one their config names (a blob by its id in ignore, a path in exclude) passes.`);
+  }
   // Where this server takes a bypass, the pusher is told how to ask for one.
   if (code === 1 && reason === null && flags.log !== undefined && !flags['no-bypass']) {
     const only = flags['bypass-rules'] ? ` (for ${flags['bypass-rules']} only)` : '';

@@ -335,6 +335,23 @@ describe('sk-scan pre-receive', () => {
     expect(refused.stdout).toMatch(/^sk-scan: push rejected: 1 live key in stray\.env:1/);
   }, 60_000);
 
+  it('refuses a push part of which could not be read (a payload past the inflating budget), saying so, unless the server accepts it', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const big = gzipSync(Buffer.alloc(17 << 20, 0x20)).toString('base64');
+    const { dev } = server();
+    dev.commit('bundle', { 'values.yaml': `bundle: ${big}\n` });
+    const r = push(dev, 'main');
+    expect(r.code).not.toBe(0);
+    const blob = dev.git('rev-parse', 'HEAD:values.yaml').trim();
+    expect(said(r.said)).toMatch(new RegExp(`cannot open blob ${blob}!line 1: a base64/gzip payload inflates to more than 16\\.0 MiB.* sk-scan: push rejected: 1 item of it could not be read \\(see the warnings\\), and no key was found in the rest\\. Ask whoever runs this server`));
+    // The operator's config accepts it, by the blob's id.
+    const dir = tempDir();
+    writeFileSync(join(dir, 'server.yaml'), `ignore: [${blob.slice(0, 16)}]\n`);
+    const { dev: dev2 } = server(['--config', join(dir, 'server.yaml')]);
+    dev2.commit('bundle', { 'values.yaml': `bundle: ${big}\n` });
+    expect(push(dev2, 'main').code).toBe(0);
+  }, 60_000);
+
   it('refuses input that is not git\'s, in one line (exit 2)', () => {
     const bare = makeRepo({ bare: true });
     const r = runCli(['pre-receive'], { cwd: bare.dir, input: '--output=/tmp/x HEAD refs/heads/main\n', env: { GIT_DIR: bare.dir } });
