@@ -19,6 +19,7 @@ import type { Decoder, Run } from './decoder.js';
 import { byteSet } from './decoder.js';
 import { Prefilter, commonness, type PrefilterPlan } from '../prefilter.js';
 import { knownPlan } from '../bucket-cache.js';
+import { countAtMost } from '../../common/sorted.js';
 import { continuesOnNextLine, wrappedBlock, type Joined } from './wrapped.js';
 
 /** A base64 run shorter than this holds no key; one longer than this is not decoded. */
@@ -141,18 +142,6 @@ function joinRuns(buf: Buffer, pairs: readonly number[]): { spans: [number, numb
   return { spans, joined: runBytes.subarray(0, at), starts };
 }
 
-/** The index of the last of the ascending `starts` at or before `at`. */
-function lastAtOrBefore(starts: number[], at: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((starts[mid] as number) <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /**
  * The base64 runs of one buffer, each walked once however many hits fall in
  * it (a megabyte of base64, a wasm module kept as a string, holds hundreds of
@@ -167,13 +156,7 @@ class Spans {
   /** `[first, end)`: the whole base64 run around `at` (empty where there is none). Asked in the buffer's order. */
   at(at: number): [number, number] {
     const { starts, ends, buf } = this;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((starts[mid] as number) <= at) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = countAtMost(starts, at);
     if (lo > 0 && at < (ends[lo - 1] as number)) return [starts[lo - 1] as number, ends[lo - 1] as number];
     let first = at;
     while (first > 0 && BASE64[buf[first - 1] as number]) first--;
@@ -328,7 +311,7 @@ export function base64Decoder(keywords: Buffer[]): Decoder | null {
             const { groups, finder } = nested();
             finder.find(joined)?.forEach((hits, i) =>
               hits?.forEach((at) => {
-                const k = lastAtOrBefore(starts, at);
+                const k = countAtMost(starts, at) - 1;
                 const span = spans[k] as [number, number];
                 tryForms(span[0] + at - (starts[k] as number), (groups[i] as FormGroup).forms, false, span);
               }),

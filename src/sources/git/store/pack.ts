@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
+import { countAtMost } from '../../../common/sorted.js';
 import { applyDelta } from './delta.js';
 
 export const OBJECT_TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
@@ -146,7 +147,7 @@ export class PackFile {
 
   /** The zlib data from `at`, `size` bytes once inflated, within the object's room in the pack. */
   private inflate(at: number, size: number, offset: number): Buffer {
-    const end = this.ends[nextIndex(this.ends, offset)] ?? this.pack.length;
+    const end = this.ends[countAtMost(this.ends, offset)] ?? this.pack.length;
     let out: Buffer;
     try {
       out = inflateSync(this.pack.subarray(at, end), { maxOutputLength: Math.max(1, size) });
@@ -170,14 +171,3 @@ export class PackFile {
   }
 }
 
-/** The index of the first of the ascending `ends` past `offset`. */
-function nextIndex(ends: number[], offset: number): number {
-  let lo = 0;
-  let hi = ends.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((ends[mid] as number) <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
