@@ -4,11 +4,14 @@
  * must hash to its id, and read as git reads it.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PackError, PackFile } from '../../src/sources/git/store/pack.js';
 import { applyDelta, DeltaError } from '../../src/sources/git/store/delta.js';
+import { readLoose } from '../../src/sources/git/store/loose.js';
 import { importCommits, makeRepo, type TestRepo } from '../helpers/git.js';
 import { rng, randomBody } from '../helpers/keys.js';
 
@@ -70,6 +73,46 @@ describe('reading packs directly', () => {
       expect(pack.offsetOf('0'.repeat(sha256 ? 64 : 40))).toBe(-1);
     }, 60_000);
   }
+
+  it('gives every object once in the order the pack stores them, as read by id', () => {
+    const repo = makeRepo();
+    history(repo);
+    repo.git('repack', '-adfq', '--depth=50');
+    const pack = packOf(repo, false);
+    const seen = new Set<string>();
+    let last = -1;
+    for (const o of pack.objects()) {
+      expect(o.offset).toBeGreaterThan(last);
+      last = o.offset;
+      expect(o.bytes).toEqual(pack.read(pack.offsetOf(o.id)).bytes);
+      seen.add(o.id);
+    }
+    expect(seen.size).toBe(pack.count);
+  }, 60_000);
+
+  it('reads loose objects, each hashing to its id, and refuses a file that is not one', () => {
+    // fast-import writes a pack: its objects are unpacked, one file each, into a repository of their own.
+    const source = makeRepo();
+    history(source);
+    const repo = makeRepo();
+    const packDir = join(source.dir, '.git', 'objects', 'pack');
+    const packFile = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.pack')) as string);
+    expect(spawnSync('git', ['unpack-objects', '-q'], { cwd: repo.dir, input: readFileSync(packFile) }).status).toBe(0);
+    const objects = join(repo.dir, '.git', 'objects');
+    const ids = repo.git('cat-file', '--batch-all-objects', '--batch-check=%(objectname)').trim().split('\n');
+    expect(ids.length).toBeGreaterThan(100);
+    for (const id of ids) {
+      const o = readLoose(objects, id);
+      expect(o, id).not.toBeNull();
+      const { type, bytes } = o as { type: string; bytes: Buffer };
+      expect(createHash('sha1').update(`${type} ${bytes.length}\0`).update(bytes).digest('hex')).toBe(id);
+    }
+    expect(readLoose(objects, 'f'.repeat(40))).toBeNull();
+    const fake = 'ab' + 'c'.repeat(38);
+    mkdirSync(join(objects, 'ab'), { recursive: true });
+    writeFileSync(join(objects, 'ab', fake.slice(2)), deflateSync('blob 99\0short'));
+    expect(() => readLoose(objects, fake)).toThrow(/no valid header/);
+  }, 60_000);
 
   it('refuses a damaged pack or delta by name, never returning wrong bytes', () => {
     const repo = makeRepo({ bare: true });

@@ -74,6 +74,16 @@ export class PackFile {
     this.ends.push(pack.length - this.idLength);
   }
 
+  /**
+   * Every object, in the order the pack stores them: a delta's base comes
+   * before it (git writes them so), and stays in the base cache while the
+   * deltas on it are read (express: 0.80 s against 1.48 in the index's order).
+   */
+  *objects(): Iterable<PackedObject & { id: string; offset: number }> {
+    const byOffset = Array.from({ length: this.count }, (_, i) => [this.offsetAt(i), i] as const).sort((a, b) => a[0] - b[0]);
+    for (const [offset, i] of byOffset) yield { ...this.read(offset), id: this.idAt(i), offset };
+  }
+
   /** The object ids, in the index's (sorted) order, as hex. */
   *ids(): Iterable<string> {
     for (let i = 0; i < this.count; i++) yield this.idAt(i);
