@@ -278,11 +278,11 @@ export async function scanPrePush(hook: PrePushHook, opts: ScanOptions = {}): Pr
  * operator's file.
  */
 export async function scanPreReceive(input: NodeJS.ReadableStream | string, opts: ScanOptions = {}): Promise<Report> {
-  const { gitSource, openRepo, parseReceiveLines, receivedRevisions } = await import('./sources/git/index.js');
+  const { gitSource, openRepo, parseReceiveLines, pushedRefs, receivedRevisions } = await import('./sources/git/index.js');
   const { readAll } = await import('./sources/stdin.js');
   const refs = parseReceiveLines(typeof input === 'string' ? input : (await readAll(input)).toString('utf8'));
   const repo = await openRepo('.', { fromEnvironment: true });
-  repo.receiving = { refs: refs.filter((r) => !/^0+$/.test(r.newId)).map((r) => r.ref) };
+  repo.receiving = { refs: pushedRefs(refs) };
   let config: Config;
   let pushed: { revs: string[]; tags: string[] };
   try {

@@ -2,6 +2,7 @@
  * Reading `git diff -U0 --full-index` output (the staged change, a range's
  * commits): each changed file's new blob and the lines the change adds.
  */
+import { isZeroId } from '../../gitexec/run.js';
 import { decodeName } from '../../common/names.js';
 
 export interface StagedFile {
@@ -45,7 +46,7 @@ export function parseDiff(diff: string): StagedFile[] {
     } else if (text.startsWith('index ')) {
       // "index <old>..<new> <mode>"; a submodule (160000) holds no blob to read, and 0… is a deletion.
       const m = /^index [0-9a-f]+\.\.([0-9a-f]+)(?: (\d+))?$/.exec(text);
-      file = m && m[2] !== '160000' && !/^0+$/.test(m[1] ?? '') ? { path: '', blob: m[1] ?? '', lines: [] } : null;
+      file = m && m[2] !== '160000' && !isZeroId(m[1] ?? '') ? { path: '', blob: m[1] ?? '', lines: [] } : null;
     } else if (file && file.path === '' && text.startsWith('+++ ')) {
       // git ends a name that holds a space with a tab, to mark where it ends.
       const name = unquote(text.slice(4).replace(/\t$/, ''));

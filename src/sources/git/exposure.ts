@@ -7,7 +7,7 @@
  * neither.
  */
 import { randomBytes } from 'node:crypto';
-import type { Git } from '../../gitexec/run.js';
+import { isZeroId, type Git } from '../../gitexec/run.js';
 import { decodeName } from '../../common/names.js';
 
 export interface CommitRef {
@@ -23,7 +23,6 @@ export interface Window {
 /** For each key (by hash): the blobs that hold it and the paths they were at. */
 export type KeyPlaces = Map<string, { blobs: Set<string>; paths: Set<string> }>;
 
-const ZERO = /^0+$/;
 
 export async function exposureWindows(git: Git, keys: KeyPlaces): Promise<Map<string, Window>> {
   const out = new Map<string, Window>();
@@ -88,7 +87,7 @@ function applyChanges(entries: string, current: Map<string, string>, wanted: Set
     const blob = fields[3] ?? '';
     const path = decodeName(Buffer.from(parts[i + 1] ?? '', 'latin1'));
     if (!wanted.has(path)) continue;
-    if (ZERO.test(blob)) current.delete(path);
+    if (isZeroId(blob)) current.delete(path);
     else current.set(path, blob);
   }
 }

@@ -4,5 +4,5 @@ export { UnknownRevision } from './range.js';
 export { isUrl, openRepo, openRepos } from './repo.js';
 export { openSubmodules } from './submodules.js';
 export { pushRevisions, pushTarget, type PrePushHook } from './prepush.js';
-export { parseReceiveLines, receivedRevisions, type ReceivedRef } from './prereceive.js';
+export { parseReceiveLines, pushedRefs, receivedRevisions, type ReceivedRef } from './prereceive.js';
 export { cacheKey } from './cache.js';

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BULK_READ, gitOutput, Leftover } from '../../gitexec/output.js';
-import type { Git } from '../../gitexec/run.js';
+import { isZeroId, type Git } from '../../gitexec/run.js';
 import { decodeName } from '../../common/names.js';
 
 export interface CommitInfo {
@@ -62,7 +62,6 @@ export class LogFormat {
   }
 }
 
-const ZERO = /^0+$/;
 
 /** `git log` for `revs`, read as git writes it: `onEntry` for each blob a commit added or changed. */
 export async function logIntroduced(git: Git, revs: string[], onEntry: (e: Introduced) => void, onCommit?: (c: CommitInfo) => void, limits: string[] = []): Promise<void> {
@@ -179,7 +178,7 @@ function parseRecord(record: Buffer, onEntry: (e: Introduced) => void, onCommit?
     const n = (parts.length - 3) / 2;
     const mode = parts[n] ?? '';
     const blob = parts[parts.length - 2] ?? '';
-    if (ZERO.test(blob)) continue; // a deletion
+    if (isZeroId(blob)) continue; // a deletion
     if (mode.startsWith('160000')) continue; // a submodule's commit, not a blob
     onEntry({ commit: current, path, blob, before: parts.slice(n + 1, parts.length - 2) });
   }

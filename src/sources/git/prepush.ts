@@ -21,10 +21,9 @@
  * "sha" is `--output=FILE` is refused, not handed to git as an option.
  */
 import { SkScanError } from '../../common/errors.js';
-import { isObjectId, type Git } from '../../gitexec/run.js';
+import { isObjectId, isZeroId, type Git } from '../../gitexec/run.js';
 import { readAll } from '../stdin.js';
 
-const ZERO = /^0+$/;
 
 export interface PushedRef {
   localRef: string;
@@ -57,7 +56,7 @@ export async function pushRevisions(git: Git, hook: PrePushHook): Promise<string
   if (hook.args.length !== 2) throw new SkScanError('pre-push takes the remote name and URL that git passes to the hook');
   const input = typeof hook.input === 'string' ? hook.input : (await readAll(hook.input)).toString('utf8');
   const refs = parsePushLines(input);
-  const pushed = refs.filter((r) => !ZERO.test(r.localSha)).map((r) => r.localSha);
+  const pushed = refs.filter((r) => !isZeroId(r.localSha)).map((r) => r.localSha);
   return newHistory(git, hook.args[0] as string, pushed, refs.map((r) => r.remoteSha));
 }
 
@@ -66,7 +65,7 @@ function frameworkRevisions(from: string, to: string): string[] {
   for (const [name, value] of [['PRE_COMMIT_TO_REF', to], ['PRE_COMMIT_FROM_REF', from]] as const) {
     if (value !== '' && !isObjectId(value)) throw new SkScanError(`${name} must be a commit id, not '${value.slice(0, 80)}'`);
   }
-  return from === '' || ZERO.test(from) ? [to] : [to, `^${from}`];
+  return from === '' || isZeroId(from) ? [to] : [to, `^${from}`];
 }
 
 export function parsePushLines(input: string): PushedRef[] {
@@ -91,7 +90,7 @@ export function parsePushLines(input: string): PushedRef[] {
 async function newHistory(git: Git, remote: string, tips: string[], replacedIds: string[]): Promise<string[]> {
   if (tips.length === 0) return [];
   const tracking = remote === '' ? '' : await git.text(['for-each-ref', '--format=%(objectname)'], { revs: [`refs/remotes/${remote}/`] });
-  const replaced = replacedIds.filter((s) => !ZERO.test(s));
+  const replaced = replacedIds.filter((s) => !isZeroId(s));
   const candidates = [...new Set([...tracking.split('\n').filter(isObjectId), ...replaced])];
   // Only commits this repository has can be excluded; git log would fail on the others.
   const known = candidates.length === 0 ? [] : await commitsPresent(git, candidates);

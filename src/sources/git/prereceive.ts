@@ -21,9 +21,8 @@
  * before git sees them.
  */
 import { SkScanError } from '../../common/errors.js';
-import { isObjectId, type Git } from '../../gitexec/run.js';
+import { isObjectId, isZeroId, type Git } from '../../gitexec/run.js';
 
-const ZERO = /^0+$/;
 
 export interface ReceivedRef {
   oldId: string;
@@ -45,9 +44,14 @@ export function parseReceiveLines(input: string): ReceivedRef[] {
     });
 }
 
+/** The refs a push creates or moves (not those it deletes). */
+export function pushedRefs(refs: ReceivedRef[]): string[] {
+  return refs.filter((r) => !isZeroId(r.newId)).map((r) => r.ref);
+}
+
 /** What the push adds: revisions for `git log` (the pushed ids, each ref the repository has excluded), and the new annotated tags. */
 export async function receivedRevisions(git: Git, refs: ReceivedRef[]): Promise<{ revs: string[]; tags: string[] }> {
-  const pushed = [...new Set(refs.filter((r) => !ZERO.test(r.newId)).map((r) => r.newId))];
+  const pushed = [...new Set(refs.filter((r) => !isZeroId(r.newId)).map((r) => r.newId))];
   if (pushed.length === 0) return { revs: [], tags: [] };
   // Refs to commits, or to tags of commits: what git log can exclude.
   const listed = (await git.text(['for-each-ref', '--format=%(objectname) %(objecttype) %(*objecttype)'])).split('\n').map((l) => l.split(' '));

@@ -10,6 +10,7 @@
  * file renamed) is not the range's doing. A blob that only a merge brought in
  * (a conflict resolution) is judged whole, since a merge has no single diff.
  */
+import { isZeroId } from '../../gitexec/run.js';
 import { SkScanError } from '../../common/errors.js';
 import { count } from '../../common/text.js';
 import type { Origin, SourceEvents, SourceItem } from '../types.js';
@@ -35,7 +36,6 @@ const UNKNOWN = /ambiguous argument|unknown revision|bad revision|invalid object
 const PATCHES = ['log', '-p', '-U0', '--format=', '--full-index', '--text', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'];
 /** git could not read an object the patch walk needed: a partial clone's, or a damaged store's. */
 const UNREADABLE = /unable to read|bad object|missing blob/i;
-const ZERO = /^0+$/;
 
 export class RangeHistory extends HistoryScan {
   private readonly introductions: Introductions = new Map();
@@ -121,7 +121,7 @@ export class RangeHistory extends HistoryScan {
    */
   private async withoutMissing(merged: Set<string>): Promise<Set<string>> {
     const git = this.repo.git;
-    const ids = [...new Set(this.changes.flatMap((e) => [e.blob, ...e.before]).filter((id) => !ZERO.test(id)))];
+    const ids = [...new Set(this.changes.flatMap((e) => [e.blob, ...e.before]).filter((id) => !isZeroId(id)))];
     const listed = await git.text(['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: ids.join('\n') + '\n' });
     const absent = new Set(listed.split('\n').filter((l) => l.endsWith(' missing')).map((l) => l.slice(0, l.indexOf(' '))));
     const missing = new Set<string>();
