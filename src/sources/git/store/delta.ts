@@ -9,7 +9,15 @@
  */
 export class DeltaError extends Error {}
 
-export function applyDelta(base: Buffer, delta: Buffer): Buffer {
+/**
+ * The result of applying `delta` to `base`. With `fresh`, the parts of the
+ * result the delta makes new are added to it as [start, end) pairs: each
+ * inserted run, and each seam where a copied range follows one that did not
+ * end where it starts in the base (empty pairs: two copies can join into
+ * bytes neither range held). Everything else in the result is a range of the
+ * base, copied whole.
+ */
+export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[]): Buffer {
   let at = 0;
   const size = (): number => {
     let n = 0;
@@ -27,6 +35,8 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   if (baseSize !== base.length) throw new DeltaError(`delta is for a base of ${baseSize} bytes, not ${base.length}`);
   const out = Buffer.allocUnsafe(size());
   let written = 0;
+  /** Where the last copy ended in the base; -1 after an insert (whose own range covers the join). */
+  let copiedTo = -1;
   while (at < delta.length) {
     const op = delta[at++] as number;
     if (op & 0x80) {
@@ -37,10 +47,18 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
       if (length === 0) length = 0x10000;
       if (offset + length > base.length || written + length > out.length) throw new DeltaError('delta copies past its base or its result');
       base.copy(out, written, offset, offset + length);
+      if (fresh && copiedTo !== -1 && copiedTo !== offset) fresh.push(written, written);
+      copiedTo = offset + length;
       written += length;
     } else if (op !== 0) {
       if (at + op > delta.length || written + op > out.length) throw new DeltaError('delta inserts past its end or its result');
       delta.copy(out, written, at, at + op);
+      if (fresh) {
+        // Inserts in a row (at most 127 bytes each) are one range.
+        if (copiedTo === -1 && fresh.length > 0 && fresh[fresh.length - 1] === written) fresh[fresh.length - 1] = written + op;
+        else fresh.push(written, written + op);
+      }
+      copiedTo = -1;
       at += op;
       written += op;
     } else {
