@@ -39,9 +39,21 @@ const LONG = new Set([0x61, 0x41, 0xe1, 0xc1, 0x75, 0xf5]);
 
 /** The length a format records for the string at `offset`, if one does: Python's marshal (a `.pyc`), a SQLite record. */
 export function recordedLength(buf: Buffer, offset: number): number | null {
-  if (offset >= 2 && SHORT.has(buf[offset - 2] as number)) return buf[offset - 1] as number;
-  if (offset >= 5 && LONG.has(buf[offset - 5] as number)) return buf.readUInt32LE(offset - 4);
-  return sqliteLength(buf, offset);
+  // Each format only in its own files: in other binary content, text before a key often reads as a length
+  // (a 'z' two bytes before it, or a run of letters that adds up as a SQLite header), and would cut the key.
+  if (isPyc(buf)) {
+    if (offset >= 2 && SHORT.has(buf[offset - 2] as number)) return buf[offset - 1] as number;
+    if (offset >= 5 && LONG.has(buf[offset - 5] as number)) return buf.readUInt32LE(offset - 4);
+    return null;
+  }
+  return buf.toString('latin1', 0, SQLITE_MAGIC.length) === SQLITE_MAGIC ? sqliteLength(buf, offset) : null;
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** Python bytecode: a magic number whose last two bytes are CR LF, then flags (zero, or 1 to 3 for hash-based files). */
+function isPyc(buf: Buffer): boolean {
+  return buf.length >= 16 && buf[2] === 0x0d && buf[3] === 0x0a && buf.readUInt32LE(4) <= 3;
 }
 
 /** How far back a SQLite record's header may start before one of its values. */

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeKey } from '../helpers/keys.js';
+import { fakeKey, randomBody, rng } from '../helpers/keys.js';
 import { runCli, tempDir, writeTree } from '../helpers/run.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -48,6 +48,16 @@ db.commit()`, join(dir, 'app.db'), key, other]);
     for (const [i] of keys.entries()) execFileSync('rm', [join(dir, `m${i}.py`)]);
     const found = scan(dir);
     expect(found.map((f) => [f.path, f.secret.sha256, f.secret.partial])).toEqual(keys.map((key, i) => [`m${i}.pyc`, sha(key), undefined]));
+  });
+
+  it('is the whole key among lines of text in other binary content, where letters before it would read as a record length', () => {
+    const dir = tempDir();
+    const next = rng(11);
+    const keys = Array.from({ length: 20 }, () => fakeKey('live'));
+    // Text fields with NULs between: letters before a key add up as a SQLite header, or put a 'z' two bytes before it.
+    const fields = keys.flatMap((key) => [randomBody(next, 60), `z${randomBody(next, 1)}`, key]);
+    writeTree(dir, { 'data.bin': Buffer.from(`\0\0\u0001BIN${fields.join('\0')}\0`) });
+    expect(scan(dir).map((f) => [f.secret.sha256, f.secret.partial])).toEqual(keys.map((key) => [sha(key), undefined]));
   });
 
   it('says a key may not be whole where nothing in the record shows where it ends', () => {
