@@ -23,6 +23,8 @@ import { stdinSource } from './sources/stdin.js';
 import { VERSION } from './common/version.js';
 import { maskKeys } from './common/redact.js';
 import { mergeBaseline, writeBaseline } from './config/baseline.js';
+import { anchorProbe } from './detect/probe.js';
+import { localDetector } from './detect/pool.js';
 
 export interface ScanOptions extends PipelineOptions {
   /** A config file to use instead of `.sk-scan.yaml` at the scan root. */
@@ -136,6 +138,13 @@ export interface GitScanOptions extends ScanOptions {
   /** Neither use nor write the scan cache: read every object. */
   noCache?: boolean;
   /**
+   * How a whole history's objects are read: `store` (the default) reads the
+   * object store itself where it can and searches each version where it
+   * changed; `git` hands every object through `git cat-file`, as before
+   * (slower; the same findings).
+   */
+  readObjects?: 'store' | 'git';
+  /**
    * Leave submodules unread, and accept that: each is named in a warning.
    * Without it, the repositories a superproject keeps for its submodules are
    * scanned as targets of their own, and a submodule whose repository is not
@@ -185,7 +194,8 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   // Git does the heavy lifting in its own processes; detection stays on this thread.
   // The scan cache serves whole-history scans: a range reads only what it added anyway.
   const cache = range.revs !== undefined || opts.noCache ? null : { key: cacheKey({ version: VERSION, rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes }), dir: opts.cache ?? null };
-  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, cache, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
+  const probe = opts.readObjects === 'git' ? undefined : anchorProbe(localDetector(config.rules, opts.decode).detector);
+  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, cache, probe, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
   try {
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
     // The targets that could not be opened are in the report, and make its exit code 2 (a key in a URL masked, as everywhere).

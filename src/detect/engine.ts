@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { compareText } from '../common/group.js';
-import { anchorGroups, keywordWindows, type AnchorGroup, type Keyword, type KeywordWindows } from './anchors.js';
+import { anchorGroups, keywordWindows, WINDOW, type AnchorGroup, type Keyword, type KeywordWindows } from './anchors.js';
 import { base64Decoder } from './decode/base64.js';
 import { keywordBytes, type Decoder } from './decode/decoder.js';
 import { escapeDecoders } from './decode/escape.js';
@@ -120,6 +120,39 @@ export class Detector {
     return [{ anchors: this.prefilterAnchors, plan: this.prefilter.plan }, ...inner].map(({ anchors, plan }) => ({ anchors: anchorsKey(anchors), ...plan }));
   }
 
+  /**
+   * How far from a range a match's evidence can start: a keyword, an encoded
+   * form (which may cross a line break and the indentation after it), with
+   * room to spare. The window a keyword's regex searches is larger, but it
+   * is searched only where the keyword is.
+   */
+  get reach(): number {
+    return Math.max(0, ...this.prefilterAnchors.map((a) => a.length), ...this.rules.flatMap((r) => r.keywords.map((k) => Buffer.byteLength(k)))) + WINDOW;
+  }
+
+  /**
+   * Whether `scan` could find anything in `buf`: a rule's whole keyword, or
+   * a run a decoder would search (an encoded form of a keyword, a compressed
+   * payload, base64 holding one inside). False means `scan` finds nothing,
+   * and says nothing unread. Cheaper than `scan`: no regex, no search of
+   * decoded bytes.
+   */
+  mayFind(buf: Buffer): boolean {
+    const hits = this.prefilter.find(buf);
+    if (hits === null) return false;
+    for (const [a, { keywords }] of this.anchors.entries()) {
+      const places = hits[a];
+      if (places !== undefined && keywordWindows(buf, places, keywords) !== null) return true;
+    }
+    for (const { decoder, first } of this.decoders) {
+      const places = this.placesFor(hits, decoder, first);
+      if (places === null) continue;
+      let unread = false;
+      if (decoder.runs(buf, places, 0, () => (unread = true)).length > 0 || unread) return true;
+    }
+    return false;
+  }
+
   /** `binary`: the bytes are binary content (./binary.ts): keys may be glued to the fields around them. */
   scan(input: Uint8Array, opts: { binary?: boolean } = {}): Match[] {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -153,9 +186,8 @@ export class Detector {
     const out: Match[] = [];
     for (const { decoder, first } of this.decoders) {
       // Most buffers hold none of a decoder's anchors: it is not asked.
-      const runs = decoder.base64Runs === true && hits[this.runsAt] !== undefined;
-      if (!runs && !anyHit(hits, first, decoder.anchors.length)) continue;
-      const places = (i: number) => (i === decoder.anchors.length ? (runs ? hits[this.runsAt] : undefined) : hits[first + i]) ?? NONE;
+      const places = this.placesFor(hits, decoder, first);
+      if (places === null) continue;
       for (const run of decoder.runs(buf, places, depth, notRead)) {
         this.work += run.end - run.start;
         const inner = this.prefilter.find(run.bytes);
@@ -171,6 +203,13 @@ export class Detector {
       }
     }
     return out;
+  }
+
+  /** Where a decoder's anchors are (Decoder.runs's `places`), or null when none of them is, nor a long base64 run it asks for. */
+  private placesFor(hits: NonNullable<Hits>, decoder: Decoder, first: number): ((anchor: number) => readonly number[]) | null {
+    const runs = decoder.base64Runs === true && hits[this.runsAt] !== undefined;
+    if (!runs && !anyHit(hits, first, decoder.anchors.length)) return null;
+    return (i: number) => (i === decoder.anchors.length ? (runs ? hits[this.runsAt] : undefined) : hits[first + i]) ?? NONE;
   }
 
   /** Keys as they are written (not yet located). */

@@ -1,7 +1,7 @@
 /** Items through read → detect: the unit of work a worker thread does. */
 import type { ArchiveLimits } from '../content/archive/index.js';
 import { load, OwnedBytes, type Loaded, type Scratch } from '../content/read.js';
-import type { Origin, SkipReason, SourceItem } from '../sources/types.js';
+import type { Origin, SkipReason, ReadItem } from '../sources/types.js';
 import type { Detector, Match } from './engine.js';
 
 export interface ItemResult {
@@ -25,7 +25,7 @@ let archives: Archives | null = null;
  * `pkg.tgz!package/.env` with its own line and column. Items are read one
  * after another: bytes read into `scratch` are used before the next read.
  */
-export async function processItems(detector: Detector, items: SourceItem[], limits: ReadLimits, scratch?: Scratch): Promise<ItemResult[]> {
+export async function processItems(detector: Detector, items: ReadItem[], limits: ReadLimits, scratch?: Scratch): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
   for (const item of items) {
     const loaded = load(item, limits.maxFileSize, scratch);

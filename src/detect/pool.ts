@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { OwnedBytes, Scratch } from '../content/read.js';
-import type { SourceItem } from '../sources/types.js';
+import type { ReadItem } from '../sources/types.js';
 import { FROM_SOURCE } from '../common/package-root.js';
 import { Detector } from './engine.js';
 import { processItems, type ItemResult, type ReadLimits } from './item.js';
@@ -30,7 +30,7 @@ const QUEUE_HIGH_BYTES = 64 * 1024 * 1024;
 
 /** In-memory bytes, as where they sit in a batch's one buffer. */
 interface PackedBytes {
-  origin: SourceItem['origin'];
+  origin: ReadItem['origin'];
   at: number;
   length: number;
 }
@@ -41,11 +41,11 @@ interface PackedBytes {
  * would otherwise copy all of the larger one.
  */
 export interface Batch {
-  items: (SourceItem | PackedBytes)[];
+  items: (ReadItem | PackedBytes)[];
   data: ArrayBuffer | null;
 }
 
-function pack(items: SourceItem[]): Batch {
+function pack(items: ReadItem[]): Batch {
   let total = 0;
   for (const item of items) if ('bytes' in item) total += item.bytes.length;
   if (total === 0) return { items, data: null };
@@ -62,7 +62,7 @@ function pack(items: SourceItem[]): Batch {
   return { items: packed, data };
 }
 
-export function unpack(batch: Batch): SourceItem[] {
+export function unpack(batch: Batch): ReadItem[] {
   return batch.items.map((item) =>
     'at' in item ? { origin: item.origin, bytes: new OwnedBytes(Buffer.from(batch.data as ArrayBuffer, item.at, item.length)) } : item,
   );
@@ -80,7 +80,7 @@ export interface Reply {
   clean: number[];
 }
 
-export function reply(items: SourceItem[], results: ItemResult[]): Reply {
+export function reply(items: ReadItem[], results: ItemResult[]): Reply {
   const index = new Map(items.map((item, i) => [item.origin, i]));
   const out: Reply = { results: [], clean: [] };
   for (const r of results) {
@@ -92,7 +92,7 @@ export function reply(items: SourceItem[], results: ItemResult[]): Reply {
 }
 
 /** Items as they may be held past the next batches: lent bytes copied out of the source's reused buffer. */
-function kept(items: SourceItem[]): SourceItem[] {
+function kept(items: ReadItem[]): ReadItem[] {
   return items.map((item) => ('bytes' in item ? { origin: item.origin, bytes: item.bytes.keep() } : item));
 }
 
@@ -104,7 +104,7 @@ function kept(items: SourceItem[]): SourceItem[] {
 const WORKERS_AVAILABLE = !FROM_SOURCE;
 
 export async function detectAll(
-  batches: AsyncIterable<SourceItem[]>,
+  batches: AsyncIterable<ReadItem[]>,
   setup: WorkerSetup,
   onResult: (r: ItemResult) => void,
   threads = availableParallelism(),
@@ -113,7 +113,7 @@ export async function detectAll(
   const it = batches[Symbol.asyncIterator]();
   let finished = false;
   try {
-    const head: SourceItem[] = [];
+    const head: ReadItem[] = [];
     for (let n = await it.next(); !n.done; n = await it.next()) {
       if (threads <= 1) await runInline(n.value, setup, onResult);
       else {
@@ -143,7 +143,7 @@ export function localDetector(rules: RuleSpec[], decode = true): { detector: Det
   return local;
 }
 
-async function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): Promise<void> {
+async function runInline(items: ReadItem[], setup: WorkerSetup, onResult: (r: ItemResult) => void): Promise<void> {
   const { detector, scratch } = localDetector(setup.rules, setup.decode);
   for (const r of await processItems(detector, items, setup, scratch)) onResult(r);
 }
@@ -156,9 +156,9 @@ async function runInline(items: SourceItem[], setup: WorkerSetup, onResult: (r: 
 class WorkerPool {
   private readonly workers: Worker[];
   private readonly idle: Worker[] = [];
-  private readonly queue: SourceItem[] = [];
+  private readonly queue: ReadItem[] = [];
   /** Each worker's batches awaiting an answer, oldest first. */
-  private readonly posted = new Map<Worker, SourceItem[][]>();
+  private readonly posted = new Map<Worker, ReadItem[][]>();
   private queuedBytes = 0;
   private inFlight = 0;
   private state: 'running' | 'draining' | 'settled' = 'running';
@@ -196,7 +196,7 @@ class WorkerPool {
   }
 
   /** Runs `head` and then the rest of the source through the workers; settles when every result is in. */
-  run(head: SourceItem[], rest: AsyncIterator<SourceItem[]>): Promise<void> {
+  run(head: ReadItem[], rest: AsyncIterator<ReadItem[]>): Promise<void> {
     this.enqueue(head);
     // Several batches each: a worker that finishes one starts the next at once, not after a round trip to this thread.
     for (let i = 0; i < IN_FLIGHT; i++) for (const w of this.workers) this.dispatch(w);
@@ -204,7 +204,7 @@ class WorkerPool {
     return this.settled;
   }
 
-  private async feed(rest: AsyncIterator<SourceItem[]>): Promise<void> {
+  private async feed(rest: AsyncIterator<ReadItem[]>): Promise<void> {
     for (let n = await rest.next(); !n.done; n = await rest.next()) {
       this.enqueue(kept(n.value));
       while (this.idle.length > 0 && this.queue.length > 0) this.dispatch(this.idle.pop() as Worker);
@@ -216,7 +216,7 @@ class WorkerPool {
     if (this.inFlight === 0 && this.queue.length === 0) this.finish();
   }
 
-  private enqueue(items: SourceItem[]): void {
+  private enqueue(items: ReadItem[]): void {
     for (const item of items) {
       this.queue.push(item);
       this.queuedBytes += sizeOf(item);
@@ -245,10 +245,10 @@ class WorkerPool {
     }
   }
 
-  private takeBatch(): SourceItem[] {
+  private takeBatch(): ReadItem[] {
     let n = 0;
     let bytes = 0;
-    while (n < this.queue.length && n < BATCH_ITEMS && bytes < BATCH_BYTES) bytes += sizeOf(this.queue[n++] as SourceItem);
+    while (n < this.queue.length && n < BATCH_ITEMS && bytes < BATCH_BYTES) bytes += sizeOf(this.queue[n++] as ReadItem);
     this.queuedBytes -= bytes;
     return this.queue.splice(0, n);
   }
@@ -263,6 +263,6 @@ class WorkerPool {
   }
 }
 
-function sizeOf(item: SourceItem): number {
+function sizeOf(item: ReadItem): number {
   return 'bytes' in item ? item.bytes.length : 0;
 }

@@ -9,7 +9,7 @@
  * key found in a name is a detection whose place is that name.
  */
 import { originLabel } from '../sources/origin.js';
-import { ItemObserver, type Origin, type Source, type SourceEvents, type SourceItem } from '../sources/types.js';
+import { ItemObserver, type Origin, type ReadItem, type Source, type SourceEvents, type SourceItem } from '../sources/types.js';
 import { sha256 } from './engine.js';
 import type { ReadLimits } from './item.js';
 import { detectAll, localDetector } from './pool.js';
@@ -36,7 +36,11 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
   const names = new NameScanner(opts.rules, found);
   const observer = source.observer ?? NOBODY;
   await detectAll(
-    names.tap(source.items(opts.events)),
+    probedAside(names.tap(source.items(opts.events)), (item) => {
+      // Read by the source and holding no anchor: clean, without a trip through detection.
+      opts.onScanned(item.probed);
+      observer.result(item.origin, true);
+    }),
     { rules: opts.rules, decode: opts.decode, maxFileSize: opts.maxFileSize, maxArchiveBytes: opts.maxArchiveBytes },
     (r) => {
       // Binary content is counted as skipped (not read as text), yet searched for keys: it may have matches too.
@@ -55,6 +59,18 @@ export async function detectStage(source: Source, opts: DetectOptions): Promise<
   if (source.history) names.scan(await source.history.names());
   observer.finished();
   return found;
+}
+
+/** The items detection reads; those the source found clean (ProbedItem) go to `clean` instead. */
+async function* probedAside(batches: AsyncIterable<SourceItem[]>, clean: (item: SourceItem & { probed: number }) => void): AsyncIterable<ReadItem[]> {
+  for await (const batch of batches) {
+    const read: ReadItem[] = [];
+    for (const item of batch) {
+      if ('probed' in item) clean(item);
+      else read.push(item);
+    }
+    if (read.length > 0) yield read;
+  }
 }
 
 /**

@@ -86,7 +86,35 @@ export interface BytesItem {
   bytes: Bytes;
 }
 
-export type SourceItem = FileItem | BytesItem;
+/**
+ * Content the source read and found to hold no anchor (AnchorProbe): clean,
+ * counted as scanned, never sent to detection. `probed` is its size in bytes.
+ */
+export interface ProbedItem {
+  origin: Origin;
+  probed: number;
+}
+
+/** An item whose content detection reads. */
+export type ReadItem = FileItem | BytesItem;
+
+export type SourceItem = ReadItem | ProbedItem;
+
+/**
+ * Whether content could hold a key at all, as the detector would look: a
+ * source that reads content itself may be handed one (detect/probe.ts), and
+ * hand over what holds no anchor as a ProbedItem.
+ */
+export interface AnchorProbe {
+  /** Whether `bytes` hold an anchor anywhere. */
+  any(bytes: Buffer): boolean;
+  /**
+   * Whether an anchor lies in or touches one of the ranges (pairs of start
+   * and end) of `bytes`, where the rest of `bytes` was copied from content
+   * that holds none.
+   */
+  near(bytes: Buffer, fresh: readonly number[]): boolean;
+}
 
 
 export type TargetKind = 'dir' | 'stdin' | 'git' | 'staged' | 'image';

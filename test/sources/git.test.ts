@@ -476,13 +476,20 @@ describe('damaged object stores', () => {
     expect(r.stderr.trim()).toMatch(/^sk-scan: error: cannot create a temporary folder in .*no-such-folder \(ENOENT\); set TMPDIR to a writable folder$/);
   });
 
-  it('stops with one line when git can read nothing at all, rather than trying every object', () => {
+  it('names every object it cannot read, and exits 2 without a stack trace', () => {
     const repo = makeRepo();
     truncatedBlobs(repo, 70);
     const r = runCli(['git', repo.dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error: git cat-file keeps failing: /);
+    expect(r.stderr).toMatch(/cannot read object [0-9a-f]{40}: corrupt: the loose object [0-9a-f]{40} does not inflate/);
+    expect(r.stderr).toMatch(/the scan is incomplete: 70 items could not be read/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('read through git, stops with one line when git can read nothing at all, rather than trying every object', async () => {
+    const repo = makeRepo();
+    truncatedBlobs(repo, 70);
+    await expect(scanGit([repo.dir], { readObjects: 'git', noCache: true })).rejects.toThrow(/git cat-file keeps failing: /);
   });
 });
 

@@ -7,10 +7,10 @@
 import { availableParallelism } from 'node:os';
 import { early } from '../../common/async.js';
 import { shellQuote } from '../../common/text.js';
-import { ItemObserver, type Hit, type Origin, type SourceEvents, type SourceItem } from '../types.js';
+import { ItemObserver, type Bytes, type BytesItem, type Hit, type Origin, type SourceEvents, type SourceItem } from '../types.js';
 import { commitGraph, type CommitGraph } from './graph.js';
 import type { Introductions } from './log.js';
-import { readObjects, type GitObject, type ObjectProblem, type WantedObject } from './objects.js';
+import { readObjects, type ObjectProblem, type WantedObject } from './objects.js';
 import { placeHits, tagFields } from './place.js';
 import { headTree, type HeadTree, type Repo } from './repo.js';
 import { hasModule, moduleNames, moduleRepos } from './submodules.js';
@@ -111,7 +111,7 @@ export abstract class HistoryScan extends ItemObserver {
     // A git per core inflates, although this process scans on one of them too: it scans faster than
     // a git inflates, and waits on git's writes (docs/speed.md, “Design measurements”).
     for await (const batch of readObjects(this.repo.git, wanted, onProblem, availableParallelism())) {
-      yield batch.map((obj) => this.item(obj));
+      yield batch.map((obj) => this.itemOf(obj.oid, obj.type, obj.bytes));
     }
   }
 
@@ -120,18 +120,19 @@ export abstract class HistoryScan extends ItemObserver {
     return undefined;
   }
 
-  private item(obj: GitObject): SourceItem {
+  /** The item an object is scanned as: a blob whole, a commit's or tag's message. */
+  protected itemOf(oid: string, type: string, bytes: Bytes): BytesItem {
     const at = (fields: Partial<Origin>): Origin => ({ path: null, commit: null, target: this.repo.given, ...fields });
-    if (obj.type === 'blob') {
-      const lines = this.linesOf(obj.oid);
-      return { origin: at({ git: { blob: obj.oid }, ...(lines ? { onlyLines: lines } : {}) }), bytes: obj.bytes };
+    if (type === 'blob') {
+      const lines = this.linesOf(oid);
+      return { origin: at({ git: { blob: oid }, ...(lines ? { onlyLines: lines } : {}) }), bytes };
     }
     // Only a message is scanned; a commit's author and date are looked up for the few with findings.
-    const view = obj.bytes.view();
+    const view = bytes.view();
     const end = view.indexOf('\n\n');
-    const message = end === -1 ? obj.bytes.subarray(0, 0) : obj.bytes.subarray(end + 2);
-    if (obj.type === 'tag') return { origin: at(tagFields(view, obj.oid)), bytes: message };
-    return { origin: at({ commit: obj.oid, git: { in: 'message' } }), bytes: message };
+    const message = end === -1 ? bytes.subarray(0, 0) : bytes.subarray(end + 2);
+    if (type === 'tag') return { origin: at(tagFields(view, oid)), bytes: message };
+    return { origin: at({ commit: oid, git: { in: 'message' } }), bytes: message };
   }
 }
 

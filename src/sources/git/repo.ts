@@ -13,7 +13,7 @@ import { requirePackage } from '../../common/require.js';
 import { shellQuote } from '../../common/text.js';
 import { decodeName } from '../../common/names.js';
 import { discover, fromEnvironment, type Location } from './location.js';
-import { seal, type SealOptions } from './sealed.js';
+import { seal, type DirectStore, type SealOptions } from './sealed.js';
 
 export interface Repo {
   /** The repository as the user gave it. */
@@ -41,6 +41,8 @@ export interface Repo {
   promisor: string | null;
   /** What the sealed view left out, for warnings. */
   notes: string[];
+  /** The object folder sk-scan reads itself in a whole-history scan, or why git reads it (sealed.ts). */
+  store: DirectStore;
   /** Removes the sealed view, and a temporary clone. */
   close(): void;
 }
@@ -77,7 +79,7 @@ function opened(given: string, loc: Location, view: SealOptions = {}, also?: Tem
     sealed.close();
     also?.remove();
   };
-  return { given, git: sealed.git, worktree: loc.worktree, gitDir: loc.gitDir, commonDir: loc.commonDir, objects: loc.objects, shallow: sealed.shallow, borrowed: sealed.borrowed, promisor: sealed.promisor, notes: sealed.notes, close, ...(also ? { temporary: true as const } : {}) };
+  return { given, git: sealed.git, worktree: loc.worktree, gitDir: loc.gitDir, commonDir: loc.commonDir, objects: loc.objects, shallow: sealed.shallow, borrowed: sealed.borrowed, promisor: sealed.promisor, notes: sealed.notes, store: sealed.store, close, ...(also ? { temporary: true as const } : {}) };
 }
 
 /** Why objects the history names are not in the store, and (said once) what the user can do about it. */

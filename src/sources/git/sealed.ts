@@ -48,9 +48,14 @@ export interface Sealed {
   promisor: string | null;
   /** What the view left out, as sentences for a warning. */
   notes: string[];
+  /** The object folder sk-scan may read itself (store/store.ts), with the length of its ids; or why git reads it. */
+  store: DirectStore;
   /** Removes the view (never the repository: its folders are links, and links are removed, not followed). */
   close(): void;
 }
+
+/** An object folder that is the repository's own and nothing else: no link, no borrowed folder, no promisor remote. */
+export type DirectStore = { objects: string; idLength: 20 | 32 } | { unread: string };
 
 export interface SealOptions {
   /** Give git the working tree too, and run it in `cwd` (for `:./path` index names in the staged scan). */
@@ -80,7 +85,7 @@ export function seal(loc: Location, opts: SealOptions = {}): Sealed {
 function build(tmp: TempDir, loc: Location, opts: SealOptions): Sealed {
   const view = tmp.path;
   const notes: string[] = [];
-  const { config, promisor } = formatConfig(loc.commonDir);
+  const { config, promisor, sha256 } = formatConfig(loc.commonDir);
   writeFileSync(join(view, 'config'), config);
   const head = copySmall(join(loc.gitDir, 'HEAD'), join(view, 'HEAD'), REF_MAX);
   if (head === null) throw new SkScanError(`cannot read the repository's HEAD (${join(loc.gitDir, 'HEAD')})`);
@@ -102,7 +107,15 @@ function build(tmp: TempDir, loc: Location, opts: SealOptions): Sealed {
   if (borrowed.length > 0) {
     notes.push(`it borrows objects from ${borrowed.join(', ')} (objects/info/alternates): those are another repository's and are not read as this one's`);
   }
-  return { git: Git.sealed(view, env, opts.worktree?.cwd), shallow, borrowed, promisor, notes, close: () => tmp.remove() };
+  const direct: DirectStore =
+    store.env['GIT_OBJECT_DIRECTORY'] !== loc.objects
+      ? { unread: 'its object folder holds links or borrows from others' }
+      : loc.alternates.length > 0
+        ? { unread: 'git named more object folders for it (a push being received)' }
+        : promisor !== null
+          ? { unread: 'it is a partial clone' }
+          : { objects: loc.objects, idLength: sha256 ? 32 : 20 };
+  return { git: Git.sealed(view, env, opts.worktree?.cwd), shallow, borrowed, promisor, notes, store: direct, close: () => tmp.remove() };
 }
 
 /**
@@ -112,7 +125,7 @@ function build(tmp: TempDir, loc: Location, opts: SealOptions): Sealed {
  * refused by name. Also the partial clone's promisor remote, if any, for the
  * message that names what it lacks.
  */
-function formatConfig(commonDir: string): { config: string; promisor: string | null } {
+function formatConfig(commonDir: string): { config: string; promisor: string | null; sha256: boolean } {
   const read = readRegularFile(join(commonDir, 'config'), 1 << 20);
   const values = configValues(read !== null && 'bytes' in read ? read.bytes.toString('utf8') : '');
   const refStorage = values.get('extensions.refstorage')?.toLowerCase();
@@ -124,7 +137,7 @@ function formatConfig(commonDir: string): { config: string; promisor: string | n
     values.get('extensions.partialclone') ??
     [...values].find(([key, value]) => /^remote\..+\.promisor$/.test(key) && /^(true|yes|on|1)$/i.test(value))?.[0].slice('remote.'.length, -'.promisor'.length) ??
     null;
-  return { config: `[core]\n\trepositoryformatversion = ${version}\n\tbare = true\n${format === 'sha256' ? '[extensions]\n\tobjectformat = sha256\n' : ''}`, promisor };
+  return { config: `[core]\n\trepositoryformatversion = ${version}\n\tbare = true\n${format === 'sha256' ? '[extensions]\n\tobjectformat = sha256\n' : ''}`, promisor, sha256: format === 'sha256' };
 }
 
 /**

@@ -15,7 +15,7 @@ import { early, signal } from '../../common/async.js';
 import { GitToFile, TempDir, gitOutput } from '../../gitexec/output.js';
 import type { Git } from '../../gitexec/run.js';
 import { createHash } from 'node:crypto';
-import type { Origin, SourceEvents, SourceItem } from '../types.js';
+import type { AnchorProbe, Origin, SourceEvents, SourceItem } from '../types.js';
 import { cacheFileIn, CleanCache, defaultCacheDir } from './cache.js';
 import { commitSet, PlacesCache } from './places-cache.js';
 import { count } from '../../common/text.js';
@@ -25,6 +25,8 @@ import { missingObjects } from './missing.js';
 import type { WantedObject } from './objects.js';
 import { missingAdvice, packedObjects, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
+import { storeItems } from './store-items.js';
+import { openStore, type ObjectStore, type StoreOpening } from './store/store.js';
 
 /** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the user's cache folder. */
 export interface CacheSettings {
@@ -47,6 +49,8 @@ export class WholeHistory extends HistoryScan {
     private readonly maxFileSize: number,
     /** The scan cache to use, if any. */
     private readonly caching: CacheSettings | null = null,
+    /** With a probe, the object store is read directly where it can be (store-items.ts); without, through git. */
+    private readonly probe: AnchorProbe | null = null,
   ) {
     super(repo, events);
   }
@@ -102,13 +106,44 @@ export class WholeHistory extends HistoryScan {
         if (lacking.length > 0 && !this.closed) this.startWalk();
       })
       .catch(() => {});
+    const opened = this.openStore();
+    if ('store' in opened) yield* this.storeRead(opened.store);
     // Objects are read while git is still listing them.
-    yield* this.objectItems(this.listing());
+    else yield* this.objectItems(this.listing());
     const { missing: lacking, refs } = await missing;
     const store = await this.store.promise;
     if (this.cache) this.cache.checked = lacking.length === 0 && store !== '' ? { refs, store } : null;
     await this.missingItems(lacking);
     await limits;
+  }
+
+  /** The object store to read directly, or (said in a warning) why git reads it: a store read through git is read all the same. */
+  private openStore(): StoreOpening {
+    const { store } = this.repo;
+    if (this.probe === null) return { unread: 'no probe' };
+    const opened = 'objects' in store ? openStore(store.objects, store.idLength) : store;
+    if ('unread' in opened) this.warn(`objects read through git, more slowly: ${opened.unread}`);
+    return opened;
+  }
+
+  /** Every commit, tag and blob, from the store itself. */
+  private async *storeRead(store: ObjectStore): AsyncIterable<SourceItem[]> {
+    const cache = this.cache;
+    try {
+      yield* storeItems(store, {
+        probe: this.probe as AnchorProbe,
+        maxFileSize: this.maxFileSize,
+        events: this.events,
+        known: cache ? (oid) => cache.has(oid) : undefined,
+        onCommit: (commit) => this.commits.push(commit),
+        item: (oid, type, bytes) => this.itemOf(oid, type, bytes),
+      });
+      this.store.fire(store.fingerprint);
+    } finally {
+      store.close();
+      this.listed.fire();
+      this.store.fire('');
+    }
   }
 
   /** Roughly how many objects the store holds, told before the read. */

@@ -1,0 +1,136 @@
+/**
+ * A repository's object store read directly (issue 29): its packs, each
+ * through its own index, and its loose objects. What it does not read (a
+ * pack without its index, a partial clone's promisor packs, a damaged index)
+ * it says at opening, and the scan reads the store through git instead.
+ *
+ * A multi-pack-index is not needed: git keeps each pack's own index beside
+ * it. An object held twice (in two packs, or packed and loose) is given once.
+ */
+import { readdirSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readLoose } from './loose.js';
+import { PackError, PackFile, type PackedObject } from './pack.js';
+
+/** One object the store holds (trees are not given: nothing reads them). */
+export interface StoreEntry {
+  id: string;
+  type: 'commit' | 'blob' | 'tag';
+  /** Its number in this store (0 to `count`), for the caller's own tables. */
+  key: number;
+  /** The key of the object its delta applies to, or -1 for a whole object. */
+  base: number;
+  /** Its bytes, and where they are new: null for a whole object, else the ranges its delta inserted or joined. Throws PackError when they cannot be read. */
+  read(): { object: PackedObject; fresh: number[] | null };
+}
+
+export type StoreOpening = { store: ObjectStore } | { unread: string };
+
+const PACK_INDEX = /^pack-[0-9a-f]{40,64}\.idx$/;
+
+/** The store in the object folder `objects`, or why it is read through git instead. */
+export function openStore(objects: string, idLength: 20 | 32): StoreOpening {
+  let names: Dirent[];
+  let packNames: string[];
+  try {
+    names = readdirSync(objects, { withFileTypes: true });
+    packNames = names.some((e) => e.name === 'pack' && e.isDirectory()) ? readdirSync(join(objects, 'pack')) : [];
+  } catch (err) {
+    return { unread: `its object folder cannot be listed (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  if (packNames.some((n) => n.endsWith('.promisor'))) return { unread: "it is a partial clone: its promisor packs are read by git, which knows what they leave out" };
+  const indexes = packNames.filter((n) => PACK_INDEX.test(n)).sort();
+  const packs = new Set(packNames.filter((n) => /^pack-[0-9a-f]+\.pack$/.test(n)));
+  const unindexed = [...packs].find((p) => !indexes.includes(p.replace(/\.pack$/, '.idx')));
+  if (unindexed !== undefined) return { unread: `the pack ${unindexed} has no index of its own` };
+  const opened: PackFile[] = [];
+  try {
+    for (const idx of indexes) {
+      const pack = idx.replace(/\.idx$/, '.pack');
+      if (!packs.has(pack)) continue; // an index left behind by a repack: git ignores it too
+      opened.push(new PackFile(join(objects, 'pack', idx), join(objects, 'pack', pack), idLength));
+    }
+  } catch (err) {
+    for (const p of opened) p.close();
+    if (err instanceof PackError || (err as NodeJS.ErrnoException).code !== undefined) return { unread: (err as Error).message };
+    throw err;
+  }
+  const loose = names.filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)).flatMap((dir) => looseIds(objects, dir.name, idLength));
+  return { store: new ObjectStore(objects, opened, loose) };
+}
+
+function looseIds(objects: string, dir: string, idLength: number): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(join(objects, dir));
+  } catch {
+    return [];
+  }
+  const rest = new RegExp(`^[0-9a-f]{${idLength * 2 - 2}}$`);
+  return files.filter((f) => rest.test(f)).map((f) => dir + f);
+}
+
+export class ObjectStore {
+  /** How many objects it holds (counting an object twice where it is stored twice). */
+  readonly count: number;
+
+  constructor(
+    private readonly objects: string,
+    private readonly packs: PackFile[],
+    private readonly loose: string[],
+  ) {
+    this.count = packs.reduce((n, p) => n + p.count, 0) + loose.length;
+  }
+
+  /** What the store holds, as one hash: its packs' checksums and its loose objects' ids. The same store, the same fingerprint. */
+  get fingerprint(): string {
+    const hash = createHash('sha256');
+    for (const p of this.packs) hash.update(`pack ${p.checksum}\n`);
+    for (const id of this.loose) hash.update(`loose ${id}\n`);
+    return hash.digest('hex');
+  }
+
+  /**
+   * Every commit, blob and tag: each pack's in the order it stores them (a
+   * base before its deltas), then the loose ones. `wanted` says, from its id
+   * and type, whether an object is given; a header the walk cannot read
+   * yields `{ id, problem }` (the id, where the index names one).
+   */
+  *entries(wanted: (id: string, type: StoreEntry['type']) => boolean): Iterable<StoreEntry | { id: string; problem: string }> {
+    let first = 0;
+    for (const [n, pack] of this.packs.entries()) {
+      const earlier = this.packs.slice(0, n);
+      try {
+        for (const e of pack.entries()) {
+          if (e.type === 'tree') continue;
+          const id = pack.idOf(e.ordinal);
+          if (earlier.some((p) => p.offsetOf(id) !== -1) || !wanted(id, e.type)) continue;
+          yield { id, type: e.type, key: first + e.ordinal, base: e.base === -1 ? -1 : first + e.base, read: () => pack.readFresh(e.offset) };
+        }
+      } catch (err) {
+        if (!(err instanceof PackError)) throw err;
+        yield { id: `in ${pack.checksum}`, problem: err.message };
+      }
+      first += pack.count;
+    }
+    for (const [i, id] of this.loose.entries()) {
+      if (this.packs.some((p) => p.offsetOf(id) !== -1)) continue;
+      let object: PackedObject | null;
+      try {
+        object = readLoose(this.objects, id);
+      } catch (err) {
+        if (!(err instanceof PackError)) throw err;
+        yield { id, problem: err.message };
+        continue;
+      }
+      if (object === null || object.type === 'tree' || !wanted(id, object.type)) continue;
+      const read = { object, fresh: null };
+      yield { id, type: object.type, key: first + i, base: -1, read: () => read };
+    }
+  }
+
+  close(): void {
+    for (const p of this.packs) p.close();
+  }
+}
