@@ -4,7 +4,7 @@ import wabtInit from 'wabt';
 /** @param {string} text */
 export async function assemble(text) {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('prefilter.wat', text, { simd: true });
+  const mod = wabt.parseWat('module.wat', text, { simd: true, bulk_memory: true });
   try {
     return mod.toBinary({}).buffer;
   } finally {

@@ -12,6 +12,7 @@
  * anchors are searched one by one with indexOf, with the same answers.
  */
 import { PREFILTER_WASM } from './prefilter-wasm.js';
+import { wasm } from '../common/wasm.js';
 
 export { commonness, fingerprintAt, type PrefilterPlan } from './prefilter-plan.js';
 import { buckets, FINGERPRINT, fingerprintAt, fits, type PrefilterPlan } from './prefilter-plan.js';
@@ -76,14 +77,6 @@ interface Loop {
   scan(from: number, end: number, out: number, outBits: number, max: number, exact: number, runs: number, table: number): number;
 }
 
-/** What this file uses of the WebAssembly global (the project's type libraries do not declare it). */
-interface Wasm {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 let compiled: object | null | undefined;
 
 /** The loop's module, compiled once per thread; null where WebAssembly SIMD is missing. */

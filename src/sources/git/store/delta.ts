@@ -15,9 +15,9 @@ export class DeltaError extends Error {}
  * inserted run, and each seam where a copied range follows one that did not
  * end where it starts in the base (empty pairs: two copies can join into
  * bytes neither range held). Everything else in the result is a range of the
- * base, copied whole.
+ * base, copied whole. `into` gives the result's buffer, of the size asked.
  */
-export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[]): Buffer {
+export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[], into: (size: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Buffer {
   let at = 0;
   const size = (): number => {
     let n = 0;
@@ -33,7 +33,7 @@ export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[]): Buffe
   };
   const baseSize = size();
   if (baseSize !== base.length) throw new DeltaError(`delta is for a base of ${baseSize} bytes, not ${base.length}`);
-  const out = Buffer.allocUnsafe(size());
+  const out = into(size());
   let written = 0;
   /** Where the last copy ended in the base; -1 after an insert (whose own range covers the join). */
   let copiedTo = -1;
@@ -46,13 +46,13 @@ export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[]): Buffe
       for (let i = 0; i < 3; i++) if (op & (0x10 << i)) length += (delta[at++] as number) * 2 ** (8 * i);
       if (length === 0) length = 0x10000;
       if (offset + length > base.length || written + length > out.length) throw new DeltaError('delta copies past its base or its result');
-      base.copy(out, written, offset, offset + length);
+      copyInto(out, written, base, offset, length);
       if (fresh && copiedTo !== -1 && copiedTo !== offset) fresh.push(written, written);
       copiedTo = offset + length;
       written += length;
     } else if (op !== 0) {
       if (at + op > delta.length || written + op > out.length) throw new DeltaError('delta inserts past its end or its result');
-      delta.copy(out, written, at, at + op);
+      copyInto(out, written, delta, at, op);
       if (fresh) {
         // Inserts in a row (at most 127 bytes each) are one range.
         if (copiedTo === -1 && fresh.length > 0 && fresh[fresh.length - 1] === written) fresh[fresh.length - 1] = written + op;
@@ -67,4 +67,12 @@ export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[]): Buffe
   }
   if (written !== out.length) throw new DeltaError(`delta builds ${written} bytes, not the ${out.length} it names`);
   return out;
+}
+
+/** Below this, bytes are copied one by one: Buffer.copy's own cost is more than a short range's (most ranges a delta copies are short). */
+const SHORT_COPY = 64;
+
+function copyInto(out: Buffer, at: number, from: Buffer, start: number, length: number): void {
+  if (length < SHORT_COPY) for (let i = 0; i < length; i++) out[at + i] = from[start + i] as number;
+  else out.set(from.subarray(start, start + length), at);
 }

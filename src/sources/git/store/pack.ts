@@ -14,7 +14,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { countAtMost } from '../../../common/sorted.js';
-import { applyDelta } from './delta.js';
+import { BuildRing } from './ring.js';
 
 export const OBJECT_TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
 const OFS_DELTA = 6;
@@ -94,11 +94,20 @@ export class PackFile {
   private readonly ends: number[];
   /** For each ordinal, the object's place in the index (its id's). */
   private readonly positions: Uint32Array;
-  private readonly cache = new Map<number, PackedObject>();
+  private readonly cache = new Map<number, PackedObject & { stamp: number }>();
   private cached = 0;
 
-  /** `idLength`: 20 for a SHA-1 repository, 32 for SHA-256 (its config's objectformat); else told from the index. */
-  constructor(idxPath: string, packPath: string, idLength?: 20 | 32) {
+  /**
+   * `idLength`: 20 for a SHA-1 repository, 32 for SHA-256 (its config's
+   * objectformat); else told from the index. `ring`: where rebuilt objects
+   * are written (packs read one after another may share one).
+   */
+  constructor(
+    idxPath: string,
+    packPath: string,
+    idLength?: 20 | 32,
+    private readonly ring = new BuildRing(),
+  ) {
     this.idx = readFileSync(idxPath);
     const { idx } = this;
     if (idx.length < this.idsAt || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new PackError(`${idxPath}: not a pack index of version 2`);
@@ -195,15 +204,17 @@ export class PackFile {
     return this.offsetOfId(Buffer.from(id, 'hex'));
   }
 
-  /** The object at `offset`, its deltas applied. */
+  /** The object at `offset`, its deltas applied, in a buffer of its own. */
   read(offset: number): PackedObject {
-    return this.build(offset);
+    const { type, bytes } = this.build(offset);
+    return { type, bytes: Buffer.from(bytes) };
   }
 
   /**
    * The object at `offset`, and where it is new: null for a whole object,
    * else the [start, end) pairs its delta inserts or joins (delta.ts); the
-   * rest is copied from its base.
+   * rest is copied from its base. Its bytes may be lent from the ring: valid
+   * until the next read.
    */
   readFresh(offset: number): { object: PackedObject; fresh: number[] | null } {
     const fresh: number[] = [];
@@ -281,18 +292,24 @@ export class PackFile {
     return { type, base, size, dataAt: offset + at, end };
   }
 
-  private build(offset: number, fresh?: number[]): PackedObject {
+  private build(offset: number, fresh?: number[]): PackedObject & { stamp: number } {
     const known = fresh ? undefined : this.cache.get(offset);
-    if (known) return known;
+    if (known && this.ring.intact(known.stamp)) return known;
     const head = this.header(offset);
     const base = head.base === -1 ? null : this.build(head.base);
     const data = this.inflate(head.dataAt, head.end, head.size, offset);
-    let object: PackedObject;
+    if (!base) {
+      const object = { type: OBJECT_TYPES[head.type] as PackedObject['type'], bytes: data, stamp: -1 };
+      this.keep(offset, object);
+      return object;
+    }
+    let built: { bytes: Buffer; stamp: number };
     try {
-      object = base ? { type: base.type, bytes: applyDelta(base.bytes, data, fresh) } : { type: OBJECT_TYPES[head.type] as PackedObject['type'], bytes: data };
+      built = this.ring.apply(base, data, fresh);
     } catch (err) {
       throw new PackError(`the delta at ${offset} in ${this.data.path} does not apply: ${(err as Error).message}`);
     }
+    const object = { type: base.type, ...built };
     this.keep(offset, object);
     return object;
   }
@@ -301,7 +318,8 @@ export class PackFile {
   private inflate(at: number, end: number, size: number, offset: number): Buffer {
     let out: Buffer;
     try {
-      out = inflateSync(this.data.bytes(at, end), { maxOutputLength: Math.max(1, size) });
+      // One chunk the object's size: no 16 KiB chunk allocated and copied out of for each small object.
+      out = inflateSync(this.data.bytes(at, end), { maxOutputLength: Math.max(1, size), chunkSize: Math.max(64, size) });
     } catch (err) {
       throw new PackError(`the object at ${offset} does not inflate: ${(err as Error).message}`);
     }
@@ -310,7 +328,7 @@ export class PackFile {
   }
 
   /** Bases kept for objects built on them, the oldest let go past the cache's size. */
-  private keep(offset: number, object: PackedObject): void {
+  private keep(offset: number, object: PackedObject & { stamp: number }): void {
     if (object.bytes.length > BASE_CACHE_BYTES / 4 || this.cache.has(offset)) return;
     this.cache.set(offset, object);
     this.cached += object.bytes.length;
