@@ -1,7 +1,7 @@
 /** Searches of ascending number lists. */
 
 /** How many of the ascending `sorted` are at most `value`: the index of the first one past it. */
-export function countAtMost(sorted: readonly number[], value: number): number {
+export function countAtMost(sorted: ArrayLike<number>, value: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

@@ -11,6 +11,7 @@ import { ItemObserver, type Bytes, type BytesItem, type Hit, type Origin, type S
 import { commitGraph, type CommitGraph } from './graph.js';
 import type { Introductions } from './log.js';
 import { readObjects, type ObjectProblem, type WantedObject } from './objects.js';
+import { messageStart } from './message.js';
 import { placeHits, tagFields } from './place.js';
 import { headTree, type HeadTree, type Repo } from './repo.js';
 import { hasModule, moduleNames, moduleRepos } from './submodules.js';
@@ -129,8 +130,7 @@ export abstract class HistoryScan extends ItemObserver {
     }
     // Only a message is scanned; a commit's author and date are looked up for the few with findings.
     const view = bytes.view();
-    const end = view.indexOf('\n\n');
-    const message = end === -1 ? bytes.subarray(0, 0) : bytes.subarray(end + 2);
+    const message = bytes.subarray(messageStart(view));
     if (type === 'tag') return { origin: at(tagFields(view, oid)), bytes: message };
     return { origin: at({ commit: oid, git: { in: 'message' } }), bytes: message };
   }

@@ -1,89 +1,117 @@
 /**
  * A whole history read from the object store itself (store/store.ts), and
- * scanned for what each version adds (issue 29).
+ * searched where each version changed (issue 29).
  *
  * Every commit, tag and blob is read, but most never go to detection: the
  * anchor probe (detect/probe.ts) says whether content holds anything the
  * detector would look at. A whole object is probed whole. A deltified blob
- * whose base holds no anchor is probed only where its delta inserted or
- * joined bytes (with the probe's reach either side): the rest of it is ranges
- * of that base, which hold none. Whatever holds an anchor, and binary content
- * (read differently), goes to detection whole, as the git path sends it.
+ * whose base holds nothing is probed only around what its delta inserted or
+ * joined: the rest of it is ranges of that base. Whatever may hold a key,
+ * and binary content (read differently), goes to detection whole, as the
+ * git path sends it.
  *
- * So a history of small edits to text is inflated and its deltas applied,
- * but searched only where it changed.
+ * The walk (storeOutcomes) says what became of each object, and
+ * outcomeItems makes them the scan's items.
  */
-import { isBinary, OwnedBytes, type Bytes } from '../../content/read.js';
+import { BINARY_PROBE, isBinary, OwnedBytes, type Bytes } from '../../content/read.js';
 import { formatBytes } from '../../common/text.js';
 import type { AnchorProbe, BytesItem, SourceEvents, SourceItem } from '../types.js';
+import { messageStart } from './message.js';
 import type { ObjectStore, StoreEntry } from './store/store.js';
 
-export interface StoreWalk {
-  probe: AnchorProbe;
+/** What the walk made of one object. */
+export type StoreOutcome =
+  /** Read, and nothing in it a finding could start from: `size` bytes scanned (a message's, for a commit or tag). */
+  | { id: string; type: StoreEntry['type']; kind: 'probed'; size: number }
+  /** To be scanned: the whole object. */
+  | { id: string; type: StoreEntry['type']; kind: 'read'; bytes: Buffer }
+  | { id: string; type: 'blob'; kind: 'tooLarge'; size: number }
+  | { id: string; kind: 'problem'; message: string }
+  /** A commit the scan cache knows clean: not read, but the history's all the same. */
+  | { id: string; type: 'commit'; kind: 'known' };
+
+export interface WalkOptions {
   maxFileSize: number;
-  events: SourceEvents;
-  /** Objects not to read (the scan cache knows them clean); not counted either. */
+  /** Objects not to read (the scan cache knows them clean). */
   known?: (id: string) => boolean;
+}
+
+/** How a whole history is read from the store: the probe is detection's, given from above (the API). */
+export interface StoreReading {
+  probe: AnchorProbe;
+}
+
+/** What becomes of each object of the store: a delta family at a time, so that a delta's base was just built. */
+export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: WalkOptions): Iterable<StoreOutcome> {
+  /** Per key: 1 when the object is text that holds nothing anywhere (so a delta on it is asked where it changed). */
+  const clean = new Uint8Array(store.count);
+  // A commit the cache knows is given all the same (the history's commits are walked for places), but not read.
+  const wanted = (id: string, type: StoreEntry['type']) => type === 'commit' || !opts.known?.(id);
+  for (const entry of store.entries(wanted)) {
+    if ('problem' in entry) {
+      yield { id: entry.id, kind: 'problem', message: entry.problem };
+      continue;
+    }
+    if (entry.type === 'commit' && opts.known?.(entry.id)) {
+      yield { id: entry.id, type: 'commit', kind: 'known' };
+      continue;
+    }
+    const { bytes, fresh } = entry;
+    if (entry.type === 'blob' && bytes.length > opts.maxFileSize) {
+      yield { id: entry.id, type: 'blob', kind: 'tooLarge', size: bytes.length };
+      continue;
+    }
+    // A commit's or tag's message is what is scanned.
+    const content = entry.type === 'blob' ? bytes : bytes.subarray(messageStart(bytes));
+    // Binary content is searched as binary (keys glued to fields), by detection; a tag (there are few) is
+    // read whole, its origin from its fields.
+    let holds = entry.type === 'tag' || isBinary(content.subarray(0, BINARY_PROBE));
+    // Where its base holds nothing a finding could start from, a version is asked only where it changed.
+    if (!holds) holds = fresh !== null && entry.base !== -1 && clean[entry.base] === 1 ? probe.near(content, fresh) : probe.any(content);
+    // The walk lends its bytes: what is handed on is copied.
+    if (holds) yield { id: entry.id, type: entry.type, kind: 'read', bytes: Buffer.from(bytes) };
+    else {
+      clean[entry.key] = 1;
+      yield { id: entry.id, type: entry.type, kind: 'probed', size: content.length };
+    }
+  }
+}
+
+export interface ItemsOptions {
+  events: SourceEvents;
   /** Each commit's id, as it is met. */
   onCommit(id: string): void;
   /** The item a blob, commit or tag is scanned as (a commit's and a tag's message, with its origin). */
   item(oid: string, type: StoreEntry['type'], bytes: Bytes): BytesItem;
 }
 
-const BATCH_ITEMS = 256;
-/** Bytes read between turns of the event loop (git processes started alongside are read meanwhile). */
-const TURN_BYTES = 16 << 20;
+/** A blob's origin does not depend on its bytes. */
+const NOTHING = new OwnedBytes(Buffer.alloc(0));
 
-/** The store's objects as items, in batches: ProbedItems for what holds no anchor, the rest to be read. */
-export async function* storeItems(store: ObjectStore, walk: StoreWalk): AsyncIterable<SourceItem[]> {
-  const { probe, events } = walk;
-  /** Per key: 1 when the object is text that holds no anchor anywhere (so a delta on it is probed where it changed). */
-  const clean = new Uint8Array(store.count);
-  let batch: SourceItem[] = [];
-  let sinceTurn = 0;
-  let listed = 0;
-  let bytes = 0;
-  const wanted = (id: string, type: StoreEntry['type']) => {
-    if (type === 'commit') walk.onCommit(id);
-    return !walk.known?.(id);
-  };
-  for (const entry of store.entries(wanted)) {
-    if ('problem' in entry) {
-      events.skip('unreadable', `object ${entry.id}`, `corrupt: ${entry.problem}`);
+/** Outcomes as items: ProbedItems for what holds nothing, the rest to be read; what could not be read counted. */
+export function outcomeItems(outcomes: Iterable<StoreOutcome>, opts: ItemsOptions, totals: { listed: number; bytes: number }): SourceItem[] {
+  const items: SourceItem[] = [];
+  for (const o of outcomes) {
+    if (o.kind === 'problem') {
+      opts.events.skip('unreadable', `object ${o.id}`, `corrupt: ${o.message}`);
       continue;
     }
-    let read: ReturnType<StoreEntry['read']>;
-    try {
-      read = entry.read();
-    } catch (err) {
-      events.skip('unreadable', `object ${entry.id}`, `corrupt: ${(err as Error).message}`);
+    if (o.type === 'commit') opts.onCommit(o.id);
+    if (o.kind === 'known') continue;
+    if (o.kind === 'tooLarge') {
+      opts.events.skip('tooLarge', `blob ${o.id}`, formatBytes(o.size));
       continue;
     }
-    const { object, fresh } = read;
-    if (entry.type === 'blob' && object.bytes.length > walk.maxFileSize) {
-      events.skip('tooLarge', `blob ${entry.id}`, formatBytes(object.bytes.length));
-      continue;
-    }
-    listed++;
-    bytes += object.bytes.length;
-    const item = walk.item(entry.id, entry.type, new OwnedBytes(object.bytes));
-    const content = item.bytes.view();
-    let holds: boolean;
-    if (isBinary(content)) holds = true;
-    else if (entry.type === 'blob' && fresh !== null && entry.base !== -1 && clean[entry.base] === 1) holds = probe.near(content, fresh);
-    else holds = probe.any(content);
-    if (!holds) clean[entry.key] = 1;
-    batch.push(holds ? item : { origin: item.origin, probed: content.length });
-    sinceTurn += object.bytes.length;
-    if (batch.length >= BATCH_ITEMS || sinceTurn >= TURN_BYTES) {
-      yield batch;
-      batch = [];
-      if (sinceTurn >= TURN_BYTES) {
-        sinceTurn = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+    totals.listed++;
+    if (o.kind === 'read') {
+      const item = opts.item(o.id, o.type, new OwnedBytes(o.bytes));
+      totals.bytes += item.bytes.length;
+      items.push(item);
+    } else {
+      totals.bytes += o.size;
+      // (A commit's origin is its id: only a tag's is read from its bytes, and tags are always read.)
+      items.push({ origin: opts.item(o.id, o.type, NOTHING).origin, probed: o.size });
     }
   }
-  if (batch.length > 0) yield batch;
-  events.total(listed, bytes);
+  return items;
 }

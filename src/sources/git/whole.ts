@@ -15,7 +15,7 @@ import { early, signal } from '../../common/async.js';
 import { GitToFile, TempDir, gitOutput } from '../../gitexec/output.js';
 import type { Git } from '../../gitexec/run.js';
 import { createHash } from 'node:crypto';
-import type { AnchorProbe, Origin, SourceEvents, SourceItem } from '../types.js';
+import type { Bytes, Origin, SourceEvents, SourceItem } from '../types.js';
 import { cacheFileIn, CleanCache, defaultCacheDir } from './cache.js';
 import { commitSet, PlacesCache } from './places-cache.js';
 import { count } from '../../common/text.js';
@@ -25,7 +25,7 @@ import { missingObjects } from './missing.js';
 import type { WantedObject } from './objects.js';
 import { missingAdvice, packedObjects, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
-import { storeItems } from './store-items.js';
+import { outcomeItems, storeOutcomes, type StoreOutcome, type StoreReading } from './store-items.js';
 import { openStore, type ObjectStore, type StoreOpening } from './store/store.js';
 
 /** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the user's cache folder. */
@@ -33,6 +33,9 @@ export interface CacheSettings {
   key: string;
   dir: string | null;
 }
+
+/** Objects handed on at a time from a walk on this thread. */
+const BATCH = 256;
 
 export class WholeHistory extends HistoryScan {
   /** Every commit id in the object store, in listing order; complete once `listed` has fired. */
@@ -49,8 +52,8 @@ export class WholeHistory extends HistoryScan {
     private readonly maxFileSize: number,
     /** The scan cache to use, if any. */
     private readonly caching: CacheSettings | null = null,
-    /** With a probe, the object store is read directly where it can be (store-items.ts); without, through git. */
-    private readonly probe: AnchorProbe | null = null,
+    /** With it, the object store is read directly where it can be (store-items.ts); without, through git. */
+    private readonly reading: StoreReading | null = null,
   ) {
     super(repo, events);
   }
@@ -120,7 +123,7 @@ export class WholeHistory extends HistoryScan {
   /** The object store to read directly, or (said in a warning) why git reads it: a store read through git is read all the same. */
   private openStore(): StoreOpening {
     const { store } = this.repo;
-    if (this.probe === null) return { unread: 'no probe' };
+    if (this.reading === null) return { unread: 'not asked to' };
     const opened = 'objects' in store ? openStore(store.objects, store.idLength) : store;
     if ('unread' in opened) this.warn(`objects read through git, more slowly: ${opened.unread}`);
     return opened;
@@ -129,15 +132,21 @@ export class WholeHistory extends HistoryScan {
   /** Every commit, tag and blob, from the store itself. */
   private async *storeRead(store: ObjectStore): AsyncIterable<SourceItem[]> {
     const cache = this.cache;
+    const totals = { listed: 0, bytes: 0 };
+    const options = { events: this.events, onCommit: (commit: string) => this.commits.push(commit), item: (oid: string, type: string, bytes: Bytes) => this.itemOf(oid, type, bytes) };
+    const known = cache ? (oid: string) => cache.has(oid) : undefined;
     try {
-      yield* storeItems(store, {
-        probe: this.probe as AnchorProbe,
-        maxFileSize: this.maxFileSize,
-        events: this.events,
-        known: cache ? (oid) => cache.has(oid) : undefined,
-        onCommit: (commit) => this.commits.push(commit),
-        item: (oid, type, bytes) => this.itemOf(oid, type, bytes),
-      });
+      let batch: StoreOutcome[] = [];
+      for (const outcome of storeOutcomes(store, (this.reading as StoreReading).probe, { maxFileSize: this.maxFileSize, known })) {
+        batch.push(outcome);
+        if (batch.length < BATCH) continue;
+        yield outcomeItems(batch, options, totals);
+        batch = [];
+        // git processes started alongside (the missing objects' walk) are read meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      yield outcomeItems(batch, options, totals);
+      this.events.total(totals.listed, totals.bytes);
       this.store.fire(store.fingerprint);
     } finally {
       store.close();

@@ -1,20 +1,18 @@
 /**
- * A pack of git objects read directly (issue 29's object-store reader, first
- * part): the index (version 2: ids sorted, their offsets, 64-bit offsets for
- * packs over 2 GiB) and the pack (version 2: each object a type and size
- * header, then zlib data; a deltified one names its base by offset,
- * OFS_DELTA, or by id, REF_DELTA). SHA-1 and SHA-256 repositories alike: the
- * index's length says which.
- *
- * Reconstructed bases are kept in a bounded cache (as git's delta base cache),
- * so a chain of deltas is not inflated again for each object built on it.
+ * A pack of git objects read directly (issue 29's object-store reader): the
+ * index (version 2: ids sorted, their offsets, 64-bit offsets for packs over
+ * 2 GiB) and the pack (version 2: each object a type and size header, then
+ * zlib data; a deltified one names its base by offset, OFS_DELTA, or by id,
+ * REF_DELTA). SHA-1 and SHA-256 repositories alike: the index's length says
+ * which. Its objects are rebuilt, each once, by walk.ts.
  *
  * Formats: git's gitformat-pack(5).
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { countAtMost } from '../../../common/sorted.js';
-import { BuildRing } from './ring.js';
+import { applyDelta } from './delta.js';
+import { PackData, TruncatedPack } from './pack-data.js';
 
 export const OBJECT_TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
 const OFS_DELTA = 6;
@@ -29,56 +27,13 @@ export interface PackedObject {
 /** A damaged or unknown pack or index: named, never a silent pass. */
 export class PackError extends Error {}
 
-/** What a pack may hold in reconstructed bases at once. */
-const BASE_CACHE_BYTES = 32 << 20;
-/** How much of a pack is read at a time: a pack is never read into memory whole (git/git's is 400 MB). */
-const WINDOW_BYTES = 8 << 20;
-
-/** An object as the pack lists it, before anything is inflated: its type is its base's for a delta. */
-export interface PackEntry {
-  offset: number;
-  /** Its place in the pack's order (0 first). */
-  ordinal: number;
-  type: PackedObject['type'];
-  /** The ordinal of the object it is a delta of, or -1 for a whole object. */
+/** An object's header: its stored type (a whole object's, 1-4) or its base's offset, its size, and where its zlib data lies. */
+export interface Header {
+  type: number;
   base: number;
-}
-
-/**
- * The pack's bytes, read a window at a time as the objects are taken in the
- * pack's order; a base behind the window is read on its own.
- */
-class PackData {
-  readonly size: number;
-  private readonly fd: number;
-  private window = Buffer.alloc(0);
-  private windowAt = 0;
-
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
-  }
-
-  /** Bytes [start, end) of the pack: lent (valid until the next call) when they lie in the window. */
-  bytes(start: number, end: number): Buffer {
-    const { window, windowAt } = this;
-    if (start >= windowAt && end <= windowAt + window.length) return window.subarray(start - windowAt, end - windowAt);
-    const length = start >= windowAt ? Math.max(end - start, Math.min(WINDOW_BYTES, this.size - start)) : end - start;
-    const buf = Buffer.allocUnsafe(length);
-    for (let got = 0; got < length; ) {
-      const n = readSync(this.fd, buf, got, length - got, start + got);
-      if (n === 0) throw new PackError(`${this.path} ends at ${start + got}, inside an object`);
-      got += n;
-    }
-    if (start < windowAt) return buf;
-    this.window = buf;
-    this.windowAt = start;
-    return buf.subarray(0, end - start);
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
+  size: number;
+  dataAt: number;
+  end: number;
 }
 
 export class PackFile {
@@ -91,28 +46,19 @@ export class PackFile {
   private readonly offsetsAt: number;
   private readonly bigOffsetsAt: number;
   /** Each object's offset, ascending (its ordinal is its place here): where one object's data ends is where the next begins. */
-  private readonly ends: number[];
-  /** For each ordinal, the object's place in the index (its id's). */
-  private readonly positions: Uint32Array;
-  private readonly cache = new Map<number, PackedObject & { stamp: number }>();
-  private cached = 0;
+  private sorted: { ends: Float64Array; positions: Uint32Array } | null = null;
 
   /**
    * `idLength`: 20 for a SHA-1 repository, 32 for SHA-256 (its config's
-   * objectformat); else told from the index. `ring`: where rebuilt objects
-   * are written (packs read one after another may share one).
+   * objectformat); else told from the index. `windows`: how the pack is read
+   * (pack-data.ts; tests make them small).
    */
-  constructor(
-    idxPath: string,
-    packPath: string,
-    idLength?: 20 | 32,
-    private readonly ring = new BuildRing(),
-  ) {
+  constructor(idxPath: string, packPath: string, idLength?: 20 | 32, windows?: { window: number; count: number }) {
     this.idx = readFileSync(idxPath);
     const { idx } = this;
     if (idx.length < this.idsAt || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new PackError(`${idxPath}: not a pack index of version 2`);
-    this.data = new PackData(packPath);
-    const head = this.data.bytes(0, Math.min(12, this.data.size));
+    this.data = new PackData(packPath, windows?.window, windows?.count);
+    const head = Buffer.from(this.data.bytes(0, Math.min(12, this.data.size)));
     if (head.length < 12 || head.toString('latin1', 0, 4) !== 'PACK' || head.readUInt32BE(4) !== 2) throw new PackError(`${packPath}: not a pack of version 2`);
     this.count = idx.readUInt32BE(this.idsAt - 4);
     if (head.readUInt32BE(8) !== this.count) throw new PackError(`${packPath}: holds ${head.readUInt32BE(8)} objects, its index ${this.count}`);
@@ -131,11 +77,34 @@ export class PackFile {
     if (this.idLength === 0 || !fits(this.idLength)) throw new PackError(`${idxPath}: its size fits ${idLength ? `no index of ${idLength}-byte ids` : 'neither SHA-1 nor SHA-256 ids'}`);
     this.offsetsAt = this.idsAt + this.count * this.idLength + this.count * 4;
     this.bigOffsetsAt = this.offsetsAt + this.count * 4;
-    const byOffset = Array.from({ length: this.count }, (_, i) => [this.offsetAt(i), i] as const).sort((a, b) => a[0] - b[0]);
-    this.ends = byOffset.map(([offset]) => offset);
-    this.positions = Uint32Array.from(byOffset, ([, i]) => i);
-    this.ends.push(this.data.size - this.idLength);
-    if (this.count > 0 && ((this.ends[0] as number) < 12 || (this.ends[this.count - 1] as number) >= this.data.size - this.idLength)) throw new PackError(`${idxPath}: its offsets point outside ${packPath}`);
+  }
+
+  /**
+   * Each object's offset, ascending, then where the objects end (an
+   * object's ordinal is its place here: where one object's data ends is
+   * where the next begins); and for each ordinal, the object's place in the
+   * index. Worked out when first needed: opening a pack to name it costs
+   * nothing (git/git's 850,000 offsets take a while to sort).
+   */
+  private get order(): { ends: Float64Array; positions: Uint32Array } {
+    if (this.sorted) return this.sorted;
+    const n = this.count;
+    const offsets = new Float64Array(n);
+    for (let i = 0; i < n; i++) offsets[i] = this.offsetAt(i);
+    // Sorted as numbers, natively: each offset with its index in the low bits while both fit a double's 53.
+    const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+    let positions: Uint32Array;
+    if (this.data.size * 2 ** bits < 2 ** 53) {
+      const keyed = offsets.map((o, i) => o * 2 ** bits + i).sort();
+      positions = Uint32Array.from(keyed, (k) => k % 2 ** bits);
+    } else {
+      positions = Uint32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => (offsets[a] as number) - (offsets[b] as number)));
+    }
+    const ends = new Float64Array(n + 1);
+    positions.forEach((p, k) => (ends[k] = offsets[p] as number));
+    ends[n] = this.data.size - this.idLength;
+    if (n > 0 && ((ends[0] as number) < 12 || (ends[n - 1] as number) >= this.data.size - this.idLength)) throw new PackError(`${this.data.path}: its index's offsets point outside it`);
+    return (this.sorted = { ends, positions });
   }
 
   /** The pack's own checksum, as its index records it: the same pack, the same checksum. */
@@ -144,42 +113,22 @@ export class PackFile {
     return this.idx.toString('hex', at, at + this.idLength);
   }
 
-  /**
-   * Every object, in the order the pack stores them: a delta's base comes
-   * before it (git writes them so), and stays in the base cache while the
-   * deltas on it are read (express: 0.80 s against 1.48 in the index's order).
-   */
+  /** Every object (each rebuilt on its own, from its chain), in the order the pack stores them. */
   *objects(): Iterable<PackedObject & { id: string; offset: number }> {
     for (let n = 0; n < this.count; n++) {
-      const offset = this.ends[n] as number;
-      yield { ...this.read(offset), id: this.idAt(this.positions[n] as number), offset };
+      const offset = this.order.ends[n] as number;
+      yield { ...this.read(offset), id: this.idOf(n), offset };
     }
   }
 
-  /**
-   * Every object's place, type and base, in the pack's order, read from the
-   * headers alone: nothing is inflated (a scan leaves trees unread).
-   */
-  *entries(): Iterable<PackEntry> {
-    const types = new Uint8Array(this.count);
-    for (let ordinal = 0; ordinal < this.count; ordinal++) {
-      const offset = this.ends[ordinal] as number;
-      const head = this.header(offset);
-      let base = -1;
-      let type = head.type;
-      if (head.base !== -1) {
-        base = this.ordinalOf(head.base);
-        // A base by id may lie further on (git writes none so, but a pack may): its type is read from its header.
-        type = base < ordinal ? (types[base] as number) : this.typeAt(head.base);
-      }
-      types[ordinal] = type;
-      yield { offset, ordinal, type: OBJECT_TYPES[type] as PackedObject['type'], base };
-    }
+  /** The offset of the object with this ordinal (its place in the pack's order); for `count`, where the last one ends. */
+  offsetOfOrdinal(ordinal: number): number {
+    return this.order.ends[ordinal] as number;
   }
 
   /** The id of the object with this ordinal (its place in the pack's order). */
   idOf(ordinal: number): string {
-    return this.idAt(this.positions[ordinal] as number);
+    return this.idAt(this.order.positions[ordinal] as number);
   }
 
   /** The object ids, in the index's (sorted) order, as hex. */
@@ -204,31 +153,28 @@ export class PackFile {
     return this.offsetOfId(Buffer.from(id, 'hex'));
   }
 
-  /** The object at `offset`, its deltas applied, in a buffer of its own. */
+  /** The object at `offset`, its deltas applied (its chain rebuilt from its whole object: walk.ts rebuilds a pack's objects each once). */
   read(offset: number): PackedObject {
-    const { type, bytes } = this.build(offset);
-    return { type, bytes: Buffer.from(bytes) };
-  }
-
-  /**
-   * The object at `offset`, and where it is new: null for a whole object,
-   * else the [start, end) pairs its delta inserts or joins (delta.ts); the
-   * rest is copied from its base. Its bytes may be lent from the ring: valid
-   * until the next read.
-   */
-  readFresh(offset: number): { object: PackedObject; fresh: number[] | null } {
-    const fresh: number[] = [];
-    const object = this.build(offset, fresh);
-    return { object, fresh: this.header(offset).base === -1 ? null : fresh };
+    const head = this.header(offset);
+    const data = this.inflate(head, offset);
+    if (head.base === -1) return { type: OBJECT_TYPES[head.type] as PackedObject['type'], bytes: data };
+    const base = this.read(head.base);
+    try {
+      return { type: base.type, bytes: applyDelta(base.bytes, data) };
+    } catch (err) {
+      throw new PackError(`the delta at ${offset} in ${this.data.path} does not apply: ${(err as Error).message}`);
+    }
   }
 
   close(): void {
     this.data.close();
   }
 
-  private ordinalOf(offset: number): number {
-    const n = countAtMost(this.ends, offset) - 1;
-    if (this.ends[n] !== offset) throw new PackError(`no object starts at ${offset} in ${this.data.path}`);
+  /** The ordinal of the object at `offset`. */
+  ordinalOf(offset: number): number {
+    const { ends } = this.order;
+    const n = countAtMost(ends, offset) - 1;
+    if (ends[n] !== offset) throw new PackError(`no object starts at ${offset} in ${this.data.path}`);
     return n;
   }
 
@@ -248,7 +194,7 @@ export class PackFile {
   }
 
   /** The type of the object at `offset` once its deltas are applied, from the headers down its chain. */
-  private typeAt(offset: number): number {
+  typeAt(offset: number): number {
     for (let at = offset, steps = 0; steps <= this.count; steps++) {
       const head = this.header(at);
       if (head.base === -1) return head.type;
@@ -258,8 +204,9 @@ export class PackFile {
   }
 
   /** The header at `offset`: the stored type (a whole object's) or its base's offset, the size, and where the zlib data starts. */
-  private header(offset: number): { type: number; base: number; size: number; dataAt: number; end: number } {
-    const end = this.ends[countAtMost(this.ends, offset)] ?? this.data.size;
+  header(offset: number): Header {
+    const { ends } = this.order;
+    const end = ends[countAtMost(ends, offset)] ?? this.data.size;
     const raw = this.data.bytes(offset, Math.min(end, offset + 32 + this.idLength));
     let at = 0;
     let byte = raw[at++] as number;
@@ -292,50 +239,17 @@ export class PackFile {
     return { type, base, size, dataAt: offset + at, end };
   }
 
-  private build(offset: number, fresh?: number[]): PackedObject & { stamp: number } {
-    const known = fresh ? undefined : this.cache.get(offset);
-    if (known && this.ring.intact(known.stamp)) return known;
-    const head = this.header(offset);
-    const base = head.base === -1 ? null : this.build(head.base);
-    const data = this.inflate(head.dataAt, head.end, head.size, offset);
-    if (!base) {
-      const object = { type: OBJECT_TYPES[head.type] as PackedObject['type'], bytes: data, stamp: -1 };
-      this.keep(offset, object);
-      return object;
-    }
-    let built: { bytes: Buffer; stamp: number };
-    try {
-      built = this.ring.apply(base, data, fresh);
-    } catch (err) {
-      throw new PackError(`the delta at ${offset} in ${this.data.path} does not apply: ${(err as Error).message}`);
-    }
-    const object = { type: base.type, ...built };
-    this.keep(offset, object);
-    return object;
-  }
-
-  /** The zlib data in [at, end), `size` bytes once inflated. */
-  private inflate(at: number, end: number, size: number, offset: number): Buffer {
+  /** The object's zlib data inflated: `head.size` bytes, or PackError. */
+  inflate(head: Header, offset: number): Buffer {
     let out: Buffer;
     try {
       // One chunk the object's size: no 16 KiB chunk allocated and copied out of for each small object.
-      out = inflateSync(this.data.bytes(at, end), { maxOutputLength: Math.max(1, size), chunkSize: Math.max(64, size) });
+      out = inflateSync(this.data.bytes(head.dataAt, head.end), { maxOutputLength: Math.max(1, head.size), chunkSize: Math.max(64, head.size) });
     } catch (err) {
+      if (err instanceof TruncatedPack) throw new PackError(err.message);
       throw new PackError(`the object at ${offset} does not inflate: ${(err as Error).message}`);
     }
-    if (out.length !== size) throw new PackError(`the object at ${offset} inflates to ${out.length} bytes, its header says ${size}`);
+    if (out.length !== head.size) throw new PackError(`the object at ${offset} inflates to ${out.length} bytes, its header says ${head.size}`);
     return out;
-  }
-
-  /** Bases kept for objects built on them, the oldest let go past the cache's size. */
-  private keep(offset: number, object: PackedObject & { stamp: number }): void {
-    if (object.bytes.length > BASE_CACHE_BYTES / 4 || this.cache.has(offset)) return;
-    this.cache.set(offset, object);
-    this.cached += object.bytes.length;
-    for (const [k, v] of this.cache) {
-      if (this.cached <= BASE_CACHE_BYTES) break;
-      this.cache.delete(k);
-      this.cached -= v.bytes.length;
-    }
   }
 }

@@ -11,7 +11,9 @@ import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readLoose } from './loose.js';
+import { Arena } from './arena.js';
 import { PackError, PackFile, type PackedObject } from './pack.js';
+import { walkPack } from './walk.js';
 
 /** One object the store holds (trees are not given: nothing reads them). */
 export interface StoreEntry {
@@ -21,9 +23,12 @@ export interface StoreEntry {
   key: number;
   /** The key of the object its delta applies to, or -1 for a whole object. */
   base: number;
-  /** Its bytes, and where they are new: null for a whole object, else the ranges its delta inserted or joined. Throws PackError when they cannot be read. */
-  read(): { object: PackedObject; fresh: number[] | null };
+  /** Its bytes, lent until the walk goes on. */
+  bytes: Buffer;
+  /** Where it is new: null for a whole object, else the ranges its delta inserted or joined. */
+  fresh: number[] | null;
 }
+
 
 export type StoreOpening = { store: ObjectStore } | { unread: string };
 
@@ -92,25 +97,34 @@ export class ObjectStore {
   }
 
   /**
-   * Every commit, blob and tag: each pack's in the order it stores them (a
-   * base before its deltas), then the loose ones. `wanted` says, from its id
-   * and type, whether an object is given; a header the walk cannot read
-   * yields `{ id, problem }` (the id, where the index names one).
+   * Every commit, blob and tag, each rebuilt once (walk.ts): each pack's
+   * families, then the loose objects. An object that cannot be read yields
+   * `{ id, problem }`.
    */
   *entries(wanted: (id: string, type: StoreEntry['type']) => boolean): Iterable<StoreEntry | { id: string; problem: string }> {
+    const arena = new Arena();
     let first = 0;
     for (const [n, pack] of this.packs.entries()) {
       const earlier = this.packs.slice(0, n);
+      const ids = new Map<number, string>();
+      const idOf = (ordinal: number) => ids.get(ordinal) ?? pack.idOf(ordinal);
+      const walk = walkPack(pack, arena, (ordinal, type) => {
+        const id = pack.idOf(ordinal);
+        // An object also in an earlier pack was given there.
+        if (earlier.some((p) => p.offsetOf(id) !== -1) || !wanted(id, type as StoreEntry['type'])) return false;
+        ids.set(ordinal, id);
+        return true;
+      });
       try {
-        for (const e of pack.entries()) {
-          if (e.type === 'tree') continue;
-          const id = pack.idOf(e.ordinal);
-          if (earlier.some((p) => p.offsetOf(id) !== -1) || !wanted(id, e.type)) continue;
-          yield { id, type: e.type, key: first + e.ordinal, base: e.base === -1 ? -1 : first + e.base, read: () => pack.readFresh(e.offset) };
+        for (const w of walk) {
+          const id = idOf(w.ordinal);
+          ids.delete(w.ordinal);
+          if ('problem' in w) yield { id, problem: w.problem };
+          else yield { id, type: w.type as StoreEntry['type'], key: first + w.ordinal, base: w.base === -1 ? -1 : first + w.base, bytes: w.bytes, fresh: w.fresh };
         }
       } catch (err) {
         if (!(err instanceof PackError)) throw err;
-        yield { id: `in ${pack.checksum}`, problem: err.message };
+        yield { id: `in pack ${pack.checksum}`, problem: err.message };
       }
       first += pack.count;
     }
@@ -125,8 +139,7 @@ export class ObjectStore {
         continue;
       }
       if (object === null || object.type === 'tree' || !wanted(id, object.type)) continue;
-      const read = { object, fresh: null };
-      yield { id, type: object.type, key: first + i, base: -1, read: () => read };
+      yield { id, type: object.type, key: first + i, base: -1, bytes: object.bytes, fresh: null };
     }
   }
 
