@@ -45,15 +45,17 @@ export interface StoreReading {
 export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: WalkOptions): Iterable<StoreOutcome> {
   /** Per key: 1 when the object is text that holds nothing anywhere (so a delta on it is asked where it changed). */
   const clean = new Uint8Array(store.count);
-  // A commit the cache knows is given all the same (the history's commits are walked for places), but not read.
-  const wanted = (id: string, type: StoreEntry['type']) => type === 'commit' || !opts.known?.(id);
+  // A commit the cache knows is not read, but it is the history's all the same (its commits are walked to place findings).
+  const knownCommits: string[] = [];
+  const wanted = (id: string, type: StoreEntry['type']) => {
+    if (!opts.known?.(id)) return true;
+    if (type === 'commit') knownCommits.push(id);
+    return false;
+  };
   for (const entry of store.entries(wanted)) {
+    for (const id of knownCommits.splice(0)) yield { id, type: 'commit', kind: 'known' };
     if ('problem' in entry) {
       yield { id: entry.id, kind: 'problem', message: entry.problem };
-      continue;
-    }
-    if (entry.type === 'commit' && opts.known?.(entry.id)) {
-      yield { id: entry.id, type: 'commit', kind: 'known' };
       continue;
     }
     const { bytes, fresh } = entry;
@@ -75,6 +77,7 @@ export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: Wal
       yield { id: entry.id, type: entry.type, kind: 'probed', size: content.length };
     }
   }
+  for (const id of knownCommits) yield { id, type: 'commit', kind: 'known' };
 }
 
 export interface ItemsOptions {

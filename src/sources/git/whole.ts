@@ -34,8 +34,9 @@ export interface CacheSettings {
   dir: string | null;
 }
 
-/** Objects handed on at a time from a walk on this thread. */
+/** Objects handed on at a time from a walk on this thread, or fewer when they add up to TURN_BYTES: between batches the event loop turns (a signal, git processes read alongside). */
 const BATCH = 256;
+const TURN_BYTES = 8 << 20;
 
 export class WholeHistory extends HistoryScan {
   /** Every commit id in the object store, in listing order; complete once `listed` has fired. */
@@ -137,12 +138,13 @@ export class WholeHistory extends HistoryScan {
     const known = cache ? (oid: string) => cache.has(oid) : undefined;
     try {
       let batch: StoreOutcome[] = [];
+      let bytes = 0;
       for (const outcome of storeOutcomes(store, (this.reading as StoreReading).probe, { maxFileSize: this.maxFileSize, known })) {
         batch.push(outcome);
-        if (batch.length < BATCH) continue;
+        bytes += outcome.kind === 'read' ? outcome.bytes.length : outcome.kind === 'probed' ? outcome.size : 0;
+        if (batch.length < BATCH && bytes < TURN_BYTES) continue;
         yield outcomeItems(batch, options, totals);
-        batch = [];
-        // git processes started alongside (the missing objects' walk) are read meanwhile.
+        [batch, bytes] = [[], 0];
         await new Promise((resolve) => setImmediate(resolve));
       }
       yield outcomeItems(batch, options, totals);

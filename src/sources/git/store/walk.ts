@@ -52,6 +52,8 @@ class FamilyWalk {
   private readonly visited: Uint8Array;
   /** Whether each object is given: 0 not asked yet, 1 yes, 2 no (the caller's answer is asked once). */
   private readonly answers: Uint8Array;
+  /** Whether each object is given or built on by one that is: only those are built (a second audit wants few). */
+  private readonly needed: Uint8Array;
 
   constructor(
     private readonly pack: PackFile,
@@ -79,6 +81,17 @@ class FamilyWalk {
       if (b === -1) continue;
       this.list[filled[b] as number] = o;
       filled[b] = (filled[b] as number) + 1;
+    }
+    this.needed = new Uint8Array(n);
+    this.markNeeded();
+  }
+
+  /** Every object given, and every base one is built on, down its chain. */
+  private markNeeded(): void {
+    const { bases, needed } = this;
+    for (let o = 0; o < this.pack.count; o++) {
+      if (!this.given(o) || needed[o]) continue;
+      for (let at = o, steps = 0; at !== -1 && !needed[at] && steps <= bases.length; at = bases[at] as number, steps++) needed[at] = 1;
     }
   }
 
@@ -120,7 +133,10 @@ class FamilyWalk {
   private *family(root: number): Iterable<Step> {
     const { arena } = this;
     this.visited[root] = 1;
-    if (!this.given(root) && !this.hasDeltas(root)) return;
+    if (!this.needed[root]) {
+      this.skip(root);
+      return;
+    }
     const mark = arena.mark;
     let bytes: Buffer;
     try {
@@ -154,7 +170,10 @@ class FamilyWalk {
       yield* this.lost(child, problem);
       return null;
     }
-    if (!this.given(child) && !this.hasDeltas(child)) return null;
+    if (!this.needed[child]) {
+      this.skip(child);
+      return null;
+    }
     const before = arena.mark;
     const fresh: number[] = [];
     let built: Buffer;
@@ -175,6 +194,16 @@ class FamilyWalk {
     if (this.hasDeltas(child)) return { ordinal: child, bytes: built, mark: before, next: this.first[child] as number };
     arena.release(before);
     return null;
+  }
+
+  /** `o` and everything built on it, passed over: nothing in it is given. */
+  private skip(o: number): void {
+    const todo = [o];
+    while (todo.length > 0) {
+      const at = todo.pop() as number;
+      this.visited[at] = 1;
+      for (let k = this.first[at] as number; k < (this.first[at + 1] as number); k++) todo.push(this.list[k] as number);
+    }
   }
 
   /** `o` and everything built on it, said not to be readable. */
