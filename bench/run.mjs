@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- dir|decode|history|cache|memory|server|hook]: sk-scan's speed against ripgrep and git's own plumbing.
+// npm run bench [-- dir|decode|history|store|cache|memory|server|hook]: sk-scan's speed against ripgrep and git's own plumbing.
 //
 // Commands are timed in interleaved rounds (each command once per round, in
 // turn) and compared by their medians: on a shared machine whose speed drifts
@@ -28,6 +28,13 @@
 // PDF streams…): the dir tree scanned through the API with and without it
 // (`decode: false`, an option for this measurement alone), the difference as a
 // share of the scan without it.
+//
+// store: the whole-history read from the object store itself against the read through
+// `git cat-file` (the API's readObjects: 'git'), on express.bundle with keys planted where a
+// delta-aware reader could lose them (an inserted line, a key made of copied and inserted
+// bytes, one made by a deletion's seam), on the generated history, and on git/git where
+// SK_SCAN_GIT_GIT names a clone of it: the two reports compared field for field (timings
+// aside), each timed, and the floor.
 //
 // server: `sk-scan pre-receive` on a one-commit push to a bare copy of the
 // hook's repository, against a bare `node -e 0`.
@@ -224,6 +231,90 @@ if (!only || only === 'history') {
     if (r.diffWalk) console.log(`speed-up over the diff walk: ${(r.diffWalk.median / r.sk.median).toFixed(2)}x (goal: at least 2.5x on express.bundle)`);
     console.log(`objects read: ${report.stats.files}, ${mb(report.stats.bytes)}; findings: ${report.findings.length}`);
   }
+}
+
+if (!only || only === 'store') {
+  mkdirSync(WORK, { recursive: true });
+  const express = expressRepo();
+  const cases = [
+    ['express.bundle, keys planted in its files\' later versions', express && plantedExpress(express), 5],
+    ['generated history, with 3 planted keys', historyRepo('history-v2.git', []), 5],
+    ['generated history ten times longer', historyRepo('history-x10.git', ['--commits', '52000']), 3],
+  ];
+  if (process.env.SK_SCAN_GIT_GIT) cases.push(['git/git', process.env.SK_SCAN_GIT_GIT, 1]);
+  const script = join(WORK, 'store-scan.mjs');
+  writeFileSync(
+    script,
+    `const { scanGit } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});\n` +
+      `const report = await scanGit([process.argv[2]], { noCache: true, noSubmodules: true, readObjects: process.argv[3] });\n` +
+      `const out = JSON.stringify(report, (k, v) => (k === 'durationMs' ? undefined : k === 'warnings' ? v.map((w) => w.replace(/blob [0-9a-f]{40,64}/g, 'blob …')) : v));\n` +
+      `process.stdout.write(process.argv[4] === 'print' ? out : '');\n`,
+  );
+  console.log('\n## store: reading the object store itself against reading through git cat-file');
+  const pattern = q(RG_PATTERNS.slice(0, 2).join('|'));
+  for (const [label, repo, rounds] of cases) {
+    if (!repo) {
+      console.log(`\n### ${label}: not found, skipped`);
+      continue;
+    }
+    const run = (how) => execFileSync(process.execPath, [script, repo, how, 'print'], { maxBuffer: 1 << 30 }).toString();
+    const [store, git] = [run('store'), run('git')];
+    const findings = JSON.parse(store).findings.length;
+    const floor = `git -C ${repo} cat-file --batch-all-objects --batch-check='%(objectname) %(objecttype)' --unordered | awk '$2=="blob"{print $1}' | git -C ${repo} cat-file --batch | rg -a -c ${pattern} >/dev/null`;
+    const r = race({ store: `${process.execPath} ${script} ${repo} store`, git: `${process.execPath} ${script} ${repo} git`, floor }, rounds);
+    console.log(`\n### ${label}`);
+    console.log(`reports ${store === git ? 'the same' : 'DIFFERENT'} (${findings} findings) · store ${secs(r.store)} · through git ${secs(r.git)} · floor ${secs(r.floor)}`);
+    console.log(`store/floor ${(r.store.median / r.floor.median).toFixed(2)}x · through git/floor ${(r.git.median / r.floor.median).toFixed(2)}x`);
+  }
+}
+
+/**
+ * A copy of express with keys planted in later versions of its own files:
+ * a line inserted into a file's middle, a key too short to be one completed
+ * by the next version (copied and inserted bytes), and one joined by a
+ * deletion (a seam); repacked, so that the versions are deltas.
+ */
+function plantedExpress(express) {
+  const repo = join(WORK, 'express-planted.git');
+  if (existsSync(join(repo, 'HEAD'))) return repo;
+  execFileSync('git', ['clone', '-q', '--bare', express, repo]);
+  const B62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = 29;
+  const rnd = () => (s = (s * 48271) % 2147483647) / 2147483647;
+  const body = (n) => Array.from({ length: n }, () => B62[Math.floor(rnd() * 62)]).join('');
+  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', 'HEAD', 'lib'], { cwd: repo }).toString().trim().split('\n').slice(0, 6);
+  const read = (f) => execFileSync('git', ['show', `HEAD:${f}`], { cwd: repo }).toString().split('\n');
+  const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo }).toString().trim();
+  const commits = [];
+  files.forEach((f, i) => {
+    const lines = read(f);
+    const key = `sk_live_${body(32)}`;
+    const mid = Math.floor(lines.length / 2);
+    if (i % 3 === 0) commits.push([f, [...lines.slice(0, mid), `// KEY=${key}`, ...lines.slice(mid)]]);
+    if (i % 3 === 1) {
+      commits.push([f, [...lines.slice(0, mid), `// token ${key.slice(0, 16)}`, ...lines.slice(mid)]]);
+      commits.push([f, [...lines.slice(0, mid), `// token ${key}`, ...lines.slice(mid)]]);
+    }
+    if (i % 3 === 2) {
+      const filler = body(300);
+      commits.push([f, [...lines.slice(0, mid), `// ${key.slice(0, 5)}${filler}${key.slice(5)}`, ...lines.slice(mid)]]);
+      commits.push([f, [...lines.slice(0, mid), `// ${key}`, ...lines.slice(mid)]]);
+    }
+  });
+  // Each planted version, then a later edit elsewhere in the file that carries the key on.
+  const stream = commits
+    .flatMap(([f, lines], n) => {
+      const later = [...lines, `// edited ${n}`];
+      return [[f, lines], [f, later]];
+    })
+    .map(([f, lines], n) => {
+      const text = lines.join('\n');
+      return `commit refs/heads/planted\ncommitter b <b@example.test> ${1_700_000_000 + n} +0000\ndata 8\nplanted\n${n === 0 ? `from ${head}\n` : ''}M 100644 inline ${f}\ndata ${Buffer.byteLength(text)}\n${text}\n\n`;
+    })
+    .join('');
+  execFileSync('git', ['fast-import', '--quiet'], { cwd: repo, input: stream });
+  execFileSync('git', ['repack', '-adfq', '--depth=50', '--window=50'], { cwd: repo });
+  return repo;
 }
 
 if (!only || only === 'cache') {
