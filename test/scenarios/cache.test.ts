@@ -160,6 +160,24 @@ describe('scan cache', () => {
     // A range reads what it added, with or without a cache.
     expect((await scanGit([repo.dir], { since: 'HEAD~1' })).stats.cached).toBeUndefined();
   });
+
+  it('a first audit (reading the store itself) and a second (through git) name the store alike, so the second trusts what the first checked', () => {
+    const { repo } = repoWithKey();
+    repo.git('repack', '-adq');
+    repo.commit('loose', { 'late.js': 'export const late = 1;\n' });
+    const dir = tempDir();
+    const checked = () => /^checked (\S+ \S+|-)$/m.exec(readFileSync(join(dir, readdirSync(dir).find((f) => !f.endsWith('.places')) as string), 'latin1'))?.[1];
+    runCli(['git', repo.dir, '--cache', dir]);
+    const first = checked();
+    // Refs and store checked whole: the second audit skips the walk for objects the store lacks.
+    expect(first).toMatch(/^[0-9a-f]{64} [0-9a-f]{64}$/);
+    runCli(['git', repo.dir, '--cache', dir]);
+    expect(checked()).toBe(first);
+    // A new object is a new store.
+    repo.commit('newer', { 'newer.js': 'export const newer = 1;\n' });
+    runCli(['git', repo.dir, '--cache', dir]);
+    expect(checked()?.split(' ')[1]).not.toBe(first?.split(' ')[1]);
+  });
 });
 
 describe('what a cached audit says it read', () => {

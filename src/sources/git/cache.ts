@@ -123,6 +123,11 @@ export class CleanCache {
     return new CleanCache(file, key, parsed.records, parsed.checked);
   }
 
+  /** How many objects the file says are clean (0 for a first audit). */
+  get size(): number {
+    return this.old.size;
+  }
+
   /** Whether `oid` was read and found clean by a scan with the same key. */
   has(oid: string): boolean {
     const i = this.old.indexOf(oid);

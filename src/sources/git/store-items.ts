@@ -26,14 +26,10 @@ export type StoreOutcome =
   /** To be scanned: the whole object. */
   | { id: string; type: StoreEntry['type']; kind: 'read'; bytes: Buffer }
   | { id: string; type: 'blob'; kind: 'tooLarge'; size: number }
-  | { id: string; kind: 'problem'; message: string }
-  /** A commit the scan cache knows clean: not read, but the history's all the same. */
-  | { id: string; type: 'commit'; kind: 'known' };
+  | { id: string; kind: 'problem'; message: string };
 
 export interface WalkOptions {
   maxFileSize: number;
-  /** Objects not to read (the scan cache knows them clean). */
-  known?: (id: string) => boolean;
 }
 
 /** How a whole history is read from the store: the probe is detection's, given from above (the API). */
@@ -45,15 +41,8 @@ export interface StoreReading {
 export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: WalkOptions): Iterable<StoreOutcome> {
   /** Per key: 1 when the object is text that holds nothing anywhere (so a delta on it is asked where it changed). */
   const clean = new Uint8Array(store.count);
-  // A commit the cache knows is not read, but it is the history's all the same (its commits are walked to place findings).
-  const knownCommits: string[] = [];
-  const wanted = (id: string, type: StoreEntry['type']) => {
-    if (!opts.known?.(id)) return true;
-    if (type === 'commit') knownCommits.push(id);
-    return false;
-  };
-  for (const entry of store.entries(wanted)) {
-    for (const id of knownCommits.splice(0)) yield { id, type: 'commit', kind: 'known' };
+  // Every object is read (a repeated audit, whose scan cache knows most of them, reads through git: whole.ts).
+  for (const entry of store.entries(() => true)) {
     if ('problem' in entry) {
       yield { id: entry.id, kind: 'problem', message: entry.problem };
       continue;
@@ -77,7 +66,6 @@ export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: Wal
       yield { id: entry.id, type: entry.type, kind: 'probed', size: content.length };
     }
   }
-  for (const id of knownCommits) yield { id, type: 'commit', kind: 'known' };
 }
 
 export interface ItemsOptions {
@@ -100,7 +88,6 @@ export function outcomeItems(outcomes: Iterable<StoreOutcome>, opts: ItemsOption
       continue;
     }
     if (o.type === 'commit') opts.onCommit(o.id);
-    if (o.kind === 'known') continue;
     if (o.kind === 'tooLarge') {
       opts.events.skip('tooLarge', `blob ${o.id}`, formatBytes(o.size));
       continue;

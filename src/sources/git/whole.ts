@@ -26,7 +26,7 @@ import type { WantedObject } from './objects.js';
 import { missingAdvice, packedObjects, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
 import { outcomeItems, storeOutcomes, type StoreOutcome, type StoreReading } from './store-items.js';
-import { openStore, type ObjectStore, type StoreOpening } from './store/store.js';
+import { openStore, storeFingerprint, type ObjectStore, type StoreOpening } from './store/store.js';
 
 /** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the user's cache folder. */
 export interface CacheSettings {
@@ -121,10 +121,16 @@ export class WholeHistory extends HistoryScan {
     await limits;
   }
 
-  /** The object store to read directly, or (said in a warning) why git reads it: a store read through git is read all the same. */
+  /**
+   * The object store to read directly, or (said in a warning) why git reads
+   * it: a store read through git is read all the same. A repeated audit, whose
+   * cache knows most objects, lists them through git: git lists a store faster
+   * than its headers are read here (express: 0.26 s against 0.31).
+   */
   private openStore(): StoreOpening {
     const { store } = this.repo;
     if (this.reading === null) return { unread: 'not asked to' };
+    if (this.cache !== null && this.cache.size > 0) return { unread: 'the scan cache knows what it holds' };
     const opened = 'objects' in store ? openStore(store.objects, store.idLength) : store;
     if ('unread' in opened) this.warn(`objects read through git, more slowly: ${opened.unread}`);
     return opened;
@@ -132,14 +138,12 @@ export class WholeHistory extends HistoryScan {
 
   /** Every commit, tag and blob, from the store itself. */
   private async *storeRead(store: ObjectStore): AsyncIterable<SourceItem[]> {
-    const cache = this.cache;
     const totals = { listed: 0, bytes: 0 };
     const options = { events: this.events, onCommit: (commit: string) => this.commits.push(commit), item: (oid: string, type: string, bytes: Bytes) => this.itemOf(oid, type, bytes) };
-    const known = cache ? (oid: string) => cache.has(oid) : undefined;
     try {
       let batch: StoreOutcome[] = [];
       let bytes = 0;
-      for (const outcome of storeOutcomes(store, (this.reading as StoreReading).probe, { maxFileSize: this.maxFileSize, known })) {
+      for (const outcome of storeOutcomes(store, (this.reading as StoreReading).probe, { maxFileSize: this.maxFileSize })) {
         batch.push(outcome);
         bytes += outcome.kind === 'read' ? outcome.bytes.length : outcome.kind === 'probed' ? outcome.size : 0;
         if (batch.length < BATCH && bytes < TURN_BYTES) continue;
@@ -228,7 +232,10 @@ export class WholeHistory extends HistoryScan {
         yield listing.push(chunk);
       }
       yield listing.end();
-      this.store.fire(hash.digest('hex'));
+      // A store that could be read directly is named as the store reader names it: a first audit reads it
+      // directly, a repeated one through git, and the cache compares what each saw.
+      const { store } = this.repo;
+      this.store.fire('objects' in store ? storeFingerprint(store.objects) : hash.digest('hex'));
     } finally {
       this.listed.fire();
       this.store.fire('');

@@ -76,6 +76,39 @@ function looseIds(objects: string, dir: string, idLength: number): string[] {
   return files.filter((f) => rest.test(f)).map((f) => dir + f);
 }
 
+/**
+ * What the object folder `objects` holds, as one hash of its packs' names
+ * (git names a pack by its checksum) and its loose objects' ids: the same
+ * store, the same fingerprint, whichever way it is read (the scan cache keeps
+ * it, to tell whether anything changed).
+ */
+export function storeFingerprint(objects: string): string {
+  const hash = createHash('sha256');
+  let packs: string[] = [];
+  try {
+    packs = readdirSync(join(objects, 'pack')).filter((n) => /^pack-[0-9a-f]+\.pack$/.test(n));
+  } catch {
+    // No pack folder: loose objects only.
+  }
+  for (const p of packs.sort()) hash.update(`${p}\n`);
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(objects).filter((n) => /^[0-9a-f]{2}$/.test(n));
+  } catch {
+    // Unreadable: the hash says so by being that of nothing.
+  }
+  for (const d of dirs.sort()) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(join(objects, d));
+    } catch {
+      continue;
+    }
+    for (const f of files.sort()) hash.update(`${d}${f}\n`);
+  }
+  return hash.digest('hex');
+}
+
 export class ObjectStore {
   /** How many objects it holds (counting an object twice where it is stored twice). */
   readonly count: number;
@@ -88,12 +121,9 @@ export class ObjectStore {
     this.count = packs.reduce((n, p) => n + p.count, 0) + loose.length;
   }
 
-  /** What the store holds, as one hash: its packs' checksums and its loose objects' ids. The same store, the same fingerprint. */
+  /** What the store holds, as one hash (storeFingerprint). */
   get fingerprint(): string {
-    const hash = createHash('sha256');
-    for (const p of this.packs) hash.update(`pack ${p.checksum}\n`);
-    for (const id of this.loose) hash.update(`loose ${id}\n`);
-    return hash.digest('hex');
+    return storeFingerprint(this.objects);
   }
 
   /**
