@@ -96,7 +96,7 @@ describe('reading packs directly', () => {
       let fresh = 0;
       for (const w of walkPack(pack, arena(), () => true)) {
         expect('problem' in w ? w.problem : '').toBe('');
-        if ('problem' in w) continue;
+        if ('problem' in w || 'tooLarge' in w) continue;
         const id = pack.idOf(w.ordinal);
         expect(createHash('sha1').update(`${w.type} ${w.bytes.length}\0`).update(w.bytes).digest('hex'), id).toBe(id);
         expect(seen.has(id)).toBe(false);

@@ -11,7 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { scanGit, type Report } from '../../src/index.js';
 import { importCommits, makeRepo, type TestRepo } from '../helpers/git.js';
@@ -122,6 +123,52 @@ function delta(base: Buffer, ops: ([number, number] | string)[]): Buffer {
   return Buffer.from(bytes);
 }
 
+/** A pack object's header: its type and size (gitformat-pack(5)). */
+function objectHeader(type: number, size: number): Buffer {
+  const bytes = [(type << 4) | (size % 16)];
+  let rest = Math.floor(size / 16);
+  while (rest > 0) {
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) | 0x80;
+    bytes.push(rest % 128);
+    rest = Math.floor(rest / 128);
+  }
+  return Buffer.from(bytes);
+}
+
+/** A pack and its version 2 index, written by hand from raw objects (header and zlib data each), whatever they claim. */
+function writePack(dir: string, objects: { id: Buffer; raw: Buffer }[]): void {
+  const head = Buffer.alloc(12);
+  head.write('PACK', 0, 'latin1');
+  head.writeUInt32BE(2, 4);
+  head.writeUInt32BE(objects.length, 8);
+  const offsets: number[] = [];
+  let at = 12;
+  for (const o of objects) {
+    offsets.push(at);
+    at += o.raw.length;
+  }
+  const body = Buffer.concat([head, ...objects.map((o) => o.raw)]);
+  const packSum = createHash('sha1').update(body).digest();
+  const sorted = objects.map((o, i) => ({ id: o.id, offset: offsets[i] as number })).sort((a, b) => Buffer.compare(a.id, b.id));
+  const fanout = Buffer.alloc(256 * 4);
+  for (let b = 0; b < 256; b++) fanout.writeUInt32BE(sorted.filter((o) => (o.id[0] as number) <= b).length, b * 4);
+  const idx = Buffer.concat([
+    Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]),
+    fanout,
+    ...sorted.map((o) => o.id),
+    Buffer.alloc(4 * sorted.length),
+    ...sorted.map((o) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(o.offset);
+      return b;
+    }),
+    packSum,
+  ]);
+  const name = `pack-${packSum.toString('hex')}`;
+  writeFileSync(join(dir, `${name}.pack`), Buffer.concat([body, packSum]));
+  writeFileSync(join(dir, `${name}.idx`), Buffer.concat([idx, createHash('sha1').update(idx).digest()]));
+}
+
 describe('what a delta makes new', () => {
   const probe = anchorProbe(new Detector(builtin.map(compileRule)));
   const next = rng(5);
@@ -201,6 +248,30 @@ describe('the object store read directly', () => {
     const r = runCli(['git', repo.dir, '--no-cache']);
     expect(r.stderr).toMatch(/objects read through git, more slowly: it is a partial clone/);
     expect(r.code).toBe(0);
+  });
+
+  it('reads a pack somebody wrote to hurt it: a size no object has, deltas that never reach a whole object, without allocating what they claim', () => {
+    const repo = makeRepo({ bare: true });
+    const id = (n: number) => Buffer.from(createHash('sha1').update(`fake ${n}`).digest());
+    const [huge, loopA, loopB, fine] = [id(1), id(2), id(3), id(4)];
+    const key = fakeKey('live');
+    writePack(join(repo.dir, 'objects', 'pack'), [
+      // A blob whose header says 1 TiB, its data a few bytes: never inflated.
+      { id: huge, raw: Buffer.concat([objectHeader(3, 2 ** 40), deflateSync('tiny')]) },
+      // Two deltas, each on the other: no chain reaches a whole object.
+      { id: loopA, raw: Buffer.concat([objectHeader(7, 4), loopB, deflateSync(Buffer.from([4, 4, 0x90, 4]))]) },
+      { id: loopB, raw: Buffer.concat([objectHeader(7, 4), loopA, deflateSync(Buffer.from([4, 4, 0x90, 4]))]) },
+      // And one ordinary blob, with a key: the rest is read.
+      { id: fine, raw: Buffer.concat([objectHeader(3, key.length + 4), deflateSync(`K=${key}\n\n`.slice(0, key.length + 4))]) },
+    ]);
+    const r = runCli(['git', repo.dir, '--no-cache', '--format', 'json']);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr).toMatch(new RegExp(`skipped, too large: blob ${huge.toString('hex')}: 1\\.0 TiB`));
+    expect(r.stderr).toMatch(new RegExp(`cannot read object (${loopA.toString('hex')}|${loopB.toString('hex')}): corrupt: .*(loops|never reaches a whole object)`));
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.findings.map((f) => f.git?.blob)).toEqual([fine.toString('hex')]);
+    expect(report.stats.skipped.unreadable).toBe(2);
+    expect(r.code).toBe(1);
   });
 
   it('names an object whose packed data is damaged, reads the rest, and exits 2', () => {

@@ -25,7 +25,7 @@ export type StoreOutcome =
   | { id: string; type: StoreEntry['type']; kind: 'probed'; size: number }
   /** To be scanned: the whole object. */
   | { id: string; type: StoreEntry['type']; kind: 'read'; bytes: Buffer }
-  | { id: string; type: 'blob'; kind: 'tooLarge'; size: number }
+  | { id: string; type: StoreEntry['type']; kind: 'tooLarge'; size: number }
   | { id: string; kind: 'problem'; message: string };
 
 export interface WalkOptions {
@@ -42,9 +42,13 @@ export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: Wal
   /** Per key: 1 when the object is text that holds nothing anywhere (so a delta on it is asked where it changed). */
   const clean = new Uint8Array(store.count);
   // Every object is read (a repeated audit, whose scan cache knows most of them, reads through git: whole.ts).
-  for (const entry of store.entries(() => true)) {
+  for (const entry of store.entries(() => true, opts.maxFileSize)) {
     if ('problem' in entry) {
       yield { id: entry.id, kind: 'problem', message: entry.problem };
+      continue;
+    }
+    if ('tooLarge' in entry) {
+      yield { id: entry.id, type: entry.type, kind: 'tooLarge', size: entry.tooLarge };
       continue;
     }
     const { bytes, fresh } = entry;
@@ -89,7 +93,7 @@ export function outcomeItems(outcomes: Iterable<StoreOutcome>, opts: ItemsOption
     }
     if (o.type === 'commit') opts.onCommit(o.id);
     if (o.kind === 'tooLarge') {
-      opts.events.skip('tooLarge', `blob ${o.id}`, formatBytes(o.size));
+      opts.events.skip('tooLarge', `${o.type === 'blob' ? 'blob' : 'object'} ${o.id}`, formatBytes(o.size));
       continue;
     }
     totals.listed++;

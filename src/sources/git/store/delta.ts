@@ -76,3 +76,16 @@ function copyInto(out: Buffer, at: number, from: Buffer, start: number, length: 
   if (length < SHORT_COPY) for (let i = 0; i < length; i++) out[at + i] = from[start + i] as number;
   else out.set(from.subarray(start, start + length), at);
 }
+
+/** The size of the result a delta names (its header's second number; 0 for a delta too short to name one). */
+export function deltaResultSize(delta: Buffer): number {
+  let at = 0;
+  while (at < delta.length && (delta[at] as number) & 0x80) at++;
+  let n = 0;
+  for (let i = at + 1, shift = 0; i < delta.length; i++, shift += 7) {
+    const byte = delta[i] as number;
+    n += (byte & 0x7f) * 2 ** shift;
+    if (!(byte & 0x80)) return n;
+  }
+  return 0;
+}

@@ -243,8 +243,9 @@ export class PackFile {
   inflate(head: Header, offset: number): Buffer {
     let out: Buffer;
     try {
-      // One chunk the object's size: no 16 KiB chunk allocated and copied out of for each small object.
-      out = inflateSync(this.data.bytes(head.dataAt, head.end), { maxOutputLength: Math.max(1, head.size), chunkSize: Math.max(64, head.size) });
+      // One chunk the object's size (no 16 KiB chunk allocated and copied out of for each small object), up to
+      // 16 MiB: a header may claim any size, and what is allocated follows what really inflates.
+      out = inflateSync(this.data.bytes(head.dataAt, head.end), { maxOutputLength: Math.max(1, head.size), chunkSize: Math.min(16 << 20, Math.max(64, head.size)) });
     } catch (err) {
       if (err instanceof TruncatedPack) throw new PackError(err.message);
       throw new PackError(`the object at ${offset} does not inflate: ${(err as Error).message}`);

@@ -131,7 +131,7 @@ export class ObjectStore {
    * families, then the loose objects. An object that cannot be read yields
    * `{ id, problem }`.
    */
-  *entries(wanted: (id: string, type: StoreEntry['type']) => boolean): Iterable<StoreEntry | { id: string; problem: string }> {
+  *entries(wanted: (id: string, type: StoreEntry['type']) => boolean, limit?: number): Iterable<StoreEntry | { id: string; type: StoreEntry['type']; tooLarge: number } | { id: string; problem: string }> {
     const arena = new Arena();
     let first = 0;
     for (const [n, pack] of this.packs.entries()) {
@@ -144,12 +144,13 @@ export class ObjectStore {
         if (earlier.some((p) => p.offsetOf(id) !== -1) || !wanted(id, type as StoreEntry['type'])) return false;
         ids.set(ordinal, id);
         return true;
-      });
+      }, limit);
       try {
         for (const w of walk) {
           const id = idOf(w.ordinal);
           ids.delete(w.ordinal);
           if ('problem' in w) yield { id, problem: w.problem };
+          else if ('tooLarge' in w) yield { id, type: w.type as StoreEntry['type'], tooLarge: w.tooLarge };
           else yield { id, type: w.type as StoreEntry['type'], key: first + w.ordinal, base: w.base === -1 ? -1 : first + w.base, bytes: w.bytes, fresh: w.fresh };
         }
       } catch (err) {

@@ -10,6 +10,7 @@
  * Trees are never inflated: nothing reads them.
  */
 import type { Arena } from './arena.js';
+import { deltaResultSize } from './delta.js';
 import { OBJECT_TYPES, PackError, type PackedObject, type PackFile } from './pack.js';
 
 const TREE = 2;
@@ -24,11 +25,23 @@ export interface Walked {
   fresh: number[] | null;
 }
 
-type Step = Walked | { ordinal: number; problem: string };
+/** An object over the size limit: not built. */
+export interface TooLarge {
+  ordinal: number;
+  type: PackedObject['type'];
+  tooLarge: number;
+}
 
-/** `wanted`: whether an object is given (trees never are); one that is not is still built when others are built on it. */
-export function walkPack(pack: PackFile, arena: Arena, wanted: (ordinal: number, type: PackedObject['type']) => boolean): Iterable<Step> {
-  return new FamilyWalk(pack, arena, wanted).steps();
+type Step = Walked | TooLarge | { ordinal: number; problem: string };
+
+/**
+ * `wanted`: whether an object is given (trees never are); one that is not is
+ * still built when others are built on it. `limit`: the largest object built
+ * (the headers of a pack somebody else wrote may name any size): a larger one
+ * is given as TooLarge, and what is built on it as a problem.
+ */
+export function walkPack(pack: PackFile, arena: Arena, wanted: (ordinal: number, type: PackedObject['type']) => boolean, limit = Number.MAX_SAFE_INTEGER): Iterable<Step> {
+  return new FamilyWalk(pack, arena, wanted, limit).steps();
 }
 
 /** A frame of a family's walk: an object others are built on, and the next of them to build. */
@@ -59,6 +72,7 @@ class FamilyWalk {
     private readonly pack: PackFile,
     private readonly arena: Arena,
     private readonly wanted: (ordinal: number, type: PackedObject['type']) => boolean,
+    private readonly limit: number,
   ) {
     const n = pack.count;
     this.types = new Uint8Array(n);
@@ -137,6 +151,10 @@ class FamilyWalk {
       this.skip(root);
       return;
     }
+    if ((this.sizes[root] as number) > this.limit) {
+      yield* this.overLimit(root, this.sizes[root] as number);
+      return;
+    }
     const mark = arena.mark;
     let bytes: Buffer;
     try {
@@ -178,7 +196,15 @@ class FamilyWalk {
     const fresh: number[] = [];
     let built: Buffer;
     try {
+      // A delta's instructions take at most 8 bytes for each byte they build (git's take far fewer): more is not one.
+      if ((this.sizes[child] as number) > this.limit * 8 + 64) throw new PackError(`the delta at ${this.pack.offsetOfOrdinal(child)} is larger than any object within the size limit could need`);
       const delta = this.inflate(child);
+      const result = deltaResultSize(delta);
+      if (result > this.limit) {
+        arena.release(before);
+        yield* this.overLimit(child, result);
+        return null;
+      }
       try {
         built = arena.apply(frame.bytes, delta, fresh);
       } catch (err) {
@@ -194,6 +220,15 @@ class FamilyWalk {
     if (this.hasDeltas(child)) return { ordinal: child, bytes: built, mark: before, next: this.first[child] as number };
     arena.release(before);
     return null;
+  }
+
+  /** `o`, over the size limit, and what is built on it: not built. */
+  private *overLimit(o: number, size: number): Iterable<Step> {
+    if (this.given(o)) yield { ordinal: o, type: this.typeOf(o), tooLarge: size };
+    for (let k = this.first[o] as number; k < (this.first[o + 1] as number); k++) {
+      yield* this.lost(this.list[k] as number, `it is built on an object of ${size} bytes, over the size limit`);
+    }
+    this.visited[o] = 1;
   }
 
   /** `o` and everything built on it, passed over: nothing in it is given. */
