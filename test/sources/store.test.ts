@@ -253,7 +253,7 @@ describe('the object store read directly', () => {
   it('reads a pack somebody wrote to hurt it: a size no object has, deltas that never reach a whole object, without allocating what they claim', () => {
     const repo = makeRepo({ bare: true });
     const id = (n: number) => Buffer.from(createHash('sha1').update(`fake ${n}`).digest());
-    const [huge, loopA, loopB, fine] = [id(1), id(2), id(3), id(4)];
+    const [huge, loopA, loopB, fine, cut] = [id(1), id(2), id(3), id(4), id(5)];
     const key = fakeKey('live');
     writePack(join(repo.dir, 'objects', 'pack'), [
       // A blob whose header says 1 TiB, its data a few bytes: never inflated.
@@ -263,6 +263,8 @@ describe('the object store read directly', () => {
       { id: loopB, raw: Buffer.concat([objectHeader(7, 4), loopA, deflateSync(Buffer.from([4, 4, 0x90, 4]))]) },
       // And one ordinary blob, with a key: the rest is read.
       { id: fine, raw: Buffer.concat([objectHeader(3, key.length + 4), deflateSync(`K=${key}\n\n`.slice(0, key.length + 4))]) },
+      // A delta on it whose header never ends.
+      { id: cut, raw: Buffer.concat([objectHeader(7, 1), fine, deflateSync(Buffer.from([0x80]))]) },
     ]);
     const r = runCli(['git', repo.dir, '--no-cache', '--format', 'json']);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -270,7 +272,8 @@ describe('the object store read directly', () => {
     expect(r.stderr).toMatch(new RegExp(`cannot read object (${loopA.toString('hex')}|${loopB.toString('hex')}): corrupt: .*(loops|never reaches a whole object)`));
     const report = JSON.parse(r.stdout) as Report;
     expect(report.findings.map((f) => f.git?.blob)).toEqual([fine.toString('hex')]);
-    expect(report.stats.skipped.unreadable).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`cannot read object ${cut.toString('hex')}: corrupt: the delta at \\d+ does not apply: delta ends inside its header`));
+    expect(report.stats.skipped.unreadable).toBe(3);
     expect(r.code).toBe(1);
   });
 

@@ -11,7 +11,7 @@
  * where there is no WebAssembly, is built in JavaScript (delta.ts) into memory
  * of its own.
  */
-import { applyDelta, DeltaError } from './delta.js';
+import { applyDelta, deltaHeader, DeltaError } from './delta.js';
 import { DELTA_WASM } from './delta-wasm.js';
 import { wasm, type WasmMemory } from '../../../common/wasm.js';
 
@@ -121,23 +121,3 @@ const FAILURES: Record<number, string> = {
   3: 'delta holds the reserved instruction 0',
   4: 'delta does not build the size it names',
 };
-
-/** A delta's two sizes (its base's, its result's) and how many bytes they take. */
-function deltaHeader(delta: Buffer): { base: number; result: number; length: number } {
-  let at = 0;
-  const size = (): number => {
-    let n = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (at >= delta.length) throw new DeltaError('delta ends inside its header');
-      byte = delta[at++] as number;
-      n += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return n;
-  };
-  const base = size();
-  const result = size();
-  return { base, result, length: at };
-}

@@ -15,25 +15,13 @@ export class DeltaError extends Error {}
  * inserted run, and each seam where a copied range follows one that did not
  * end where it starts in the base (empty pairs: two copies can join into
  * bytes neither range held). Everything else in the result is a range of the
- * base, copied whole. `into` gives the result's buffer, of the size asked.
+ * base, copied whole.
  */
-export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[], into: (size: number) => Buffer = (n) => Buffer.allocUnsafe(n)): Buffer {
-  let at = 0;
-  const size = (): number => {
-    let n = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (at >= delta.length) throw new DeltaError('delta ends inside its header');
-      byte = delta[at++] as number;
-      n += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return n;
-  };
-  const baseSize = size();
-  if (baseSize !== base.length) throw new DeltaError(`delta is for a base of ${baseSize} bytes, not ${base.length}`);
-  const out = into(size());
+export function applyDelta(base: Buffer, delta: Buffer, fresh?: number[]): Buffer {
+  const head = deltaHeader(delta);
+  if (head.base !== base.length) throw new DeltaError(`delta is for a base of ${head.base} bytes, not ${base.length}`);
+  const out = Buffer.allocUnsafe(head.result);
+  let at = head.length;
   let written = 0;
   /** Where the last copy ended in the base; -1 after an insert (whose own range covers the join). */
   let copiedTo = -1;
@@ -77,15 +65,22 @@ function copyInto(out: Buffer, at: number, from: Buffer, start: number, length: 
   else out.set(from.subarray(start, start + length), at);
 }
 
-/** The size of the result a delta names (its header's second number; 0 for a delta too short to name one). */
-export function deltaResultSize(delta: Buffer): number {
+/** A delta's two sizes (its base's, its result's) and how many bytes they take. */
+export function deltaHeader(delta: Buffer): { base: number; result: number; length: number } {
   let at = 0;
-  while (at < delta.length && (delta[at] as number) & 0x80) at++;
-  let n = 0;
-  for (let i = at + 1, shift = 0; i < delta.length; i++, shift += 7) {
-    const byte = delta[i] as number;
-    n += (byte & 0x7f) * 2 ** shift;
-    if (!(byte & 0x80)) return n;
-  }
-  return 0;
+  const size = (): number => {
+    let n = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (at >= delta.length) throw new DeltaError('delta ends inside its header');
+      byte = delta[at++] as number;
+      n += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return n;
+  };
+  const base = size();
+  const result = size();
+  return { base, result, length: at };
 }

@@ -10,7 +10,7 @@
  * Trees are never inflated: nothing reads them.
  */
 import type { Arena } from './arena.js';
-import { deltaResultSize } from './delta.js';
+import { deltaHeader, DeltaError } from './delta.js';
 import { OBJECT_TYPES, PackError, type PackedObject, type PackFile } from './pack.js';
 
 const TREE = 2;
@@ -199,16 +199,17 @@ class FamilyWalk {
       // A delta's instructions take at most 8 bytes for each byte they build (git's take far fewer): more is not one.
       if ((this.sizes[child] as number) > this.limit * 8 + 64) throw new PackError(`the delta at ${this.pack.offsetOfOrdinal(child)} is larger than any object within the size limit could need`);
       const delta = this.inflate(child);
-      const result = deltaResultSize(delta);
-      if (result > this.limit) {
-        arena.release(before);
-        yield* this.overLimit(child, result);
-        return null;
-      }
       try {
+        const { result: size } = deltaHeader(delta);
+        if (size > this.limit) {
+          arena.release(before);
+          yield* this.overLimit(child, size);
+          return null;
+        }
         built = arena.apply(frame.bytes, delta, fresh);
       } catch (err) {
-        throw new PackError(`the delta at ${this.pack.offsetOfOrdinal(child)} does not apply: ${(err as Error).message}`);
+        if (!(err instanceof DeltaError)) throw err;
+        throw new PackError(`the delta at ${this.pack.offsetOfOrdinal(child)} does not apply: ${err.message}`);
       }
     } catch (err) {
       if (!(err instanceof PackError)) throw err;
