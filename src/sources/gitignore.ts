@@ -23,7 +23,67 @@ const MAX_IGNORE_FILE = 1 << 20;
 interface Layer {
   /** The directory the patterns are relative to. */
   base: string;
-  rules: Ignore;
+  rules: RuleSet;
+}
+
+/**
+ * A rules file, tested an entry at a time against only the rules that could
+ * match it. Most lines of a large .gitignore name one file or folder
+ * (`/git-add`, `build/`): such a rule can only match an entry of that name
+ * (what lies below a folder it ignores is never listed). An entry is tested
+ * against the rules naming it, every rule whose last segment is a pattern
+ * (`*.o`), and every negation (so that a folder the whole file does not ignore
+ * is not ignored by a part of it, when the library checks an entry's
+ * parents): in the file's order, the last that matches decides, as it does
+ * with them all. git/git's 263-line .gitignore, tested whole for each of the
+ * 38,700 entries of eight checkouts, cost the walking thread 0.45 s.
+ */
+class RuleSet {
+  /** The lines of rules naming one name, by that name in lower case (the library ignores case); the others. */
+  private readonly named = new Map<string, number[]>();
+  private readonly always: number[] = [];
+  private readonly lines: string[];
+  private readonly sets = new Map<string, Ignore>();
+
+  constructor(text: string) {
+    // As the library reads it: a byte-order mark dropped, lines split at LF with one CR before it dropped.
+    this.lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).replace(/\r$/, '').split(/\r?\n/);
+    this.lines.forEach((line, i) => {
+      const name = namedBy(line);
+      if (name === undefined) return;
+      if (name === null) this.always.push(i);
+      else {
+        const at = this.named.get(name);
+        if (at) at.push(i);
+        else this.named.set(name, [i]);
+      }
+    });
+  }
+
+  test(path: string, name: string): { ignored: boolean; unignored: boolean } {
+    const key = this.named.has(name.toLowerCase()) ? name.toLowerCase() : '';
+    let rules = this.sets.get(key);
+    if (!rules) {
+      const chosen = key === '' ? this.always : [...this.always, ...(this.named.get(key) as number[])].sort((a, b) => a - b);
+      rules = ignore({ allowRelativePaths: true }).add(chosen.map((i) => this.lines[i] as string).join('\n'));
+      this.sets.set(key, rules);
+    }
+    return rules.test(path);
+  }
+}
+
+/**
+ * The one name a rules line can match (lower case), null for a line that may
+ * match any (a pattern in its last segment, an escape, a negation), undefined
+ * for a line that is no rule (blank, a comment).
+ */
+function namedBy(line: string): string | null | undefined {
+  const pattern = line.replace(/(?<!\\) +$/, '');
+  if (pattern === '' || pattern.startsWith('#')) return undefined;
+  if (pattern.startsWith('!')) return null;
+  const path = pattern.endsWith('/') ? pattern.slice(0, -1) : pattern;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last === '' || /[*?[\]\\]/.test(last) ? null : last.toLowerCase();
 }
 
 export class IgnoreRules {
@@ -84,7 +144,7 @@ export class IgnoreRules {
         if (!(base === dirname(d) || isInside(dirname(d), base))) continue;
         let rel = relative(base, d);
         if (sep !== '/') rel = rel.split(sep).join('/');
-        const r = rules.test(`${rel}/`);
+        const r = rules.test(`${rel}/`, rel.slice(rel.lastIndexOf('/') + 1));
         if (r.ignored) return true;
         if (r.unignored) return false;
       }
@@ -99,7 +159,7 @@ export class IgnoreRules {
     for (const { base, rules } of chain) {
       let rel = dir === base ? name : `${dir.slice(base.length + 1)}/${name}`;
       if (sep !== '/') rel = rel.split(sep).join('/');
-      const r = rules.test(isDir ? `${rel}/` : rel);
+      const r = rules.test(isDir ? `${rel}/` : rel, name);
       if (r.ignored) return true;
       if (r.unignored) return false;
     }
@@ -118,7 +178,7 @@ export class IgnoreRules {
     // A file of comments and blank lines (the template every `git init` writes to .git/info/exclude)
     // ignores nothing: no layer, rather than one every entry of the tree is tested against for nothing.
     if (text === null || !hasPatterns(text)) return null;
-    return { base, rules: ignore({ allowRelativePaths: true }).add(text) };
+    return { base, rules: new RuleSet(text) };
   }
 }
 

@@ -39,6 +39,52 @@ describe('.gitignore semantics', () => {
     return dir;
   }
 
+  it('reads what git does not ignore, file for file, under large rules files of names, patterns and negations (git ls-files --others)', async () => {
+    const dir = tempDir();
+    gitInit(dir);
+    const files: Record<string, string | Buffer> = {};
+    const names = ['git-add', 'git-commit', 'build', 'out', 'notes.txt', 'keep.log', 'x.o', 'lib.a', 'a b', 'README'];
+    // Many rules of one name each (as git/git's .gitignore), anchored or not, folders only, patterns, negations.
+    const rules = [
+      ...names.slice(0, 2).map((n) => `/${n}`),
+      'build/',
+      'out',
+      '*.o',
+      '*.[ao]',
+      '!keep.log',
+      '*.log',
+      '!keep.log',
+      'docs/**/generated',
+      'nested/deep/notes.txt',
+      'trailing.txt   ',
+      '\\#hash.txt',
+      '# a comment',
+      '',
+      '!lib.a',
+      // A folder a pattern ignores and a negation names again: what is in it is read.
+      '*.d',
+      '!keep.d',
+    ];
+    files['.gitignore'] = `\ufeff${rules.join('\r\n')}\n`;
+    files['sub/.gitignore'] = 'README\n!out\n/notes.txt\n';
+    for (const top of ['', 'sub/', 'nested/deep/', 'docs/a/b/']) {
+      for (const n of [...names, 'trailing.txt', '#hash.txt', 'debug.log', 'generated']) files[`${top}${n}/f.env`] = key(0);
+      for (const n of [...names, 'trailing.txt', '#hash.txt', 'debug.log', 'generated']) files[`${top}${n}.env`] = key(0);
+      for (const n of ['notes.txt', 'x.o', 'lib.a', 'keep.log', 'debug.log', 'README', 'trailing.txt', '#hash.txt', 'git-add', 'out']) files[`${top}leaf/${n}`] = key(0);
+    }
+    files['keep.d/inside.env'] = key(0);
+    files['drop.d/inside.env'] = key(0);
+    writeTree(dir, files);
+    const expected = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '-z'], { cwd: dir })
+      .toString()
+      .split('\0')
+      .filter((f) => f !== '' && !f.endsWith('.gitignore'))
+      .sort();
+    const r = await scanDir([dir], { threads: 1 });
+    expect(paths(r)).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(40);
+  });
+
   it('honours root and nested .gitignore files, negation, anchoring and .git/info/exclude', async () => {
     const r = await scanDir([tree()], { threads: 1 });
     expect(paths(r)).toEqual(['app.env', 'keep.log', 'pkg/public.env', 'secrets/tracked.env', 'src/build/generated.env']);
