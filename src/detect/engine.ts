@@ -131,11 +131,13 @@ export class Detector {
   }
 
   /**
-   * Whether `scan` could find anything in `buf`: a rule's whole keyword, or
-   * a run a decoder would search (an encoded form of a keyword, a compressed
-   * payload, base64 holding one inside). False means `scan` finds nothing,
-   * and says nothing unread. Cheaper than `scan`: no regex, no search of
-   * decoded bytes.
+   * Whether `scan` could find anything in `buf`: a rule's whole keyword, any
+   * of a decoder's anchors (an encoded form of a keyword, a payload's start:
+   * not checked further, since whether one decodes can depend on lines far
+   * from it, as in wrapped base64), or a long base64 run holding an encoded
+   * form (checked: a run's content is the run's own). False means `scan`
+   * finds nothing, and says nothing unread. Cheaper than `scan`: no regex, no
+   * search of decoded bytes.
    */
   mayFind(buf: Buffer): boolean {
     const hits = this.prefilter.find(buf);
@@ -145,10 +147,12 @@ export class Detector {
       if (places !== undefined && keywordWindows(buf, places, keywords) !== null) return true;
     }
     for (const { decoder, first } of this.decoders) {
+      if (anyHit(hits, first, decoder.anchors.length)) return true;
+    }
+    // Only long runs are left: a run holds evidence when base64 of a keyword's form is in it.
+    for (const { decoder, first } of this.decoders) {
       const places = this.placesFor(hits, decoder, first);
-      if (places === null) continue;
-      let unread = false;
-      if (decoder.runs(buf, places, 0, () => (unread = true)).length > 0 || unread) return true;
+      if (places !== null && decoder.runs(buf, places, 0).length > 0) return true;
     }
     return false;
   }

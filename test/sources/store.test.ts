@@ -174,7 +174,10 @@ describe('what a delta makes new', () => {
   const next = rng(5);
   const key = fakeKey('test');
   const filler = randomBody(next, 300);
-  const text = (s: string) => Array.from({ length: 30 }, () => randomBody(next, 70)).join('\n') + s + Array.from({ length: 30 }, () => randomBody(next, 70)).join('\n');
+  // Lines of words: nothing a decoder looks at (random base62 holds some encoded form or other).
+  const words = ['the', 'delta', 'copies', 'ranges', 'of', 'its', 'base', 'and', 'inserts', 'new', 'bytes'];
+  const line = () => Array.from({ length: 10 }, () => words[Math.floor(next() * words.length)]).join(' ');
+  const text = (s: string) => Array.from({ length: 30 }, line).join('\n') + s + Array.from({ length: 30 }, line).join('\n');
 
   it('is each insert, and each seam where two copies that were apart in the base meet', () => {
     const base = Buffer.from(text(`\nA ${key.slice(0, 5)}${filler}${key.slice(5)} B\n`));
