@@ -62,7 +62,8 @@ export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: Wal
     // read whole, its origin from its fields.
     let holds = entry.type === 'tag' || isBinary(content.subarray(0, BINARY_PROBE));
     // Where its base holds nothing a finding could start from, a version is asked only where it changed.
-    if (!holds) holds = fresh !== null && entry.base !== -1 && clean[entry.base] === 1 ? probe.near(content, fresh) : probe.any(content);
+    // Its two ends count as changed too: a run its first or last copy cut short starts or ends elsewhere than in the base.
+    if (!holds) holds = fresh !== null && entry.base !== -1 && clean[entry.base] === 1 ? probe.near(content, [0, 0, ...fresh, content.length, content.length]) : probe.any(content);
     // The walk lends its bytes: what is handed on is copied.
     if (holds) yield { id: entry.id, type: entry.type, kind: 'read', bytes: Buffer.from(bytes) };
     else {
