@@ -508,12 +508,12 @@ describe('report', () => {
   });
 
   it('leaves no temporary clone behind even when the URL is bad', () => {
-    const clones = () => readdirSync(tmpdir()).filter((n) => n.startsWith('sk-scan-clone-'));
-    const before = clones();
-    const r = runCli(['git', 'file:///definitely/not/a/repo']);
+    // A temporary folder of its own: other test files clone URLs at the same time, into the shared one.
+    const tmp = tempDir('sk-scan-tmp-');
+    const r = runCli(['git', 'file:///definitely/not/a/repo'], { env: { TMPDIR: tmp } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^sk-scan: error: cannot clone file:\/\/\/definitely\/not\/a\/repo/);
-    expect(clones()).toEqual(before);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
 
