@@ -64,6 +64,11 @@ describe('.gitignore semantics', () => {
       // A folder a pattern ignores and a negation names again: what is in it is read.
       '*.d',
       '!keep.d',
+      // Patterns of one segment, with characters a regular expression would take for its own.
+      'note?.txt',
+      'a+b.*',
+      'RE*ME',
+      'deep/x*',
     ];
     files['.gitignore'] = `\ufeff${rules.join('\r\n')}\n`;
     files['sub/.gitignore'] = 'README\n!out\n/notes.txt\n';
@@ -74,6 +79,8 @@ describe('.gitignore semantics', () => {
     }
     files['keep.d/inside.env'] = key(0);
     files['drop.d/inside.env'] = key(0);
+    for (const n of ['a+b.txt', 'aab.txt', 'README.md', 'READ.ME', 'deep/x1', 'deep/y1', 'nested/deep/x2', 'notes.txt', 'note.txt']) files[`more/${n}`] = key(0);
+    for (const n of ['a+b.txt', 'deep/x1', 'deep/y1']) files[n] = key(0);
     writeTree(dir, files);
     const expected = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '-z'], { cwd: dir })
       .toString()
