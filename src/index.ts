@@ -25,7 +25,6 @@ import { maskKeys } from './common/redact.js';
 import { mergeBaseline, writeBaseline } from './config/baseline.js';
 import { anchorProbe } from './detect/probe.js';
 import { localDetector } from './detect/pool.js';
-import type { StoreReading } from './sources/git/store-items.js';
 
 export interface ScanOptions extends PipelineOptions {
   /** A config file to use instead of `.sk-scan.yaml` at the scan root. */
@@ -154,11 +153,6 @@ export interface GitScanOptions extends ScanOptions {
   noSubmodules?: boolean;
 }
 
-/** How a whole history's objects are read from the store: each probed by this thread's detector for the rules in force. */
-function storeReading(config: Config, opts: GitScanOptions): StoreReading {
-  return { probe: anchorProbe(localDetector(config.rules, opts.decode).detector) };
-}
-
 /**
  * Scan every object in one or more repositories (paths, bare repositories or
  * URLs), or only what a range of commits introduced. A repository named here
@@ -200,8 +194,9 @@ export async function scanGit(targets: string[] = [], opts: GitScanOptions = {})
   // Git does the heavy lifting in its own processes; detection stays on this thread.
   // The scan cache serves whole-history scans: a range reads only what it added anyway.
   const cache = range.revs !== undefined || opts.noCache ? null : { key: cacheKey({ version: VERSION, rules: config.rules, maxFileSize: config.maxFileSize, maxArchiveBytes: config.maxArchiveBytes }), dir: opts.cache ?? null };
-  const reading = opts.readObjects === 'git' ? undefined : storeReading(config, opts);
-  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, cache, reading, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
+  // The store is read directly, each object probed by this thread's detector for the rules in force.
+  const probe = opts.readObjects === 'git' ? undefined : anchorProbe(localDetector(config.rules, opts.decode).detector);
+  const source = gitSource(repos, { ...range, maxFileSize: config.maxFileSize, cache, probe, jobs: opts.jobs ?? Math.max(1, Math.floor(availableParallelism() / 2)) });
   try {
     const result = await runPipeline(source, config, { ...opts, threads: opts.threads ?? 1 });
     // The targets that could not be opened are in the report, and make its exit code 2 (a key in a URL masked, as everywhere).

@@ -34,7 +34,7 @@ const byteTable = (chars: string) => {
 /** What a block of base64 is made of (not URL-safe base64's - and _, which long snake_case names are full of). */
 const BASE64_BYTE = byteTable('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 /** What a run is walked by, once found: URL-safe base64 too. */
-export const RUN_BYTE = byteTable('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_');
+const RUN_BYTE = byteTable('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_');
 
 
 // Memory laid out for the loop: its tables and scratch (0-111), the table runs are walked by (128-383), then

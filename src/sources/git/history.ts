@@ -9,12 +9,11 @@
 import { groupBy } from '../../common/group.js';
 import { interleave } from '../../common/async.js';
 import { SkScanError } from '../../common/errors.js';
-import { ItemObserver, type Hit, type Origin, type Source, type SourceItem, type TargetRead } from '../types.js';
+import { ItemObserver, type AnchorProbe, type Hit, type Origin, type Source, type SourceItem, type TargetRead } from '../types.js';
 import { RangeHistory } from './range.js';
 import { isUrl, type Repo } from './repo.js';
 import type { HistoryScan } from './repo-scan.js';
 import { WholeHistory, type CacheSettings } from './whole.js';
-import type { StoreReading } from './store-items.js';
 
 export interface GitOptions {
   /**
@@ -30,8 +29,8 @@ export interface GitOptions {
   jobs?: number;
   /** Whole histories: the scan cache (null or absent: none). */
   cache?: CacheSettings | null;
-  /** Whole histories: read the object store directly, passing over what the probe finds nothing in (absent: everything through git). */
-  reading?: StoreReading;
+  /** Whole histories: read the object store directly, passing over what this probe finds nothing in (absent: everything through git). */
+  probe?: AnchorProbe;
   maxFileSize: number;
 }
 
@@ -80,7 +79,7 @@ export function gitSource(repos: Repo[], opts: GitOptions): Source {
     items(events) {
       // Each repository's objects, with what was read of it and how long it took; `jobs` repositories at once.
       const one = (repo: Repo) => () => {
-        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits, opts.tags) : new WholeHistory(repo, events, opts.maxFileSize, opts.cache ?? null, opts.reading ?? null);
+        const scan = opts.revs ? new RangeHistory(repo, events, opts.revs, opts.maxFileSize, opts.limits, opts.tags) : new WholeHistory(repo, events, opts.maxFileSize, opts.cache ?? null, opts.probe ?? null);
         scans.set(repo.given, scan);
         const counts: TargetRead = { target: repo.given, kind: isUrl(repo.given) ? 'url' : repo.worktree ? 'worktree' : 'bare', objects: 0, bytes: 0, durationMs: 0 };
         read.push(counts);

@@ -28,21 +28,13 @@ export type StoreOutcome =
   | { id: string; type: StoreEntry['type']; kind: 'tooLarge'; size: number }
   | { id: string; kind: 'problem'; message: string };
 
-export interface WalkOptions {
-  maxFileSize: number;
-}
-
-/** How a whole history is read from the store: the probe is detection's, given from above (the API). */
-export interface StoreReading {
-  probe: AnchorProbe;
-}
-
 /** What becomes of each object of the store: a delta family at a time, so that a delta's base was just built. */
-export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: WalkOptions): Iterable<StoreOutcome> {
+/** `maxFileSize`: nothing larger is built (the walk gives it as too large). */
+export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, maxFileSize: number): Iterable<StoreOutcome> {
   /** Per key: 1 when the object is text that holds nothing anywhere (so a delta on it is asked where it changed). */
   const clean = new Uint8Array(store.count);
   // Every object is read (a repeated audit, whose scan cache knows most of them, reads through git: whole.ts).
-  for (const entry of store.entries(() => true, opts.maxFileSize)) {
+  for (const entry of store.entries(() => true, maxFileSize)) {
     if ('problem' in entry) {
       yield { id: entry.id, kind: 'problem', message: entry.problem };
       continue;
@@ -52,10 +44,6 @@ export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, opts: Wal
       continue;
     }
     const { bytes, fresh } = entry;
-    if (entry.type === 'blob' && bytes.length > opts.maxFileSize) {
-      yield { id: entry.id, type: 'blob', kind: 'tooLarge', size: bytes.length };
-      continue;
-    }
     // A commit's or tag's message is what is scanned.
     const content = entry.type === 'blob' ? bytes : bytes.subarray(messageStart(bytes));
     // Binary content is searched as binary (keys glued to fields), by detection; a tag (there are few) is

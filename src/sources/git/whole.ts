@@ -15,7 +15,7 @@ import { early, signal } from '../../common/async.js';
 import { GitToFile, TempDir, gitOutput } from '../../gitexec/output.js';
 import type { Git } from '../../gitexec/run.js';
 import { createHash } from 'node:crypto';
-import type { Bytes, Origin, SourceEvents, SourceItem } from '../types.js';
+import type { AnchorProbe, Bytes, Origin, SourceEvents, SourceItem } from '../types.js';
 import { cacheFileIn, CleanCache, defaultCacheDir } from './cache.js';
 import { commitSet, PlacesCache } from './places-cache.js';
 import { count } from '../../common/text.js';
@@ -25,7 +25,7 @@ import { missingObjects } from './missing.js';
 import type { WantedObject } from './objects.js';
 import { missingAdvice, packedObjects, type Repo } from './repo.js';
 import { HistoryScan } from './repo-scan.js';
-import { outcomeItems, storeOutcomes, type StoreOutcome, type StoreReading } from './store-items.js';
+import { outcomeItems, storeOutcomes, type StoreOutcome } from './store-items.js';
 import { openStore, storeFingerprint, type ObjectStore, type StoreOpening } from './store/store.js';
 
 /** The scan cache: its key (everything that decides a finding, hashed), and `--cache DIR` or null for the user's cache folder. */
@@ -53,8 +53,8 @@ export class WholeHistory extends HistoryScan {
     private readonly maxFileSize: number,
     /** The scan cache to use, if any. */
     private readonly caching: CacheSettings | null = null,
-    /** With it, the object store is read directly where it can be (store-items.ts); without, through git. */
-    private readonly reading: StoreReading | null = null,
+    /** With a probe (detection's, given from above), the object store is read directly where it can be (store-items.ts); without, through git. */
+    private readonly probe: AnchorProbe | null = null,
   ) {
     super(repo, events);
   }
@@ -129,7 +129,7 @@ export class WholeHistory extends HistoryScan {
    */
   private openStore(): StoreOpening {
     const { store } = this.repo;
-    if (this.reading === null) return { unread: 'not asked to' };
+    if (this.probe === null) return { unread: 'not asked to' };
     if (this.cache !== null && this.cache.size > 0) return { unread: 'the scan cache knows what it holds' };
     const opened = 'objects' in store ? openStore(store.objects, store.idLength) : store;
     if ('unread' in opened) this.warn(`objects read through git, more slowly: ${opened.unread}`);
@@ -143,7 +143,7 @@ export class WholeHistory extends HistoryScan {
     try {
       let batch: StoreOutcome[] = [];
       let bytes = 0;
-      for (const outcome of storeOutcomes(store, (this.reading as StoreReading).probe, { maxFileSize: this.maxFileSize })) {
+      for (const outcome of storeOutcomes(store, this.probe as AnchorProbe, this.maxFileSize)) {
         batch.push(outcome);
         bytes += outcome.kind === 'read' ? outcome.bytes.length : outcome.kind === 'probed' ? outcome.size : 0;
         if (batch.length < BATCH && bytes < TURN_BYTES) continue;

@@ -33,6 +33,7 @@ export interface StoreEntry {
 export type StoreOpening = { store: ObjectStore } | { unread: string };
 
 const PACK_INDEX = /^pack-[0-9a-f]{40,64}\.idx$/;
+const PACK = /^pack-[0-9a-f]+\.pack$/;
 
 /** The store in the object folder `objects`, or why it is read through git instead. */
 export function openStore(objects: string, idLength: 20 | 32): StoreOpening {
@@ -46,7 +47,7 @@ export function openStore(objects: string, idLength: 20 | 32): StoreOpening {
   }
   if (packNames.some((n) => n.endsWith('.promisor'))) return { unread: "it is a partial clone: its promisor packs are read by git, which knows what they leave out" };
   const indexes = packNames.filter((n) => PACK_INDEX.test(n)).sort();
-  const packs = new Set(packNames.filter((n) => /^pack-[0-9a-f]+\.pack$/.test(n)));
+  const packs = new Set(packNames.filter((n) => PACK.test(n)));
   const unindexed = [...packs].find((p) => !indexes.includes(p.replace(/\.pack$/, '.idx')));
   if (unindexed !== undefined) return { unread: `the pack ${unindexed} has no index of its own` };
   const opened: PackFile[] = [];
@@ -61,19 +62,27 @@ export function openStore(objects: string, idLength: 20 | 32): StoreOpening {
     if (err instanceof PackError || (err as NodeJS.ErrnoException).code !== undefined) return { unread: (err as Error).message };
     throw err;
   }
-  const loose = names.filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)).flatMap((dir) => looseIds(objects, dir.name, idLength));
+  const loose = looseObjects(objects).filter((id) => id.length === idLength * 2);
   return { store: new ObjectStore(objects, opened, loose) };
 }
 
-function looseIds(objects: string, dir: string, idLength: number): string[] {
-  let files: string[];
+/** The ids of the loose objects in the object folder `objects` (SHA-1 or SHA-256: 40 or 64 hex digits). */
+function looseObjects(objects: string): string[] {
+  let dirs: string[];
   try {
-    files = readdirSync(join(objects, dir));
+    dirs = readdirSync(objects).filter((n) => /^[0-9a-f]{2}$/.test(n));
   } catch {
     return [];
   }
-  const rest = new RegExp(`^[0-9a-f]{${idLength * 2 - 2}}$`);
-  return files.filter((f) => rest.test(f)).map((f) => dir + f);
+  return dirs.flatMap((dir) => {
+    try {
+      return readdirSync(join(objects, dir))
+        .filter((f) => /^(?:[0-9a-f]{38}|[0-9a-f]{62})$/.test(f))
+        .map((f) => dir + f);
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
@@ -86,26 +95,12 @@ export function storeFingerprint(objects: string): string {
   const hash = createHash('sha256');
   let packs: string[] = [];
   try {
-    packs = readdirSync(join(objects, 'pack')).filter((n) => /^pack-[0-9a-f]+\.pack$/.test(n));
+    packs = readdirSync(join(objects, 'pack')).filter((n) => PACK.test(n));
   } catch {
     // No pack folder: loose objects only.
   }
   for (const p of packs.sort()) hash.update(`${p}\n`);
-  let dirs: string[] = [];
-  try {
-    dirs = readdirSync(objects).filter((n) => /^[0-9a-f]{2}$/.test(n));
-  } catch {
-    // Unreadable: the hash says so by being that of nothing.
-  }
-  for (const d of dirs.sort()) {
-    let files: string[] = [];
-    try {
-      files = readdirSync(join(objects, d));
-    } catch {
-      continue;
-    }
-    for (const f of files.sort()) hash.update(`${d}${f}\n`);
-  }
+  for (const id of looseObjects(objects).sort()) hash.update(`${id}\n`);
   return hash.digest('hex');
 }
 

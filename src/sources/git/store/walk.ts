@@ -65,7 +65,7 @@ class FamilyWalk {
   private readonly visited: Uint8Array;
   /** Whether each object is given: 0 not asked yet, 1 yes, 2 no (the caller's answer is asked once). */
   private readonly answers: Uint8Array;
-  /** Whether each object is given or built on by one that is: only those are built (a second audit wants few). */
+  /** Whether each object is given or built on by one that is: only those are built (a pack whose objects an earlier pack holds too is not rebuilt). */
   private readonly needed: Uint8Array;
 
   constructor(
