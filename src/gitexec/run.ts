@@ -172,12 +172,12 @@ function notInstalled(err: unknown): Error {
   return e.code === 'ENOENT' ? new SkScanError('git is not installed or not on PATH') : new SkScanError(`cannot run git: ${e.message}`);
 }
 
-/** A 40- or 64-hex object id, and nothing else: what may be handed to git as a revision from untrusted input. */
 /** git's all-zero id: no object (a ref created or deleted, a file added or removed). */
 export function isZeroId(s: string): boolean {
   return /^0+$/.test(s);
 }
 
+/** A 40- or 64-hex object id, and nothing else: what may be handed to git as a revision from untrusted input. */
 export function isObjectId(s: string): boolean {
   return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(s);
 }

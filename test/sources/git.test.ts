@@ -1,6 +1,6 @@
 /** `sk-scan git`: every object in a real repository, and where each key entered history. */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync, chmodSync, readFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { readdirSync, writeFileSync, chmodSync, readFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +128,22 @@ describe('whole history', () => {
     const [f] = byKey(await scanGit([repo.dir]), key);
     expect(f).toMatchObject({ path: 'app.env', git: { refs: ['refs/stash'], unreachable: false, atHead: false } });
     expectHeld(repo, f as Finding, key);
+  });
+
+  it('cannot pass when a ref names a commit its own store does not hold (its only pack a link, not read): exit 2, the commit named', () => {
+    const repo = makeRepo();
+    const tip = repo.commit('one', { 'a.txt': 'a\n' });
+    repo.git('repack', '-adq');
+    const dir = join(repo.dir, '.git', 'objects', 'pack');
+    const pack = readdirSync(dir).find((f) => f.endsWith('.pack')) as string;
+    const elsewhere = join(tempDir(), pack);
+    writeFileSync(elsewhere, readFileSync(join(dir, pack)));
+    rmSync(join(dir, pack));
+    symlinkSync(elsewhere, join(dir, pack));
+    const r = runCli(['git', repo.dir, '--no-cache']);
+    expect(r.stderr).toMatch(/is a link: not read as this repository's/);
+    expect(r.stderr).toContain(`cannot read object ${tip}`);
+    expect(r.code).toBe(2);
   });
 
   it('finds a key in a dropped commit (reset away, not yet garbage-collected) and says it is unreachable', async () => {

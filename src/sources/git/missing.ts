@@ -4,12 +4,13 @@
  * repository that borrows objects from another (alternates), or a damaged
  * store. Listing the store (`cat-file --batch-all-objects`) never notices
  * them, so a whole-history scan walks every ref's trees as well (`rev-list
- * --objects --missing=print`, alongside the read). They are never fetched:
+ * --objects --missing=print`, alongside the read), after asking whether the
+ * store holds each ref's tip at all. They are never fetched:
  * each is counted as unread, so the scan cannot pass.
  */
 import { createHash } from 'node:crypto';
 import { gitOutput } from '../../gitexec/output.js';
-import type { Git } from '../../gitexec/run.js';
+import { isObjectId, type Git } from '../../gitexec/run.js';
 
 /**
  * The ids of objects some ref's history names but this store does not hold,
@@ -25,7 +26,15 @@ export async function missingObjects(git: Git, unchanged: (refs: string) => Prom
   const [listed, head] = await Promise.all([git.text(['for-each-ref', '--format=%(objectname) %(refname)']), git.text(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')]);
   const refs = createHash('sha256').update(`${listed}\0${head}`).digest('hex');
   if (await unchanged(refs)) return { missing, refs, skipped: true };
-  const tips = [...listed.split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf(' '))), 'HEAD'].join('\n') + '\n';
+  const ids = listed.split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf(' ')));
+  const tips = [...ids, 'HEAD'].join('\n') + '\n';
+  // A tip the store lacks (its pack a link not read, a damaged store) is passed over by the walk below
+  // (--ignore-missing), and nothing else would name it: asked here, it is missing like any other object.
+  const named = [...new Set([...ids, head.trim()].filter(isObjectId))];
+  if (named.length > 0) {
+    const checked = await git.text(['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: named.join('\n') + '\n' });
+    for (const line of checked.split('\n')) if (line.endsWith(' missing')) missing.push(line.slice(0, line.indexOf(' ')));
+  }
   const args = ['rev-list', '--objects', '--missing=print', '--no-object-names', '--ignore-missing', '--stdin'];
   for await (const chunk of gitOutput(git, args, { input: tips, what: 'checking the history for missing objects (git rev-list)' })) {
     const text = rest + chunk.toString('latin1');
