@@ -167,8 +167,10 @@ class CatFile {
           const whole = await this.readLarge(large);
           if (whole === null) break; // git stopped before the object's end
           yield [whole];
-        } else if (!full) {
-          // Caught up with git: let it write a while, so that reads stay large and few.
+        } else if (!full || batch.length === 0) {
+          // Caught up with git: let it write a while, so that reads stay large and few. A full read that held
+          // no whole object ends inside one (a blob of 600 KB, 300 KB of it written): waiting is the only way
+          // on. Reading it again at once would spin, and starve the event loop that feeds git its next ids.
           if (!done) await this.out.wait();
           else if (batch.length === 0) break;
         }
