@@ -28,13 +28,24 @@ export type StoreOutcome =
   | { id: string; type: StoreEntry['type']; kind: 'tooLarge'; size: number }
   | { id: string; kind: 'problem'; message: string };
 
-/** What becomes of each object of the store: a delta family at a time, so that a delta's base was just built. */
-/** `maxFileSize`: nothing larger is built (the walk gives it as too large). */
+/**
+ * The largest object built, whatever maxFileSize says: a header may claim any
+ * size, and a version within maxFileSize may be built on a larger one (git
+ * builds it too, on the other path).
+ */
+const BUILD_LIMIT = 256 << 20;
+
+/**
+ * What becomes of each object of the store: a delta family at a time, so
+ * that a delta's base was just built. A blob over `maxFileSize` is given as
+ * too large (git's listing makes it so on the other path); a message over it
+ * goes to detection, which says so as it does for one read through git.
+ */
 export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, maxFileSize: number): Iterable<StoreOutcome> {
   /** Per key: 1 when the object is text that holds nothing anywhere (so a delta on it is asked where it changed). */
   const clean = new Uint8Array(store.count);
   // Every object is read (a repeated audit, whose scan cache knows most of them, reads through git: whole.ts).
-  for (const entry of store.entries(() => true, maxFileSize)) {
+  for (const entry of store.entries(() => true, Math.max(maxFileSize, BUILD_LIMIT))) {
     if ('problem' in entry) {
       yield { id: entry.id, kind: 'problem', message: entry.problem };
       continue;
@@ -44,11 +55,15 @@ export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, maxFileSi
       continue;
     }
     const { bytes, fresh } = entry;
+    if (entry.type === 'blob' && bytes.length > maxFileSize) {
+      yield { id: entry.id, type: 'blob', kind: 'tooLarge', size: bytes.length };
+      continue;
+    }
     // A commit's or tag's message is what is scanned.
     const content = entry.type === 'blob' ? bytes : bytes.subarray(messageStart(bytes));
     // Binary content is searched as binary (keys glued to fields), by detection; a tag (there are few) is
     // read whole, its origin from its fields.
-    let holds = entry.type === 'tag' || isBinary(content.subarray(0, BINARY_PROBE));
+    let holds = entry.type === 'tag' || content.length > maxFileSize || isBinary(content.subarray(0, BINARY_PROBE));
     // Where its base holds nothing a finding could start from, a version is asked only where it changed.
     // Its two ends count as changed too: a run its first or last copy cut short starts or ends elsewhere than in the base.
     if (!holds) holds = fresh !== null && entry.base !== -1 && clean[entry.base] === 1 ? probe.near(content, [0, 0, ...fresh, content.length, content.length]) : probe.any(content);

@@ -126,7 +126,7 @@ export class ObjectStore {
    * families, then the loose objects. An object that cannot be read yields
    * `{ id, problem }`.
    */
-  *entries(wanted: (id: string, type: StoreEntry['type']) => boolean, limit?: number): Iterable<StoreEntry | { id: string; type: StoreEntry['type']; tooLarge: number } | { id: string; problem: string }> {
+  *entries(wanted: (id: string, type: StoreEntry['type']) => boolean, limit = Number.MAX_SAFE_INTEGER): Iterable<StoreEntry | { id: string; type: StoreEntry['type']; tooLarge: number } | { id: string; problem: string }> {
     const arena = new Arena();
     let first = 0;
     for (const [n, pack] of this.packs.entries()) {
@@ -165,6 +165,10 @@ export class ObjectStore {
         continue;
       }
       if (object === null || object.type === 'tree' || !wanted(id, object.type)) continue;
+      if (object.bytes.length > limit) {
+        yield { id, type: object.type, tooLarge: object.bytes.length };
+        continue;
+      }
       yield { id, type: object.type, key: first + i, base: -1, bytes: object.bytes, fresh: null };
     }
   }

@@ -197,11 +197,12 @@ class FamilyWalk {
     let built: Buffer;
     try {
       // A delta's instructions take at most 8 bytes for each byte they build (git's take far fewer): more is not one.
-      if ((this.sizes[child] as number) > this.limit * 8 + 64) throw new PackError(`the delta at ${this.pack.offsetOfOrdinal(child)} is larger than any object within the size limit could need`);
+      const { limit } = this;
+      if ((this.sizes[child] as number) > limit * 8 + 64) throw new PackError(`the delta at ${this.pack.offsetOfOrdinal(child)} is larger than any object within the size limit could need`);
       const delta = this.inflate(child);
       try {
         const { result: size } = deltaHeader(delta);
-        if (size > this.limit) {
+        if (size > limit) {
           arena.release(before);
           yield* this.overLimit(child, size);
           return null;
