@@ -9,6 +9,7 @@
  * each is counted as unread, so the scan cannot pass.
  */
 import { createHash } from 'node:crypto';
+import { early } from '../../common/async.js';
 import { gitOutput } from '../../gitexec/output.js';
 import { isObjectId, type Git } from '../../gitexec/run.js';
 
@@ -30,11 +31,9 @@ export async function missingObjects(git: Git, unchanged: (refs: string) => Prom
   const tips = [...ids, 'HEAD'].join('\n') + '\n';
   // A tip the store lacks (its pack a link not read, a damaged store) is passed over by the walk below
   // (--ignore-missing), and nothing else would name it: asked here, it is missing like any other object.
+  // (Alongside the walk: a ref per pull request makes thousands of tips.)
   const named = [...new Set([...ids, head.trim()].filter(isObjectId))];
-  if (named.length > 0) {
-    const checked = await git.text(['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: named.join('\n') + '\n' });
-    for (const line of checked.split('\n')) if (line.endsWith(' missing')) missing.push(line.slice(0, line.indexOf(' ')));
-  }
+  const checked = named.length > 0 ? early(git.text(['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: named.join('\n') + '\n' })) : Promise.resolve('');
   const args = ['rev-list', '--objects', '--missing=print', '--no-object-names', '--ignore-missing', '--stdin'];
   for await (const chunk of gitOutput(git, args, { input: tips, what: 'checking the history for missing objects (git rev-list)' })) {
     const text = rest + chunk.toString('latin1');
@@ -49,5 +48,6 @@ export async function missingObjects(git: Git, unchanged: (refs: string) => Prom
     rest = text.slice(lastNewline + 1);
   }
   if (rest.startsWith('?')) missing.push(rest.slice(1).trim());
+  for (const line of (await checked).split('\n')) if (line.endsWith(' missing')) missing.push(line.slice(0, line.indexOf(' ')));
   return { missing, refs, skipped: false };
 }
