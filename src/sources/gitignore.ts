@@ -42,12 +42,18 @@ interface Layer {
 class RuleSet {
   /** The lines of rules naming one name, by that name in lower case (the library ignores case). */
   private readonly named = new Map<string, number[]>();
-  /** The lines of rules whose last segment is a pattern, each with a test its name must pass (never stricter than the rule). */
+  /** The lines of rules whose last segment is `*` and a tail of ASCII (`*.o`), by that tail in lower case. */
+  private readonly tails = new Map<string, number[]>();
+  /** The lengths of those tails, each once. */
+  private readonly tailLengths: number[] = [];
+  /** The lines of rules whose last segment is another pattern, each with a test its name must pass (never stricter than the rule). */
   private readonly patterns: { line: number; segment: RegExp }[] = [];
   /** Any of those, at once: most names pass none. */
   private readonly anyPattern: RegExp | null;
-  /** Lines asked for every entry: negations, and rules whose last segment could be any name (`**`, a bracket expression). */
+  /** Lines asked for every entry: negations, and rules whose last segment could be any name (`**`, brackets past a plain set). */
   private readonly always: number[] = [];
+  /** For rules of a path from the rules file's folder (`/docs/gen?.txt`), a test of that whole path: they match nothing else. */
+  private readonly where = new Map<number, RegExp>();
   private readonly lines: string[];
   private readonly sets = new Map<string, Ignore>();
 
@@ -57,19 +63,25 @@ class RuleSet {
     this.lines.forEach((line, i) => {
       const kind = kindOf(line);
       if (kind === undefined) return;
+      const where = whereOf(line);
+      if (where) this.where.set(i, where);
       if (kind === null) this.always.push(i);
-      else if (typeof kind === 'string') {
-        const at = this.named.get(kind);
-        if (at) at.push(i);
-        else this.named.set(kind, [i]);
-      } else this.patterns.push({ line: i, segment: kind });
+      else if (kind instanceof RegExp) this.patterns.push({ line: i, segment: kind });
+      else if ('name' in kind) listAt(this.named, kind.name, i);
+      else {
+        listAt(this.tails, kind.tail, i);
+        if (!this.tailLengths.includes(kind.tail.length)) this.tailLengths.push(kind.tail.length);
+      }
     });
-    this.anyPattern = this.patterns.length > 0 ? new RegExp(this.patterns.map((p) => `(?:${p.segment.source})`).join('|'), 'i') : null;
+    this.anyPattern = this.patterns.length > 0 ? new RegExp(this.patterns.map((p) => `(?:${p.segment.source})`).join('|'), 'is') : null;
   }
 
   test(path: string, name: string): { ignored: boolean; unignored: boolean } {
-    const chosen = [...this.always, ...(this.named.get(name.toLowerCase()) ?? [])];
-    if (this.anyPattern?.test(name)) for (const p of this.patterns) if (p.segment.test(name)) chosen.push(p.line);
+    let chosen = this.candidates(name);
+    if (this.where.size > 0 && chosen.length > 0) {
+      const bare = path.endsWith('/') ? path.slice(0, -1) : path;
+      chosen = chosen.filter((i) => this.where.get(i)?.test(bare) ?? true);
+    }
     if (chosen.length === 0) return NOTHING;
     const key = chosen.sort((a, b) => a - b).join(',');
     let rules = this.sets.get(key);
@@ -79,36 +91,91 @@ class RuleSet {
     }
     return rules.test(path);
   }
+
+  /** The lines whose rules could match an entry called `name`. */
+  private candidates(name: string): number[] {
+    const chosen = this.always.slice();
+    const lower = name.toLowerCase();
+    const named = this.named.get(lower);
+    if (named) chosen.push(...named);
+    for (const length of this.tailLengths) {
+      const lines = length <= lower.length ? this.tails.get(lower.slice(lower.length - length)) : undefined;
+      if (lines) chosen.push(...lines);
+    }
+    if (this.anyPattern?.test(name)) for (const p of this.patterns) if (p.segment.test(name)) chosen.push(p.line);
+    return chosen;
+  }
+}
+
+function listAt(map: Map<string, number[]>, key: string, line: number): void {
+  const at = map.get(key);
+  if (at) at.push(line);
+  else map.set(key, [line]);
 }
 
 const NOTHING = { ignored: false, unignored: false };
 
 /**
  * What a rules line can match, by its last segment: the one name (lower
- * case); a test of names (a pattern: `*` any run, `?` and an escape any one
- * character, so never stricter than git); null for a line that may match any
- * name (a negation, `**`, a bracket expression); undefined for a line that is
- * no rule (blank, a comment).
+ * case); `*` and a tail of ASCII (lower case: a name of other characters never
+ * matches ASCII in the library's case-blind test); a test of names (a pattern:
+ * `*` any run, `?` and an escape any one character, a plain bracket expression
+ * one of its set, or any one if it holds a range; so never stricter than git);
+ * null for a line that may match any name (a negation, `**`, any other bracket
+ * expression); undefined for a line that is no rule (blank, a comment).
  */
-function kindOf(line: string): string | RegExp | null | undefined {
+function kindOf(line: string): { name: string } | { tail: string } | RegExp | null | undefined {
   const pattern = line.replace(/(?<!\\) +$/, '');
   if (pattern === '' || pattern.startsWith('#')) return undefined;
   if (pattern.startsWith('!')) return null;
   const path = pattern.endsWith('/') ? pattern.slice(0, -1) : pattern;
   const last = path.slice(path.lastIndexOf('/') + 1);
-  if (last === '' || last.includes('**') || last.includes('[') || /(?<!\\)(?:\\\\)*\\$/.test(last)) return null;
-  if (!/[*?\\]/.test(last)) return last.toLowerCase();
+  if (last === '' || last.includes('**') || /(?<!\\)(?:\\\\)*\\$/.test(last)) return null;
+  if (!/[*?\\[]/.test(last)) return { name: last.toLowerCase() };
+  if (/^\*[^*?\\[\u0080-\uffff]+$/.test(last)) return { tail: last.slice(1).toLowerCase() };
+  const source = segmentSource(last, '.');
+  return source === null ? null : new RegExp(`^${source}$`, 'is');
+}
+
+/**
+ * For a rule anchored to its file's folder (a slash before its last segment,
+ * no `**`), a test of the whole path an entry must have for the rule to match
+ * it: one segment for each of the rule's, `*` and `?` never across a slash (as
+ * git has it). null when the rule is not anchored, or has an escape or a
+ * bracket past a plain set (left to the library).
+ */
+function whereOf(line: string): RegExp | null {
+  const pattern = line.replace(/ +$/, '');
+  const path = pattern.endsWith('/') ? pattern.slice(0, -1) : pattern;
+  if (pattern.startsWith('!') || !path.slice(0, -1).includes('/') || path.includes('**') || path.includes('\\')) return null;
+  const parts = (path.startsWith('/') ? path.slice(1) : path).split('/').map((segment) => (segment === '' ? null : segmentSource(segment, '[^/]')));
+  return parts.includes(null) ? null : new RegExp(`^${parts.join('/')}$`, 'is');
+}
+
+/**
+ * One segment of a rule as a regular expression never stricter than git's:
+ * `*` any run of `any`, `?` and an escape one `any`, a plain bracket
+ * expression one of its set (any one if it holds a range); null for a bracket
+ * past that (`[!`, `[]`, an escape, `[:alpha:]`, one not closed).
+ */
+function segmentSource(segment: string, any: string): string | null {
   let source = '';
-  for (let i = 0; i < last.length; i++) {
-    const c = last[i] as string;
-    if (c === '*') source += '.*';
-    else if (c === '?') source += '.';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i] as string;
+    if (c === '*') source += `${any}*`;
+    else if (c === '?') source += any;
     else if (c === '\\') {
-      source += '.';
+      source += any;
       i++;
+    } else if (c === '[') {
+      const close = segment.indexOf(']', i + 1);
+      const set = segment.slice(i + 1, close);
+      if (close === -1 || !/^(?:[A-Za-z0-9._+]|[A-Za-z0-9]-[A-Za-z0-9])+$/.test(set)) return null;
+      source += set.includes('-') ? any : `[${set}]`;
+      i = close;
     } else source += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`, 'is');
+  return source;
 }
 
 export class IgnoreRules {

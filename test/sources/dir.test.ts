@@ -69,6 +69,17 @@ describe('.gitignore semantics', () => {
       'a+b.*',
       'RE*ME',
       'deep/x*',
+      // Tails, plain bracket sets and ranges, and brackets left to the library whole.
+      '*.py[co]',
+      '*.[0-9]',
+      '*+',
+      'x[!a]y',
+      '[]z]q',
+      'v[ab',
+      // Rules of a whole path from the file's folder, whose last segment alone would match much.
+      '/gen-*/?*',
+      'docs/*/gen*.md',
+      '/more/m?/[ab]*',
     ];
     files['.gitignore'] = `\ufeff${rules.join('\r\n')}\n`;
     files['sub/.gitignore'] = 'README\n!out\n/notes.txt\n';
@@ -80,6 +91,8 @@ describe('.gitignore semantics', () => {
     files['keep.d/inside.env'] = key(0);
     files['drop.d/inside.env'] = key(0);
     for (const n of ['a+b.txt', 'aab.txt', 'README.md', 'READ.ME', 'deep/x1', 'deep/y1', 'nested/deep/x2', 'notes.txt', 'note.txt']) files[`more/${n}`] = key(0);
+    for (const n of ['gen-a/x', 'gen-a/y/z', 'gen-/x', 'gen-b/c/d/e', 'docs/a/gen1.md', 'docs/a/b/gen2.md', 'docs/gen3.md', 'more/mq/a1', 'more/mq/c1', 'more/mqq/a1', 'more/mq/x/b2']) files[n] = key(0);
+    for (const n of ['m.pyc', 'm.pyx', 'm.py', 'f.1', 'f.x', 'c++', 'c+d', 'xby', 'xay', ']q', 'zq', 'vab', 'v[ab', 'o']) files[`more/${n}`] = key(0);
     for (const n of ['a+b.txt', 'deep/x1', 'deep/y1']) files[n] = key(0);
     writeTree(dir, files);
     const expected = execFileSync('git', ['ls-files', '--others', '--exclude-standard', '-z'], { cwd: dir })
