@@ -183,6 +183,8 @@ export class IgnoreRules {
   private readonly top: string;
   /** Rule layers that apply inside each directory, deepest first. */
   private readonly chains = new Map<string, Layer[]>();
+  /** Each rules text read, compiled (a RuleSet depends on its text alone). */
+  private readonly compiled = new Map<string, RuleSet>();
 
   /**
    * `warn` hears of a rules file that cannot be read (a FIFO, a link out of
@@ -270,7 +272,10 @@ export class IgnoreRules {
     // A file of comments and blank lines (the template every `git init` writes to .git/info/exclude)
     // ignores nothing: no layer, rather than one every entry of the tree is tested against for nothing.
     if (text === null || !hasPatterns(text)) return null;
-    return { base, rules: new RuleSet(text) };
+    // Copies of one project (vendored trees, a monorepo's packages) repeat their rules files: each text is compiled once.
+    let rules = this.compiled.get(text);
+    if (!rules) this.compiled.set(text, (rules = new RuleSet(text)));
+    return { base, rules };
   }
 }
 
