@@ -279,7 +279,8 @@ if (!only || only === 'store') {
   writeFileSync(
     script,
     `const { scanGit } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});\n` +
-      `const report = await scanGit([process.argv[2]], { noCache: true, noSubmodules: true, readObjects: process.argv[3] });\n` +
+      // The heap as the CLI sets it for a long history (pipeline/heap.ts): on git/git it moves the time by seconds.
+      `const report = await scanGit([process.argv[2]], { noCache: true, noSubmodules: true, readObjects: process.argv[3], saveMemoryWhenLong: true });\n` +
       `const out = JSON.stringify(report, (k, v) => (k === 'durationMs' ? undefined : k === 'warnings' ? v.map((w) => w.replace(/blob [0-9a-f]{40,64}/g, 'blob …')) : v));\n` +
       `process.stdout.write(process.argv[4] === 'print' ? out : '');\n`,
   );
