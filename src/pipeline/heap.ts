@@ -11,8 +11,9 @@
  * scavenge, and the old generation's slack with it). On a short scan this
  * would cost time in collections, so the scan is judged long, or not, by what
  * the object store holds before it is read. V8's memory-saving mode
- * (`--optimize-for-size`), used here before, kept the heap as small but cost
- * the store reader a fifth of its time in collections. Peaks and times:
+ * (`--optimize-for-size`), used here before, kept the heap as small, but its
+ * collections cost git/git's audit about 2 s of 17 once the store was read
+ * directly. Peaks and times:
  * docs/speed.md, “Design measurements”.
  */
 import { setFlagsFromString } from 'node:v8';
