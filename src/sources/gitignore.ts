@@ -116,8 +116,8 @@ function listAt(map: Map<string, number[]>, key: string, line: number): void {
 const NOTHING = { ignored: false, unignored: false };
 
 /**
- * What a rules line can match, by its last segment: the one name (lower
- * case); `*` and a tail of ASCII (lower case: a name of other characters never
+ * What a rules line can match, by its last segment: the one name (of ASCII,
+ * lower case); `*` and a tail of ASCII (lower case: a name of other characters never
  * matches ASCII in the library's case-blind test); a test of names (a pattern:
  * `*` any run, `?` and an escape any one character, a plain bracket expression
  * one of its set, or any one if it holds a range; so never stricter than git);
@@ -131,7 +131,8 @@ function kindOf(line: string): { name: string } | { tail: string } | RegExp | nu
   const path = pattern.endsWith('/') ? pattern.slice(0, -1) : pattern;
   const last = path.slice(path.lastIndexOf('/') + 1);
   if (last === '' || last.includes('**') || /(?<!\\)(?:\\\\)*\\$/.test(last)) return null;
-  if (!/[*?\\[]/.test(last)) return { name: last.toLowerCase() };
+  // A name of ASCII only: lower case is the library's case-blind test there (σ and ς are one letter to it, not to toLowerCase).
+  if (!/[*?\\[\u0080-\uffff]/.test(last)) return { name: last.toLowerCase() };
   if (/^\*[^*?\\[\u0080-\uffff]+$/.test(last)) return { tail: last.slice(1).toLowerCase() };
   const source = segmentSource(last, '.');
   return source === null ? null : new RegExp(`^${source}$`, 'is');
@@ -156,27 +157,36 @@ function whereOf(line: string): RegExp | null {
  * One segment of a rule as a regular expression never stricter than git's:
  * `*` any run of `any`, `?` and an escape one `any`, a plain bracket
  * expression one of its set (any one if it holds a range); null for a bracket
- * past that (`[!`, `[]`, an escape, `[:alpha:]`, one not closed).
+ * past that (`[!`, `[]`, an escape, `[:alpha:]`, one not closed). What lies
+ * between a segment's first `*` and its last is left out (one run of `any`
+ * stands for it all): a run after a run makes a regular expression backtrack
+ * without end (`*a*a*a*…*b` against a long name of `a`s, in a .gitignore of a
+ * tree somebody else made), where one run stays linear.
  */
 function segmentSource(segment: string, any: string): string | null {
-  let source = '';
+  const parts: string[] = [];
   for (let i = 0; i < segment.length; i++) {
     const c = segment[i] as string;
-    if (c === '*') source += `${any}*`;
-    else if (c === '?') source += any;
+    if (c === '*') parts.push(STAR);
+    else if (c === '?') parts.push(any);
     else if (c === '\\') {
-      source += any;
+      parts.push(any);
       i++;
     } else if (c === '[') {
       const close = segment.indexOf(']', i + 1);
       const set = segment.slice(i + 1, close);
       if (close === -1 || !/^(?:[A-Za-z0-9._+]|[A-Za-z0-9]-[A-Za-z0-9])+$/.test(set)) return null;
-      source += set.includes('-') ? any : `[${set}]`;
+      parts.push(set.includes('-') ? any : `[${set}]`);
       i = close;
-    } else source += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else parts.push(c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   }
-  return source;
+  const first = parts.indexOf(STAR);
+  const kept = first === -1 ? parts : [...parts.slice(0, first), STAR, ...parts.slice(parts.lastIndexOf(STAR) + 1)];
+  return kept.map((part) => (part === STAR ? `${any}*` : part)).join('');
 }
+
+/** A `*` of a segment, until segmentSource writes it out. */
+const STAR = '\0*';
 
 export class IgnoreRules {
   /** The repository's top-level directory, or the scan root outside a repository. */

@@ -105,6 +105,17 @@ describe('.gitignore semantics', () => {
     expect(expected.length).toBeGreaterThan(40);
   });
 
+  it('a .gitignore built to stall pattern matching (runs after runs) is matched all the same, and the walk ends', async () => {
+    // git itself takes minutes over these (its wildmatch backtracks), so the answer is written out here.
+    const dir = tempDir();
+    gitInit(dir);
+    const a = 'a'.repeat(60);
+    const names = [a, `${a}b`, `deep/${a}`, `deep/${a}c`, `more/deep/${a}c`, `deep/x${a}c`];
+    writeTree(dir, { '.gitignore': `*${'a*'.repeat(16)}b\n/deep/${'a*'.repeat(16)}c\n`, ...Object.fromEntries(names.map((n) => [n, key(0)])) });
+    const r = await scanDir([dir], { threads: 1 });
+    expect(paths(r)).toEqual([a, `deep/${a}`, `deep/x${a}c`, `more/deep/${a}c`]);
+  });
+
   it('honours root and nested .gitignore files, negation, anchoring and .git/info/exclude', async () => {
     const r = await scanDir([tree()], { threads: 1 });
     expect(paths(r)).toEqual(['app.env', 'keep.log', 'pkg/public.env', 'secrets/tracked.env', 'src/build/generated.env']);
