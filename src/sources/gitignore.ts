@@ -44,7 +44,7 @@ class RuleSet {
   private readonly named = new Map<string, number[]>();
   /** The lines of rules whose last segment is `*` and a tail of ASCII (`*.o`), by that tail in lower case. */
   private readonly tails = new Map<string, number[]>();
-  /** The lengths of those tails, each once. */
+  /** The lengths of those tails, each once, shortest first. */
   private readonly tailLengths: number[] = [];
   /** The lines of rules whose last segment is another pattern, each with a test its name must pass (never stricter than the rule). */
   private readonly patterns: { line: number; segment: RegExp }[] = [];
@@ -73,6 +73,7 @@ class RuleSet {
         if (!this.tailLengths.includes(kind.tail.length)) this.tailLengths.push(kind.tail.length);
       }
     });
+    this.tailLengths.sort((x, y) => x - y);
     this.anyPattern = this.patterns.length > 0 ? new RegExp(this.patterns.map((p) => `(?:${p.segment.source})`).join('|'), 'is') : null;
   }
 
@@ -98,8 +99,10 @@ class RuleSet {
     const lower = name.toLowerCase();
     const named = this.named.get(lower);
     if (named) chosen.push(...named);
+    // Shortest first: a name is at most 255 bytes, however many lengths a rules file names.
     for (const length of this.tailLengths) {
-      const lines = length <= lower.length ? this.tails.get(lower.slice(lower.length - length)) : undefined;
+      if (length > lower.length) break;
+      const lines = this.tails.get(lower.slice(lower.length - length));
       if (lines) chosen.push(...lines);
     }
     if (this.anyPattern?.test(name)) for (const p of this.patterns) if (p.segment.test(name)) chosen.push(p.line);
