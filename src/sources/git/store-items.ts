@@ -45,7 +45,7 @@ export function* storeOutcomes(store: ObjectStore, probe: AnchorProbe, maxFileSi
   /** Per key: 1 when the object is text that holds nothing anywhere (so a delta on it is asked where it changed). */
   const clean = new Uint8Array(store.count);
   // Every object is read (a repeated audit, whose scan cache knows most of them, reads through git: whole.ts).
-  for (const entry of store.entries(() => true, Math.max(maxFileSize, BUILD_LIMIT))) {
+  for (const entry of store.entries(Math.max(maxFileSize, BUILD_LIMIT))) {
     if ('problem' in entry) {
       yield { id: entry.id, kind: 'problem', message: entry.problem };
       continue;

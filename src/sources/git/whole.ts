@@ -14,7 +14,7 @@
 import { early, signal } from '../../common/async.js';
 import { GitToFile, TempDir, gitOutput } from '../../gitexec/output.js';
 import type { Git } from '../../gitexec/run.js';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { AnchorProbe, Bytes, Origin, SourceEvents, SourceItem } from '../types.js';
 import { cacheFileIn, CleanCache, defaultCacheDir } from './cache.js';
 import { commitSet, PlacesCache } from './places-cache.js';
@@ -225,17 +225,18 @@ export class WholeHistory extends HistoryScan {
     const cache = this.cache;
     const listing = new Listing(this.maxFileSize, this.events, (commit) => this.commits.push(commit), cache ? (oid) => cache.has(oid) : undefined);
     const args = ['cat-file', '--batch-all-objects', LISTING_FORMAT, '--unordered'];
-    const hash = createHash('sha256');
+    // A store that could be read directly is named as the store reader names it: a first audit reads it
+    // directly, a repeated one through git, and the cache compares what each saw. Any other is named by its listing.
+    const { store } = this.repo;
+    const direct = 'objects' in store ? store.objects : null;
+    const hash = direct === null ? createHash('sha256') : null;
     try {
       for await (const chunk of gitOutput(this.repo.git, args, { what: 'listing the objects (git cat-file)' })) {
-        hash.update(chunk);
+        hash?.update(chunk);
         yield listing.push(chunk);
       }
       yield listing.end();
-      // A store that could be read directly is named as the store reader names it: a first audit reads it
-      // directly, a repeated one through git, and the cache compares what each saw.
-      const { store } = this.repo;
-      this.store.fire('objects' in store ? storeFingerprint(store.objects) : hash.digest('hex'));
+      this.store.fire(direct !== null ? storeFingerprint(direct) : (hash as Hash).digest('hex'));
     } finally {
       this.listed.fire();
       this.store.fire('');

@@ -124,19 +124,19 @@ export class ObjectStore {
   /**
    * Every commit, blob and tag, each rebuilt once (walk.ts): each pack's
    * families, then the loose objects. An object that cannot be read yields
-   * `{ id, problem }`.
+   * `{ id, problem }`; one over `limit` bytes is not built, and yields `{ id, type, tooLarge }`.
    */
-  *entries(wanted: (id: string, type: StoreEntry['type']) => boolean, limit = Number.MAX_SAFE_INTEGER): Iterable<StoreEntry | { id: string; type: StoreEntry['type']; tooLarge: number } | { id: string; problem: string }> {
+  *entries(limit = Number.MAX_SAFE_INTEGER): Iterable<StoreEntry | { id: string; type: StoreEntry['type']; tooLarge: number } | { id: string; problem: string }> {
     const arena = new Arena();
     let first = 0;
     for (const [n, pack] of this.packs.entries()) {
       const earlier = this.packs.slice(0, n);
       const ids = new Map<number, string>();
       const idOf = (ordinal: number) => ids.get(ordinal) ?? pack.idOf(ordinal);
-      const walk = walkPack(pack, arena, (ordinal, type) => {
+      const walk = walkPack(pack, arena, (ordinal) => {
         const id = pack.idOf(ordinal);
         // An object also in an earlier pack was given there.
-        if (earlier.some((p) => p.offsetOf(id) !== -1) || !wanted(id, type as StoreEntry['type'])) return false;
+        if (earlier.some((p) => p.offsetOf(id) !== -1)) return false;
         ids.set(ordinal, id);
         return true;
       }, limit);
@@ -164,7 +164,7 @@ export class ObjectStore {
         yield { id, problem: err.message };
         continue;
       }
-      if (object === null || object.type === 'tree' || !wanted(id, object.type)) continue;
+      if (object === null || object.type === 'tree') continue;
       if (object.bytes.length > limit) {
         yield { id, type: object.type, tooLarge: object.bytes.length };
         continue;
